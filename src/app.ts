@@ -1,0 +1,84 @@
+// buildApp: the composition of the HTTP edge. It never listens, so tests run it in process
+// with app.inject(); src/cli/serve.ts listens.
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Deps } from './core/deps.ts';
+import { registerContext } from './http/context.ts';
+import { PackumentCache } from './http/packument-cache.ts';
+import { redactUrl } from './http/redact.ts';
+import { errorBody, replyError } from './http/reply-error.ts';
+import { accessRoutes } from './http/routes/access.ts';
+import { distTagRoutes } from './http/routes/dist-tags.ts';
+import { miscRoutes } from './http/routes/misc.ts';
+import { packageRoutes } from './http/routes/packages.ts';
+import { userRoutes } from './http/routes/users.ts';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  trustedProxies?: string[];
+}
+
+/**
+ * Scoped names arrive as /@scope%2fname, /%40scope%2Fname or /@scope/name: one spelling,
+ * `@scope%2Fname` as a single path segment, lets the router treat every form alike.
+ */
+export function normaliseScopedPath(url: string, prefix: string): string {
+  if (!url.startsWith(prefix)) return url;
+  const rest = url.slice(prefix.length - 1);
+  const m = /^(\/(?:-\/package\/)?)(?:@|%40)([^/?%]+)(?:\/|%2[fF])([^?]*)(\?.*)?$/.exec(rest);
+  if (!m) return url;
+  return `${prefix.slice(0, -1)}${m[1]}@${m[2]}%2F${m[3]}${m[4] ?? ''}`;
+}
+
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ app: FastifyInstance; cache: PackumentCache }> {
+  const realm = deps.settings.registryName.replace(/"/g, '');
+  const prefix = new URL(deps.settings.publicUrl).pathname;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
+    rewriteUrl: (req) => normaliseScopedPath(req.url ?? '/', prefix),
+    // Fastify's own request lines would log raw URLs; ours (below) redact them.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 500 },
+  });
+  const cache = new PackumentCache(deps);
+
+  // Any body is parsed as JSON, whatever its content type says (npm is not always precise).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const e = Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      done(e, undefined);
+    }
+  });
+
+  // One log line per request, with secrets cut out of URLs; never headers or bodies.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ip },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => replyError(error, request, reply, realm));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('Not found.', 'NOT_FOUND')));
+
+  await app.register(
+    async (scoped) => {
+      registerContext(scoped, deps);
+      miscRoutes(scoped, deps);
+      userRoutes(scoped, deps);
+      distTagRoutes(scoped, deps);
+      accessRoutes(scoped, deps);
+      packageRoutes(scoped, deps, cache);
+    },
+    { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') },
+  );
+  return { app, cache };
+}

@@ -1,0 +1,35 @@
+// tessera serve: start the registry; SIGTERM/SIGINT drain in-flight requests, close the
+// database and exit 0.
+
+import { loadConfig } from '../config/load.ts';
+import { createServer, defaultPublicUrl } from '../server.ts';
+
+export async function serve(flags: Record<string, string>): Promise<number> {
+  const config = loadConfig({ flags, env: process.env });
+  const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
+  const server = await createServer(config, { logger });
+  await server.app.listen({ host: config.host, port: config.port });
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  if (!config.url) server.deps.settings.publicUrl = defaultPublicUrl(config, port);
+  const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(`Tessera listening on http://${shown}:${port}/ (public URL ${server.deps.settings.publicUrl})\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`Tessera: ${signal}, draining requests and closing\n`);
+      server.close().then(
+        () => resolve(0),
+        (e: unknown) => {
+          process.stderr.write(`Tessera: error while closing: ${String(e)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

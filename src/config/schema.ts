@@ -1,0 +1,63 @@
+// The one configuration schema: every key with its type, default, environment variable and
+// a line of documentation (docs/configuration.md lists the same; a test keeps them equal).
+// Sources, later ones winning: defaults, the config file (JSON), TESSERA_* variables, flags.
+
+export type ConfigValue = string | number | boolean | string[];
+
+interface KeyBase {
+  doc: string;
+  /** Shown in docs instead of the default, when the default is computed. */
+  defaultDoc?: string;
+}
+export type KeySpec =
+  | (KeyBase & { type: 'string'; default: string; check?: (v: string) => string | null })
+  | (KeyBase & { type: 'int'; default: number; min: number; max: number })
+  | (KeyBase & { type: 'enum'; default: string; values: string[] })
+  | (KeyBase & { type: 'list'; default: string[]; check?: (v: string) => string | null });
+
+const urlCheck = (v: string) => {
+  if (v === '') return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'must be an http(s) URL';
+  } catch {
+    return 'must be an absolute http(s) URL';
+  }
+};
+
+export const schema = {
+  host: { type: 'string', default: '127.0.0.1', doc: 'Address to listen on.' },
+  port: { type: 'int', default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' },
+  data: { type: 'string', default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' },
+  url: { type: 'string', default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' },
+  registryName: { type: 'string', default: 'Tessera', doc: 'Name shown to people; the issuer in authenticator apps.' },
+  signup: { type: 'enum', default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' },
+  sessionHours: { type: 'int', default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' },
+  maxBodyMb: { type: 'int', default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' },
+  defaultPackageMfa: { type: 'enum', default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' },
+  hashConcurrency: { type: 'int', default: 2, min: 1, max: 64, doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB).' },
+  trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
+  logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof schema;
+
+export interface Config {
+  host: string;
+  port: number;
+  data: string;
+  url: string;
+  registryName: string;
+  signup: 'open' | 'closed';
+  sessionHours: number;
+  maxBodyMb: number;
+  defaultPackageMfa: 'none' | 'publish' | 'automation';
+  hashConcurrency: number;
+  trustedProxies: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+}
+
+/** TESSERA_ + the key in upper snake case: registryName → TESSERA_REGISTRY_NAME. */
+export const envName = (key: string) => `TESSERA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+/** --kebab-case flag: registryName → --registry-name. */
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

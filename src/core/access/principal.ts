@@ -1,0 +1,11 @@
+// Who is making a request, as the HTTP edge resolved it from the credential.
+
+import type { TokenRecord, User } from '../ports.ts';
+
+export type Principal =
+  | { kind: 'anonymous'; notice?: string }
+  | { kind: 'user'; user: User; token: TokenRecord | null; via: 'token' | 'basic' };
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+export const anonymous: Principal = { kind: 'anonymous' };

@@ -1,0 +1,77 @@
+// Sign-up and sign-in through the legacy (couch) flow: PUT /-/user/org.couchdb.user:NAME.
+// An existing user is always signed in (never changed), whatever else the body carries.
+
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import { DomainError, fail } from '../errors.ts';
+import type { User } from '../ports.ts';
+import { createSession } from '../tokens/sessions.ts';
+import { emailProblem, usernameProblem } from './names.ts';
+import { checkNewPassword, normalizePassword } from './password-policy.ts';
+
+export interface CouchLoginInput {
+  /** The name in the URL. */
+  name: string;
+  body: unknown;
+}
+
+const BAD_LOGIN = 'Incorrect user name or password.';
+
+export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLoginInput): Promise<{ token: string; user: User; created: boolean }> {
+  const body = input.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
+  const b = body as Record<string, unknown>;
+  const name = b.name ?? input.name;
+  if (typeof name !== 'string' || name !== input.name) fail('BAD_REQUEST', 'The name in the body must match the name in the URL.');
+  if (typeof b.password !== 'string' || b.password.length === 0) fail('BAD_REQUEST', 'A password is required.');
+  if (b.password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
+  const password = b.password;
+
+  const existing = await deps.store.users.findByName(name);
+  if (existing) {
+    const ok = await deps.hasher.verify(existing.passwordHash, normalizePassword(password));
+    if (!ok) fail('BAD_LOGIN', BAD_LOGIN);
+    await requireSecondFactor(deps, { ...ctx, principal: { kind: 'user', user: existing, token: null, via: 'basic' } }, 'login');
+    const { secret } = await createSession(deps, existing.id);
+    return { token: secret, user: existing, created: false };
+  }
+
+  if (b.email === undefined) {
+    // Same work as a real check, so that timing does not tell which names exist.
+    await deps.hasher.verify(await dummyHash(deps), password);
+    fail('BAD_LOGIN', BAD_LOGIN);
+  }
+  if (deps.settings.signup === 'closed') fail('SIGNUP_CLOSED', 'Registration is disabled on this registry. Ask an administrator for an account.');
+  return { ...(await signUp(deps, { name, email: b.email, password })), created: true };
+}
+
+export async function signUp(deps: Deps, input: { name: unknown; email: unknown; password: string }): Promise<{ token: string; user: User }> {
+  const user = await createUser(deps, input);
+  const { secret } = await createSession(deps, user.id);
+  return { token: secret, user };
+}
+
+/** Creates an account (sign-up, or the admin command). */
+export async function createUser(deps: Deps, input: { name: unknown; email: unknown; password: string }): Promise<User> {
+  const nameProblem = usernameProblem(input.name);
+  if (nameProblem) fail('INVALID_NAME', nameProblem);
+  const mailProblem = emailProblem(input.email);
+  if (mailProblem) fail('INVALID_EMAIL', mailProblem);
+  const name = input.name as string;
+  const email = input.email as string;
+  const pwProblem = checkNewPassword(input.password, { username: name, email });
+  if (pwProblem) fail('BAD_REQUEST', pwProblem);
+  const passwordHash = await deps.hasher.hash(normalizePassword(input.password));
+  try {
+    return await deps.store.users.create({ name, email, passwordHash });
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'USER_EXISTS') fail('USER_EXISTS', `The user name "${name}" is taken.`);
+    throw e;
+  }
+}
+
+let dummy: Promise<string> | null = null;
+function dummyHash(deps: Deps): Promise<string> {
+  dummy ??= deps.hasher.hash('not a password of anyone');
+  return dummy;
+}

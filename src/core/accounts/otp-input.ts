@@ -1,0 +1,45 @@
+/**
+ * Classifies the raw value of an `npm-otp` header (or an OTP body field)
+ * before any verification (registry-api.md 2.3-2.4; checklist R5, R7):
+ * six digits go to the TOTP path, exactly 64 hex characters to the
+ * recovery-code path. npm's own prompt strips spaces and accepts only these
+ * two shapes.
+ */
+
+/** Longer raw input is refused before any other processing. */
+export const OTP_INPUT_MAX_LENGTH = 128;
+
+export type ParsedOtp =
+  | { kind: 'totp'; code: string }
+  | { kind: 'recovery'; code: string }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'none' };
+
+const TOTP_SHAPE = /^[0-9]{6}$/;
+const RECOVERY_SHAPE = /^[0-9a-fA-F]{64}$/;
+const DIGITS_ONLY = /^[0-9]+$/;
+
+/**
+ * `undefined`, or a value that is empty after whitespace removal, means no OTP
+ * was supplied. Otherwise whitespace anywhere is removed; six digits are a
+ * TOTP code, 64 hex characters (any case, returned lower-cased) a recovery
+ * code; everything else is invalid with a short reason (safe to show the user,
+ * never contains the input).
+ */
+export function parseOtp(raw: string | undefined): ParsedOtp {
+  if (raw === undefined) return { kind: 'none' };
+  if (raw.length > OTP_INPUT_MAX_LENGTH) {
+    return { kind: 'invalid', reason: `one-time password is longer than ${OTP_INPUT_MAX_LENGTH} characters` };
+  }
+  const value = raw.replace(/\s+/g, '');
+  if (value.length === 0) return { kind: 'none' };
+  if (TOTP_SHAPE.test(value)) return { kind: 'totp', code: value };
+  if (RECOVERY_SHAPE.test(value)) return { kind: 'recovery', code: value.toLowerCase() };
+  if (DIGITS_ONLY.test(value)) {
+    return { kind: 'invalid', reason: 'one-time password must be exactly 6 digits' };
+  }
+  return {
+    kind: 'invalid',
+    reason: 'expected a 6-digit one-time password or a 64-character hexadecimal recovery code',
+  };
+}

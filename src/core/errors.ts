@@ -1,0 +1,62 @@
+// The closed catalogue of domain errors. Core code throws these; http/ maps each kind to a
+// status, headers and a JSON body. Nothing in core knows about HTTP.
+
+export type ErrorKind =
+  | 'bad-input' // the request is malformed or names something invalid
+  | 'unauthenticated' // no or dead credential where one is required
+  | 'bad-login' // wrong user name or password
+  | 'needs-otp' // a second factor is required and was missing or wrong
+  | 'ip-not-allowed' // the token may not be used from this address
+  | 'forbidden' // authenticated, but not allowed
+  | 'not-found' // does not exist, or may not be seen by the caller
+  | 'conflict' // a stale revision
+  | 'too-many' // throttled
+  | 'too-large'; // body over the configured limit
+
+export const errorCatalogue = {
+  BAD_REQUEST: 'bad-input',
+  INVALID_NAME: 'bad-input',
+  INVALID_VERSION: 'bad-input',
+  INVALID_TAG: 'bad-input',
+  INVALID_EMAIL: 'bad-input',
+  INVALID_PUBLISH: 'bad-input',
+  INTEGRITY_MISMATCH: 'bad-input',
+  LAST_OWNER: 'bad-input',
+  UNAUTHENTICATED: 'unauthenticated',
+  BAD_LOGIN: 'bad-login',
+  OTP_REQUIRED: 'needs-otp',
+  IP_NOT_ALLOWED: 'ip-not-allowed',
+  FORBIDDEN: 'forbidden',
+  SIGNUP_CLOSED: 'forbidden',
+  VERSION_EXISTS: 'forbidden',
+  READ_ONLY_TOKEN: 'forbidden',
+  TFA_REQUIRED: 'forbidden',
+  NOT_FOUND: 'not-found',
+  USER_EXISTS: 'conflict',
+  REV_CONFLICT: 'conflict',
+  TOO_MANY_ATTEMPTS: 'too-many',
+  BODY_TOO_LARGE: 'too-large',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly kind: ErrorKind;
+  /** Seconds the client should wait, for 'too-many'. */
+  readonly retryAfter?: number;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfter?: number } = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.kind = errorCatalogue[code];
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+export function fail(code: ErrorCode, message: string, options?: { retryAfter?: number }): never {
+  throw new DomainError(code, message, options);
+}
+
+export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;

@@ -1,0 +1,73 @@
+// PUT /PACKAGE and PUT /PACKAGE/-rev/REV other than publish: deprecations, version removal
+// (npm unpublish of one version; pnpm's unpublish) and owner changes.
+
+import { requirePackageWriter } from '../access/permissions.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import type { PackageRecord } from '../ports.ts';
+import { classifyPut } from './intent.ts';
+import { removeUnusedBlobs } from './unpublish.ts';
+import { loadForWrite } from './read-package.ts';
+import { highestVersion, parseRev } from './rules.ts';
+
+/** `_rev` from the path or the body must be the current one, when given. */
+export function expectedRev(pkg: PackageRecord, rev: unknown): number | undefined {
+  if (rev === undefined || rev === null || rev === 'undefined') return undefined;
+  const n = typeof rev === 'string' ? parseRev(rev) : null;
+  if (n === null || n !== pkg.rev) fail('REV_CONFLICT', 'Document update conflict: the package changed since you read it. Try again.');
+  return n;
+}
+
+export async function changePackage(
+  deps: Deps,
+  ctx: RequestContext,
+  name: string,
+  body: Record<string, unknown>,
+  pathRev: string | null,
+): Promise<{ rev: number }> {
+  const pkg = await loadForWrite(deps, name);
+  const intent = classifyPut(body, pkg, pathRev !== null);
+  if (intent.type === 'publish') fail('BAD_REQUEST', 'A publish is a PUT without a revision.');
+  requirePackageWriter(ctx.principal, pkg);
+  const expectRev = expectedRev(pkg, pathRev ?? body._rev);
+
+  if (intent.type === 'owners') {
+    await requireSecondFactor(deps, ctx, 'package-governance', pkg.mfa);
+    const current = new Map(pkg.owners.map((o) => [o.name, o.id]));
+    const wanted = new Set(intent.names);
+    const add: number[] = [];
+    for (const n of wanted) {
+      if (current.has(n)) continue;
+      const user = await deps.store.users.findByName(n);
+      if (!user) fail('NOT_FOUND', `There is no user named ${n}.`);
+      add.push(user.id);
+    }
+    const remove = [...current].filter(([n]) => !wanted.has(n)).map(([, id]) => id);
+    if (add.length === 0 && remove.length === 0) return { rev: pkg.rev };
+    const after = await deps.store.packages.commit(name, { type: 'owners', add, remove }, { expectRev });
+    deps.packageChanged(name);
+    return { rev: after.rev };
+  }
+
+  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
+  if (intent.type === 'deprecate') {
+    const after = await deps.store.packages.commit(name, { type: 'deprecate', messages: intent.messages }, { expectRev });
+    deps.packageChanged(name);
+    return { rev: after.rev };
+  }
+
+  // Removing versions: recompute the tags rather than trusting the body's.
+  const gone = new Set(intent.versions);
+  const remaining = pkg.versions.filter((v) => !gone.has(v.version)).map((v) => v.version);
+  const distTags: Record<string, string> = {};
+  for (const [tag, v] of Object.entries(pkg.distTags)) if (!gone.has(v)) distTags[tag] = v;
+  if (!distTags.latest || gone.has(pkg.distTags.latest)) {
+    const latest = highestVersion(remaining);
+    if (latest) distTags.latest = latest;
+  }
+  const after = await deps.store.packages.commit(name, { type: 'remove-versions', versions: intent.versions, distTags }, { expectRev });
+  deps.packageChanged(name);
+  await removeUnusedBlobs(deps, pkg.versions.filter((v) => gone.has(v.version)).map((v) => v.tarball.blobKey));
+  return { rev: after.rev };
+}

@@ -1,0 +1,36 @@
+// npm dist-tag ls / add / rm.
+
+import { requirePackageWriter } from '../access/permissions.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import { loadForWrite, readPackage } from './read-package.ts';
+import { requireTag } from './rules.ts';
+
+export async function listDistTags(deps: Deps, ctx: RequestContext, name: string): Promise<Record<string, string>> {
+  return (await readPackage(deps, ctx.principal, name)).distTags;
+}
+
+export async function setDistTag(deps: Deps, ctx: RequestContext, name: string, tag: string, version: unknown): Promise<Record<string, string>> {
+  const pkg = await loadForWrite(deps, name);
+  requirePackageWriter(ctx.principal, pkg);
+  requireTag(tag);
+  if (typeof version !== 'string') fail('BAD_REQUEST', 'The body must be the version as a JSON string, e.g. "1.2.0".');
+  if (!pkg.versions.some((v) => v.version === version)) fail('NOT_FOUND', `${name} has no version ${version}.`);
+  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
+  const after = await deps.store.packages.commit(name, { type: 'set-tag', tag, version });
+  deps.packageChanged(name);
+  return after.distTags;
+}
+
+export async function removeDistTag(deps: Deps, ctx: RequestContext, name: string, tag: string): Promise<Record<string, string>> {
+  const pkg = await loadForWrite(deps, name);
+  requirePackageWriter(ctx.principal, pkg);
+  requireTag(tag);
+  if (tag === 'latest') fail('BAD_REQUEST', 'The "latest" dist-tag cannot be removed; point it at another version instead.');
+  if (!(tag in pkg.distTags)) fail('NOT_FOUND', `${name} has no dist-tag "${tag}".`);
+  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
+  const after = await deps.store.packages.commit(name, { type: 'remove-tag', tag });
+  deps.packageChanged(name);
+  return after.distTags;
+}

@@ -1,0 +1,72 @@
+// npm publish: validate, authorise, store the tarball, then commit the version, its tag and
+// (for a new name) ownership in one transaction. A failure leaves no version behind; a blob
+// written before a failed commit is content-addressed and harmless.
+
+import { requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
+import type { UserPrincipal } from '../access/principal.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { type Deps, isoNow, type RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import type { PackageMutation } from '../ports.ts';
+import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
+import { validatePublishBody } from './publish-body.ts';
+
+export async function publish(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<void> {
+  const existing = await deps.store.packages.get(name);
+  const isNew = !existing || existing.unpublished;
+  let writer: UserPrincipal;
+  if (existing && !(existing.unpublished && existing.owners.length === 0)) {
+    // Existing names, and unpublished names reserved for their former owners.
+    writer = requirePackageWriter(ctx.principal, existing);
+  } else {
+    const problem = newPackageNameProblem(name);
+    if (problem) fail('INVALID_NAME', problem);
+    const scope = parsePackageName(name)?.scope ?? null;
+    const scopeOwner = scope === null ? null : await deps.store.packages.scopeOwner(scope);
+    writer = requirePackageCreator(ctx.principal, name, scopeOwner);
+  }
+  const ownerId = writer.user.id;
+  const valid = validatePublishBody(name, body, deps.settings.maxTarballBytes);
+  const changesAccess = !isNew && valid.access !== null && valid.access !== existing?.access;
+  await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', existing?.mfa ?? deps.settings.defaultPackageMfa);
+
+  if (existing?.versions.some((v) => v.version === valid.version)) {
+    fail('VERSION_EXISTS', `You cannot publish over the previously published versions: ${valid.version}.`);
+  }
+  const blobKey = await deps.blobs.put(valid.tarball, valid.sha512Hex);
+  const scope = parsePackageName(name)?.scope;
+  const mutation: PackageMutation = {
+    type: 'publish',
+    tag: valid.tag,
+    version: {
+      version: valid.version,
+      manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email } },
+      publishedAt: isoNow(deps),
+      deprecated: null,
+      tarball: {
+        file: tarballFileName(name, valid.version),
+        blobKey,
+        size: valid.tarball.length,
+        integrity: valid.integrity,
+        shasum: valid.shasum,
+      },
+    },
+  };
+  if (isNew) {
+    mutation.create = {
+      ownerId,
+      access: valid.access ?? 'public',
+      mfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
+      ...(scope ? { claimScope: scope } : {}),
+    };
+  } else if (valid.access !== null) {
+    mutation.access = valid.access;
+  }
+  try {
+    await deps.store.packages.commit(name, mutation);
+  } catch (e) {
+    if (!(await deps.store.packages.isBlobReferenced(blobKey))) await deps.blobs.delete(blobKey);
+    throw e;
+  }
+  deps.packageChanged(name);
+}

@@ -1,0 +1,45 @@
+// Small rules shared by the package use cases: versions, tags, revisions.
+
+import { createHash } from 'node:crypto';
+import semver from 'semver';
+import { fail } from '../errors.ts';
+
+export function isValidVersion(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= 256 && semver.valid(v) === v;
+}
+
+/** Why a dist-tag name is unusable (npm's rules: non-empty, URL-safe, not a semver range). */
+export function tagProblem(tag: unknown): string | null {
+  if (typeof tag !== 'string' || tag.length === 0) return 'A dist-tag name is required.';
+  if (tag.length > 128) return 'A dist-tag name may have at most 128 characters.';
+  if (encodeURIComponent(tag) !== tag) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
+  if (semver.validRange(tag) !== null) return `The dist-tag "${tag}" is a semver range; a tag must not be one.`;
+  return null;
+}
+
+export function requireTag(tag: unknown): string {
+  const problem = tagProblem(tag);
+  if (problem) fail('INVALID_TAG', problem);
+  return tag as string;
+}
+
+/** `_rev` as CouchDB spelled it: a counter and a hash, URL-safe. */
+export function formatRev(name: string, rev: number): string {
+  return `${rev}-${createHash('sha1').update(`${name}\n${rev}`).digest('hex').slice(0, 16)}`;
+}
+
+/** The counter of a `_rev`, or null when it is not one of ours. */
+export function parseRev(rev: string): number | null {
+  const m = /^(\d{1,15})-[0-9a-f]{16}$/.exec(rev);
+  return m ? Number(m[1]) : null;
+}
+
+/** The highest non-prerelease version, else the highest of all. */
+export function highestVersion(versions: string[]): string | null {
+  const sorted = versions.filter((v) => semver.valid(v)).sort(semver.rcompare);
+  return sorted.find((v) => semver.prerelease(v) === null) ?? sorted[0] ?? null;
+}
+
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

@@ -1,0 +1,35 @@
+// npm unpublish of a whole package, and the tarball DELETE that ends a one-version unpublish.
+// Unpublished versions are burned: they can never be published again.
+
+import { requirePackageWriter } from '../access/permissions.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import { loadForWrite } from './read-package.ts';
+import { expectedRev } from './change-package.ts';
+
+export async function removeUnusedBlobs(deps: Deps, keys: string[]): Promise<void> {
+  for (const key of new Set(keys)) {
+    if (!(await deps.store.packages.isBlobReferenced(key))) await deps.blobs.delete(key);
+  }
+}
+
+export async function unpublishPackage(deps: Deps, ctx: RequestContext, name: string, rev: string | null): Promise<void> {
+  const pkg = await loadForWrite(deps, name);
+  requirePackageWriter(ctx.principal, pkg);
+  const expectRev = expectedRev(pkg, rev);
+  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
+  await deps.store.packages.commit(name, { type: 'unpublish-all' }, { expectRev });
+  deps.packageChanged(name);
+  await removeUnusedBlobs(deps, pkg.versions.map((v) => v.tarball.blobKey));
+}
+
+/** DELETE /PACKAGE/-/FILE/-rev/REV: the version was removed already; succeed idempotently. */
+export async function deleteTarball(deps: Deps, ctx: RequestContext, name: string, file: string): Promise<void> {
+  const pkg = await deps.store.packages.get(name);
+  if (!pkg) fail('NOT_FOUND', `Package ${name} not found.`);
+  requirePackageWriter(ctx.principal, pkg);
+  if (pkg.versions.some((v) => v.tarball.file === file)) {
+    fail('BAD_REQUEST', `${file} belongs to a published version; unpublish the version instead.`);
+  }
+}

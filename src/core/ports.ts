@@ -1,0 +1,197 @@
+// The interfaces that storage adapters implement. Every method that changes state is atomic:
+// it either applies completely or not at all.
+
+export interface Clock {
+  now(): number; // milliseconds since the epoch
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export type TfaMode = 'auth-only' | 'auth-and-writes';
+
+export interface ProfileFields {
+  fullname: string | null;
+  homepage: string | null;
+  freenode: string | null;
+  twitter: string | null;
+  github: string | null;
+}
+
+export interface User extends ProfileFields {
+  id: number;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  passwordHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewUser {
+  name: string;
+  email: string;
+  passwordHash: string;
+}
+
+export type UserPatch = Partial<ProfileFields & { email: string; emailVerified: boolean; passwordHash: string }>;
+
+export interface UserStore {
+  findByName(name: string): Promise<User | null>;
+  findById(id: number): Promise<User | null>;
+  /** Throws USER_EXISTS when the name is taken (by a user or by someone else's scope). */
+  create(input: NewUser): Promise<User>;
+  update(id: number, patch: UserPatch): Promise<User>;
+}
+
+export type TokenKind = 'session' | 'legacy' | 'granular';
+
+/** What a token may touch; null on sessions and legacy tokens (everything the user may). */
+export interface TokenLimits {
+  packages: string[];
+  scopes: string[];
+  packagesAll: boolean;
+  permission: 'read-only' | 'read-write';
+}
+
+export interface TokenRecord {
+  /** SHA-256 of the secret, hex: the token's key. The secret itself is never stored. */
+  key: string;
+  userId: number;
+  kind: TokenKind;
+  /** The first characters of the secret, shown in lists so that people can tell tokens apart. */
+  prefix: string;
+  name: string | null;
+  description: string | null;
+  readonly: boolean;
+  cidr: string[];
+  limits: TokenLimits | null;
+  bypass2fa: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface TokenStore {
+  create(token: TokenRecord): Promise<void>;
+  /** One lookup by hash: the token and its user, or null. */
+  findWithUser(key: string): Promise<{ token: TokenRecord; user: User } | null>;
+  /** Returns whether a token was deleted. */
+  delete(key: string): Promise<boolean>;
+  listForUser(userId: number): Promise<TokenRecord[]>;
+  /** Deletes the user's tokens of the given kinds, except one. Returns how many went. */
+  deleteForUser(userId: number, kinds: TokenKind[], exceptKey?: string): Promise<number>;
+}
+
+export type Access = 'public' | 'restricted';
+
+export interface PackageMfa {
+  publishRequiresTfa: boolean;
+  automationOverridesTfa: boolean;
+}
+
+export interface Owner {
+  id: number;
+  name: string;
+  email: string;
+}
+
+export interface TarballRef {
+  /** File name as it appears in URLs: `<unscoped name>-<version>.tgz`. */
+  file: string;
+  blobKey: string;
+  size: number;
+  integrity: string;
+  shasum: string;
+}
+
+export interface VersionRecord {
+  version: string;
+  manifest: Record<string, unknown>;
+  publishedAt: string;
+  deprecated: string | null;
+  tarball: TarballRef;
+}
+
+export interface PackageRecord {
+  name: string;
+  /** Grows by one with every change; `_rev` is derived from it. */
+  rev: number;
+  access: Access;
+  /** A whole-package unpublish keeps the name reserved for its former owners. */
+  unpublished: boolean;
+  mfa: PackageMfa;
+  createdAt: string;
+  modifiedAt: string;
+  owners: Owner[];
+  distTags: Record<string, string>;
+  versions: VersionRecord[];
+}
+
+export type PackageMutation =
+  | {
+      type: 'publish';
+      version: VersionRecord;
+      tag: string;
+      /** Set on the first publish of a name (or of a name whose package was unpublished). */
+      create?: { ownerId: number; access: Access; mfa: PackageMfa; claimScope?: string };
+      access?: Access;
+    }
+  | { type: 'set-tag'; tag: string; version: string }
+  | { type: 'remove-tag'; tag: string }
+  | { type: 'deprecate'; messages: Record<string, string | null> }
+  | { type: 'remove-versions'; versions: string[]; distTags: Record<string, string> }
+  | { type: 'unpublish-all' }
+  | { type: 'owners'; add: number[]; remove: number[] }
+  | { type: 'settings'; access?: Access; mfa?: PackageMfa };
+
+export interface SearchQuery {
+  text: string;
+  from: number;
+  size: number;
+  /** Restricted packages are only found by their owners. */
+  viewerId: number | null;
+}
+
+export interface SearchHit {
+  name: string;
+  version: string;
+  description: string | null;
+  keywords: string[];
+  modifiedAt: string;
+  owners: Owner[];
+}
+
+export interface PackageStore {
+  get(name: string): Promise<PackageRecord | null>;
+  /**
+   * Applies one mutation atomically. Checks the preconditions that must hold inside the
+   * transaction (a version is never published twice, a tag points at an existing version,
+   * a package keeps at least one owner) and throws DomainErrors when they do not.
+   */
+  commit(name: string, mutation: PackageMutation, options?: { expectRev?: number }): Promise<PackageRecord>;
+  /** The user who owns a scope (without '@'), or null when unclaimed. */
+  scopeOwner(scope: string): Promise<number | null>;
+  search(query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }>;
+  /** Blob keys no version refers to any more (after an unpublish), for deletion. */
+  isBlobReferenced(blobKey: string): Promise<boolean>;
+}
+
+export interface BlobStore {
+  /** Stores bytes durably under a key derived from their content; idempotent. */
+  put(bytes: Buffer, sha512Hex: string): Promise<string>;
+  get(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Store {
+  users: UserStore;
+  tokens: TokenStore;
+  packages: PackageStore;
+  close(): Promise<void>;
+}
+
+/** Password hashing runs off the event loop; the adapter caps how many run at once. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}

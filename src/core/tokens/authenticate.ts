@@ -1,0 +1,19 @@
+// Turns a bearer token into a principal: one lookup by hash, then expiry. Dead tokens make
+// the caller anonymous with a notice; routes that need an identity refuse anonymous callers.
+
+import type { Principal } from '../access/principal.ts';
+import type { Deps } from '../deps.ts';
+import { hashToken, isWellFormedToken } from './format.ts';
+
+export const DEAD_TOKEN_NOTICE = 'Access token expired or revoked. Please try logging in again.';
+
+export async function authenticateToken(deps: Deps, secret: string): Promise<Principal> {
+  if (!isWellFormedToken(secret)) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
+  const found = await deps.store.tokens.findWithUser(hashToken(secret));
+  if (!found) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
+  const { token, user } = found;
+  if (token.expiresAt !== null && Date.parse(token.expiresAt) <= deps.clock.now()) {
+    return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
+  }
+  return { kind: 'user', user, token, via: 'token' };
+}

@@ -1,0 +1,68 @@
+// Turns errors into HTTP answers: a status, the headers npm reacts to and a JSON body
+// {"error", "message", "code"}. Domain errors carry their own text; framework errors about
+// the request become 4xx; anything else is a 500 whose detail goes to the log only.
+
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type DomainError, type ErrorKind, isDomainError } from '../core/errors.ts';
+
+const STATUS: Record<ErrorKind, number> = {
+  'bad-input': 400,
+  unauthenticated: 401,
+  'bad-login': 401,
+  'needs-otp': 401,
+  'ip-not-allowed': 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-many': 429,
+  'too-large': 413,
+};
+
+/** The phrase npm and pnpm look for; it appears in OTP challenges and nowhere else. */
+export const OTP_CHALLENGE_TEXT = 'You must provide a one-time pass. Run the command again with --otp=<code>, or answer the prompt.';
+
+export function errorBody(error: string, code: string) {
+  return { error, message: error, code };
+}
+
+function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): FastifyReply {
+  const status = STATUS[e.kind];
+  let text = e.message;
+  switch (e.kind) {
+    case 'unauthenticated':
+      reply.header('www-authenticate', `Bearer realm="${realm}"`);
+      break;
+    case 'bad-login':
+      reply.header('www-authenticate', `Basic realm="${realm}"`);
+      break;
+    case 'needs-otp':
+      reply.header('www-authenticate', 'otp');
+      reply.header('npm-notice', 'This operation requires a one-time password from your authenticator app (or a recovery code).');
+      text = `${OTP_CHALLENGE_TEXT} ${e.message}`;
+      break;
+    case 'ip-not-allowed':
+      reply.header('www-authenticate', 'ipaddress');
+      break;
+    case 'too-many':
+      if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+      break;
+    default:
+  }
+  return reply.code(status).header('cache-control', 'no-store').send(errorBody(text, e.code));
+}
+
+export function replyError(error: unknown, request: FastifyRequest, reply: FastifyReply, realm: string): FastifyReply {
+  if (isDomainError(error)) return sendDomainError(reply, error, realm);
+  const fe = error as FastifyError;
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    let text = fe.message;
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') text = 'The request body is larger than this registry accepts.';
+    else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') text = 'The request body is empty; JSON was expected.';
+    else if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') text = 'The request body is not valid JSON.';
+    else if (fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') text = 'The Content-Length header does not match the body.';
+    return reply.code(status).send(errorBody(text, fe.code ?? 'BAD_REQUEST'));
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.code(500).send(errorBody('Internal server error. The details are in the server log.', 'INTERNAL'));
+}

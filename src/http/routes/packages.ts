@@ -1,0 +1,122 @@
+// The package document: GET (full and abbreviated packuments, one version), PUT (publish and
+// the other document changes), DELETE (whole-package unpublish), and tarballs.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canRead } from '../../core/access/permissions.ts';
+import type { Deps } from '../../core/deps.ts';
+import { fail } from '../../core/errors.ts';
+import { changePackage } from '../../core/packages/change-package.ts';
+import { classifyPut } from '../../core/packages/intent.ts';
+import { isPlausiblePackageName } from '../../core/packages/names.ts';
+import { versionDocument } from '../../core/packages/packument.ts';
+import { publish } from '../../core/packages/publish.ts';
+import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
+import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
+import type { PackumentCache, Rendered } from '../packument-cache.ts';
+
+type PkgParams = { pkg: string };
+const ABBREVIATED = 'application/vnd.npm.install-v1+json';
+
+export function packageName(raw: string): string {
+  if (!isPlausiblePackageName(raw)) fail('NOT_FOUND', `"${raw.slice(0, 214)}" is not a package name.`);
+  return raw;
+}
+
+/** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
+export function wantsAbbreviated(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let best = { type: '', q: -1 };
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (q > best.q) best = { type: type.trim(), q };
+  }
+  return best.type === ABBREVIATED;
+}
+
+function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered, contentType: string, cacheControl: string) {
+  reply.header('content-type', contentType).header('etag', r.etag).header('vary', 'Accept, Authorization').header('cache-control', cacheControl);
+  if (request.headers['if-none-match'] === r.etag) return reply.code(304).send();
+  return reply.send(r.body);
+}
+
+export function packageRoutes(app: FastifyInstance, deps: Deps, cache: PackumentCache): void {
+  const publishLimit = deps.settings.maxTarballBytes * 1.4 + 1024 * 1024;
+
+  async function visible(request: FastifyRequest, name: string) {
+    const entry = await cache.get(name);
+    if (!entry.pkg || !canRead(request.ctx.principal, entry.pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
+    return entry;
+  }
+
+  app.get<{ Params: PkgParams; Querystring: { write?: string } }>('/:pkg', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    const entry = await visible(request, name);
+    if (request.query.write === 'true') {
+      return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(cache.full(entry).body);
+    }
+    const cacheControl = entry.pkg?.access === 'public' ? 'public, max-age=300' : 'private, no-cache';
+    if (wantsAbbreviated(request.headers.accept)) return sendRendered(request, reply, cache.abbreviated(entry), ABBREVIATED, cacheControl);
+    return sendRendered(request, reply, cache.full(entry), 'application/json', cacheControl);
+  });
+
+  app.get<{ Params: PkgParams & { version: string } }>('/:pkg/:version', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    const entry = await visible(request, name);
+    const doc = versionDocument(entry.pkg!, request.params.version, deps.settings.publicUrl);
+    if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${request.params.version}".`);
+    return reply.header('cache-control', 'no-cache').send(doc);
+  });
+
+  app.get<{ Params: PkgParams & { file: string } }>('/:pkg/-/:file', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    const entry = await visible(request, name);
+    const file = request.params.file.includes('/') ? request.params.file.slice(request.params.file.lastIndexOf('/') + 1) : request.params.file;
+    const version = entry.pkg!.versions.find((v) => v.tarball.file === file);
+    if (!version) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
+    const bytes = await deps.blobs.get(version.tarball.blobKey);
+    if (!bytes) fail('NOT_FOUND', `The tarball ${file} is missing.`);
+    const etag = `"${version.tarball.shasum}"`;
+    reply
+      .header('content-type', 'application/octet-stream')
+      .header('etag', etag)
+      .header('cache-control', entry.pkg!.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.send(bytes);
+  });
+
+  app.put<{ Params: PkgParams; Body: unknown }>('/:pkg', { bodyLimit: publishLimit }, async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    const body = request.body;
+    if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
+    const stored = await deps.store.packages.get(name);
+    const intent = classifyPut(body, stored && !stored.unpublished ? stored : null, false);
+    if (intent.type === 'publish') {
+      await publish(deps, request.ctx, name, body);
+      return reply.code(201).send({ ok: true, id: name });
+    }
+    const { rev } = await changePackage(deps, request.ctx, name, body, null);
+    return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
+  });
+
+  app.put<{ Params: PkgParams & { rev: string }; Body: unknown }>('/:pkg/-rev/:rev', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    const body = request.body;
+    if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
+    const { rev } = await changePackage(deps, request.ctx, name, body, request.params.rev);
+    return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
+  });
+
+  app.delete<{ Params: PkgParams & { rev: string } }>('/:pkg/-rev/:rev', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    await unpublishPackage(deps, request.ctx, name, request.params.rev);
+    return reply.send({ ok: true, id: name });
+  });
+
+  app.delete<{ Params: PkgParams & { file: string; rev: string } }>('/:pkg/-/:file/-rev/:rev', async (request, reply) => {
+    const name = packageName(request.params.pkg);
+    await deleteTarball(deps, request.ctx, name, request.params.file);
+    return reply.send({ ok: true });
+  });
+}

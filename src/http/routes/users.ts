@@ -1,0 +1,67 @@
+// Accounts over the legacy (couch) protocol: sign-up and login, the user document, logout,
+// whoami. Web login does not exist yet, so POST /-/v1/login answers 404 and npm falls back
+// to the user name and password prompt.
+
+import type { FastifyInstance } from 'fastify';
+import { couchLogin } from '../../core/accounts/login.ts';
+import { requireUser } from '../../core/access/permissions.ts';
+import type { Deps } from '../../core/deps.ts';
+import { fail } from '../../core/errors.ts';
+import { endSession } from '../../core/tokens/sessions.ts';
+import { basicCredentials } from '../basic-auth.ts';
+import { errorBody } from '../reply-error.ts';
+
+const COUCH_PREFIX = 'org.couchdb.user:';
+
+function couchName(id: string): string {
+  if (!id.startsWith(COUCH_PREFIX)) fail('NOT_FOUND', 'Not found.');
+  return id.slice(COUCH_PREFIX.length);
+}
+
+export function userRoutes(app: FastifyInstance, deps: Deps): void {
+  app.put<{ Params: { id: string } }>('/-/user/:id', async (request, reply) => {
+    const name = couchName(request.params.id);
+    const result = await couchLogin(deps, request.ctx, { name, body: request.body });
+    return reply.code(201).header('cache-control', 'no-store').send({
+      ok: result.created ? 'created new user' : `you are authenticated as '${name}'`,
+      id: `${COUCH_PREFIX}${name}`,
+      rev: '_we_dont_use_revs_any_more',
+      token: result.token,
+    });
+  });
+
+  // The second half of npm's 409 dance: the same login, with Basic credentials.
+  app.put<{ Params: { id: string; rev: string } }>('/-/user/:id/-rev/:rev', async (request, reply) => {
+    const name = couchName(request.params.id);
+    const basic = basicCredentials(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const password = typeof body.password === 'string' ? body.password : basic?.name === name ? basic.password : undefined;
+    const result = await couchLogin(deps, request.ctx, { name, body: { name, password } });
+    return reply.code(201).header('cache-control', 'no-store').send({ ok: true, id: `${COUCH_PREFIX}${name}`, token: result.token });
+  });
+
+  app.get<{ Params: { id: string } }>('/-/user/:id', async (request, reply) => {
+    const name = couchName(request.params.id);
+    const user = await deps.store.users.findByName(name);
+    if (!user) fail('NOT_FOUND', `There is no user named ${name}.`);
+    const doc: Record<string, unknown> = { _id: `${COUCH_PREFIX}${user.name}`, name: user.name };
+    // E-mail addresses end up in packuments' maintainer lists; still, only users see them.
+    if (request.ctx.principal.kind === 'user' || basicCredentials(request)) doc.email = user.email;
+    return reply.header('cache-control', 'no-store').send(doc);
+  });
+
+  // Logout: possession of the token is the proof; unknown tokens succeed too (idempotent).
+  app.delete<{ Params: { token: string } }>('/-/user/token/:token', async (request, reply) => {
+    await endSession(deps, request.params.token);
+    return reply.header('cache-control', 'no-store').send({ ok: true });
+  });
+
+  app.get('/-/whoami', async (request, reply) => {
+    const user = requireUser(request.ctx.principal);
+    return reply.header('cache-control', 'no-store').send({ username: user.user.name });
+  });
+
+  app.post('/-/v1/login', async (_request, reply) =>
+    reply.code(404).send(errorBody('Web login is not available on this registry; use the user name and password prompt.', 'NOT_FOUND')),
+  );
+}

@@ -1,0 +1,29 @@
+// The `tessera` command: one file per subcommand in src/cli/.
+
+import { isDomainError } from './core/errors.ts';
+import { ConfigError } from './config/load.ts';
+import { parseArgs } from './cli/args.ts';
+import { serve } from './cli/serve.ts';
+import { userAdd } from './cli/user-add.ts';
+
+const USAGE = `usage:
+  tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...
+  tessera user add NAME --email EMAIL [--data DIR]     (password on stdin)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, flags } = parseArgs(argv);
+  const [command, sub, ...rest] = positionals;
+  try {
+    if (command === 'serve') return await serve(flags);
+    if (command === 'user' && sub === 'add') return await userAdd(rest, flags);
+    process.stderr.write(USAGE);
+    return command === undefined || command === 'help' ? 0 : 2;
+  } catch (e) {
+    if (e instanceof ConfigError || isDomainError(e)) {
+      process.stderr.write(`tessera: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,65 @@
+// Tarballs on the local disk, named by the SHA-512 of their bytes. A put writes a temporary
+// file, fsyncs it, renames it into place and fsyncs the folder: after a crash a tarball is
+// either complete under its name or absent, never half-written, and its bytes always match
+// its name (and so its integrity).
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobStore } from '../core/ports.ts';
+
+const KEY = /^[0-9a-f]{128}$/;
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function createFsBlobStore(root: string): BlobStore {
+  const tmp = join(root, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  const pathOf = (key: string) => join(root, key.slice(0, 2), `${key}.tgz`);
+  return {
+    async put(bytes, sha512Hex) {
+      if (!KEY.test(sha512Hex)) throw new Error('blob key must be a sha512 hex digest');
+      const dir = join(root, sha512Hex.slice(0, 2));
+      await mkdir(dir, { recursive: true });
+      const temp = join(tmp, `${sha512Hex.slice(0, 16)}-${randomBytes(8).toString('hex')}`);
+      const handle = await open(temp, 'w', 0o644);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await rename(temp, pathOf(sha512Hex));
+      } catch (e) {
+        await rm(temp, { force: true });
+        throw e;
+      }
+      await fsyncDir(dir);
+      return sha512Hex;
+    },
+    async get(key) {
+      if (!KEY.test(key)) return null;
+      try {
+        return await readFile(pathOf(key));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+    },
+    async delete(key) {
+      if (!KEY.test(key)) return;
+      await unlink(pathOf(key)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Clock, Store } from '../../core/ports.ts';
+import { openDatabase } from './open.ts';
+import { sqlitePackages } from './packages.ts';
+import { sqliteTokens } from './tokens.ts';
+import { sqliteUsers } from './users.ts';
+
+export function createSqliteStore(file: string, clock: Clock): Store {
+  const db = openDatabase(file);
+  const now = () => new Date(clock.now()).toISOString();
+  return {
+    users: sqliteUsers(db, now),
+    tokens: sqliteTokens(db),
+    packages: sqlitePackages(db, now),
+    async close() {
+      db.close();
+    },
+  };
+}

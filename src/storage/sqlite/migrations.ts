@@ -1,0 +1,96 @@
+// The SQLite schema, as numbered migrations applied in order at start and by `tessera migrate`.
+
+import type Database from 'better-sqlite3';
+
+const migrations: string[] = [
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    email_verified INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL,
+    fullname TEXT, homepage TEXT, freenode TEXT, twitter TEXT, github TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE tokens (
+    key TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    name TEXT, description TEXT,
+    readonly INTEGER NOT NULL DEFAULT 0,
+    cidr TEXT NOT NULL DEFAULT '[]',
+    limits TEXT,
+    bypass_2fa INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    last_used_at TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX tokens_user ON tokens(user_id);
+  CREATE TABLE packages (
+    name TEXT PRIMARY KEY,
+    rev INTEGER NOT NULL,
+    access TEXT NOT NULL,
+    unpublished INTEGER NOT NULL DEFAULT 0,
+    publish_requires_tfa INTEGER NOT NULL DEFAULT 0,
+    automation_overrides_tfa INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    description TEXT,
+    keywords TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE versions (
+    package TEXT NOT NULL REFERENCES packages(name),
+    version TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    deprecated TEXT,
+    file TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    integrity TEXT NOT NULL,
+    shasum TEXT NOT NULL,
+    PRIMARY KEY (package, version)
+  ) WITHOUT ROWID;
+  CREATE INDEX versions_blob ON versions(blob_key);
+  -- Every version ever published, so an unpublished one is never reused.
+  CREATE TABLE burned_versions (
+    package TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (package, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE dist_tags (
+    package TEXT NOT NULL REFERENCES packages(name),
+    tag TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (package, tag)
+  ) WITHOUT ROWID;
+  CREATE TABLE owners (
+    package TEXT NOT NULL REFERENCES packages(name),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (package, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX owners_user ON owners(user_id);
+  CREATE TABLE scopes (
+    scope TEXT PRIMARY KEY,
+    owner_id INTEGER NOT NULL REFERENCES users(id)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database.Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  let version = row?.version ?? 0;
+  if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+  for (; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]);
+      db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+    })();
+  }
+  return version;
+}

@@ -1,0 +1,217 @@
+import type Database from 'better-sqlite3';
+import { DomainError } from '../../core/errors.ts';
+import type { Access, Owner, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
+
+interface PackageRow {
+  name: string;
+  rev: number;
+  access: Access;
+  unpublished: number;
+  publish_requires_tfa: number;
+  automation_overrides_tfa: number;
+  created_at: string;
+  modified_at: string;
+}
+
+interface VersionRow {
+  version: string;
+  manifest: string;
+  published_at: string;
+  deprecated: string | null;
+  file: string;
+  blob_key: string;
+  size: number;
+  integrity: string;
+  shasum: string;
+}
+
+function toVersion(r: VersionRow): VersionRecord {
+  return {
+    version: r.version,
+    manifest: JSON.parse(r.manifest) as Record<string, unknown>,
+    publishedAt: r.published_at,
+    deprecated: r.deprecated,
+    tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
+  };
+}
+
+export function sqlitePackages(db: Database.Database, now: () => string): PackageStore {
+  const q = {
+    pkg: db.prepare('SELECT * FROM packages WHERE name = ?'),
+    versions: db.prepare('SELECT version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? ORDER BY published_at, version'),
+    tags: db.prepare('SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag'),
+    owners: db.prepare('SELECT u.id, u.name, u.email FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY o.position'),
+    insertPkg: db.prepare(`INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at)
+      VALUES (?, 1, ?, 0, ?, ?, ?, ?)
+      ON CONFLICT(name) DO UPDATE SET unpublished = 0, access = excluded.access, publish_requires_tfa = excluded.publish_requires_tfa,
+        automation_overrides_tfa = excluded.automation_overrides_tfa, rev = rev + 1, modified_at = excluded.modified_at`),
+    bump: db.prepare('UPDATE packages SET rev = rev + 1, modified_at = ? WHERE name = ?'),
+    burned: db.prepare('SELECT 1 FROM burned_versions WHERE package = ? AND version = ?'),
+    burn: db.prepare('INSERT OR IGNORE INTO burned_versions (package, version) VALUES (?, ?)'),
+    insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
+      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`),
+    hasVersion: db.prepare('SELECT 1 FROM versions WHERE package = ? AND version = ?'),
+    setTag: db.prepare('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?) ON CONFLICT(package, tag) DO UPDATE SET version = excluded.version'),
+    removeTag: db.prepare('DELETE FROM dist_tags WHERE package = ? AND tag = ?'),
+    clearTags: db.prepare('DELETE FROM dist_tags WHERE package = ?'),
+    deprecate: db.prepare('UPDATE versions SET deprecated = ? WHERE package = ? AND version = ?'),
+    removeVersion: db.prepare('DELETE FROM versions WHERE package = ? AND version = ?'),
+    removeAllVersions: db.prepare('DELETE FROM versions WHERE package = ?'),
+    addOwner: db.prepare('INSERT OR IGNORE INTO owners (package, user_id, position) VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM owners WHERE package = ?))'),
+    removeOwner: db.prepare('DELETE FROM owners WHERE package = ? AND user_id = ?'),
+    ownerCount: db.prepare('SELECT COUNT(*) AS n FROM owners WHERE package = ?'),
+    setAccess: db.prepare('UPDATE packages SET access = ? WHERE name = ?'),
+    setMfa: db.prepare('UPDATE packages SET publish_requires_tfa = ?, automation_overrides_tfa = ? WHERE name = ?'),
+    unpublish: db.prepare('UPDATE packages SET unpublished = 1 WHERE name = ?'),
+    setSummary: db.prepare('UPDATE packages SET description = ?, keywords = ? WHERE name = ?'),
+    claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) VALUES (?, ?)'),
+    scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
+    userByName: db.prepare('SELECT id FROM users WHERE name = ?'),
+    blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = ? LIMIT 1'),
+  };
+
+  function load(name: string): PackageRecord | null {
+    const p = q.pkg.get(name) as PackageRow | undefined;
+    if (!p) return null;
+    return {
+      name: p.name,
+      rev: p.rev,
+      access: p.access,
+      unpublished: p.unpublished === 1,
+      mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
+      createdAt: p.created_at,
+      modifiedAt: p.modified_at,
+      owners: q.owners.all(name) as Owner[],
+      distTags: Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version])),
+      versions: (q.versions.all(name) as VersionRow[]).map(toVersion),
+    };
+  }
+
+  function refreshSummary(name: string): void {
+    const pkg = load(name);
+    const latest = pkg?.versions.find((v) => v.version === pkg.distTags.latest);
+    const m = latest?.manifest ?? {};
+    const keywords = Array.isArray(m.keywords) ? m.keywords.filter((k) => typeof k === 'string').join(' ') : '';
+    q.setSummary.run(typeof m.description === 'string' ? m.description : null, keywords, name);
+  }
+
+  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined): void => {
+    const t = now();
+    const existing = q.pkg.get(name) as PackageRow | undefined;
+    if (m.type === 'publish' && m.create && (!existing || existing.unpublished === 1)) {
+      q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t);
+      if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
+      if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run(m.create.claimScope, m.create.ownerId);
+    } else {
+      if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
+      if (expectRev !== undefined && existing.rev !== expectRev) {
+        throw new DomainError('REV_CONFLICT', 'Document update conflict: the package changed since you read it. Try again.');
+      }
+      q.bump.run(t, name);
+    }
+    switch (m.type) {
+      case 'publish': {
+        const v = m.version;
+        if (q.burned.get(name, v.version)) {
+          throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
+        }
+        q.burn.run(name, v.version);
+        const tb = v.tarball;
+        q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum);
+        q.setTag.run(name, m.tag, v.version);
+        // A package always has a latest tag: the first version gets it whatever --tag said.
+        if (m.tag !== 'latest' && !(q.tags.all(name) as Array<{ tag: string }>).some((x) => x.tag === 'latest')) {
+          q.setTag.run(name, 'latest', v.version);
+        }
+        if (m.access) q.setAccess.run(m.access, name);
+        break;
+      }
+      case 'set-tag':
+        if (!q.hasVersion.get(name, m.version)) throw new DomainError('NOT_FOUND', `${name} has no version ${m.version}.`);
+        q.setTag.run(name, m.tag, m.version);
+        break;
+      case 'remove-tag':
+        q.removeTag.run(name, m.tag);
+        break;
+      case 'deprecate':
+        for (const [version, message] of Object.entries(m.messages)) {
+          if (q.deprecate.run(message, name, version).changes === 0) throw new DomainError('NOT_FOUND', `${name} has no version ${version}.`);
+        }
+        break;
+      case 'remove-versions':
+        for (const version of m.versions) {
+          if (q.removeVersion.run(name, version).changes === 0) throw new DomainError('NOT_FOUND', `${name} has no version ${version}.`);
+        }
+        q.clearTags.run(name);
+        for (const [tag, version] of Object.entries(m.distTags)) {
+          if (!q.hasVersion.get(name, version)) throw new DomainError('NOT_FOUND', `${name} has no version ${version}.`);
+          q.setTag.run(name, tag, version);
+        }
+        break;
+      case 'unpublish-all':
+        q.removeAllVersions.run(name);
+        q.clearTags.run(name);
+        q.unpublish.run(name);
+        break;
+      case 'owners':
+        for (const id of m.add) q.addOwner.run(name, id, name);
+        for (const id of m.remove) q.removeOwner.run(name, id);
+        if ((q.ownerCount.get(name) as { n: number }).n === 0) throw new DomainError('LAST_OWNER', 'A package must keep at least one owner.');
+        break;
+      case 'settings':
+        if (m.access) q.setAccess.run(m.access, name);
+        if (m.mfa) q.setMfa.run(m.mfa.publishRequiresTfa ? 1 : 0, m.mfa.automationOverridesTfa ? 1 : 0, name);
+        break;
+    }
+    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-versions') refreshSummary(name);
+  });
+
+  return {
+    async get(name) {
+      return load(name);
+    },
+    async commit(name, mutation, options = {}) {
+      apply.immediate(name, mutation, options.expectRev);
+      return load(name) as PackageRecord;
+    },
+    async scopeOwner(scope) {
+      const user = q.userByName.get(scope) as { id: number } | undefined;
+      if (user) return user.id;
+      const claim = q.scope.get(scope) as { owner_id: number } | undefined;
+      return claim ? claim.owner_id : null;
+    },
+    async search({ text, from, size, viewerId }) {
+      const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
+      const where = ['p.unpublished = 0', "(p.access = 'public' OR EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?))"];
+      const params: unknown[] = [viewerId ?? -1];
+      for (const t of terms) {
+        const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        where.push("(p.name LIKE ? ESCAPE '\\' OR lower(COALESCE(p.description, '')) LIKE ? ESCAPE '\\' OR lower(COALESCE(p.keywords, '')) LIKE ? ESCAPE '\\')");
+        params.push(like, like, like);
+      }
+      const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
+      const total = (db.prepare(`SELECT COUNT(*) AS n ${sql}`).get(...params) as { n: number }).n;
+      const rows = db.prepare(`SELECT p.name ${sql} ORDER BY p.name LIMIT ? OFFSET ?`).all(...params, size, from) as Array<{ name: string }>;
+      const hits: SearchHit[] = [];
+      for (const { name } of rows) {
+        const pkg = load(name);
+        if (!pkg) continue;
+        const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
+        if (!latest) continue;
+        const m = latest.manifest;
+        hits.push({
+          name,
+          version: latest.version,
+          description: typeof m.description === 'string' ? m.description : null,
+          keywords: Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [],
+          modifiedAt: pkg.modifiedAt,
+          owners: pkg.owners,
+        });
+      }
+      return { hits, total };
+    },
+    async isBlobReferenced(key) {
+      return q.blobUsed.get(key) !== undefined;
+    },
+  };
+}

@@ -1,0 +1,260 @@
+// Drives the real npm CLI against a test registry, each instance with its own userconfig,
+// cache and HOME, so that nothing from the machine or the parent `npm test` leaks in.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanEnv } from './server.ts';
+import { stripAnsi, tail, tempDir } from './tmp.ts';
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PtyResult {
+  code: number | null;
+  /** Everything the terminal showed, ANSI sequences and carriage returns removed. */
+  output: string;
+}
+
+export interface Answer {
+  prompt: RegExp;
+  answer: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** Written to npm's stdin, which is then closed. */
+  input?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface PtyOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface Npm {
+  /** The folder holding this client's .npmrc, cache and packages. */
+  root: string;
+  userconfig: string;
+  cache: string;
+  registry: string;
+  run(args: string[], opts?: RunOptions): Promise<RunResult>;
+  pty(args: string[], answers: Answer[], opts?: PtyOptions): Promise<PtyResult>;
+  /** The _authToken stored for the registry in the userconfig, if any. */
+  token(): string | undefined;
+  /** Replaces the registry token in the userconfig (or removes it with undefined). */
+  setToken(token: string | undefined): void;
+  /** A fresh package folder with package.json and index.js exporting "name@version". */
+  makePackage(name: string, version: string, extra?: Record<string, unknown>): string;
+  /** A fresh, empty project folder (private package.json) to install into. */
+  makeProject(): string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** `//host:port/path/` — the prefix npm uses for credentials of a registry URL. */
+export function nerfDart(registryUrl: string): string {
+  const u = new URL(registryUrl);
+  const path = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`;
+  return `//${u.host}${path}`;
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+let packageCounter = 0;
+
+export function makeNpm(registryUrl: string): Npm {
+  const registry = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
+  const root = tempDir('npm');
+  const home = join(root, 'home');
+  const cache = join(root, 'cache');
+  const userconfig = join(root, 'npmrc');
+  mkdirSync(home);
+  mkdirSync(cache);
+  writeFileSync(
+    userconfig,
+    [
+      `registry=${registry}`,
+      'update-notifier=false',
+      'audit=false',
+      'fund=false',
+      'fetch-retries=0',
+      'color=false',
+      'progress=false',
+      'loglevel=notice',
+      '',
+    ].join('\n'),
+  );
+
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+    const e = cleanEnv({
+      HOME: home,
+      npm_config_userconfig: userconfig,
+      npm_config_cache: cache,
+      // a globalconfig that does not exist, so /usr/etc/npmrc and friends play no part
+      npm_config_globalconfig: join(root, 'no-globalconfig'),
+      SHELL: '/bin/sh',
+      NO_COLOR: '1',
+      ...extra,
+    });
+    delete e['NODE_OPTIONS'];
+    return e;
+  };
+
+  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> => {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+      const child = spawn('npm', args, {
+        cwd: opts.cwd ?? root,
+        env: env(opts.env),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true, // own process group, so a timeout kills npm's children too
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdin.on('error', () => {}); // npm may exit before reading its input
+      child.stdin.end(opts.input ?? '');
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+        reject(
+          new Error(
+            `npm ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+          ),
+        );
+      }, timeoutMs);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  };
+
+  const pty = (args: string[], answers: Answer[], opts: PtyOptions = {}): Promise<PtyResult> => {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const command = ['npm', ...args].map(shellQuote).join(' ');
+    return new Promise((resolve, reject) => {
+      // script(1) gives npm a terminal on stdin and stdout; -e passes the exit code on.
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd: opts.cwd ?? root,
+        env: env({ TERM: 'dumb', ...opts.env }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let raw = '';
+      let searchFrom = 0;
+      let next = 0;
+      child.stdin.on('error', () => {});
+      const onOutput = (d: string): void => {
+        raw += d;
+        // answer each prompt only once it has appeared: typed-ahead answers are lost
+        while (next < answers.length) {
+          const text = stripAnsi(raw);
+          const rest = text.slice(searchFrom);
+          const m = answers[next]!.prompt.exec(rest);
+          if (!m) break;
+          searchFrom += m.index + m[0].length;
+          child.stdin.write(`${answers[next]!.answer}\r`);
+          next++;
+        }
+      };
+      child.stdout.setEncoding('utf8').on('data', onOutput);
+      child.stderr.setEncoding('utf8').on('data', onOutput);
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+        const waiting = next < answers.length ? `waiting for prompt ${answers[next]!.prompt}` : 'all prompts answered';
+        reject(
+          new Error(
+            `npm ${args.join(' ')} (in a pty) did not finish within ${timeoutMs} ms (${waiting})\n--- terminal ---\n${tail(stripAnsi(raw))}`,
+          ),
+        );
+      }, timeoutMs);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        child.stdin.end();
+        resolve({ code, output: stripAnsi(raw) });
+      });
+    });
+  };
+
+  const readConfig = (): string => {
+    try {
+      return readFileSync(userconfig, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  const tokenKey = `${nerfDart(registry)}:_authToken`;
+
+  const token = (): string | undefined => {
+    for (const line of readConfig().split(/\r?\n/)) {
+      const eq = line.indexOf('=');
+      if (eq < 0) continue;
+      if (line.slice(0, eq).trim() === tokenKey) {
+        return line.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      }
+    }
+    return undefined;
+  };
+
+  const setToken = (value: string | undefined): void => {
+    const lines = readConfig()
+      .split(/\r?\n/)
+      .filter((l) => l !== '' && !l.startsWith(`${tokenKey}=`));
+    if (value !== undefined) lines.push(`${tokenKey}=${value}`);
+    writeFileSync(userconfig, `${lines.join('\n')}\n`);
+  };
+
+  const makePackage = (name: string, version: string, extra: Record<string, unknown> = {}): string => {
+    const dir = join(root, 'packages', `${name.replace(/[@/]/g, '_')}-${version}-${++packageCounter}`);
+    mkdirSync(dir, { recursive: true });
+    const manifest = {
+      name,
+      version,
+      description: `test package ${name}`,
+      main: 'index.js',
+      license: 'MIT',
+      ...extra,
+    };
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(join(dir, 'index.js'), `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`);
+    return dir;
+  };
+
+  const makeProject = (): string => {
+    const dir = join(root, 'projects', `project-${++packageCounter}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package.json'),
+      `${JSON.stringify({ name: 'e2e-project', version: '1.0.0', private: true }, null, 2)}\n`,
+    );
+    return dir;
+  };
+
+  return { root, userconfig, cache, registry, run, pty, token, setToken, makePackage, makeProject };
+}
