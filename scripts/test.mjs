@@ -64,7 +64,7 @@ function counts(out) {
 
 if (typecheck) {
   console.log('# tsc --noEmit -p .');
-  const tsc = await run('npx', ['--no', 'tsc', '--noEmit', '-p', '.']);
+  const tsc = await run('npx', ['tsc', '--noEmit', '-p', '.']);
   if (tsc.code !== 0) {
     console.error('# type check failed: no tests run');
     process.exit(tsc.code || 1);

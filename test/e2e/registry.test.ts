@@ -10,7 +10,7 @@ import { api } from './harness/http.ts';
 import { expectFail, expectOk, nodeEval, re } from './harness/expect.ts';
 
 const T = { timeout: 180_000 };
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = 'quartz-Lantern-47-mosaic';
 
 let server: RunningServer;
 

@@ -27,10 +27,10 @@ export async function changePackage(
   pathRev: string | null,
 ): Promise<{ rev: number }> {
   const pkg = await loadForWrite(deps, name);
-  const intent = classifyPut(body, pkg, pathRev !== null);
-  if (intent.type === 'publish') fail('BAD_REQUEST', 'A publish is a PUT without a revision.');
   requirePackageWriter(ctx.principal, pkg);
   const expectRev = expectedRev(pkg, pathRev ?? body._rev);
+  const intent = classifyPut(body, pkg, pathRev !== null);
+  if (intent.type === 'publish') fail('BAD_REQUEST', 'A publish is a PUT without a revision.');
 
   if (intent.type === 'owners') {
     await requireSecondFactor(deps, ctx, 'package-governance', pkg.mfa);

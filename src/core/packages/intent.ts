@@ -34,7 +34,10 @@ export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | 
   if (isPlainObject(attachments) && Object.values(attachments).some((a) => isPlainObject(a) && typeof a.data === 'string' && a.data.length > 0)) {
     return { type: 'publish' };
   }
-  if (!pkg) fail('NOT_FOUND', 'Package not found.');
+  if (!pkg) {
+    if ('_attachments' in body || 'versions' in body) fail('INVALID_PUBLISH', 'A publish must carry exactly one .tgz attachment with data.');
+    fail('NOT_FOUND', 'Package not found.');
+  }
   const keys = Object.keys(body);
   if (withRev && body.maintainers !== undefined && keys.every((k) => k === '_id' || k === '_rev' || k === 'maintainers')) {
     if (!Array.isArray(body.maintainers)) fail('BAD_REQUEST', '"maintainers" must be an array.');

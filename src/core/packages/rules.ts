@@ -12,8 +12,8 @@ export function isValidVersion(v: unknown): v is string {
 export function tagProblem(tag: unknown): string | null {
   if (typeof tag !== 'string' || tag.length === 0) return 'A dist-tag name is required.';
   if (tag.length > 128) return 'A dist-tag name may have at most 128 characters.';
-  if (encodeURIComponent(tag) !== tag) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
   if (semver.validRange(tag) !== null) return `The dist-tag "${tag}" is a semver range; a tag must not be one.`;
+  if (encodeURIComponent(tag) !== tag) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
   return null;
 }
 

@@ -1,0 +1,72 @@
+// Builds npm-style tarballs (gzipped ustar with package/...) and publish bodies for tests.
+
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+function header(name: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136);
+  h.write('        ', 148);
+  h.write('0', 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return h;
+}
+
+export function makeTarball(files: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const data = Buffer.from(content);
+    parts.push(header(`package/${name}`, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(parts));
+}
+
+export interface PublishOptions {
+  tag?: string;
+  access?: 'public' | 'restricted' | null;
+  manifest?: Record<string, unknown>;
+  /** Corrupts the body after the checksums were computed. */
+  tamper?: (body: Record<string, any>) => void;
+  tarballManifest?: Record<string, unknown>;
+}
+
+export function publishBody(name: string, version: string, options: PublishOptions = {}): Record<string, any> {
+  const pkgJson = { name, version, main: 'index.js', ...options.manifest };
+  const tarball = makeTarball({
+    'package.json': JSON.stringify(options.tarballManifest ?? pkgJson),
+    'index.js': `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`,
+  });
+  const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
+  const shasum = createHash('sha1').update(tarball).digest('hex');
+  const body: Record<string, any> = {
+    _id: name,
+    name,
+    description: 'test package',
+    'dist-tags': { [options.tag ?? 'latest']: version },
+    versions: {
+      [version]: {
+        ...pkgJson,
+        _id: `${name}@${version}`,
+        _nodeVersion: '20.20.2',
+        _npmVersion: '11.19.1',
+        dist: { integrity, shasum, tarball: `http://localhost/${name}/-/${name}-${version}.tgz` },
+      },
+    },
+    access: options.access ?? null,
+    _attachments: {
+      [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: tarball.toString('base64'), length: tarball.length },
+    },
+  };
+  options.tamper?.(body);
+  return body;
+}
