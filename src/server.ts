@@ -30,7 +30,8 @@ export function settingsFrom(config: Config): CoreSettings {
     registryName: config.registryName,
     signup: config.signup,
     sessionTtlMs: config.sessionHours * 3600_000,
-    maxTarballBytes: Math.floor((config.maxBodyMb * 1024 * 1024) / 1.4),
+    maxBodyBytes: config.maxBodyMb * 1024 * 1024,
+    maxTarballBytes: Math.floor((config.maxBodyMb * 1024 * 1024 * 3) / 4),
     defaultPackageMfa: MFA[config.defaultPackageMfa],
   };
 }

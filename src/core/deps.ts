@@ -10,6 +10,8 @@ export interface CoreSettings {
   registryName: string;
   signup: 'open' | 'closed';
   sessionTtlMs: number;
+  /** Largest publish body; the tarball inside may be about 3/4 of it (base64). */
+  maxBodyBytes: number;
   maxTarballBytes: number;
   defaultPackageMfa: PackageMfa;
 }

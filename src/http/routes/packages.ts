@@ -42,7 +42,7 @@ function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered,
 }
 
 export function packageRoutes(app: FastifyInstance, deps: Deps, cache: PackumentCache): void {
-  const publishLimit = deps.settings.maxTarballBytes * 1.4 + 1024 * 1024;
+  const publishLimit = deps.settings.maxBodyBytes;
 
   async function visible(request: FastifyRequest, name: string) {
     const entry = await cache.get(name);
