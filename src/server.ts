@@ -10,6 +10,7 @@ import type { CoreSettings, Deps } from './core/deps.ts';
 import { type Clock, systemClock } from './core/ports.ts';
 import { createArgon2Hasher } from './storage/argon2-hasher.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
+import { loadKeyRing } from './storage/server-key.ts';
 import { createSqliteStore } from './storage/sqlite/index.ts';
 
 const MFA = {
@@ -53,6 +54,7 @@ export function openDeps(config: Config, clock: Clock = systemClock): { deps: De
     clock,
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings: settingsFrom(config),
+    secrets: loadKeyRing(config.totpKeys, data),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
   };
   return { deps, onPackageChanged: (l) => listeners.add(l) };

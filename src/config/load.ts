@@ -9,7 +9,8 @@ export class ConfigError extends Error {}
 
 function coerce(key: string, spec: KeySpec, raw: unknown, source: string): ConfigValue {
   const bad = (why: string): never => {
-    throw new ConfigError(`Invalid configuration: ${key} (from ${source}) ${why}; got ${JSON.stringify(raw)}.`);
+    const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+    throw new ConfigError(`Invalid configuration: ${key} (from ${source}) ${why}; got ${shown}.`);
   };
   switch (spec.type) {
     case 'string': {

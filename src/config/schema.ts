@@ -8,6 +8,8 @@ interface KeyBase {
   doc: string;
   /** Shown in docs instead of the default, when the default is computed. */
   defaultDoc?: string;
+  /** Never echoed in error messages. */
+  secret?: boolean;
 }
 export type KeySpec =
   | (KeyBase & { type: 'string'; default: string; check?: (v: string) => string | null })
@@ -30,7 +32,20 @@ export const schema = {
   port: { type: 'int', default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' },
   data: { type: 'string', default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' },
   url: { type: 'string', default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' },
-  registryName: { type: 'string', default: 'Tessera', doc: 'Name shown to people; the issuer in authenticator apps.' },
+  registryName: {
+    type: 'string',
+    default: 'Tessera',
+    check: (v: string) => (v.length === 0 || v.length > 64 || v.includes(':') ? 'must be 1-64 characters without ":"' : null),
+    doc: 'Name shown to people; the issuer in authenticator apps.',
+  },
+  totpKeys: {
+    type: 'string',
+    default: '',
+    defaultDoc: 'generated into DATA/server.key',
+    secret: true,
+    check: (v: string) => (v === '' || /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+(,[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+)*$/.test(v) ? null : 'must be "id:base64key[,id:base64key...]"'),
+    doc: 'Keys that encrypt TOTP secrets, `id:base64key,...` (32-byte keys), the current one first; older ones still decrypt. Several nodes sharing a database need the same value.',
+  },
   signup: { type: 'enum', default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' },
   sessionHours: { type: 'int', default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' },
   maxBodyMb: { type: 'int', default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' },
@@ -48,6 +63,7 @@ export interface Config {
   data: string;
   url: string;
   registryName: string;
+  totpKeys: string;
   signup: 'open' | 'closed';
   sessionHours: number;
   maxBodyMb: number;

@@ -1,7 +1,8 @@
 // What the use cases get: the ports, the clock and the settings that shape behaviour.
 
 import type { Principal } from './access/principal.ts';
-import type { BlobStore, Clock, PackageMfa, PasswordHasher, Store } from './ports.ts';
+import type { KeyRing } from './accounts/secret-box.ts';
+import type { BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
   /** Absolute public URL of the registry, ending in '/'. */
@@ -22,6 +23,8 @@ export interface Deps {
   clock: Clock;
   hasher: PasswordHasher;
   settings: CoreSettings;
+  /** Keys that seal TOTP secrets at rest. */
+  secrets: KeyRing;
   /** Told after every committed change of a package, so caches can drop it. */
   packageChanged(name: string): void;
 }
@@ -36,3 +39,8 @@ export interface RequestContext {
 }
 
 export const isoNow = (deps: Pick<Deps, 'clock'>): string => new Date(deps.clock.now()).toISOString();
+
+/** Appends to the account's security log, with the request's address and user agent. */
+export function logEvent(deps: Deps, ctx: Pick<RequestContext, 'ip' | 'userAgent'> | null, userId: number, type: string, detail?: SecurityEvent['detail']): Promise<void> {
+  return deps.store.events.append({ userId, type, ip: ctx?.ip ?? null, userAgent: ctx?.userAgent ?? null, ...(detail ? { detail } : {}) });
+}

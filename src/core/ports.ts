@@ -17,14 +17,62 @@ export interface ProfileFields {
   github: string | null;
 }
 
+/** An account's second factor. `secret` is sealed (AES-256-GCM), never the plain secret. */
+export interface TfaState {
+  mode: TfaMode;
+  /** Set up but not yet confirmed with a first code: not enforced. */
+  pending: boolean;
+  secret: string;
+  /** The last TOTP time step accepted, and the credential (token key) that presented it. */
+  lastStep: number | null;
+  lastStepKey: string | null;
+}
+
 export interface User extends ProfileFields {
   id: number;
   name: string;
   email: string;
   emailVerified: boolean;
   passwordHash: string;
+  tfa: TfaState | null;
+  /** Consecutive failed second-factor attempts, and when the last one was. */
+  otpFailures: number;
+  otpLastFailureAt: number | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A second factor that was checked and must be consumed in the same transaction as the write
+ * it authorises: a TOTP step (compare-and-set: accepted once per account, except again by the
+ * credential that presented it) or a recovery code (used once).
+ */
+export type OtpUse =
+  | { userId: number; kind: 'totp'; step: number; credentialKey: string | null; reseal?: string }
+  | { userId: number; kind: 'recovery'; codeHash: string; ip: string; userAgent: string };
+
+export interface WriteOptions {
+  otp?: OtpUse | null;
+}
+
+export interface SecurityEvent {
+  userId: number;
+  type: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Non-secret details: a token prefix, a mode, a package name. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface StoredSecurityEvent extends SecurityEvent {
+  id: number;
+  at: string;
+}
+
+export interface SecurityLog {
+  append(event: SecurityEvent): Promise<void>;
+  /** Newest first; `before` is an event id for paging. */
+  list(userId: number, options: { before?: number; limit: number }): Promise<StoredSecurityEvent[]>;
 }
 
 export interface NewUser {
@@ -40,7 +88,21 @@ export interface UserStore {
   findById(id: number): Promise<User | null>;
   /** Throws USER_EXISTS when the name is taken (by a user or by someone else's scope). */
   create(input: NewUser): Promise<User>;
-  update(id: number, patch: UserPatch): Promise<User>;
+  /** Throws OTP_REQUIRED when `otp` was consumed meanwhile (a replay). */
+  update(id: number, patch: UserPatch, options?: WriteOptions): Promise<User>;
+  /** Sets (or clears) the second factor and replaces the recovery codes, atomically. */
+  setTfa(id: number, tfa: TfaState | null, recoveryHashes: string[] | null, options?: WriteOptions): Promise<User>;
+  /** Hashes of the user's unused recovery codes. */
+  unusedRecoveryCodes(id: number): Promise<string[]>;
+  /**
+   * Reserves a second-factor attempt: counts it as a failure up front (so parallel guesses
+   * cannot outrun the lock), unless `decide` says the account is locked, in which case
+   * nothing is counted. A verified attempt clears the count (clearOtpFailures).
+   */
+  reserveOtpAttempt(id: number, nowMs: number, decide: (failures: number, lastFailureAt: number | null) => { allowed: boolean }): Promise<{ allowed: boolean; failures: number; lastFailureAt: number | null }>;
+  clearOtpFailures(id: number): Promise<void>;
+  /** Consumes a second factor on its own (when the write is not a store write). */
+  consumeOtp(otp: OtpUse): Promise<void>;
 }
 
 export type TokenKind = 'session' | 'legacy' | 'granular';
@@ -72,7 +134,7 @@ export interface TokenRecord {
 }
 
 export interface TokenStore {
-  create(token: TokenRecord): Promise<void>;
+  create(token: TokenRecord, options?: WriteOptions): Promise<void>;
   /** One lookup by hash: the token and its user, or null. */
   findWithUser(key: string): Promise<{ token: TokenRecord; user: User } | null>;
   /** Returns whether a token was deleted. */
@@ -168,7 +230,7 @@ export interface PackageStore {
    * transaction (a version is never published twice, a tag points at an existing version,
    * a package keeps at least one owner) and throws DomainErrors when they do not.
    */
-  commit(name: string, mutation: PackageMutation, options?: { expectRev?: number }): Promise<PackageRecord>;
+  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number }): Promise<PackageRecord>;
   /** The user who owns a scope (without '@'), or null when unclaimed. */
   scopeOwner(scope: string): Promise<number | null>;
   search(query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }>;
@@ -187,6 +249,7 @@ export interface Store {
   users: UserStore;
   tokens: TokenStore;
   packages: PackageStore;
+  events: SecurityLog;
   close(): Promise<void>;
 }
 

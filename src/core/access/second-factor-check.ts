@@ -1,28 +1,34 @@
-// Applies the second-factor policy to one request: refuses when the policy needs an OTP that
-// the request does not carry, or when the package needs 2FA the account does not have.
+// Applies the second-factor policy to one request. Returns the checked factor that the write
+// must consume in its own transaction, or null when none is needed.
 
+import { verifyOtp } from '../accounts/verify-otp.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { PackageMfa, TfaMode } from '../ports.ts';
+import type { OtpUse, PackageMfa, TfaMode, User } from '../ports.ts';
 import { type OperationClass, secondFactorFor } from './second-factor.ts';
 
-/** The account's confirmed 2FA mode. Accounts have no second factor until 2FA exists. */
-export function confirmedTfaMode(_ctx: RequestContext): TfaMode | null {
-  return null;
+/** The account's 2FA mode once confirmed; null when off or still pending. */
+export function confirmedTfaMode(user: User | null): TfaMode | null {
+  return user?.tfa && !user.tfa.pending ? user.tfa.mode : null;
 }
 
-export async function requireSecondFactor(
-  _deps: Deps,
-  ctx: RequestContext,
-  operation: OperationClass,
-  packageMfa?: PackageMfa | null,
-): Promise<void> {
+export interface SecondFactorOptions {
+  packageMfa?: PackageMfa | null;
+  /** Whose factor: the principal's user unless given (a login names its user). */
+  user?: User;
+  /** The credential that may present the same code again (a login: the session it creates). */
+  credentialKey?: string | null;
+}
+
+export async function requireSecondFactor(deps: Deps, ctx: RequestContext, operation: OperationClass, options: SecondFactorOptions = {}): Promise<OtpUse | null> {
   const principal = ctx.principal;
+  const user = options.user ?? (principal.kind === 'user' ? principal.user : null);
   const token = principal.kind === 'user' ? principal.token : null;
-  const answer = secondFactorFor({ operation, tfaMode: confirmedTfaMode(ctx), packageMfa, token });
-  if (answer.need === 'none') return;
+  const answer = secondFactorFor({ operation, tfaMode: confirmedTfaMode(user), packageMfa: options.packageMfa, token });
+  if (answer.need === 'none' || !user) return null;
   if (answer.need === 'enable-2fa') {
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
-  fail('OTP_REQUIRED', 'This operation requires a one-time password.');
+  const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
+  return verifyOtp(deps, ctx, user, credentialKey);
 }

@@ -2,10 +2,10 @@
 // An existing user is always signed in (never changed), whatever else the body carries.
 
 import { requireSecondFactor } from '../access/second-factor-check.ts';
-import type { Deps, RequestContext } from '../deps.ts';
+import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { DomainError, fail } from '../errors.ts';
 import type { User } from '../ports.ts';
-import { createSession } from '../tokens/sessions.ts';
+import { newSession } from '../tokens/sessions.ts';
 import { emailProblem, usernameProblem } from './names.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
 
@@ -30,10 +30,16 @@ export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLo
   const existing = await deps.store.users.findByName(name);
   if (existing) {
     const ok = await deps.hasher.verify(existing.passwordHash, normalizePassword(password));
-    if (!ok) fail('BAD_LOGIN', BAD_LOGIN);
-    await requireSecondFactor(deps, { ...ctx, principal: { kind: 'user', user: existing, token: null, via: 'basic' } }, 'login');
-    const { secret } = await createSession(deps, existing.id);
-    return { token: secret, user: existing, created: false };
+    if (!ok) {
+      await logEvent(deps, ctx, existing.id, 'login-failed', { reason: 'password' });
+      fail('BAD_LOGIN', BAD_LOGIN);
+    }
+    // The password first, then the second factor; the session may present the code again.
+    const session = newSession(deps, existing.id);
+    const otp = await requireSecondFactor(deps, ctx, 'login', { user: existing, credentialKey: session.token.key });
+    await deps.store.tokens.create(session.token, { otp });
+    await logEvent(deps, ctx, existing.id, 'login', { second_factor: otp?.kind ?? 'none', session: session.token.prefix });
+    return { token: session.secret, user: existing, created: false };
   }
 
   if (b.email === undefined) {
@@ -42,13 +48,15 @@ export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLo
     fail('BAD_LOGIN', BAD_LOGIN);
   }
   if (deps.settings.signup === 'closed') fail('SIGNUP_CLOSED', 'Registration is disabled on this registry. Ask an administrator for an account.');
-  return { ...(await signUp(deps, { name, email: b.email, password })), created: true };
+  return { ...(await signUp(deps, ctx, { name, email: b.email, password })), created: true };
 }
 
-export async function signUp(deps: Deps, input: { name: unknown; email: unknown; password: string }): Promise<{ token: string; user: User }> {
+export async function signUp(deps: Deps, ctx: RequestContext, input: { name: unknown; email: unknown; password: string }): Promise<{ token: string; user: User }> {
   const user = await createUser(deps, input);
-  const { secret } = await createSession(deps, user.id);
-  return { token: secret, user };
+  const session = newSession(deps, user.id);
+  await deps.store.tokens.create(session.token);
+  await logEvent(deps, ctx, user.id, 'signup', { session: session.token.prefix });
+  return { token: session.secret, user };
 }
 
 /** Creates an account (sign-up, or the admin command). */

@@ -33,7 +33,7 @@ export async function changePackage(
   if (intent.type === 'publish') fail('BAD_REQUEST', 'A publish is a PUT without a revision.');
 
   if (intent.type === 'owners') {
-    await requireSecondFactor(deps, ctx, 'package-governance', pkg.mfa);
+    const otp = await requireSecondFactor(deps, ctx, 'package-governance', { packageMfa: pkg.mfa });
     const current = new Map(pkg.owners.map((o) => [o.name, o.id]));
     const wanted = new Set(intent.names);
     const add: number[] = [];
@@ -45,14 +45,14 @@ export async function changePackage(
     }
     const remove = [...current].filter(([n]) => !wanted.has(n)).map(([, id]) => id);
     if (add.length === 0 && remove.length === 0) return { rev: pkg.rev };
-    const after = await deps.store.packages.commit(name, { type: 'owners', add, remove }, { expectRev });
+    const after = await deps.store.packages.commit(name, { type: 'owners', add, remove }, { expectRev, otp });
     deps.packageChanged(name);
     return { rev: after.rev };
   }
 
-  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
+  const otp = await requireSecondFactor(deps, ctx, 'package-content', { packageMfa: pkg.mfa });
   if (intent.type === 'deprecate') {
-    const after = await deps.store.packages.commit(name, { type: 'deprecate', messages: intent.messages }, { expectRev });
+    const after = await deps.store.packages.commit(name, { type: 'deprecate', messages: intent.messages }, { expectRev, otp });
     deps.packageChanged(name);
     return { rev: after.rev };
   }
@@ -66,7 +66,7 @@ export async function changePackage(
     const latest = highestVersion(remaining);
     if (latest) distTags.latest = latest;
   }
-  const after = await deps.store.packages.commit(name, { type: 'remove-versions', versions: intent.versions, distTags }, { expectRev });
+  const after = await deps.store.packages.commit(name, { type: 'remove-versions', versions: intent.versions, distTags }, { expectRev, otp });
   deps.packageChanged(name);
   await removeUnusedBlobs(deps, pkg.versions.filter((v) => gone.has(v.version)).map((v) => v.tarball.blobKey));
   return { rev: after.rev };

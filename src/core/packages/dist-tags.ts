@@ -17,8 +17,8 @@ export async function setDistTag(deps: Deps, ctx: RequestContext, name: string, 
   requireTag(tag);
   if (typeof version !== 'string') fail('BAD_REQUEST', 'The body must be the version as a JSON string, e.g. "1.2.0".');
   if (!pkg.versions.some((v) => v.version === version)) fail('NOT_FOUND', `${name} has no version ${version}.`);
-  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
-  const after = await deps.store.packages.commit(name, { type: 'set-tag', tag, version });
+  const otp = await requireSecondFactor(deps, ctx, 'package-content', { packageMfa: pkg.mfa });
+  const after = await deps.store.packages.commit(name, { type: 'set-tag', tag, version }, { otp });
   deps.packageChanged(name);
   return after.distTags;
 }
@@ -29,8 +29,8 @@ export async function removeDistTag(deps: Deps, ctx: RequestContext, name: strin
   requireTag(tag);
   if (tag === 'latest') fail('BAD_REQUEST', 'The "latest" dist-tag cannot be removed; point it at another version instead.');
   if (!(tag in pkg.distTags)) fail('NOT_FOUND', `${name} has no dist-tag "${tag}".`);
-  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
-  const after = await deps.store.packages.commit(name, { type: 'remove-tag', tag });
+  const otp = await requireSecondFactor(deps, ctx, 'package-content', { packageMfa: pkg.mfa });
+  const after = await deps.store.packages.commit(name, { type: 'remove-tag', tag }, { otp });
   deps.packageChanged(name);
   return after.distTags;
 }

@@ -28,7 +28,9 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const ownerId = writer.user.id;
   const valid = validatePublishBody(name, body, deps.settings.maxTarballBytes);
   const changesAccess = !isNew && valid.access !== null && valid.access !== existing?.access;
-  await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', existing?.mfa ?? deps.settings.defaultPackageMfa);
+  const otp = await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', {
+    packageMfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
+  });
 
   if (existing?.versions.some((v) => v.version === valid.version)) {
     fail('VERSION_EXISTS', `You cannot publish over the previously published versions: ${valid.version}.`);
@@ -63,7 +65,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
     mutation.access = valid.access;
   }
   try {
-    await deps.store.packages.commit(name, mutation);
+    await deps.store.packages.commit(name, mutation, { otp });
   } catch (e) {
     if (!(await deps.store.packages.isBlobReferenced(blobKey))) await deps.blobs.delete(blobKey);
     throw e;

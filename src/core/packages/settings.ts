@@ -49,7 +49,7 @@ export async function changeSettings(deps: Deps, ctx: RequestContext, name: stri
     fail('BAD_REQUEST', '"automation_token_overrides_tfa" needs "publish_requires_tfa".');
   }
   if (access === undefined && mfa === undefined) fail('BAD_REQUEST', 'The body changes no setting.');
-  await requireSecondFactor(deps, ctx, 'package-governance', pkg.mfa);
-  await deps.store.packages.commit(name, { type: 'settings', ...(access ? { access } : {}), ...(mfa ? { mfa } : {}) });
+  const otp = await requireSecondFactor(deps, ctx, 'package-governance', { packageMfa: pkg.mfa });
+  await deps.store.packages.commit(name, { type: 'settings', ...(access ? { access } : {}), ...(mfa ? { mfa } : {}) }, { otp });
   deps.packageChanged(name);
 }

@@ -18,8 +18,8 @@ export async function unpublishPackage(deps: Deps, ctx: RequestContext, name: st
   const pkg = await loadForWrite(deps, name);
   requirePackageWriter(ctx.principal, pkg);
   const expectRev = expectedRev(pkg, rev);
-  await requireSecondFactor(deps, ctx, 'package-content', pkg.mfa);
-  await deps.store.packages.commit(name, { type: 'unpublish-all' }, { expectRev });
+  const otp = await requireSecondFactor(deps, ctx, 'package-content', { packageMfa: pkg.mfa });
+  await deps.store.packages.commit(name, { type: 'unpublish-all' }, { expectRev, otp });
   deps.packageChanged(name);
   await removeUnusedBlobs(deps, pkg.versions.map((v) => v.tarball.blobKey));
 }

@@ -5,9 +5,9 @@ import { type Deps, isoNow } from '../deps.ts';
 import type { TokenRecord } from '../ports.ts';
 import { generateTokenSecret, hashToken, SHOWN_PREFIX_LENGTH } from './format.ts';
 
-export async function createSession(deps: Deps, userId: number): Promise<{ secret: string; token: TokenRecord }> {
+/** A new session, not yet stored (a login stores it together with the OTP it consumes). */
+export function newSession(deps: Deps, userId: number): { secret: string; token: TokenRecord } {
   const secret = generateTokenSecret();
-  const now = deps.clock.now();
   const token: TokenRecord = {
     key: hashToken(secret),
     userId,
@@ -20,10 +20,9 @@ export async function createSession(deps: Deps, userId: number): Promise<{ secre
     limits: null,
     bypass2fa: false,
     createdAt: isoNow(deps),
-    expiresAt: new Date(now + deps.settings.sessionTtlMs).toISOString(),
+    expiresAt: new Date(deps.clock.now() + deps.settings.sessionTtlMs).toISOString(),
     lastUsedAt: null,
   };
-  await deps.store.tokens.create(token);
   return { secret, token };
 }
 

@@ -1,4 +1,5 @@
 import type { Clock, Store } from '../../core/ports.ts';
+import { sqliteEvents } from './events.ts';
 import { openDatabase } from './open.ts';
 import { sqlitePackages } from './packages.ts';
 import { sqliteTokens } from './tokens.ts';
@@ -9,8 +10,9 @@ export function createSqliteStore(file: string, clock: Clock): Store {
   const now = () => new Date(clock.now()).toISOString();
   return {
     users: sqliteUsers(db, now),
-    tokens: sqliteTokens(db),
+    tokens: sqliteTokens(db, now),
     packages: sqlitePackages(db, now),
+    events: sqliteEvents(db, now),
     async close() {
       db.close();
     },

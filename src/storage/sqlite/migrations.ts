@@ -79,6 +79,31 @@ const migrations: string[] = [
     owner_id INTEGER NOT NULL REFERENCES users(id)
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE users ADD COLUMN tfa_mode TEXT;
+  ALTER TABLE users ADD COLUMN tfa_pending INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN tfa_secret TEXT;
+  ALTER TABLE users ADD COLUMN tfa_last_step INTEGER;
+  ALTER TABLE users ADD COLUMN tfa_last_key TEXT;
+  ALTER TABLE users ADD COLUMN otp_failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN otp_last_failure_at INTEGER;
+  CREATE TABLE recovery_codes (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL,
+    used_at TEXT,
+    PRIMARY KEY (user_id, hash)
+  ) WITHOUT ROWID;
+  CREATE TABLE security_events (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    ip TEXT,
+    user_agent TEXT,
+    detail TEXT
+  );
+  CREATE INDEX security_events_user ON security_events(user_id, id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, Owner, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
+import type { Access, OtpUse, Owner, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
+import { otpConsumer } from './otp.ts';
 
 interface PackageRow {
   name: string;
@@ -95,7 +96,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     q.setSummary.run(typeof m.description === 'string' ? m.description : null, keywords, name);
   }
 
-  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined): void => {
+  const consume = otpConsumer(db, now);
+  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined): void => {
+    consume(otp);
     const t = now();
     const existing = q.pkg.get(name) as PackageRow | undefined;
     if (m.type === 'publish' && m.create && (!existing || existing.unpublished === 1)) {
@@ -171,7 +174,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       return load(name);
     },
     async commit(name, mutation, options = {}) {
-      apply.immediate(name, mutation, options.expectRev);
+      apply.immediate(name, mutation, options.expectRev, options.otp);
       return load(name) as PackageRecord;
     },
     async scopeOwner(scope) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TokenKind, TokenRecord, TokenStore } from '../../core/ports.ts';
+import { otpConsumer } from './otp.ts';
 import { toUser, USER_COLUMNS, type UserRow } from './users.ts';
 
 interface TokenRow {
@@ -38,7 +39,8 @@ function toToken(r: TokenRow): TokenRecord {
   };
 }
 
-export function sqliteTokens(db: Database.Database): TokenStore {
+export function sqliteTokens(db: Database.Database, now: () => string): TokenStore {
+  const consume = otpConsumer(db, now);
   const insert = db.prepare(`INSERT INTO tokens (key, user_id, kind, prefix, name, description, readonly, cidr, limits, bypass_2fa, created_at, expires_at, last_used_at)
     VALUES (@key, @user_id, @kind, @prefix, @name, @description, @readonly, @cidr, @limits, @bypass_2fa, @created_at, @expires_at, @last_used_at)`);
   // One indexed lookup: the token with its user, as a single row.
@@ -47,23 +49,27 @@ export function sqliteTokens(db: Database.Database): TokenStore {
   const list = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.user_id = ? ORDER BY t.created_at, t.key`);
   const tokenFields = TOKEN_COLUMNS.split(', ').map((c) => c.slice(2));
   const userFields = USER_COLUMNS.split(', ').map((c) => c.slice(2));
+  const createTx = db.transaction((t: TokenRecord, otp: Parameters<typeof consume>[0]) => {
+    consume(otp);
+    insert.run({
+      key: t.key,
+      user_id: t.userId,
+      kind: t.kind,
+      prefix: t.prefix,
+      name: t.name,
+      description: t.description,
+      readonly: t.readonly ? 1 : 0,
+      cidr: JSON.stringify(t.cidr),
+      limits: t.limits ? JSON.stringify(t.limits) : null,
+      bypass_2fa: t.bypass2fa ? 1 : 0,
+      created_at: t.createdAt,
+      expires_at: t.expiresAt,
+      last_used_at: t.lastUsedAt,
+    });
+  });
   return {
-    async create(t) {
-      insert.run({
-        key: t.key,
-        user_id: t.userId,
-        kind: t.kind,
-        prefix: t.prefix,
-        name: t.name,
-        description: t.description,
-        readonly: t.readonly ? 1 : 0,
-        cidr: JSON.stringify(t.cidr),
-        limits: t.limits ? JSON.stringify(t.limits) : null,
-        bypass_2fa: t.bypass2fa ? 1 : 0,
-        created_at: t.createdAt,
-        expires_at: t.expiresAt,
-        last_used_at: t.lastUsedAt,
-      });
+    async create(t, options = {}) {
+      createTx.immediate(t, options.otp);
     },
     async findWithUser(key) {
       const row = withUser.get(key) as unknown[] | undefined;

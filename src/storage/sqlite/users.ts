@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { NewUser, User, UserPatch, UserStore } from '../../core/ports.ts';
+import type { NewUser, TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
+import { otpConsumer } from './otp.ts';
 
 export interface UserRow {
   id: number;
@@ -13,11 +14,20 @@ export interface UserRow {
   freenode: string | null;
   twitter: string | null;
   github: string | null;
+  tfa_mode: TfaMode | null;
+  tfa_pending: number;
+  tfa_secret: string | null;
+  tfa_last_step: number | null;
+  tfa_last_key: string | null;
+  otp_failures: number;
+  otp_last_failure_at: number | null;
   created_at: string;
   updated_at: string;
 }
 
-export const USER_COLUMNS = 'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, u.created_at, u.updated_at';
+export const USER_COLUMNS =
+  'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, ' +
+  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.created_at, u.updated_at';
 
 export function toUser(r: UserRow): User {
   return {
@@ -31,6 +41,12 @@ export function toUser(r: UserRow): User {
     freenode: r.freenode,
     twitter: r.twitter,
     github: r.github,
+    tfa:
+      r.tfa_mode && r.tfa_secret
+        ? { mode: r.tfa_mode, pending: r.tfa_pending === 1, secret: r.tfa_secret, lastStep: r.tfa_last_step, lastStepKey: r.tfa_last_key }
+        : null,
+    otpFailures: r.otp_failures,
+    otpLastFailureAt: r.otp_last_failure_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -58,6 +74,49 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     const t = now();
     return Number(insert.run(u.name, u.email, u.passwordHash, t, t).lastInsertRowid);
   });
+  const consume = otpConsumer(db, now);
+  const update = db.transaction((id: number, patch: UserPatch, otp: Parameters<typeof consume>[0]) => {
+    consume(otp);
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [k, v] of Object.entries(patch) as Array<[keyof UserPatch, unknown]>) {
+      if (v === undefined) continue;
+      sets.push(`${PATCH_COLUMNS[k]} = ?`);
+      values.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+    sets.push('updated_at = ?');
+    values.push(now(), id);
+    db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+  });
+  const setTfaStmt = db.prepare(`UPDATE users SET tfa_mode = @mode, tfa_pending = @pending, tfa_secret = @secret, tfa_last_step = @step,
+    tfa_last_key = @key, updated_at = @now WHERE id = @id`);
+  const clearCodes = db.prepare('DELETE FROM recovery_codes WHERE user_id = ?');
+  const addCode = db.prepare('INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)');
+  const setTfa = db.transaction((id: number, tfa: User['tfa'], codes: string[] | null, otp: Parameters<typeof consume>[0]) => {
+    consume(otp);
+    setTfaStmt.run({
+      id,
+      mode: tfa?.mode ?? null,
+      pending: tfa?.pending ? 1 : 0,
+      secret: tfa?.secret ?? null,
+      step: tfa?.lastStep ?? null,
+      key: tfa?.lastStepKey ?? null,
+      now: now(),
+    });
+    if (codes !== null || tfa === null) clearCodes.run(id);
+    for (const hash of codes ?? []) addCode.run(id, hash);
+  });
+  const unused = db.prepare('SELECT hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL').pluck();
+  const failuresOf = db.prepare('SELECT otp_failures AS failures, otp_last_failure_at AS last FROM users WHERE id = ?');
+  const countFailure = db.prepare('UPDATE users SET otp_failures = otp_failures + 1, otp_last_failure_at = ? WHERE id = ?');
+  const reserve = db.transaction((id: number, nowMs: number, decide: (f: number, l: number | null) => { allowed: boolean }) => {
+    const row = failuresOf.get(id) as { failures: number; last: number | null };
+    if (!decide(row.failures, row.last).allowed) return { allowed: false, failures: row.failures, lastFailureAt: row.last };
+    countFailure.run(nowMs, id);
+    return { allowed: true, failures: row.failures + 1, lastFailureAt: nowMs };
+  });
+  const clearFailures = db.prepare('UPDATE users SET otp_failures = 0 WHERE id = ?');
+  const consumeAlone = db.transaction((otp: Parameters<typeof consume>[0]) => consume(otp));
   return {
     async findByName(name) {
       const r = byName.get(name) as UserRow | undefined;
@@ -71,18 +130,25 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
       const id = create.immediate(u);
       return toUser(byId.get(id) as UserRow);
     },
-    async update(id, patch) {
-      const sets: string[] = [];
-      const values: unknown[] = [];
-      for (const [k, v] of Object.entries(patch) as Array<[keyof UserPatch, unknown]>) {
-        if (v === undefined) continue;
-        sets.push(`${PATCH_COLUMNS[k]} = ?`);
-        values.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
-      }
-      sets.push('updated_at = ?');
-      values.push(now(), id);
-      db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+    async update(id, patch, options = {}) {
+      update.immediate(id, patch, options.otp);
       return toUser(byId.get(id) as UserRow);
+    },
+    async setTfa(id, tfa, codes, options = {}) {
+      setTfa.immediate(id, tfa, codes, options.otp);
+      return toUser(byId.get(id) as UserRow);
+    },
+    async unusedRecoveryCodes(id) {
+      return unused.all(id) as string[];
+    },
+    async reserveOtpAttempt(id, nowMs, decide) {
+      return reserve.immediate(id, nowMs, decide);
+    },
+    async clearOtpFailures(id) {
+      clearFailures.run(id);
+    },
+    async consumeOtp(otp) {
+      consumeAlone.immediate(otp);
     },
   };
 }

@@ -1,5 +1,7 @@
 // Starts the real Tessera binary (`node bin/tessera.js serve`) for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, tail } from './tmp.ts';
 
@@ -115,6 +117,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
       reject(describe(`could not be spawned: ${e.message}`));
     });
   });
+  // E2E_SERVER_LOG_DIR=/some/dir keeps each server's whole output for a post-mortem
+  const logDir = process.env['E2E_SERVER_LOG_DIR'];
+  if (logDir) {
+    child.once('exit', () => {
+      try {
+        writeFileSync(join(logDir, `tessera-${new URL(url).port}.log`), out);
+      } catch {
+        // best effort
+      }
+    });
+  }
   // keep collecting output after the listening line
   child.stdout!.removeAllListeners('data');
   child.stdout!.on('data', (d: string) => {

@@ -1,0 +1,35 @@
+import type Database from 'better-sqlite3';
+import type { SecurityLog, StoredSecurityEvent } from '../../core/ports.ts';
+
+interface EventRow {
+  id: number;
+  user_id: number;
+  at: string;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+export function sqliteEvents(db: Database.Database, now: () => string): SecurityLog {
+  const insert = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  const page = db.prepare('SELECT * FROM security_events WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
+  return {
+    async append(e) {
+      insert.run(e.userId, now(), e.type, e.ip, e.userAgent, e.detail ? JSON.stringify(e.detail) : null);
+    },
+    async list(userId, { before, limit }) {
+      return (page.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map(
+        (r): StoredSecurityEvent => ({
+          id: r.id,
+          userId: r.user_id,
+          at: r.at,
+          type: r.type,
+          ip: r.ip,
+          userAgent: r.user_agent,
+          ...(r.detail ? { detail: JSON.parse(r.detail) as StoredSecurityEvent['detail'] } : {}),
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Consuming a checked second factor inside a write's transaction (compare-and-set), so that
+// a TOTP step is accepted once per account (again only by the credential that presented it)
+// and a recovery code once. Called from within better-sqlite3 transactions.
+
+import type Database from 'better-sqlite3';
+import { DomainError } from '../../core/errors.ts';
+import type { OtpUse } from '../../core/ports.ts';
+
+export function otpConsumer(db: Database.Database, now: () => string): (otp: OtpUse | null | undefined) => void {
+  const step = db.prepare(`UPDATE users SET tfa_last_step = @step, tfa_last_key = @key, otp_failures = 0
+    WHERE id = @id AND tfa_mode IS NOT NULL AND tfa_pending = 0
+      AND (tfa_last_step IS NULL OR tfa_last_step < @step OR (tfa_last_step = @step AND tfa_last_key IS NOT NULL AND tfa_last_key = @key))`);
+  const reseal = db.prepare('UPDATE users SET tfa_secret = ? WHERE id = ?');
+  const recovery = db.prepare('UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at IS NULL');
+  const resetFailures = db.prepare('UPDATE users SET otp_failures = 0 WHERE id = ?');
+  const event = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  return (otp) => {
+    if (!otp) return;
+    if (otp.kind === 'totp') {
+      if (step.run({ step: otp.step, key: otp.credentialKey, id: otp.userId }).changes !== 1) {
+        throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one.');
+      }
+      if (otp.reseal) reseal.run(otp.reseal, otp.userId);
+    } else {
+      if (recovery.run(now(), otp.userId, otp.codeHash).changes !== 1) {
+        throw new DomainError('OTP_REQUIRED', 'That recovery code was already used.');
+      }
+      resetFailures.run(otp.userId);
+      const left = (db.prepare('SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL').get(otp.userId) as { n: number }).n;
+      event.run(otp.userId, now(), 'recovery-code-used', otp.ip, otp.userAgent, JSON.stringify({ remaining: left }));
+    }
+  };
+}
