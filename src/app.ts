@@ -11,6 +11,7 @@ import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { miscRoutes } from './http/routes/misc.ts';
 import { packageRoutes } from './http/routes/packages.ts';
+import { profileRoutes } from './http/routes/profile.ts';
 import { userRoutes } from './http/routes/users.ts';
 
 export interface AppOptions {
@@ -74,6 +75,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       registerContext(scoped, deps);
       miscRoutes(scoped, deps);
       userRoutes(scoped, deps);
+      profileRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);

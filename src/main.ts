@@ -5,10 +5,14 @@ import { ConfigError } from './config/load.ts';
 import { parseArgs } from './cli/args.ts';
 import { serve } from './cli/serve.ts';
 import { userAdd } from './cli/user-add.ts';
+import { userLog } from './cli/user-log.ts';
+import { userReset2fa } from './cli/user-reset-2fa.ts';
 
 const USAGE = `usage:
   tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...
   tessera user add NAME --email EMAIL [--data DIR]     (password on stdin)
+  tessera user reset-2fa NAME [--data DIR]             (lost device and recovery codes)
+  tessera user log NAME [--limit N] [--json] [--data DIR]
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'serve') return await serve(flags);
     if (command === 'user' && sub === 'add') return await userAdd(rest, flags);
+    if (command === 'user' && sub === 'reset-2fa') return await userReset2fa(rest, flags);
+    if (command === 'user' && sub === 'log') return await userLog(rest, flags);
     process.stderr.write(USAGE);
     return command === undefined || command === 'help' ? 0 : 2;
   } catch (e) {

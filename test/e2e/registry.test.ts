@@ -331,7 +331,7 @@ test('npm deprecate marks versions deprecated and an empty message clears it', T
 
   const undep = await a.npm.run(['deprecate', 'old-thing@1.0.0', '']);
   expectOk(undep, 'npm deprecate with an empty message', server);
-  const v3 = await anon.run(['view', 'old-thing@1.0.0', 'deprecated']);
+  const v3 = await anon.run(['view', 'old-thing@1.0.0', 'deprecated', '--prefer-online']);
   assert.equal(v3.stdout, '', 'deprecation cleared');
   const doc = await api(url(), '/old-thing');
   assert.deepEqual(Object.keys(doc.json.versions).sort(), ['1.0.0', '1.1.0'], 'deprecate keeps every version');
@@ -460,7 +460,7 @@ test('npm access set status=private hides a scoped package from everyone but its
   const pub = await a.npm.run(['access', 'set', 'status=public', '@alice/secret']);
   expectOk(pub, 'access set status=public', server);
   assert.equal(pub.stdout, '@alice/secret: public\n');
-  const bobView2 = await b.npm.run(['view', '@alice/secret', 'version']);
+  const bobView2 = await b.npm.run(['view', '@alice/secret', 'version', '--prefer-online']);
   expectOk(bobView2, 'view after making it public again', server);
   assert.equal(bobView2.stdout, '1.0.0\n');
 
@@ -627,4 +627,35 @@ test('tessera user add creates an account that can npm login on the running serv
 
 test('the server exits 0 on SIGTERM', T, async () => {
   assert.equal(await server.stop(), 0, server.output());
+});
+
+test('packages and sessions survive a restart on another port, and a SIGKILL', T, async () => {
+  const a = await corePackages();
+  await server.stop();
+  server = await startServer({ dataDir: server.dataDir });
+
+  // the stored token still works, and tarball URLs follow the new address
+  const who = await api(url(), '/-/whoami', { token: a.npm.token()! });
+  assert.equal(who.status, 200, who.text);
+  assert.equal(who.json?.username, 'alice');
+  const restarted = makeNpm(url());
+  restarted.setToken(a.npm.token());
+  const doc = await api(url(), '/hello-tessera');
+  assert.ok(
+    String(doc.json?.versions?.['1.0.0']?.dist?.tarball).startsWith(url()),
+    `tarball URL follows the server's current address: ${doc.json?.versions?.['1.0.0']?.dist?.tarball}`,
+  );
+  const project = restarted.makeProject();
+  expectOk(await restarted.run(['install', 'hello-tessera'], { cwd: project }), 'install after a restart', server);
+  assert.equal(await nodeEval(`process.stdout.write(require('hello-tessera'))`, project), 'hello-tessera@1.0.0');
+
+  // a publish that was answered survives an immediate SIGKILL
+  await publish(restarted, 'hello-tessera', '1.0.1');
+  await server.kill9();
+  server = await startServer({ dataDir: server.dataDir });
+  const afterKill = await api(url(), '/hello-tessera');
+  assert.equal(afterKill.status, 200, afterKill.text);
+  assert.deepEqual(afterKill.json['dist-tags'], { latest: '1.0.1' });
+  const tgz = await fetch(afterKill.json.versions['1.0.1'].dist.tarball);
+  assert.equal(tgz.status, 200, 'the tarball of the last publish is there');
 });

@@ -88,8 +88,14 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     values.push(now(), id);
     db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values);
   });
-  const setTfaStmt = db.prepare(`UPDATE users SET tfa_mode = @mode, tfa_pending = @pending, tfa_secret = @secret, tfa_last_step = @step,
-    tfa_last_key = @key, updated_at = @now WHERE id = @id`);
+  // The last accepted step only moves forward while a factor stays active (a step consumed in
+  // this same transaction must not be overwritten by the caller's older copy).
+  const setTfaStmt = db.prepare(`UPDATE users SET tfa_mode = @mode, tfa_pending = @pending, tfa_secret = @secret,
+    tfa_last_step = CASE WHEN @mode IS NULL OR @pending = 1 THEN NULL
+      WHEN tfa_last_step IS NULL OR @step > tfa_last_step THEN @step ELSE tfa_last_step END,
+    tfa_last_key = CASE WHEN @mode IS NULL OR @pending = 1 THEN NULL
+      WHEN tfa_last_step IS NULL OR @step > tfa_last_step THEN @key ELSE tfa_last_key END,
+    updated_at = @now WHERE id = @id`);
   const clearCodes = db.prepare('DELETE FROM recovery_codes WHERE user_id = ?');
   const addCode = db.prepare('INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)');
   const setTfa = db.transaction((id: number, tfa: User['tfa'], codes: string[] | null, otp: Parameters<typeof consume>[0]) => {

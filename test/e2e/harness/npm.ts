@@ -16,6 +16,8 @@ export interface PtyResult {
   code: number | null;
   /** Everything the terminal showed, ANSI sequences and carriage returns removed. */
   output: string;
+  /** How many of the answers were given (their prompts appeared). */
+  answered: number;
 }
 
 export interface Answer {
@@ -196,7 +198,7 @@ export function makeNpm(registryUrl: string): Npm {
       child.once('close', (code) => {
         clearTimeout(timer);
         child.stdin.end();
-        resolve({ code, output: stripAnsi(raw) });
+        resolve({ code, output: stripAnsi(raw), answered: next });
       });
     });
   };

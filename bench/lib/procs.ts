@@ -1,0 +1,121 @@
+// Child processes of the benchmark: every server it starts is tracked here and killed when
+// the run ends, fails, times out or is interrupted.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Proc {
+  name: string;
+  pid: number;
+  /** Base URL with a trailing slash. */
+  url: string;
+  logFile: string;
+  /** SIGTERM (so --cpu-prof can write its profile), SIGKILL after a grace period. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+
+export function killAll(): void {
+  for (const c of live) c.kill('SIGKILL');
+  live.clear();
+}
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A free loopback port (for servers that cannot be told to pick one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+export interface SpawnOptions {
+  name: string;
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  /** Finds the base URL in the output, or (when absent) `url` is polled until it answers. */
+  urlPattern?: RegExp;
+  url?: string;
+  timeoutMs?: number;
+}
+
+/** Starts `node ARGS` and resolves once it serves. */
+export async function spawnNode(opts: SpawnOptions): Promise<Proc> {
+  const child = spawn(process.execPath, opts.args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  const log = createWriteStream(opts.logFile);
+  let output = '';
+  const onData = (d: Buffer) => {
+    log.write(d);
+    if (output.length < 64_000) output += d.toString();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let url = opts.url ?? '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${opts.name} exited at start:\n${output.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${opts.name} did not start in time:\n${output.slice(-2000)}`);
+    }
+    if (opts.urlPattern) {
+      const m = opts.urlPattern.exec(output);
+      if (m) {
+        url = m[1];
+        break;
+      }
+    } else if (await fetch(`${url}-/ping`).then((r) => r.ok, () => false)) break;
+    await delay(100);
+  }
+  return {
+    name: opts.name,
+    pid: child.pid!,
+    url,
+    logFile: opts.logFile,
+    async stop(graceMs = 8000) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited(child);
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+/** Resident and peak resident memory of a process, in MB (Linux /proc). */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}

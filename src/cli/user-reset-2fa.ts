@@ -1,0 +1,23 @@
+// tessera user reset-2fa NAME: turns off the user's second factor (and ends their sessions),
+// for someone who lost both their device and their recovery codes. Works beside a running
+// server: the next request sees the change.
+
+import { resetTwoFactor } from '../core/accounts/admin.ts';
+import { loadConfig } from '../config/load.ts';
+import { openDeps } from '../server.ts';
+
+export async function userReset2fa(positionals: string[], flags: Record<string, string>): Promise<number> {
+  const [name] = positionals;
+  if (!name) {
+    process.stderr.write('usage: tessera user reset-2fa NAME [--data DIR]\n');
+    return 2;
+  }
+  const { deps } = openDeps(loadConfig({ flags, env: process.env }));
+  try {
+    await resetTwoFactor(deps, name);
+    process.stdout.write(`Two-factor authentication of ${name} is off; their sessions were ended. They can enable it again with npm profile enable-2fa.\n`);
+    return 0;
+  } finally {
+    await deps.store.close();
+  }
+}

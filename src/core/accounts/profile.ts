@@ -1,0 +1,117 @@
+// npm profile get / set: the profile object, and changes to its fields and the password.
+// npm resends every writable field, so only fields whose value differs from the stored one
+// count as changes; an unchanged resend is a no-op and needs no OTP.
+
+import { requireAccountWriter } from '../access/permissions.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { type Deps, logEvent, type RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import type { ProfileFields, User, UserPatch } from '../ports.ts';
+import { isPlainObject } from '../packages/rules.ts';
+import { emailProblem } from './names.ts';
+import { checkNewPassword, normalizePassword } from './password-policy.ts';
+
+export type TfaField = false | { mode: string; pending: boolean } | string | string[];
+
+export function profileOf(user: User, tfa?: TfaField) {
+  return {
+    name: user.name,
+    email: user.email,
+    email_verified: user.emailVerified,
+    tfa: tfa ?? (user.tfa ? { mode: user.tfa.mode, pending: user.tfa.pending } : false),
+    created: user.createdAt,
+    updated: user.updatedAt,
+    cidr_whitelist: null,
+    fullname: user.fullname ?? '',
+    homepage: user.homepage ?? '',
+    freenode: user.freenode ?? '',
+    twitter: user.twitter ?? '',
+    github: user.github ?? '',
+  };
+}
+
+const FREE_FIELDS = ['fullname', 'freenode', 'twitter', 'github'] as const;
+const WRITABLE = new Set(['email', 'password', 'homepage', ...FREE_FIELDS]);
+
+function textField(key: string, v: unknown): string | null {
+  if (v === null || v === '') return null;
+  if (typeof v !== 'string') fail('BAD_REQUEST', `"${key}" must be a string.`);
+  if (v.length > 256) fail('BAD_REQUEST', `"${key}" may have at most 256 characters.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) fail('BAD_REQUEST', `"${key}" may not contain control characters.`);
+  return v;
+}
+
+function urlField(key: string, v: unknown): string | null {
+  const text = textField(key, v);
+  if (text === null) return null;
+  let ok = false;
+  try {
+    const u = new URL(text);
+    ok = u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    ok = false;
+  }
+  if (!ok) fail('BAD_REQUEST', `"${key}" must be an http(s) URL.`);
+  return text;
+}
+
+/** POST /-/npm/v1/user without `tfa`: field changes and password change. */
+export async function updateProfile(deps: Deps, ctx: RequestContext, body: Record<string, unknown>): Promise<User> {
+  const principal = requireAccountWriter(ctx.principal);
+  const user = principal.user;
+  const unknown = Object.keys(body).filter((k) => !WRITABLE.has(k));
+  if (unknown.length > 0) fail('BAD_REQUEST', `These profile fields cannot be set: ${unknown.join(', ')}.`);
+
+  const patch: UserPatch = {};
+  if (body.email !== undefined && body.email !== null && body.email !== user.email) {
+    const problem = emailProblem(body.email);
+    if (problem) fail('INVALID_EMAIL', problem);
+    patch.email = body.email as string;
+    patch.emailVerified = false;
+  }
+  if (body.homepage !== undefined) {
+    const v = urlField('homepage', body.homepage);
+    if (v !== user.homepage) patch.homepage = v;
+  }
+  for (const key of FREE_FIELDS) {
+    if (body[key] === undefined) continue;
+    const v = textField(key, body[key]);
+    if (v !== user[key as keyof ProfileFields]) patch[key] = v;
+  }
+  let newPassword: string | null = null;
+  let oldPassword = '';
+  if (body.password !== undefined && body.password !== null) {
+    const p = body.password;
+    if (!isPlainObject(p) || typeof p.old !== 'string' || typeof p.new !== 'string') {
+      fail('BAD_REQUEST', '"password" must be {"old": "...", "new": "..."}.');
+    }
+    const problem = checkNewPassword(p.new as string, { username: user.name, email: user.email });
+    if (problem) fail('BAD_REQUEST', problem);
+    newPassword = p.new as string;
+    oldPassword = p.old as string;
+  }
+  const changed = Object.keys(patch);
+  if (changed.length === 0 && newPassword === null) return user;
+
+  const identity = newPassword !== null || patch.email !== undefined;
+  const otp = await requireSecondFactor(deps, ctx, identity ? 'account-identity' : 'profile-other');
+  // The current password is checked after the second factor: a stolen token alone is no
+  // password oracle.
+  if (newPassword !== null) {
+    if (!(await deps.hasher.verify(user.passwordHash, normalizePassword(oldPassword)))) {
+      await logEvent(deps, ctx, user.id, 'password-change-failed', { reason: 'wrong current password' });
+      fail('BAD_LOGIN', 'Incorrect password.');
+    }
+    patch.passwordHash = await deps.hasher.hash(normalizePassword(newPassword));
+  }
+  const updated = await deps.store.users.update(user.id, patch, { otp });
+  if (newPassword !== null) {
+    const ended = await deps.store.tokens.deleteForUser(user.id, ['session'], principal.token?.key);
+    await logEvent(deps, ctx, user.id, 'password-changed', { sessions_ended: ended });
+  }
+  if (patch.email !== undefined) await logEvent(deps, ctx, user.id, 'email-changed');
+  const others = changed.filter((k) => k !== 'email' && k !== 'emailVerified');
+  if (others.length > 0) await logEvent(deps, ctx, user.id, 'profile-changed', { fields: others.join(',') });
+  return updated;
+}
