@@ -1,5 +1,6 @@
-// Prints the configuration table of docs/configuration.md from the schema (a test keeps the
+// Writes the configuration table of docs/configuration.md from the schema (a test keeps the
 // two equal): node --import tsx scripts/docs-config.ts
+import { readFileSync, writeFileSync } from 'node:fs';
 import { envName, flagName, schema } from '../src/config/schema.ts';
 
 export function configTable(): string {
@@ -12,4 +13,10 @@ export function configTable(): string {
   return rows.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(`${configTable()}\n`);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = new URL('../docs/configuration.md', import.meta.url);
+  const doc = readFileSync(file, 'utf8');
+  const start = '<!-- config-table:start -->';
+  const end = '<!-- config-table:end -->';
+  writeFileSync(file, `${doc.slice(0, doc.indexOf(start) + start.length)}\n${configTable()}\n${doc.slice(doc.indexOf(end))}`);
+}

@@ -12,6 +12,7 @@ import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { miscRoutes } from './http/routes/misc.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
+import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
 
 export interface AppOptions {
@@ -76,6 +77,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       miscRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);
+      tokenRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);

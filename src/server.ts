@@ -11,6 +11,7 @@ import { type Clock, systemClock } from './core/ports.ts';
 import { createArgon2Hasher } from './storage/argon2-hasher.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
 import { loadKeyRing } from './storage/server-key.ts';
+import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './storage/sqlite/index.ts';
 
 const MFA = {
@@ -31,6 +32,13 @@ export function settingsFrom(config: Config): CoreSettings {
     registryName: config.registryName,
     signup: config.signup,
     sessionTtlMs: config.sessionHours * 3600_000,
+    tokens: {
+      writeDays: config.tokenWriteDays,
+      writeMaxDays: config.tokenWriteMaxDays,
+      readDays: config.tokenReadDays,
+      readMaxDays: config.tokenReadMaxDays,
+      maxPerUser: config.maxTokens,
+    },
     maxBodyBytes: config.maxBodyMb * 1024 * 1024,
     maxTarballBytes: Math.floor((config.maxBodyMb * 1024 * 1024 * 3) / 4),
     defaultPackageMfa: MFA[config.defaultPackageMfa],
@@ -48,13 +56,15 @@ export function openDeps(config: Config, clock: Clock = systemClock): { deps: De
   const data = resolve(config.data);
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const listeners = new Set<(name: string) => void>();
+  const store = createSqliteStore(join(data, 'tessera.db'), clock);
   const deps: Deps = {
-    store: createSqliteStore(join(data, 'tessera.db'), clock),
+    store,
     blobs: createFsBlobStore(join(data, 'tarballs')),
     clock,
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings: settingsFrom(config),
     secrets: loadKeyRing(config.totpKeys, data),
+    usage: new TokenUsage(store.tokens),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
   };
   return { deps, onPackageChanged: (l) => listeners.add(l) };
@@ -64,11 +74,17 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   const { deps, onPackageChanged } = openDeps(config, options.clock);
   const { app, cache } = await buildApp(deps, { logger: options.logger, trustedProxies: config.trustedProxies });
   onPackageChanged((name) => cache.invalidate(name));
+  const flusher = setInterval(() => {
+    deps.usage.flush().catch((e: unknown) => app.log.error({ err: e }, 'could not record token use'));
+  }, 30_000);
+  flusher.unref();
   return {
     app,
     deps,
     async close() {
+      clearInterval(flusher);
       await app.close();
+      await deps.usage.flush();
       await deps.store.close();
     },
   };

@@ -48,6 +48,11 @@ export const schema = {
   },
   signup: { type: 'enum', default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' },
   sessionHours: { type: 'int', default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' },
+  tokenWriteDays: { type: 'int', default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' },
+  tokenWriteMaxDays: { type: 'int', default: 90, min: 1, max: 3650, doc: 'Longest lifetime a write token may ask for, in days.' },
+  tokenReadDays: { type: 'int', default: 30, min: 1, max: 3650, doc: 'Lifetime of a read-only token created without --expires, in days.' },
+  tokenReadMaxDays: { type: 'int', default: 365, min: 1, max: 3650, doc: 'Longest lifetime a read-only token may ask for, in days.' },
+  maxTokens: { type: 'int', default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' },
   maxBodyMb: { type: 'int', default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' },
   defaultPackageMfa: { type: 'enum', default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' },
   hashConcurrency: { type: 'int', default: 2, min: 1, max: 64, doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB).' },
@@ -66,6 +71,11 @@ export interface Config {
   totpKeys: string;
   signup: 'open' | 'closed';
   sessionHours: number;
+  tokenWriteDays: number;
+  tokenWriteMaxDays: number;
+  tokenReadDays: number;
+  tokenReadMaxDays: number;
+  maxTokens: number;
   maxBodyMb: number;
   defaultPackageMfa: 'none' | 'publish' | 'automation';
   hashConcurrency: number;

@@ -2,6 +2,7 @@
 
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
+import type { TokenUsage } from './tokens/usage.ts';
 import type { BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
@@ -11,6 +12,7 @@ export interface CoreSettings {
   registryName: string;
   signup: 'open' | 'closed';
   sessionTtlMs: number;
+  tokens: { writeDays: number; writeMaxDays: number; readDays: number; readMaxDays: number; maxPerUser: number };
   /** Largest publish body; the tarball inside may be about 3/4 of it (base64). */
   maxBodyBytes: number;
   maxTarballBytes: number;
@@ -23,6 +25,8 @@ export interface Deps {
   clock: Clock;
   hasher: PasswordHasher;
   settings: CoreSettings;
+  /** Last-use times of tokens, written in batches. */
+  usage: TokenUsage;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** Told after every committed change of a package, so caches can drop it. */

@@ -140,6 +140,8 @@ export interface TokenStore {
   /** Returns whether a token was deleted. */
   delete(key: string): Promise<boolean>;
   listForUser(userId: number): Promise<TokenRecord[]>;
+  /** Writes a batch of last-use times (tokens deleted meanwhile are skipped). */
+  recordUse(uses: Array<{ key: string; at: string }>): Promise<void>;
   /** Deletes the user's tokens of the given kinds, except one. Returns how many went. */
   deleteForUser(userId: number, kinds: TokenKind[], exceptKey?: string): Promise<number>;
 }

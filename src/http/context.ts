@@ -38,7 +38,7 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
     request.ctx = ctx;
     const token = bearerToken(request);
     if (token) {
-      ctx.principal = await authenticateToken(deps, token);
+      ctx.principal = await authenticateToken(deps, token, ctx.ip);
       if (ctx.principal.kind === 'anonymous' && ctx.principal.notice) reply.header('npm-notice', ctx.principal.notice);
     }
   });

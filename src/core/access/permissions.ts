@@ -68,12 +68,28 @@ export function requirePackageCreator(principal: Principal, name: string, scopeO
   return user;
 }
 
-/** Account changes need a full (not read-only, not package-limited) credential. */
+/**
+ * Account changes (profile, password, 2FA) need a login session, a classic read-write token
+ * or the password itself: never a read-only token, a package-limited granular token or a
+ * bypass-2FA token.
+ */
 export function requireAccountWriter(principal: Principal): UserPrincipal {
   const user = requireUser(principal);
   const token = user.token;
   if (token?.readonly || token?.limits?.permission === 'read-only') {
     fail('READ_ONLY_TOKEN', 'This token is read-only and cannot change anything.');
   }
+  if (token?.bypass2fa) fail('FORBIDDEN', 'Tokens that bypass two-factor authentication cannot change the account or its tokens.');
+  if (token?.kind === 'granular') fail('FORBIDDEN', 'Granular tokens cannot change the account or its tokens; log in with npm login.');
   return user;
+}
+
+/** Creating and revoking tokens: the same credentials as other account changes. */
+export const requireTokenManager = requireAccountWriter;
+
+/** Owners and access settings are never changed with a bypass-2FA token. */
+export function requireGovernanceCredential(principal: UserPrincipal): void {
+  if (principal.token?.bypass2fa) {
+    fail('FORBIDDEN', 'Tokens that bypass two-factor authentication cannot change owners or access; use a login session.');
+  }
 }

@@ -1,7 +1,7 @@
 // PUT /PACKAGE and PUT /PACKAGE/-rev/REV other than publish: deprecations, version removal
 // (npm unpublish of one version; pnpm's unpublish) and owner changes.
 
-import { requirePackageWriter } from '../access/permissions.ts';
+import { requireGovernanceCredential, requirePackageWriter } from '../access/permissions.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
@@ -27,12 +27,13 @@ export async function changePackage(
   pathRev: string | null,
 ): Promise<{ rev: number }> {
   const pkg = await loadForWrite(deps, name);
-  requirePackageWriter(ctx.principal, pkg);
+  const writer = requirePackageWriter(ctx.principal, pkg);
   const expectRev = expectedRev(pkg, pathRev ?? body._rev);
   const intent = classifyPut(body, pkg, pathRev !== null);
   if (intent.type === 'publish') fail('BAD_REQUEST', 'A publish is a PUT without a revision.');
 
   if (intent.type === 'owners') {
+    requireGovernanceCredential(writer);
     const otp = await requireSecondFactor(deps, ctx, 'package-governance', { packageMfa: pkg.mfa });
     const current = new Map(pkg.owners.map((o) => [o.name, o.id]));
     const wanted = new Set(intent.names);

@@ -2,7 +2,7 @@
 // (for a new name) ownership in one transaction. A failure leaves no version behind; a blob
 // written before a failed commit is content-addressed and harmless.
 
-import { requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
+import { requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import { type Deps, isoNow, type RequestContext } from '../deps.ts';
@@ -28,6 +28,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const ownerId = writer.user.id;
   const valid = validatePublishBody(name, body, deps.settings.maxTarballBytes);
   const changesAccess = !isNew && valid.access !== null && valid.access !== existing?.access;
+  if (changesAccess) requireGovernanceCredential(writer);
   const otp = await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', {
     packageMfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
   });

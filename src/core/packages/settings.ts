@@ -1,6 +1,6 @@
 // npm access: visibility (public / restricted) and the package's 2FA requirement.
 
-import { requirePackageWriter } from '../access/permissions.ts';
+import { requireGovernanceCredential, requirePackageWriter } from '../access/permissions.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
@@ -28,7 +28,7 @@ export async function collaborators(deps: Deps, ctx: RequestContext, name: strin
 
 export async function changeSettings(deps: Deps, ctx: RequestContext, name: string, body: unknown): Promise<void> {
   const pkg = await loadForWrite(deps, name);
-  requirePackageWriter(ctx.principal, pkg);
+  requireGovernanceCredential(requirePackageWriter(ctx.principal, pkg));
   if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
   const unknown = Object.keys(body).filter((k) => !KNOWN.has(k));
   if (unknown.length > 0) fail('BAD_REQUEST', `Unknown access setting: ${unknown.join(', ')}.`);

@@ -3,11 +3,13 @@
 
 import type { Principal } from '../access/principal.ts';
 import type { Deps } from '../deps.ts';
+import { fail } from '../errors.ts';
+import { ipAllowed } from './cidr.ts';
 import { hashToken, isWellFormedToken } from './format.ts';
 
 export const DEAD_TOKEN_NOTICE = 'Access token expired or revoked. Please try logging in again.';
 
-export async function authenticateToken(deps: Deps, secret: string): Promise<Principal> {
+export async function authenticateToken(deps: Deps, secret: string, ip: string): Promise<Principal> {
   if (!isWellFormedToken(secret)) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
   const found = await deps.store.tokens.findWithUser(hashToken(secret));
   if (!found) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
@@ -15,5 +17,8 @@ export async function authenticateToken(deps: Deps, secret: string): Promise<Pri
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= deps.clock.now()) {
     return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
   }
+  // Outside its address ranges a token is refused on every request, reads included.
+  if (!ipAllowed(token.cidr, ip)) fail('IP_NOT_ALLOWED', `This token may not be used from ${ip}. Allowed ranges: ${token.cidr.join(', ')}.`);
+  deps.usage.record(token.key, deps.clock.now());
   return { kind: 'user', user, token, via: 'token' };
 }

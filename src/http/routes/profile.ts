@@ -1,8 +1,7 @@
 // npm profile: GET/POST /-/npm/v1/user (fields, password, the enable-2fa state machine), and
 // Tessera's own account endpoints: recovery codes and the security log.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { basicPrincipal } from '../../core/accounts/basic-login.ts';
+import type { FastifyInstance } from 'fastify';
 import { profileOf, updateProfile } from '../../core/accounts/profile.ts';
 import { securityLog } from '../../core/accounts/security-log.ts';
 import { changeTwoFactor, recoveryCodesLeft, regenerateRecoveryCodes } from '../../core/accounts/two-factor.ts';
@@ -10,14 +9,7 @@ import { requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { isPlainObject } from '../../core/packages/rules.ts';
-import { basicCredentials } from '../basic-auth.ts';
-
-/** npm's enable-2fa reads the profile with Basic credentials when that is what it has. */
-async function withBasic(deps: Deps, request: FastifyRequest): Promise<void> {
-  if (request.ctx.principal.kind === 'user') return;
-  const basic = basicCredentials(request);
-  if (basic) request.ctx.principal = await basicPrincipal(deps, request.ctx, basic.name, basic.password);
-}
+import { withBasic } from '../basic-auth.ts';
 
 export function profileRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/-/npm/v1/user', async (request, reply) => {

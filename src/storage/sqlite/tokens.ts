@@ -67,6 +67,10 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
       last_used_at: t.lastUsedAt,
     });
   });
+  const touch = db.prepare('UPDATE tokens SET last_used_at = ? WHERE key = ? AND (last_used_at IS NULL OR last_used_at < ?)');
+  const touchAll = db.transaction((uses: Array<{ key: string; at: string }>) => {
+    for (const u of uses) touch.run(u.at, u.key, u.at);
+  });
   return {
     async create(t, options = {}) {
       createTx.immediate(t, options.otp);
@@ -85,6 +89,9 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
     },
     async listForUser(userId) {
       return (list.all(userId) as TokenRow[]).map(toToken);
+    },
+    async recordUse(uses) {
+      touchAll(uses);
     },
     async deleteForUser(userId, kinds, exceptKey) {
       if (kinds.length === 0) return 0;

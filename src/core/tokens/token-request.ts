@@ -1,0 +1,125 @@
+// Validation of POST /-/npm/v1/tokens bodies, in both shapes: the legacy one ({password,
+// readonly, cidr_whitelist}: npm-profile, npm <= 10, enable-2fa) and npm 11's granular one.
+
+import { fail } from '../errors.ts';
+import type { CoreSettings } from '../deps.ts';
+import type { TokenLimits } from '../ports.ts';
+import { newPackageNameProblem } from '../packages/names.ts';
+import { isPlainObject } from '../packages/rules.ts';
+import { formatCidr, parseCidr } from './cidr.ts';
+
+export interface TokenRequest {
+  kind: 'legacy' | 'granular';
+  password: unknown;
+  name: string | null;
+  description: string | null;
+  readonly: boolean;
+  cidr: string[];
+  limits: TokenLimits | null;
+  bypass2fa: boolean;
+  expiresInDays: number;
+}
+
+const GRANULAR = ['name', 'description', 'token_description', 'packages', 'packages_all', 'scopes', 'orgs', 'packages_and_scopes_permission', 'orgs_permission', 'expires', 'bypass_2fa'];
+const LEGACY = ['password', 'readonly', 'cidr_whitelist'];
+const PERMISSIONS = ['read-only', 'read-write', 'no-access'];
+const MAX_ENTRIES = 50;
+
+function list(body: Record<string, unknown>, field: string): string[] {
+  const v = body[field];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail('BAD_REQUEST', `"${field}" must be a list of strings.`);
+  // npm 11 sends --packages=a,b as one entry "a,b": split it, as people expect.
+  return (v as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
+function cidrList(body: Record<string, unknown>): string[] {
+  const entries = list(body, 'cidr_whitelist');
+  if (entries.length > MAX_ENTRIES) fail('BAD_REQUEST', `"cidr_whitelist" may hold at most ${MAX_ENTRIES} ranges.`);
+  return entries.map((e) => {
+    const c = parseCidr(e);
+    if (!c) fail('BAD_REQUEST', `"cidr_whitelist": ${JSON.stringify(e.slice(0, 64))} is not a CIDR range such as 192.0.2.0/24 or 2001:db8::/32.`);
+    return formatCidr(c);
+  });
+}
+
+function expiry(body: Record<string, unknown>, settings: CoreSettings['tokens'], write: boolean): number {
+  const max = write ? settings.writeMaxDays : settings.readMaxDays;
+  if (body.expires === undefined) return write ? settings.writeDays : settings.readDays;
+  const v = body.expires;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('BAD_REQUEST', '"expires" must be a whole number of days, at least 1 (npm token create --expires=DAYS).');
+  if (v > max) fail('BAD_REQUEST', `"expires": ${write ? 'write' : 'read-only'} tokens may last at most ${max} days.`);
+  return v;
+}
+
+export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens']): TokenRequest {
+  if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
+  const unknown = Object.keys(body).filter((k) => !GRANULAR.includes(k) && !LEGACY.includes(k));
+  if (unknown.length > 0) fail('BAD_REQUEST', `Unknown token field: ${unknown.join(', ')}.`);
+  const granular = Object.keys(body).some((k) => GRANULAR.includes(k));
+
+  if (!granular) {
+    if (body.readonly !== undefined && typeof body.readonly !== 'boolean') fail('BAD_REQUEST', '"readonly" must be true or false.');
+    const readonly = body.readonly === true;
+    return {
+      kind: 'legacy',
+      password: body.password,
+      name: null,
+      description: null,
+      readonly,
+      cidr: cidrList(body),
+      limits: null,
+      bypass2fa: false,
+      expiresInDays: readonly ? settings.readDays : settings.writeDays,
+    };
+  }
+
+  for (const field of ['orgs', 'orgs_permission']) {
+    if (body[field] !== undefined) fail('BAD_REQUEST', `"${field}": this registry has no organisations; limit the token with --packages, --scopes or --packages-all.`);
+  }
+  if (body.readonly !== undefined) fail('BAD_REQUEST', '"readonly" is not a granular token field; use --packages-and-scopes-permission=read-only.');
+  const name = body.name;
+  if (name !== null && name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 100)) {
+    fail('BAD_REQUEST', '"name" must be 1 to 100 characters.');
+  }
+  const description = body.description ?? body.token_description ?? null;
+  if (description !== null && (typeof description !== 'string' || description.length > 1000)) fail('BAD_REQUEST', '"description" must be a string of at most 1000 characters.');
+
+  const permission = body.packages_and_scopes_permission;
+  if (permission !== undefined && (typeof permission !== 'string' || !PERMISSIONS.includes(permission))) {
+    fail('BAD_REQUEST', '"packages_and_scopes_permission" must be read-only, read-write or no-access.');
+  }
+  if (permission === undefined || permission === 'no-access') {
+    fail('BAD_REQUEST', 'A granular token needs a permission: pass --packages-all --packages-and-scopes-permission=read-only (or read-write), or name --packages / --scopes with a permission.');
+  }
+  if (body.packages_all !== undefined && typeof body.packages_all !== 'boolean') fail('BAD_REQUEST', '"packages_all" must be true or false.');
+  const packagesAll = body.packages_all === true;
+  const packages = list(body, 'packages');
+  const scopes = list(body, 'scopes').map((s) => (s.startsWith('@') ? s : `@${s}`));
+  if (packages.length + scopes.length > MAX_ENTRIES) fail('BAD_REQUEST', `"packages" and "scopes" may name at most ${MAX_ENTRIES} entries together.`);
+  for (const p of packages) {
+    const problem = newPackageNameProblem(p);
+    if (problem) fail('BAD_REQUEST', `"packages": ${problem}`);
+  }
+  for (const s of scopes) {
+    if (!/^@[a-z0-9][a-z0-9._-]*$/.test(s) || s.length > 214) fail('BAD_REQUEST', `"scopes": ${JSON.stringify(s.slice(0, 64))} is not a scope name.`);
+  }
+  if (!packagesAll && packages.length === 0 && scopes.length === 0) {
+    fail('BAD_REQUEST', 'A granular token must cover something: pass --packages-all, or --packages / --scopes.');
+  }
+  if (packagesAll && (packages.length > 0 || scopes.length > 0)) fail('BAD_REQUEST', '"packages_all" cannot be combined with "packages" or "scopes".');
+  if (body.bypass_2fa !== undefined && typeof body.bypass_2fa !== 'boolean') fail('BAD_REQUEST', '"bypass_2fa" must be true or false.');
+  const write = permission === 'read-write';
+  if (body.bypass_2fa === true && !write) fail('BAD_REQUEST', '"bypass_2fa" only makes sense on a read-write token.');
+  return {
+    kind: 'granular',
+    password: body.password,
+    name: typeof name === 'string' ? name : null,
+    description: description as string | null,
+    readonly: !write,
+    cidr: cidrList(body),
+    limits: { packages, scopes, packagesAll, permission: permission as TokenLimits['permission'] },
+    bypass2fa: body.bypass_2fa === true,
+    expiresInDays: expiry(body, settings, write),
+  };
+}
