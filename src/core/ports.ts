@@ -105,7 +105,8 @@ export interface UserStore {
   consumeOtp(otp: OtpUse): Promise<void>;
 }
 
-export type TokenKind = 'session' | 'legacy' | 'granular';
+/** session: a CLI login; web: a browser sign-in (cookie only); legacy and granular: npm token create. */
+export type TokenKind = 'session' | 'web' | 'legacy' | 'granular';
 
 /** What a token may touch; null on sessions and legacy tokens (everything the user may). */
 export interface TokenLimits {
@@ -247,11 +248,42 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
+/** Failure counters for throttling (password guessing per account and per address). */
+export interface Counters {
+  get(key: string): Promise<{ count: number; lastAt: number } | null>;
+  /** Adds one; a counter whose last hit is older than `windowMs` starts again at one. */
+  increment(key: string, nowMs: number, windowMs: number): Promise<{ count: number; lastAt: number }>;
+  reset(key: string): Promise<void>;
+}
+
+/** Web logins started by `npm login` (POST /-/v1/login) and approved in the browser. */
+export interface LoginRequest {
+  /** SHA-256 of the request id (the id is a bearer capability in the done URL). */
+  idHash: string;
+  createdAt: number;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+  create: boolean;
+  approvedUserId: number | null;
+}
+
+export interface LoginRequestStore {
+  create(request: LoginRequest): Promise<void>;
+  get(idHash: string): Promise<LoginRequest | null>;
+  approve(idHash: string, userId: number): Promise<boolean>;
+  /** Atomically takes an approved request (once): returns its user id, and deletes it. */
+  claim(idHash: string, nowMs: number): Promise<number | null>;
+  deleteExpired(nowMs: number): Promise<void>;
+}
+
 export interface Store {
   users: UserStore;
   tokens: TokenStore;
   packages: PackageStore;
   events: SecurityLog;
+  counters: Counters;
+  loginRequests: LoginRequestStore;
   close(): Promise<void>;
 }
 

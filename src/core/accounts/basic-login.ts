@@ -3,15 +3,10 @@
 // never used for ordinary requests.
 
 import type { Principal } from '../access/principal.ts';
-import { type Deps, logEvent, type RequestContext } from '../deps.ts';
-import { fail } from '../errors.ts';
-import { normalizePassword } from './password-policy.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import { checkPassword } from './sign-in.ts';
 
 export async function basicPrincipal(deps: Deps, ctx: RequestContext, name: string, password: string): Promise<Principal> {
-  const user = await deps.store.users.findByName(name);
-  if (!user || password.length > 1024 || !(await deps.hasher.verify(user.passwordHash, normalizePassword(password)))) {
-    if (user) await logEvent(deps, ctx, user.id, 'login-failed', { reason: 'password', via: 'basic' });
-    fail('BAD_LOGIN', 'Incorrect user name or password.');
-  }
+  const user = await checkPassword(deps, ctx, name, password, 'basic');
   return { kind: 'user', user, token: null, via: 'basic' };
 }

@@ -1,21 +1,19 @@
 // Sign-up and sign-in through the legacy (couch) flow: PUT /-/user/org.couchdb.user:NAME.
 // An existing user is always signed in (never changed), whatever else the body carries.
 
-import { requireSecondFactor } from '../access/second-factor-check.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { DomainError, fail } from '../errors.ts';
 import type { User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
 import { emailProblem, usernameProblem } from './names.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
+import { checkPassword, openSession } from './sign-in.ts';
 
 export interface CouchLoginInput {
   /** The name in the URL. */
   name: string;
   body: unknown;
 }
-
-const BAD_LOGIN = 'Incorrect user name or password.';
 
 export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLoginInput): Promise<{ token: string; user: User; created: boolean }> {
   const body = input.body;
@@ -24,28 +22,14 @@ export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLo
   const name = b.name ?? input.name;
   if (typeof name !== 'string' || name !== input.name) fail('BAD_REQUEST', 'The name in the body must match the name in the URL.');
   if (typeof b.password !== 'string' || b.password.length === 0) fail('BAD_REQUEST', 'A password is required.');
-  if (b.password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
   const password = b.password;
 
   const existing = await deps.store.users.findByName(name);
-  if (existing) {
-    const ok = await deps.hasher.verify(existing.passwordHash, normalizePassword(password));
-    if (!ok) {
-      await logEvent(deps, ctx, existing.id, 'login-failed', { reason: 'password' });
-      fail('BAD_LOGIN', BAD_LOGIN);
-    }
-    // The password first, then the second factor; the session may present the code again.
-    const session = newSession(deps, existing.id);
-    const otp = await requireSecondFactor(deps, ctx, 'login', { user: existing, credentialKey: session.token.key });
-    await deps.store.tokens.create(session.token, { otp });
-    await logEvent(deps, ctx, existing.id, 'login', { second_factor: otp?.kind ?? 'none', session: session.token.prefix });
-    return { token: session.secret, user: existing, created: false };
-  }
-
-  if (b.email === undefined) {
-    // Same work as a real check, so that timing does not tell which names exist.
-    await deps.hasher.verify(await dummyHash(deps), password);
-    fail('BAD_LOGIN', BAD_LOGIN);
+  if (existing || b.email === undefined) {
+    // A login (also when pnpm sends an e-mail for an existing user): never changes the account.
+    const user = await checkPassword(deps, ctx, name, password, 'legacy');
+    const session = await openSession(deps, ctx, user, 'session', deps.settings.sessionTtlMs, 'legacy');
+    return { token: session.secret, user, created: false };
   }
   if (deps.settings.signup === 'closed') fail('SIGNUP_CLOSED', 'Registration is disabled on this registry. Ask an administrator for an account.');
   return { ...(await signUp(deps, ctx, { name, email: b.email, password })), created: true };
@@ -76,10 +60,4 @@ export async function createUser(deps: Deps, input: { name: unknown; email: unkn
     if (e instanceof DomainError && e.code === 'USER_EXISTS') fail('USER_EXISTS', `The user name "${name}" is taken.`);
     throw e;
   }
-}
-
-let dummy: Promise<string> | null = null;
-function dummyHash(deps: Deps): Promise<string> {
-  dummy ??= deps.hasher.hash('not a password of anyone');
-  return dummy;
 }

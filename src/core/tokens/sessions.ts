@@ -6,12 +6,12 @@ import type { TokenRecord } from '../ports.ts';
 import { generateTokenSecret, hashToken, SHOWN_PREFIX_LENGTH } from './format.ts';
 
 /** A new session, not yet stored (a login stores it together with the OTP it consumes). */
-export function newSession(deps: Deps, userId: number): { secret: string; token: TokenRecord } {
+export function newSession(deps: Deps, userId: number, kind: 'session' | 'web' = 'session', ttlMs = deps.settings.sessionTtlMs): { secret: string; token: TokenRecord } {
   const secret = generateTokenSecret();
   const token: TokenRecord = {
     key: hashToken(secret),
     userId,
-    kind: 'session',
+    kind,
     prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
     name: null,
     description: null,
@@ -20,7 +20,7 @@ export function newSession(deps: Deps, userId: number): { secret: string; token:
     limits: null,
     bypass2fa: false,
     createdAt: isoNow(deps),
-    expiresAt: new Date(deps.clock.now() + deps.settings.sessionTtlMs).toISOString(),
+    expiresAt: new Date(deps.clock.now() + ttlMs).toISOString(),
     lastUsedAt: null,
   };
   return { secret, token };

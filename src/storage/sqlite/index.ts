@@ -1,5 +1,7 @@
 import type { Clock, Store } from '../../core/ports.ts';
+import { sqliteCounters } from './counters.ts';
 import { sqliteEvents } from './events.ts';
+import { sqliteLoginRequests } from './login-requests.ts';
 import { openDatabase } from './open.ts';
 import { sqlitePackages } from './packages.ts';
 import { sqliteTokens } from './tokens.ts';
@@ -13,6 +15,8 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     tokens: sqliteTokens(db, now),
     packages: sqlitePackages(db, now),
     events: sqliteEvents(db, now),
+    counters: sqliteCounters(db),
+    loginRequests: sqliteLoginRequests(db),
     async close() {
       db.close();
     },

@@ -104,6 +104,22 @@ const migrations: string[] = [
   );
   CREATE INDEX security_events_user ON security_events(user_id, id);
   `,
+  `
+  CREATE TABLE counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE login_requests (
+    id_hash TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    create_account INTEGER NOT NULL,
+    approved_user_id INTEGER REFERENCES users(id) ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

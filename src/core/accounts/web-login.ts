@@ -1,0 +1,55 @@
+// `npm login --auth-type=web` (npm 11's default): POST /-/v1/login starts a request and
+// returns a loginUrl (a page where the person signs in, with 2FA, and approves this CLI
+// login) and a doneUrl that npm polls. The request id is a 256-bit bearer capability, stored
+// only as a hash, single use, valid 10 minutes. The token is created when the approved
+// request is claimed by the poll, so no token secret is ever stored.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { type Deps, logEvent, type RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import type { LoginRequest, User } from '../ports.ts';
+import { newSession } from '../tokens/sessions.ts';
+
+export const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
+const ID = /^[A-Za-z0-9_-]{43}$/;
+const hashId = (id: string) => createHash('sha256').update(id).digest('hex');
+
+export async function startWebLogin(deps: Deps, ctx: RequestContext, body: unknown) {
+  const create = typeof body === 'object' && body !== null && (body as Record<string, unknown>).create === true;
+  const id = randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  await deps.store.loginRequests.deleteExpired(now);
+  await deps.store.loginRequests.create({ idHash: hashId(id), createdAt: now, expiresAt: now + LOGIN_REQUEST_TTL_MS, ip: ctx.ip, userAgent: ctx.userAgent, create, approvedUserId: null });
+  const base = deps.settings.publicUrl;
+  return { loginUrl: `${base}-/web/cli-login/${id}`, doneUrl: `${base}-/v1/done?authId=${id}` };
+}
+
+/** The pending request behind a login URL, for the approval page; NOT_FOUND when gone. */
+export async function describeWebLogin(deps: Deps, id: string): Promise<LoginRequest> {
+  const request = ID.test(id) ? await deps.store.loginRequests.get(hashId(id)) : null;
+  if (!request || request.expiresAt <= deps.clock.now()) fail('NOT_FOUND', 'This login link has expired or was already used. Run npm login again.');
+  return request;
+}
+
+/** The signed-in person approves the CLI login (their sign-in already passed 2FA). */
+export async function approveWebLogin(deps: Deps, ctx: RequestContext, user: User, id: string): Promise<void> {
+  const request = await describeWebLogin(deps, id);
+  if (request.approvedUserId !== null) fail('NOT_FOUND', 'This login was already approved.');
+  if (!(await deps.store.loginRequests.approve(request.idHash, user.id))) fail('NOT_FOUND', 'This login was already approved.');
+  await logEvent(deps, ctx, user.id, 'cli-login-approved', { cli_ip: request.ip });
+}
+
+/** npm's poll: pending → 'wait'; approved → a new session token, exactly once. */
+export async function pollWebLogin(deps: Deps, ctx: RequestContext, id: unknown): Promise<{ wait: true } | { token: string }> {
+  if (typeof id !== 'string' || !ID.test(id)) fail('NOT_FOUND', 'Unknown login request.');
+  const now = deps.clock.now();
+  const userId = await deps.store.loginRequests.claim(hashId(id), now);
+  if (userId === null) {
+    await describeWebLogin(deps, id);
+    return { wait: true };
+  }
+  const session = newSession(deps, userId);
+  await deps.store.tokens.create(session.token);
+  await logEvent(deps, ctx, userId, 'login', { via: 'web', session: session.token.prefix });
+  return { token: session.secret };
+}
