@@ -1,0 +1,73 @@
+// The authorisation matrix: every write endpoint against every kind of caller, with the
+// expected status. docs/security.md shows the same table (a test keeps them equal).
+
+export const callers = [
+  'anonymous',
+  'other user',
+  'owner, no 2FA',
+  'owner, 2FA, no OTP',
+  'owner, 2FA, OTP',
+  'read-only token',
+  'token outside its CIDR',
+  'expired token',
+  'revoked token',
+  'bypass-2FA token',
+] as const;
+export type Caller = (typeof callers)[number];
+
+export const endpoints = [
+  'publish a new version',
+  'publish a new package',
+  'dist-tag add',
+  'dist-tag rm',
+  'deprecate',
+  'unpublish a version',
+  'unpublish the package',
+  'owner add',
+  'access set status',
+  'access set mfa',
+  'profile set',
+  'token create',
+  'token revoke',
+] as const;
+export type Endpoint = (typeof endpoints)[number];
+
+// 401* = OTP challenge (WWW-Authenticate: otp); 401ip = WWW-Authenticate: ipaddress.
+type Row = Record<Caller, string>;
+const content: Row = {
+  anonymous: '401',
+  'other user': '403',
+  'owner, no 2FA': '2xx',
+  'owner, 2FA, no OTP': '401*',
+  'owner, 2FA, OTP': '2xx',
+  'read-only token': '403',
+  'token outside its CIDR': '401ip',
+  'expired token': '401',
+  'revoked token': '401',
+  'bypass-2FA token': '2xx',
+};
+const governance: Row = { ...content, 'bypass-2FA token': '403' };
+const account: Row = { ...governance, 'other user': '—' };
+
+export const expected: Record<Endpoint, Row> = {
+  'publish a new version': content,
+  'publish a new package': { ...content, 'other user': '—', 'bypass-2FA token': '401*' },
+  'dist-tag add': content,
+  'dist-tag rm': content,
+  deprecate: content,
+  'unpublish a version': content,
+  'unpublish the package': content,
+  'owner add': governance,
+  'access set status': governance,
+  'access set mfa': governance,
+  'profile set': account,
+  'token create': account,
+  'token revoke': { ...account, 'other user': '404' },
+};
+
+export function matrixMarkdown(): string {
+  const head = `| endpoint | ${callers.join(' | ')} |`;
+  const sep = `|---|${callers.map(() => '---').join('|')}|`;
+  const rows = endpoints.map((e) => `| ${e} | ${callers.map((c) => expected[e][c]).join(' | ')} |`);
+  return [head, sep, ...rows].join('\n');
+}
