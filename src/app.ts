@@ -32,6 +32,19 @@ export function normaliseScopedPath(url: string, prefix: string): string {
   return `${prefix.slice(0, -1)}${m[1]}@${m[2]}%2F${m[3]}${m[4] ?? ''}`;
 }
 
+/** Requests Node's HTTP parser refuses (overlong headers, garbage) get a JSON error too. */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, text] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive.']
+        : [400, 'The request is not valid HTTP.'];
+  const body = JSON.stringify(errorBody(text, 'BAD_REQUEST'));
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ app: FastifyInstance; cache: PackumentCache }> {
   const realm = deps.settings.registryName.replace(/"/g, '');
   const prefix = new URL(deps.settings.publicUrl).pathname;
@@ -44,6 +57,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 500 },
+    clientErrorHandler: answerClientError,
   });
   const cache = new PackumentCache(deps);
 

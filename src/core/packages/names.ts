@@ -58,7 +58,6 @@ export function newPackageNameProblem(name: unknown): string | null {
 export function isPlausiblePackageName(name: string): boolean {
   const parsed = parsePackageName(name);
   if (!parsed) return false;
-  if (name.includes('\0') || name.includes('..') || name.includes('\\')) return false;
   return encodeURIComponent(parsed.bare) === parsed.bare && (parsed.scope === null || encodeURIComponent(parsed.scope) === parsed.scope);
 }
 

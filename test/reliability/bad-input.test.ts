@@ -1,0 +1,214 @@
+// A corpus of malformed requests against a real listening server: each gets a 4xx with a
+// JSON error, the server stays up, and nothing changes.
+
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
+import { publishBody } from '../support/tarball.ts';
+import { enrol, TestClock } from '../support/tfa.ts';
+
+let t: TestApp;
+let base: string;
+let alice: string;
+let tfaUser: string;
+const clock = new TestClock(Date.now());
+before(async () => {
+  t = await startApp({ 'max-body-mb': '2' }, clock);
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (t.app.server.address() as { port: number }).port;
+  base = `http://127.0.0.1:${port}`;
+  alice = await t.signUp('alice');
+  await t.request({ method: 'PUT', url: '/good-pkg', token: alice, payload: publishBody('good-pkg', '1.0.0') });
+  await t.request({ method: 'PUT', url: '/@alice%2fscoped', token: alice, payload: publishBody('@alice/scoped', '1.0.0') });
+  tfaUser = await t.signUp('carol');
+  await enrol(t, tfaUser, clock);
+});
+after(() => t.close());
+
+function snapshot(): string {
+  const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
+  try {
+    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes'].map(
+      (table) => `${table}:${JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all())}`,
+    );
+    return parts.join('\n').replace(/"last_used_at":"[^"]*"/g, '');
+  } finally {
+    db.close();
+  }
+}
+
+interface Case {
+  what: string;
+  method?: string;
+  path: string;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  auth?: boolean;
+  /** Sent with the token of an account that has 2FA on. */
+  tfa?: boolean;
+}
+
+const J = { 'content-type': 'application/json' };
+const valid = () => publishBody('new-pkg', '1.0.0');
+const str = (x: unknown) => JSON.stringify(x);
+const tamper = (f: (b: any) => void) => {
+  const b = valid();
+  f(b);
+  return str(b);
+};
+
+function corpus(): Case[] {
+  const cases: Case[] = [];
+  const add = (c: Case) => cases.push(c);
+  // Broken JSON on every body-taking endpoint.
+  const bodies = ['{', '{"a":', '[1,2', '{"name": "x",}', 'nul', '"unterminated', '{"a":1}}', '\u0000', '{\'single\': 1}', 'NaN'];
+  const targets: Array<[string, string]> = [
+    ['PUT', '/new-pkg'],
+    ['PUT', '/-/user/org.couchdb.user:bob'],
+    ['POST', '/-/npm/v1/user'],
+    ['POST', '/-/npm/v1/tokens'],
+    ['PUT', '/-/package/good-pkg/dist-tags/beta'],
+    ['POST', '/-/package/good-pkg/access'],
+  ];
+  targets.forEach(([method, path], i) => {
+    for (const body of bodies.slice(0, 4 + (i % 3) * 2)) add({ what: `broken JSON ${JSON.stringify(body)} to ${method} ${path}`, method, path, body, headers: J, auth: true });
+  });
+  // Wrong types.
+  const wrong: Array<[string, string, unknown]> = [
+    ['PUT', '/new-pkg', []],
+    ['PUT', '/new-pkg', 'a string'],
+    ['PUT', '/new-pkg', 42],
+    ['PUT', '/new-pkg', null],
+    ['PUT', '/-/user/org.couchdb.user:bob', { name: 'bob', password: 12345678901234567 }],
+    ['PUT', '/-/user/org.couchdb.user:bob', { name: ['bob'], password: PASSWORD }],
+    ['PUT', '/-/user/org.couchdb.user:bob', { name: 'bob', password: PASSWORD, email: { a: 1 } }],
+    ['POST', '/-/npm/v1/user', { fullname: 42 }],
+    ['POST', '/-/npm/v1/user', { homepage: ['x'] }],
+    ['POST', '/-/npm/v1/user', { password: 'just a string' }],
+    ['POST', '/-/npm/v1/user', { tfa: 7 }],
+    ['POST', '/-/npm/v1/user', { tfa: { mode: 'auth-only', password: 7 } }],
+    ['POST', '/-/npm/v1/tokens', { name: 7, password: PASSWORD }],
+    ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages: 'a', packages_and_scopes_permission: 'read-write' }],
+    ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: 'yes', packages_and_scopes_permission: 'read-write' }],
+    ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-write', expires: '7' }],
+    ['PUT', '/-/package/good-pkg/dist-tags/beta', 1],
+    ['PUT', '/-/package/good-pkg/dist-tags/beta', { version: '1.0.0' }],
+    ['POST', '/-/package/good-pkg/access', { access: true }],
+    ['POST', '/-/package/good-pkg/access', { publish_requires_tfa: 'true' }],
+  ];
+  for (const [method, path, body] of wrong) add({ what: `wrong type ${str(body).slice(0, 60)} to ${path}`, method, path, body: str(body), headers: J, auth: true });
+  // Publish bodies that do not hold together.
+  const publishes: Array<[string, (b: any) => void]> = [
+    ['versions not an object', (b) => (b.versions = 'x')],
+    ['no dist', (b) => delete b.versions['1.0.0'].dist],
+    ['integrity not sha512', (b) => (b.versions['1.0.0'].dist.integrity = 'sha1-abc')],
+    ['integrity of other bytes', (b) => (b.versions['1.0.0'].dist.integrity = `sha512-${Buffer.alloc(64, 1).toString('base64')}`)],
+    ['shasum of other bytes', (b) => (b.versions['1.0.0'].dist.shasum = 'a'.repeat(40))],
+    ['shasum not hex', (b) => (b.versions['1.0.0'].dist.shasum = 'z'.repeat(40))],
+    ['attachment not gzip', (b) => { const d = Buffer.from('not gzip'); b._attachments['new-pkg-1.0.0.tgz'] = { data: d.toString('base64'), length: d.length }; }],
+    ['two attachments', (b) => (b._attachments['other-1.0.0.tgz'] = b._attachments['new-pkg-1.0.0.tgz'])],
+    ['attachment named elsewhere', (b) => { b._attachments['../../evil.tgz'] = b._attachments['new-pkg-1.0.0.tgz']; delete b._attachments['new-pkg-1.0.0.tgz']; }],
+    ['semver 1.0', (b) => { b.versions = { '1.0': { ...b.versions['1.0.0'], version: '1.0' } }; b['dist-tags'] = { latest: '1.0' }; }],
+    ['semver v1.0.0', (b) => { b.versions = { 'v1.0.0': { ...b.versions['1.0.0'], version: 'v1.0.0' } }; b['dist-tags'] = { latest: 'v1.0.0' }; }],
+    ['semver with spaces', (b) => { b.versions = { ' 1.0.0 ': { ...b.versions['1.0.0'], version: ' 1.0.0 ' } }; b['dist-tags'] = { latest: ' 1.0.0 ' }; }],
+    ['semver overlong', (b) => { const v = `1.0.0-${'a'.repeat(300)}`; b.versions = { [v]: { ...b.versions['1.0.0'], version: v } }; b['dist-tags'] = { latest: v }; }],
+    ['semver range', (b) => { b.versions = { '^1.0.0': { ...b.versions['1.0.0'], version: '^1.0.0' } }; b['dist-tags'] = { latest: '^1.0.0' }; }],
+    ['manifest name differs', (b) => (b.versions['1.0.0'].name = 'other')],
+    ['dist-tags two tags', (b) => (b['dist-tags'] = { latest: '1.0.0', next: '1.0.0' })],
+    ['dist-tag NUL', (b) => (b['dist-tags'] = { 'la\u0000test': '1.0.0' })],
+    ['base64 with junk', (b) => (b._attachments['new-pkg-1.0.0.tgz'].data += '$$$')],
+    ['empty attachment', (b) => (b._attachments['new-pkg-1.0.0.tgz'].data = '')],
+    ['length a string', (b) => (b._attachments['new-pkg-1.0.0.tgz'].length = '12')],
+  ];
+  for (const [what, f] of publishes) add({ what: `publish: ${what}`, method: 'PUT', path: '/new-pkg', body: tamper(f), headers: J, auth: true });
+  // Names: traversal, NUL, unicode tricks, case.
+  const names = ['..%2f..%2fetc%2fpasswd', '%2e%2e', 'a%00b', 'Good-Pkg', '%C3%A9t%C3%A9', 'a%E2%80%8Bb', '%EF%BD%81dmin', '%E2%80%AEgp-doog', '@%2e%2e%2fx', '@alice%2f..%2f..%2fx', '@alice%2f', '%40%2fx', 'a%20b', '_private', '.hidden'];
+  for (const n of names) {
+    const name = decodeURIComponent(n);
+    add({ what: `publish under the name ${JSON.stringify(name)}`, method: 'PUT', path: `/${n}`, body: str(publishBody(name, '1.0.0')), headers: J, auth: true });
+  }
+  for (const p of ['/good-pkg/-/..%2f..%2ftessera.db', '/good-pkg/-/%2e%2e%2fserver.key', '/good-pkg/-/good-pkg-1.0.0.tgz%00.txt', '/good-pkg/-/..', '/-/package/..%2f..%2f/dist-tags']) {
+    add({ what: `traversal GET ${p}`, path: p });
+  }
+  const users = ['bob%00', 'B0B', '%EF%BD%82ob', 'bob%E2%80%8B', '.bob', "bo'b", 'b%2fob', '-bob'];
+  for (const u of users) {
+    const name = decodeURIComponent(u);
+    add({ what: `sign up as ${JSON.stringify(name)}`, method: 'PUT', path: `/-/user/org.couchdb.user:${u}`, body: str({ name, password: PASSWORD, email: 'b@example.com' }), headers: J });
+  }
+  // Bad CIDRs.
+  for (const cidr of ['10.0.0.0', '10.0.0.0/33', '::/129', 'localhost/8', '10.0.0.0/8,']) {
+    add({ what: `token with CIDR ${cidr}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only', cidr_whitelist: [cidr, 'x'] }), headers: J, auth: true });
+  }
+  // OTP headers: malformed or overlong.
+  for (const otp of ['12345', 'abcdef', '1'.repeat(129), 'f'.repeat(65), '12 34 5x', '\u0661\u0662\u0663\u0664\u0665\u0666']) {
+    add({ what: `npm-otp ${JSON.stringify(otp.slice(0, 20))} on login`, method: 'PUT', path: '/-/user/org.couchdb.user:carol', body: str({ name: 'carol', password: PASSWORD }), headers: { ...J, 'npm-otp': encodeURIComponent(otp) } });
+    add({ what: `npm-otp ${JSON.stringify(otp.slice(0, 20))} on a profile change`, method: 'POST', path: '/-/npm/v1/user', body: str({ fullname: 'Carol' }), headers: { ...J, 'npm-otp': encodeURIComponent(otp) }, tfa: true });
+  }
+  // Basic auth.
+  for (const h of ['Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`, `Basic ${Buffer.from(':nouser').toString('base64')}`]) {
+    add({ what: `Authorization: ${h}`, path: '/-/npm/v1/user', headers: { authorization: h } });
+  }
+  // Bodies over the limit.
+  const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+  add({ what: 'publish body over the limit', method: 'PUT', path: '/new-pkg', body: Buffer.concat([Buffer.from('{"a":"'), big, Buffer.from('"}')]), headers: J, auth: true });
+  add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
+  // Queries.
+  for (const q of ['size=abc', 'size=-1', 'from=1.5', `text=${'x'.repeat(300)}`]) add({ what: `search ${q.slice(0, 20)}`, path: `/-/v1/search?${q}` });
+  for (const q of ['page=x', 'perPage=0', 'perPage=99999']) add({ what: `token list ${q}`, path: `/-/npm/v1/tokens?${q}`, auth: true });
+  add({ what: 'security log limit=0', path: '/-/tessera/v1/security-log?limit=0', auth: true });
+  add({ what: 'a dist-tag that is a range', method: 'PUT', path: '/-/package/good-pkg/dist-tags/%3E%3D1', body: '"1.0.0"', headers: J, auth: true });
+  add({ what: 'unknown access setting', method: 'POST', path: '/-/package/good-pkg/access', body: str({ visibility: 'public' }), headers: J, auth: true });
+  add({ what: 'restricting an unscoped package', method: 'POST', path: '/-/package/good-pkg/access', body: str({ access: 'restricted' }), headers: J, auth: true });
+  add({ what: 'a PUT that rewrites dist', method: 'PUT', path: '/good-pkg', body: str({ name: 'good-pkg', versions: { '1.0.0': { name: 'good-pkg', version: '1.0.0', dist: { shasum: '0'.repeat(40) } } } }), headers: J, auth: true });
+  add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
+  return cases;
+}
+
+test('a corpus of over 100 malformed requests: each a 4xx with a JSON error, nothing changes, the server stays up', async () => {
+  const cases = corpus();
+  assert.ok(cases.length >= 100, `only ${cases.length} cases`);
+  const before = snapshot();
+  for (const c of cases) {
+    const res = await fetch(`${base}${c.path}`, {
+      method: c.method ?? 'GET',
+      body: c.body,
+      headers: { ...c.headers, ...(c.auth ? { authorization: `Bearer ${alice}` } : {}), ...(c.tfa ? { authorization: `Bearer ${tfaUser}` } : {}) },
+    });
+    const text = await res.text();
+    assert.ok(res.status >= 400 && res.status < 500, `${c.what}: status ${res.status} ${text.slice(0, 200)}`);
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      assert.fail(`${c.what}: not JSON: ${text.slice(0, 200)}`);
+    }
+    assert.equal(typeof body.error, 'string', c.what);
+    assert.ok(body.error.length > 5 && !/\n\s+at /.test(body.error), `${c.what}: ${body.error}`);
+    assert.equal((await fetch(`${base}/-/ping`)).status, 200, `server down after ${c.what}`);
+  }
+  assert.equal(snapshot(), before);
+});
+
+function raw(request: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+    let data = '';
+    socket.on('data', (d) => (data += d));
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+  });
+}
+
+test('requests the HTTP parser refuses get a JSON error too', async () => {
+  const overlong = await raw(`GET /-/ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`);
+  assert.match(overlong, /^HTTP\/1\.1 431/);
+  assert.match(overlong, /"error":"The request headers are too large\."/);
+  const garbage = await raw('NONSENSE\r\n\r\n');
+  assert.match(garbage, /^HTTP\/1\.1 400/);
+  assert.match(garbage, /"error":/);
+  assert.equal((await fetch(`${base}/-/ping`)).status, 200);
+});
