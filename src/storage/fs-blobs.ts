@@ -4,7 +4,7 @@
 // its name (and so its integrity).
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../core/ports.ts';
@@ -22,6 +22,8 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export function createFsBlobStore(root: string): BlobStore {
   const tmp = join(root, 'tmp');
+  // Temporary files left by a crash were never renamed into place: nothing refers to them.
+  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const pathOf = (key: string) => join(root, key.slice(0, 2), `${key}.tgz`);
   return {
