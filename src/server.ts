@@ -7,11 +7,14 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/schema.ts';
 import type { CoreSettings, Deps } from './core/deps.ts';
-import { type Clock, systemClock } from './core/ports.ts';
+import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
+import { ConfigError } from './config/load.ts';
 import { createArgon2Hasher } from './storage/argon2-hasher.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
 import { loadKeyRing } from './storage/server-key.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
+import { createPostgresStore } from './storage/postgres/index.ts';
+import { createS3BlobStore, parseS3Url } from './storage/s3-blobs.ts';
 import { createSqliteStore } from './storage/sqlite/index.ts';
 
 const MFA = {
@@ -51,15 +54,59 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/** The deps of the use cases, and a way to hear of package changes (for caches). */
-export function openDeps(config: Config, clock: Clock = systemClock): { deps: Deps; onPackageChanged(l: (name: string) => void): void } {
+/** The PostgreSQL store, or a start error that names the server (never the password). */
+async function openPostgres(url: string, clock: Clock) {
+  try {
+    return await createPostgresStore(url, clock);
+  } catch (e) {
+    const u = new URL(url);
+    throw new ConfigError(`Cannot open the PostgreSQL database ${u.hostname}:${u.port || 5432}${u.pathname}: ${(e as Error).message}`);
+  }
+}
+
+export interface OpenedDeps {
+  deps: Deps;
+  /** Hears of package changes made by this process (for caches). */
+  onPackageChanged(l: (name: string) => void): void;
+  /** Closes the store and the blob store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The deps of the use cases. The backends are config: SQLite in DATA (default) or PostgreSQL
+ * (`database`), tarballs in DATA (default) or S3 (`blobs`). Opening applies the migrations.
+ */
+export async function openDeps(config: Config, clock: Clock = systemClock): Promise<OpenedDeps> {
   const data = resolve(config.data);
   mkdirSync(data, { recursive: true, mode: 0o700 });
+  if (config.database && !config.totpKeys) {
+    // A key generated into one node's DATA folder would not open secrets sealed by another.
+    throw new ConfigError('Invalid configuration: totpKeys must be set when database is PostgreSQL (every node needs the same key; see docs/operations.md).');
+  }
   const listeners = new Set<(name: string) => void>();
-  const store = createSqliteStore(join(data, 'tessera.db'), clock);
+  const store = config.database ? await openPostgres(config.database, clock) : createSqliteStore(join(data, 'tessera.db'), clock);
+  let blobs: BlobStore;
+  let closeBlobs = () => {};
+  try {
+    if (config.blobs) {
+      const location = parseS3Url(config.blobs, process.env);
+      const s3 = createS3BlobStore(location);
+      closeBlobs = () => s3.close();
+      await s3.ensureBucket().catch((e: Error) => {
+        throw new ConfigError(`Cannot use the S3 bucket ${location.bucket}: ${e.name}: ${e.message}`);
+      });
+      blobs = s3;
+    } else {
+      blobs = createFsBlobStore(join(data, 'tarballs'));
+    }
+  } catch (e) {
+    closeBlobs();
+    await store.close();
+    throw e;
+  }
   const deps: Deps = {
     store,
-    blobs: createFsBlobStore(join(data, 'tarballs')),
+    blobs,
     clock,
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings: settingsFrom(config),
@@ -67,13 +114,32 @@ export function openDeps(config: Config, clock: Clock = systemClock): { deps: De
     usage: new TokenUsage(store.tokens),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
   };
-  return { deps, onPackageChanged: (l) => listeners.add(l) };
+  return {
+    deps,
+    onPackageChanged: (l) => listeners.add(l),
+    async close() {
+      closeBlobs();
+      await store.close();
+    },
+  };
 }
 
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
-  const { deps, onPackageChanged } = openDeps(config, options.clock);
-  const { app, cache } = await buildApp(deps, { logger: options.logger, trustedProxies: config.trustedProxies });
-  onPackageChanged((name) => cache.invalidate(name));
+  const opened = await openDeps(config, options.clock);
+  const { deps } = opened;
+  let app: FastifyInstance;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  try {
+    const built = await buildApp(deps, { logger: options.logger, trustedProxies: config.trustedProxies });
+    app = built.app;
+    const { cache } = built;
+    opened.onPackageChanged((name) => cache.invalidate(name));
+    // Several nodes: a change committed on another node drops this node's cached packument.
+    unsubscribe = await deps.store.subscribe?.((event) => (event.type === 'package' ? cache.invalidate(event.name) : cache.clear()));
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
   const flusher = setInterval(() => {
     deps.usage.flush().catch((e: unknown) => app.log.error({ err: e }, 'could not record token use'));
   }, 30_000);
@@ -85,7 +151,8 @@ export async function createServer(config: Config, options: { logger?: FastifySe
       clearInterval(flusher);
       await app.close();
       await deps.usage.flush();
-      await deps.store.close();
+      await unsubscribe?.();
+      await opened.close();
     },
   };
 }

@@ -14,12 +14,13 @@ export async function userAdd(positionals: string[], flags: Record<string, strin
     return 2;
   }
   const password = (await readStdin()).replace(/\r?\n$/, '');
-  const { deps } = openDeps(loadConfig({ flags: configFlags, env: process.env }));
+  const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
+  const { deps } = opened;
   try {
     const user = await createUser(deps, { name, email, password });
     process.stdout.write(`Created user ${user.name} <${user.email}>\n`);
     return 0;
   } finally {
-    await deps.store.close();
+    await opened.close();
   }
 }

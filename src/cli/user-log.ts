@@ -11,7 +11,8 @@ export async function userLog(positionals: string[], flags: Record<string, strin
     process.stderr.write('usage: tessera user log NAME [--limit N] [--json] [--data DIR]\n');
     return 2;
   }
-  const { deps } = openDeps(loadConfig({ flags: configFlags, env: process.env }));
+  const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
+  const { deps } = opened;
   try {
     const events = await userSecurityLog(deps, name, Number(limit));
     if (json === 'true') process.stdout.write(`${JSON.stringify(events, null, 2)}\n`);
@@ -22,6 +23,6 @@ export async function userLog(positionals: string[], flags: Record<string, strin
     }
     return 0;
   } finally {
-    await deps.store.close();
+    await opened.close();
   }
 }

@@ -12,12 +12,13 @@ export async function userReset2fa(positionals: string[], flags: Record<string, 
     process.stderr.write('usage: tessera user reset-2fa NAME [--data DIR]\n');
     return 2;
   }
-  const { deps } = openDeps(loadConfig({ flags, env: process.env }));
+  const opened = await openDeps(loadConfig({ flags, env: process.env }));
+  const { deps } = opened;
   try {
     await resetTwoFactor(deps, name);
     process.stdout.write(`Two-factor authentication of ${name} is off; their sessions were ended. They can enable it again with npm profile enable-2fa.\n`);
     return 0;
   } finally {
-    await deps.store.close();
+    await opened.close();
   }
 }

@@ -27,10 +27,49 @@ const urlCheck = (v: string) => {
   }
 };
 
+const databaseCheck = (v: string) => {
+  if (v === '') return null;
+  try {
+    const u = new URL(v);
+    return u.protocol === 'postgres:' || u.protocol === 'postgresql:' ? null : 'must be a postgres:// URL (or empty for SQLite)';
+  } catch {
+    return 'must be a postgres:// URL (or empty for SQLite)';
+  }
+};
+
+const blobsCheck = (v: string) => {
+  if (v === '') return null;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 's3:' || !u.hostname) return 'must be an s3://BUCKET URL (or empty for DATA/tarballs)';
+    const endpoint = u.searchParams.get('endpoint');
+    if (endpoint !== null && urlCheck(endpoint) !== null) return 'has an endpoint that is not an http(s) URL';
+    return null;
+  } catch {
+    return 'must be an s3://BUCKET URL (or empty for DATA/tarballs)';
+  }
+};
+
 export const schema = {
   host: { type: 'string', default: '127.0.0.1', doc: 'Address to listen on.' },
   port: { type: 'int', default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' },
   data: { type: 'string', default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' },
+  database: {
+    type: 'string',
+    default: '',
+    defaultDoc: 'SQLite in DATA/tessera.db',
+    secret: true,
+    check: databaseCheck,
+    doc: 'A `postgres://USER:PASSWORD@HOST:PORT/DB` URL to keep users, tokens, packages and security state in PostgreSQL, shared by several nodes (needs `totpKeys`).',
+  },
+  blobs: {
+    type: 'string',
+    default: '',
+    defaultDoc: 'DATA/tarballs',
+    secret: true,
+    check: blobsCheck,
+    doc: 'An `s3://BUCKET[/PREFIX]?region=R&endpoint=URL` URL (credentials as `s3://KEY:SECRET@BUCKET` or from `AWS_*` variables) to keep tarballs in an S3-compatible store.',
+  },
   url: { type: 'string', default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' },
   registryName: {
     type: 'string',
@@ -66,6 +105,10 @@ export interface Config {
   host: string;
   port: number;
   data: string;
+  /** '' for SQLite in DATA, or a postgres:// URL. */
+  database: string;
+  /** '' for DATA/tarballs, or an s3:// URL. */
+  blobs: string;
   url: string;
   registryName: string;
   totpKeys: string;

@@ -284,8 +284,17 @@ export interface Store {
   events: SecurityLog;
   counters: Counters;
   loginRequests: LoginRequestStore;
+  /**
+   * Hears of package changes committed by any process sharing this store (several nodes on
+   * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed
+   * (the notification connection was lost): drop everything. Single-node stores omit it.
+   * Resolves once listening; the returned function stops listening.
+   */
+  subscribe?(listener: (event: StoreChange) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+export type StoreChange = { type: 'package'; name: string } | { type: 'reset' };
 
 /** Password hashing runs off the event loop; the adapter caps how many run at once. */
 export interface PasswordHasher {

@@ -112,6 +112,24 @@ const migrations: string[] = [
   );
   CREATE INDEX security_events_user ON security_events(user_id, id);
   `,
+  `
+  -- Throttling counters (failed logins per address and per account), shared by every node.
+  CREATE TABLE counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at BIGINT NOT NULL
+  );
+  CREATE TABLE login_requests (
+    id_hash TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    create_account BOOLEAN NOT NULL,
+    approved_user_id INTEGER REFERENCES users(id) ON DELETE CASCADE
+  );
+  CREATE INDEX login_requests_expiry ON login_requests(expires_at);
+  `,
 ];
 
 /** The schema version this code expects. */

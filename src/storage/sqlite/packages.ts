@@ -61,6 +61,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     addOwner: db.prepare('INSERT OR IGNORE INTO owners (package, user_id, position) VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM owners WHERE package = ?))'),
     removeOwner: db.prepare('DELETE FROM owners WHERE package = ? AND user_id = ?'),
     ownerCount: db.prepare('SELECT COUNT(*) AS n FROM owners WHERE package = ?'),
+    ownerIds: db.prepare('SELECT user_id FROM owners WHERE package = ?').pluck(),
     setAccess: db.prepare('UPDATE packages SET access = ? WHERE name = ?'),
     setMfa: db.prepare('UPDATE packages SET publish_requires_tfa = ?, automation_overrides_tfa = ? WHERE name = ?'),
     unpublish: db.prepare('UPDATE packages SET unpublished = 1 WHERE name = ?'),
@@ -101,6 +102,17 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     consume(otp);
     const t = now();
     const existing = q.pkg.get(name) as PackageRow | undefined;
+    if (m.type === 'publish' && m.create) {
+      // A name that became someone else's while this publish was being checked (a creation
+      // racing in another request or process) is not taken over; nor is a scope.
+      const owners = existing ? (q.ownerIds.all(name) as number[]) : [];
+      if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+      const scope = m.create.claimScope;
+      if (scope) {
+        const scopeOwner = (q.userByName.get(scope) as { id: number } | undefined)?.id ?? (q.scope.get(scope) as { owner_id: number } | undefined)?.owner_id ?? null;
+        if (scopeOwner !== null && scopeOwner !== m.create.ownerId) throw new DomainError('FORBIDDEN', `The scope @${scope} belongs to another user.`);
+      }
+    }
     if (m.type === 'publish' && m.create && (!existing || existing.unpublished === 1)) {
       q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);

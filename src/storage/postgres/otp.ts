@@ -1,0 +1,37 @@
+// Consuming a checked second factor inside a write's transaction (compare-and-set), so that a
+// TOTP step is accepted once per account (again only by the credential that presented it) and
+// a recovery code once, whichever node handles the request. The UPDATE ... WHERE is the
+// compare-and-set: a concurrent transaction that consumed the same step first holds the row
+// lock, and once it commits PostgreSQL re-checks the WHERE against the new row, so exactly one
+// of them changes a row.
+
+import { DomainError } from '../../core/errors.ts';
+import type { OtpUse } from '../../core/ports.ts';
+import type { Queryable } from './pool.ts';
+
+export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, now: string): Promise<void> {
+  if (!otp) return;
+  if (otp.kind === 'totp') {
+    const step = await c.query(
+      `UPDATE users SET tfa_last_step = $1, tfa_last_key = $2, otp_failures = 0
+        WHERE id = $3 AND tfa_mode IS NOT NULL AND NOT tfa_pending
+          AND (tfa_last_step IS NULL OR tfa_last_step < $1 OR (tfa_last_step = $1 AND tfa_last_key IS NOT NULL AND tfa_last_key = $2))`,
+      [otp.step, otp.credentialKey, otp.userId],
+    );
+    if (step.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one.');
+    if (otp.reseal) await c.query('UPDATE users SET tfa_secret = $1 WHERE id = $2', [otp.reseal, otp.userId]);
+    return;
+  }
+  const used = await c.query('UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND hash = $3 AND used_at IS NULL', [now, otp.userId, otp.codeHash]);
+  if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That recovery code was already used.');
+  await c.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [otp.userId]);
+  const left = await c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [otp.userId]);
+  await c.query('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    otp.userId,
+    now,
+    'recovery-code-used',
+    otp.ip,
+    otp.userAgent,
+    JSON.stringify({ remaining: left.rows[0].n }),
+  ]);
+}

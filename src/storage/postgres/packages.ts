@@ -1,0 +1,268 @@
+import type pg from 'pg';
+import { DomainError } from '../../core/errors.ts';
+import type { Access, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
+import { consumeOtp } from './otp.ts';
+import { lockName, type Queryable, transaction } from './pool.ts';
+
+/** The channel that carries the name of every committed package change to every node. */
+export const PACKAGE_CHANNEL = 'tessera_packages';
+
+interface PackageRow {
+  name: string;
+  rev: number;
+  access: Access;
+  unpublished: boolean;
+  publish_requires_tfa: boolean;
+  automation_overrides_tfa: boolean;
+  created_at: string;
+  modified_at: string;
+  owners: PackageRecord['owners'];
+  tags: Record<string, string>;
+  versions: Array<{
+    version: string;
+    manifest: Record<string, unknown>;
+    published_at: string;
+    deprecated: string | null;
+    file: string;
+    blob_key: string;
+    size: number;
+    integrity: string;
+    shasum: string;
+  }>;
+}
+
+// The whole package in one statement, so that it is one consistent snapshot even while other
+// nodes commit (four separate reads could see a tag before its version).
+const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
+  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners,
+  (SELECT COALESCE(json_object_agg(d.tag, d.version ORDER BY d.tag COLLATE "C"), '{}') FROM dist_tags d WHERE d.package = p.name) AS tags,
+  (SELECT COALESCE(json_agg(json_build_object('version', v.version, 'manifest', v.manifest, 'published_at', v.published_at,
+      'deprecated', v.deprecated, 'file', v.file, 'blob_key', v.blob_key, 'size', v.size, 'integrity', v.integrity, 'shasum', v.shasum)
+      ORDER BY v.published_at COLLATE "C", v.version COLLATE "C"), '[]')
+     FROM versions v WHERE v.package = p.name) AS versions
+  FROM packages p WHERE p.name = $1`;
+
+async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
+  const { rows } = await c.query<PackageRow>(LOAD, [name]);
+  const p = rows[0];
+  if (!p) return null;
+  return {
+    name: p.name,
+    rev: p.rev,
+    access: p.access,
+    unpublished: p.unpublished,
+    mfa: { publishRequiresTfa: p.publish_requires_tfa, automationOverridesTfa: p.automation_overrides_tfa },
+    createdAt: p.created_at,
+    modifiedAt: p.modified_at,
+    owners: p.owners,
+    distTags: p.tags,
+    versions: p.versions.map((v) => ({
+      version: v.version,
+      manifest: v.manifest,
+      publishedAt: v.published_at,
+      deprecated: v.deprecated,
+      tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
+    })),
+  };
+}
+
+const notFound = (name: string, version?: string): DomainError =>
+  new DomainError('NOT_FOUND', version === undefined ? `Package ${name} not found.` : `${name} has no version ${version}.`);
+
+async function scopeOwnerOf(c: Queryable, scope: string): Promise<number | null> {
+  const { rows } = await c.query<{ id: number }>(
+    // The scope @NAME belongs to the user NAME; any other scope to the user who claimed it.
+    'SELECT id FROM (SELECT id, 0 AS rank FROM users WHERE name = $1 UNION ALL SELECT owner_id, 1 FROM scopes WHERE scope = $1) s ORDER BY rank LIMIT 1',
+    [scope],
+  );
+  return rows[0]?.id ?? null;
+}
+
+async function hasVersion(c: Queryable, name: string, version: string): Promise<boolean> {
+  return ((await c.query('SELECT 1 FROM versions WHERE package = $1 AND version = $2', [name, version])).rowCount ?? 0) > 0;
+}
+
+async function setTag(c: Queryable, name: string, tag: string, version: string): Promise<void> {
+  await c.query('INSERT INTO dist_tags (package, tag, version) VALUES ($1, $2, $3) ON CONFLICT (package, tag) DO UPDATE SET version = excluded.version', [name, tag, version]);
+}
+
+async function addOwner(c: Queryable, name: string, userId: number): Promise<void> {
+  await c.query(
+    `INSERT INTO owners (package, user_id, position) VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM owners WHERE package = $1))
+      ON CONFLICT DO NOTHING`,
+    [name, userId],
+  );
+}
+
+async function ownerIds(c: Queryable, name: string): Promise<number[]> {
+  return (await c.query<{ user_id: number }>('SELECT user_id FROM owners WHERE package = $1', [name])).rows.map((r) => r.user_id);
+}
+
+/** The search columns: description and keywords of the version `latest` points at. */
+async function refreshSummary(c: Queryable, name: string): Promise<void> {
+  const { rows } = await c.query<{ manifest: Record<string, unknown> }>(
+    `SELECT v.manifest FROM dist_tags d JOIN versions v ON v.package = d.package AND v.version = d.version WHERE d.package = $1 AND d.tag = 'latest'`,
+    [name],
+  );
+  const m = rows[0]?.manifest ?? {};
+  const keywords = Array.isArray(m.keywords) ? m.keywords.filter((k) => typeof k === 'string').join(' ') : '';
+  await c.query('UPDATE packages SET description = $1, keywords = $2 WHERE name = $3', [typeof m.description === 'string' ? m.description : null, keywords, name]);
+}
+
+async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: number | undefined, t: string): Promise<void> {
+  const existing = (await c.query<{ rev: number; unpublished: boolean }>('SELECT rev, unpublished FROM packages WHERE name = $1 FOR UPDATE', [name])).rows[0];
+  if (m.type === 'publish' && m.create) {
+    const owners = existing ? await ownerIds(c, name) : [];
+    // A name that became someone else's while this publish was being checked (a creation
+    // racing on another node) is not taken over.
+    if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+    if (m.create.claimScope) {
+      const scopeOwner = await scopeOwnerOf(c, m.create.claimScope);
+      if (scopeOwner !== null && scopeOwner !== m.create.ownerId) {
+        throw new DomainError('FORBIDDEN', `The scope @${m.create.claimScope} belongs to another user.`);
+      }
+    }
+  }
+  if (m.type === 'publish' && m.create && (!existing || existing.unpublished)) {
+    const { create } = m;
+    await c.query(
+      `INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at)
+        VALUES ($1, 1, $2, FALSE, $3, $4, $5, $5)
+        ON CONFLICT (name) DO UPDATE SET unpublished = FALSE, access = excluded.access, publish_requires_tfa = excluded.publish_requires_tfa,
+          automation_overrides_tfa = excluded.automation_overrides_tfa, rev = packages.rev + 1, modified_at = excluded.modified_at`,
+      [name, create.access, create.mfa.publishRequiresTfa, create.mfa.automationOverridesTfa, t],
+    );
+    if (!existing || (await ownerIds(c, name)).length === 0) await addOwner(c, name, create.ownerId);
+    if (create.claimScope) {
+      await c.query('INSERT INTO scopes (scope, owner_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1) ON CONFLICT DO NOTHING', [
+        create.claimScope,
+        create.ownerId,
+      ]);
+    }
+  } else {
+    if (!existing || existing.unpublished) throw notFound(name);
+    if (expectRev !== undefined && existing.rev !== expectRev) {
+      throw new DomainError('REV_CONFLICT', 'Document update conflict: the package changed since you read it. Try again.');
+    }
+    await c.query('UPDATE packages SET rev = rev + 1, modified_at = $1 WHERE name = $2', [t, name]);
+  }
+  switch (m.type) {
+    case 'publish': {
+      const v = m.version;
+      const burned = await c.query('INSERT INTO burned_versions (package, version) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, v.version]);
+      if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
+      const tb = v.tarball;
+      await c.query(
+        `INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
+          VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9)`,
+        [name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum],
+      );
+      await setTag(c, name, m.tag, v.version);
+      // A package always has a latest tag: the first version gets it whatever --tag said.
+      if (m.tag !== 'latest') {
+        await c.query(`INSERT INTO dist_tags (package, tag, version) VALUES ($1, 'latest', $2) ON CONFLICT DO NOTHING`, [name, v.version]);
+      }
+      if (m.access) await c.query('UPDATE packages SET access = $1 WHERE name = $2', [m.access, name]);
+      break;
+    }
+    case 'set-tag':
+      if (!(await hasVersion(c, name, m.version))) throw notFound(name, m.version);
+      await setTag(c, name, m.tag, m.version);
+      break;
+    case 'remove-tag':
+      await c.query('DELETE FROM dist_tags WHERE package = $1 AND tag = $2', [name, m.tag]);
+      break;
+    case 'deprecate':
+      for (const [version, message] of Object.entries(m.messages)) {
+        const res = await c.query('UPDATE versions SET deprecated = $1 WHERE package = $2 AND version = $3', [message, name, version]);
+        if (res.rowCount === 0) throw notFound(name, version);
+      }
+      break;
+    case 'remove-versions':
+      for (const version of m.versions) {
+        const res = await c.query('DELETE FROM versions WHERE package = $1 AND version = $2', [name, version]);
+        if (res.rowCount === 0) throw notFound(name, version);
+      }
+      await c.query('DELETE FROM dist_tags WHERE package = $1', [name]);
+      for (const [tag, version] of Object.entries(m.distTags)) {
+        if (!(await hasVersion(c, name, version))) throw notFound(name, version);
+        await setTag(c, name, tag, version);
+      }
+      break;
+    case 'unpublish-all':
+      await c.query('DELETE FROM versions WHERE package = $1', [name]);
+      await c.query('DELETE FROM dist_tags WHERE package = $1', [name]);
+      await c.query('UPDATE packages SET unpublished = TRUE WHERE name = $1', [name]);
+      break;
+    case 'owners':
+      for (const id of m.add) await addOwner(c, name, id);
+      if (m.remove.length > 0) await c.query('DELETE FROM owners WHERE package = $1 AND user_id = ANY($2::int[])', [name, m.remove]);
+      if ((await ownerIds(c, name)).length === 0) throw new DomainError('LAST_OWNER', 'A package must keep at least one owner.');
+      break;
+    case 'settings':
+      if (m.access) await c.query('UPDATE packages SET access = $1 WHERE name = $2', [m.access, name]);
+      if (m.mfa) {
+        await c.query('UPDATE packages SET publish_requires_tfa = $1, automation_overrides_tfa = $2 WHERE name = $3', [m.mfa.publishRequiresTfa, m.mfa.automationOverridesTfa, name]);
+      }
+      break;
+  }
+  if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-versions') await refreshSummary(c, name);
+}
+
+export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore {
+  return {
+    get: (name) => load(pool, name),
+    async commit(name, mutation, options = {}) {
+      return transaction(pool, async (c) => {
+        // Locks first, always in this order (package name, then scope name, then the user row
+        // the OTP touches), so that writers on several nodes queue instead of deadlocking. The
+        // name lock also covers a package that has no row yet (two first publishes at once).
+        await lockName(c, 'package', name);
+        if (mutation.type === 'publish' && mutation.create?.claimScope) await lockName(c, 'name', mutation.create.claimScope);
+        await consumeOtp(c, options.otp, now());
+        await apply(c, name, mutation, options.expectRev, now());
+        // Delivered to every listening node when (and only if) this transaction commits.
+        await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
+        return (await load(c, name)) as PackageRecord;
+      });
+    },
+    scopeOwner: (scope) => scopeOwnerOf(pool, scope),
+    async search({ text, from, size, viewerId }) {
+      const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
+      const params: unknown[] = [viewerId ?? -1];
+      const where = ['NOT p.unpublished', "(p.access = 'public' OR EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1))"];
+      for (const t of terms) {
+        params.push(`%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+        const n = `$${params.length}`;
+        where.push(`(lower(p.name) LIKE ${n} ESCAPE '\\' OR lower(COALESCE(p.description, '')) LIKE ${n} ESCAPE '\\' OR lower(COALESCE(p.keywords, '')) LIKE ${n} ESCAPE '\\')`);
+      }
+      const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
+      const total = (await pool.query<{ n: number }>(`SELECT COUNT(*)::int AS n ${sql}`, params)).rows[0].n;
+      const names = await pool.query<{ name: string }>(
+        `SELECT p.name ${sql} ORDER BY p.name COLLATE "C" LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, size, from],
+      );
+      const hits: SearchHit[] = [];
+      for (const { name } of names.rows) {
+        const pkg = await load(pool, name);
+        if (!pkg) continue;
+        const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
+        if (!latest) continue;
+        const m = latest.manifest;
+        hits.push({
+          name,
+          version: latest.version,
+          description: typeof m.description === 'string' ? m.description : null,
+          keywords: Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [],
+          modifiedAt: pkg.modifiedAt,
+          owners: pkg.owners,
+        });
+      }
+      return { hits, total };
+    },
+    async isBlobReferenced(key) {
+      return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import type pg from 'pg';
+import { DomainError } from '../../core/errors.ts';
+import type { TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
+import { consumeOtp } from './otp.ts';
+import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
+
+export interface UserRow {
+  id: number;
+  name: string;
+  email: string;
+  email_verified: boolean;
+  password_hash: string;
+  fullname: string | null;
+  homepage: string | null;
+  freenode: string | null;
+  twitter: string | null;
+  github: string | null;
+  tfa_mode: TfaMode | null;
+  tfa_pending: boolean;
+  tfa_secret: string | null;
+  /** BIGINT columns arrive as strings. */
+  tfa_last_step: string | null;
+  tfa_last_key: string | null;
+  otp_failures: number;
+  otp_last_failure_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export const USER_COLUMNS =
+  'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, ' +
+  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.created_at, u.updated_at';
+
+const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    emailVerified: r.email_verified,
+    passwordHash: r.password_hash,
+    fullname: r.fullname,
+    homepage: r.homepage,
+    freenode: r.freenode,
+    twitter: r.twitter,
+    github: r.github,
+    tfa:
+      r.tfa_mode && r.tfa_secret
+        ? { mode: r.tfa_mode, pending: r.tfa_pending, secret: r.tfa_secret, lastStep: num(r.tfa_last_step), lastStepKey: r.tfa_last_key }
+        : null,
+    otpFailures: r.otp_failures,
+    otpLastFailureAt: num(r.otp_last_failure_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
+  email: 'email',
+  emailVerified: 'email_verified',
+  passwordHash: 'password_hash',
+  fullname: 'fullname',
+  homepage: 'homepage',
+  freenode: 'freenode',
+  twitter: 'twitter',
+  github: 'github',
+};
+
+async function byId(c: Queryable, id: number): Promise<User | null> {
+  const { rows } = await c.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+/** A user read back after a write in the same transaction (the row exists: it was just written). */
+async function mustById(c: Queryable, id: number): Promise<User> {
+  const user = await byId(c, id);
+  if (!user) throw new DomainError('NOT_FOUND', 'No such user.');
+  return user;
+}
+
+export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
+  return {
+    async findByName(name) {
+      const { rows } = await pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.name = $1`, [name]);
+      return rows[0] ? toUser(rows[0]) : null;
+    },
+    findById: (id) => byId(pool, id),
+    async create(u) {
+      try {
+        return await transaction(pool, async (c) => {
+          // The scope @NAME belongs to user NAME, so a name somebody's scope already uses is taken.
+          // The name lock orders this against a publish claiming the same scope on another node.
+          await lockName(c, 'name', u.name);
+          const taken = await c.query('SELECT 1 FROM users WHERE name = $1 UNION ALL SELECT 1 FROM scopes WHERE scope = $1', [u.name]);
+          if (taken.rowCount) throw new DomainError('USER_EXISTS', 'The user name is taken.');
+          const t = now();
+          const { rows } = await c.query<UserRow>(
+            `INSERT INTO users AS u (name, email, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ${USER_COLUMNS}`,
+            [u.name, u.email, u.passwordHash, t],
+          );
+          return toUser(rows[0]);
+        });
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new DomainError('USER_EXISTS', 'The user name is taken.');
+        throw e;
+      }
+    },
+    async update(id, patch, options = {}) {
+      return transaction(pool, async (c) => {
+        await consumeOtp(c, options.otp, now());
+        const sets: string[] = [];
+        const values: unknown[] = [];
+        for (const [k, v] of Object.entries(patch) as Array<[keyof UserPatch, unknown]>) {
+          if (v === undefined) continue;
+          values.push(v);
+          sets.push(`${PATCH_COLUMNS[k]} = $${values.length}`);
+        }
+        values.push(now(), id);
+        sets.push(`updated_at = $${values.length - 1}`);
+        await c.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
+        return mustById(c, id);
+      });
+    },
+    async setTfa(id, tfa, codes, options = {}) {
+      return transaction(pool, async (c) => {
+        await consumeOtp(c, options.otp, now());
+        // The last accepted step only moves forward while a factor stays active (a step consumed
+        // in this same transaction must not be overwritten by the caller's older copy).
+        await c.query(
+          `UPDATE users SET tfa_mode = $1, tfa_pending = $2, tfa_secret = $3,
+            tfa_last_step = CASE WHEN $1::text IS NULL OR $2 THEN NULL
+              WHEN tfa_last_step IS NULL OR $4::bigint > tfa_last_step THEN $4::bigint ELSE tfa_last_step END,
+            tfa_last_key = CASE WHEN $1::text IS NULL OR $2 THEN NULL
+              WHEN tfa_last_step IS NULL OR $4::bigint > tfa_last_step THEN $5::text ELSE tfa_last_key END,
+            updated_at = $6 WHERE id = $7`,
+          [tfa?.mode ?? null, tfa?.pending ?? false, tfa?.secret ?? null, tfa?.lastStep ?? null, tfa?.lastStepKey ?? null, now(), id],
+        );
+        if (codes !== null || tfa === null) await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [id]);
+        if (codes && codes.length > 0) {
+          await c.query('INSERT INTO recovery_codes (user_id, hash) SELECT $1, h FROM unnest($2::text[]) AS h ON CONFLICT DO NOTHING', [id, codes]);
+        }
+        return mustById(c, id);
+      });
+    },
+    async unusedRecoveryCodes(id) {
+      const { rows } = await pool.query<{ hash: string }>('SELECT hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [id]);
+      return rows.map((r) => r.hash);
+    },
+    async reserveOtpAttempt(id, nowMs, decide) {
+      // The row lock makes the read, the decision and the count one step for every node: two
+      // guesses at once (on two nodes) are both counted, and a lock decided on one node holds
+      // on all of them.
+      return transaction(pool, async (c) => {
+        const { rows } = await c.query<{ failures: number; last: string | null }>(
+          'SELECT otp_failures AS failures, otp_last_failure_at AS last FROM users WHERE id = $1 FOR NO KEY UPDATE',
+          [id],
+        );
+        if (!rows[0]) throw new DomainError('NOT_FOUND', 'No such user.');
+        const failures = rows[0].failures;
+        const last = num(rows[0].last);
+        if (!decide(failures, last).allowed) return { allowed: false, failures, lastFailureAt: last };
+        await c.query('UPDATE users SET otp_failures = otp_failures + 1, otp_last_failure_at = $1 WHERE id = $2', [nowMs, id]);
+        return { allowed: true, failures: failures + 1, lastFailureAt: nowMs };
+      });
+    },
+    async clearOtpFailures(id) {
+      await pool.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [id]);
+    },
+    async consumeOtp(otp) {
+      await transaction(pool, (c) => consumeOtp(c, otp, now()));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+// The one contract every Store adapter passes (SQLite, PostgreSQL): each method's behaviour,
+// the preconditions checked inside transactions, atomicity, the compare-and-set rules of
+// one-time passwords, and what must hold with two store handles on the same data (two nodes,
+// or a CLI beside a server). Run by test/contract/sqlite.test.ts and postgres.test.ts.
+//
+//   storeContract('SQLite', async (clock) => ({ store, open, cleanup }))
+//
+// The factory returns a fresh, empty store that uses `clock` for its timestamps, a way to open
+// another handle on the same data, and a cleanup that closes all of them.
+
+import { describe } from 'node:test';
+import { checker, type StoreFactory } from './suite/harness.ts';
+import { miscContract } from './suite/misc.ts';
+import { nodeContract } from './suite/nodes.ts';
+import { packageContract } from './suite/packages.ts';
+import { tokenContract } from './suite/tokens.ts';
+import { userContract } from './suite/users.ts';
+
+export type { StoreFactory, StoreHandle } from './suite/harness.ts';
+
+export function storeContract(label: string, factory: StoreFactory, options: { subscribe: boolean }): void {
+  describe(`Store contract: ${label}`, () => {
+    const check = checker(factory);
+    userContract(check);
+    tokenContract(check);
+    packageContract(check);
+    miscContract(check);
+    nodeContract(check, options.subscribe);
+  });
+}
