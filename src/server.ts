@@ -10,12 +10,15 @@ import type { CoreSettings, Deps } from './core/deps.ts';
 import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
 import { ConfigError } from './config/load.ts';
 import { createArgon2Hasher } from './storage/argon2-hasher.ts';
+import { withBlobCache } from './storage/cached-blobs.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
 import { loadKeyRing } from './storage/server-key.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
 import { createPostgresStore } from './storage/postgres/index.ts';
 import { createS3BlobStore, parseS3Url } from './storage/s3-blobs.ts';
 import { createSqliteStore } from './storage/sqlite/index.ts';
+
+const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 
 const MFA = {
   none: { publishRequiresTfa: false, automationOverridesTfa: false },
@@ -106,7 +109,8 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
   }
   const deps: Deps = {
     store,
-    blobs,
+    // Tarballs are immutable and content-addressed: a memory cache in front is never stale.
+    blobs: withBlobCache(blobs, BLOB_CACHE_BYTES),
     clock,
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings: settingsFrom(config),
