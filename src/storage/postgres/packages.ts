@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
+import { searchHit } from '../../core/packages/search-hit.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 export const PACKAGE_CHANNEL = 'tessera_packages';
@@ -246,18 +247,8 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       const hits: SearchHit[] = [];
       for (const { name } of names.rows) {
         const pkg = await load(pool, name);
-        if (!pkg) continue;
-        const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
-        if (!latest) continue;
-        const m = latest.manifest;
-        hits.push({
-          name,
-          version: latest.version,
-          description: typeof m.description === 'string' ? m.description : null,
-          keywords: Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [],
-          modifiedAt: pkg.modifiedAt,
-          owners: pkg.owners,
-        });
+        const hit = pkg && searchHit(pkg);
+        if (hit) hits.push(hit);
       }
       return { hits, total };
     },

@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
+import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 
 export interface UserRow {
   id: number;
@@ -56,16 +57,6 @@ export function toUser(r: UserRow): User {
   };
 }
 
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  email: 'email',
-  emailVerified: 'email_verified',
-  passwordHash: 'password_hash',
-  fullname: 'fullname',
-  homepage: 'homepage',
-  freenode: 'freenode',
-  twitter: 'twitter',
-  github: 'github',
-};
 
 async function byId(c: Queryable, id: number): Promise<User | null> {
   const { rows } = await c.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
@@ -114,7 +105,7 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         for (const [k, v] of Object.entries(patch) as Array<[keyof UserPatch, unknown]>) {
           if (v === undefined) continue;
           values.push(v);
-          sets.push(`${PATCH_COLUMNS[k]} = $${values.length}`);
+          sets.push(`${USER_PATCH_COLUMNS[k]} = $${values.length}`);
         }
         values.push(now(), id);
         sets.push(`updated_at = $${values.length - 1}`);

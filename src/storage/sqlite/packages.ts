@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
+import { searchHit } from '../../core/packages/search-hit.ts';
 
 interface PackageRow {
   name: string;
@@ -210,18 +211,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       const hits: SearchHit[] = [];
       for (const { name } of rows) {
         const pkg = load(name);
-        if (!pkg) continue;
-        const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
-        if (!latest) continue;
-        const m = latest.manifest;
-        hits.push({
-          name,
-          version: latest.version,
-          description: typeof m.description === 'string' ? m.description : null,
-          keywords: Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [],
-          modifiedAt: pkg.modifiedAt,
-          owners: pkg.owners,
-        });
+        const hit = pkg && searchHit(pkg);
+        if (hit) hits.push(hit);
       }
       return { hits, total };
     },

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { NewUser, TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
+import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 
 export interface UserRow {
   id: number;
@@ -52,16 +53,6 @@ export function toUser(r: UserRow): User {
   };
 }
 
-const PATCH_COLUMNS: Record<keyof UserPatch, string> = {
-  email: 'email',
-  emailVerified: 'email_verified',
-  passwordHash: 'password_hash',
-  fullname: 'fullname',
-  homepage: 'homepage',
-  freenode: 'freenode',
-  twitter: 'twitter',
-  github: 'github',
-};
 
 export function sqliteUsers(db: Database.Database, now: () => string): UserStore {
   const byName = db.prepare(`SELECT ${USER_COLUMNS} FROM users u WHERE u.name = ?`);
@@ -81,7 +72,7 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     const values: unknown[] = [];
     for (const [k, v] of Object.entries(patch) as Array<[keyof UserPatch, unknown]>) {
       if (v === undefined) continue;
-      sets.push(`${PATCH_COLUMNS[k]} = ?`);
+      sets.push(`${USER_PATCH_COLUMNS[k]} = ?`);
       values.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
     sets.push('updated_at = ?');
