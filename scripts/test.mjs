@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then run unit and HTTP tests, then the end-to-end tests (real npm CLI).
+// `npm test`: type-check, then run unit and HTTP tests, then the end-to-end tests (real npm CLI)
+// and the browser tests (Chromium).
 //
 //   npm test                      everything
 //   npm test -- registry totp     only test files whose path contains "registry" or "totp"
@@ -79,7 +80,8 @@ if (files.length === 0) {
   console.error(`# no test files match ${filters.join(', ') || '(none found under test/)'}`);
   process.exit(1);
 }
-const isE2e = (f) => f.startsWith(`test${sep}e2e${sep}`);
+// Browser tests (Chromium, the real npm CLI, the real clock) run with the end-to-end tests.
+const isE2e = (f) => f.startsWith(`test${sep}e2e${sep}`) || f.startsWith(`test${sep}browser${sep}`);
 const phases = [
   { name: 'unit and http', files: files.filter((f) => !isE2e(f)), flags: [] },
   {

@@ -4,6 +4,7 @@
 // created once, lazily, by the first test that needs them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, runTessera, type RunningServer } from './harness/server.ts';
@@ -171,7 +172,9 @@ test('npm publish of an unscoped package makes it readable by anyone', T, async 
   assert.ok(v.dist.tarball.startsWith(url()), `tarball ${v.dist.tarball} is served by the registry`);
   const tgz = await fetch(v.dist.tarball);
   assert.equal(tgz.status, 200);
-  assert.ok((await tgz.arrayBuffer()).byteLength > 0);
+  const bytes = Buffer.from(await tgz.arrayBuffer());
+  assert.equal(`sha512-${createHash('sha512').update(bytes).digest('base64')}`, v.dist.integrity, 'served bytes match dist.integrity');
+  assert.equal(createHash('sha1').update(bytes).digest('hex'), v.dist.shasum, 'served bytes match dist.shasum');
 });
 
 test('npm publish of a package in the user\'s own scope succeeds', T, async () => {
@@ -180,6 +183,15 @@ test('npm publish of a package in the user\'s own scope succeeds', T, async () =
   assert.equal(res.status, 200, res.text);
   assert.equal(res.json.name, '@alice/thing');
   assert.deepEqual(res.json['dist-tags'], { latest: '1.0.0' });
+});
+
+test('a scoped package is served for every spelling of its name', T, async () => {
+  await corePackages();
+  for (const path of ['/@alice%2fthing', '/@alice%2Fthing', '/%40alice%2Fthing', '/@alice/thing']) {
+    const res = await api(url(), path);
+    assert.equal(res.status, 200, `${path}: ${res.text}`);
+    assert.equal(res.json.name, '@alice/thing', path);
+  }
 });
 
 test('npm publish into another user\'s scope is refused with 403', T, async () => {
@@ -578,6 +590,10 @@ test('npm logout revokes the token on the server and removes it locally', T, asy
 
   const revoked = await api(url(), '/-/whoami', { token });
   assert.equal(revoked.status, 401, `the revoked token is refused: ${revoked.text}`);
+  // revoking again is harmless (npm aborts a logout on any error status)
+  const again = await api(url(), `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', token });
+  assert.ok(again.status === 200 || again.status === 204, `a second logout answers 2xx: ${again.status} ${again.text}`);
+
   // npm itself, handed the revoked token, is told to log in again
   session.setToken(token);
   const stale = await session.run(['whoami']);
@@ -591,21 +607,44 @@ test('npm logout revokes the token on the server and removes it locally', T, asy
 // ---------------------------------------------------------------------------------------
 // Administration
 
-test('npm adduser is refused when sign-up is closed', T, async () => {
+async function expectSignupClosed(closed: RunningServer): Promise<void> {
+  const npm = makeNpm(closed.url);
+  const r = await npm.pty(['adduser', '--auth-type=legacy'], adduserAnswers('dave', PASSWORD));
+  expectFail(
+    r,
+    'adduser with sign-up closed',
+    [
+      /code E403/,
+      new RegExp(`403 Forbidden - PUT ${re(closed.url)}-/user/org\\.couchdb\\.user:dave - Registration is disabled`),
+    ],
+    closed,
+  );
+  assert.equal(npm.token(), undefined);
+}
+
+test('npm adduser is refused when sign-up is closed (--signup closed)', T, async () => {
   const closed = await startServer({ args: ['--signup', 'closed'] });
   try {
+    await expectSignupClosed(closed);
+
+    // an account made by the administrator can still log in
+    const add = await runTessera(['user', 'add', 'erin', '--email', 'erin@example.com', '--data', closed.dataDir], {
+      input: `${PASSWORD}\n`,
+    });
+    assert.equal(add.code, 0, `tessera user add failed\n${add.stdout}\n${add.stderr}`);
     const npm = makeNpm(closed.url);
-    const r = await npm.pty(['adduser', '--auth-type=legacy'], adduserAnswers('dave', PASSWORD));
-    expectFail(
-      r,
-      'adduser with sign-up closed',
-      [
-        /code E403/,
-        new RegExp(`403 Forbidden - PUT ${re(closed.url)}-/user/org\\.couchdb\\.user:dave - Registration is disabled`),
-      ],
-      closed,
-    );
-    assert.equal(npm.token(), undefined);
+    expectOk(await npm.pty(['login', '--auth-type=legacy'], loginAnswers('erin', PASSWORD)), 'login with sign-up closed', closed);
+    const who = await npm.run(['whoami']);
+    assert.equal(who.stdout, 'erin\n');
+  } finally {
+    assert.equal(await closed.stop(), 0);
+  }
+});
+
+test('npm adduser is refused when sign-up is closed (TESSERA_SIGNUP=closed)', T, async () => {
+  const closed = await startServer({ env: { TESSERA_SIGNUP: 'closed' } });
+  try {
+    await expectSignupClosed(closed);
   } finally {
     assert.equal(await closed.stop(), 0);
   }
