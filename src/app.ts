@@ -14,6 +14,8 @@ import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
 import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
+import { webRoutes } from './http/routes/web.ts';
+import { isWebPath, parseForm } from './web/form.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -61,10 +63,10 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   });
   const cache = new PackumentCache(deps);
 
-  // Any body is parsed as JSON, whatever its content type says (npm is not always precise).
+  // Any body is parsed as JSON, whatever its content type says (npm is not always precise);
+  // only the web UI's HTML forms (under /-/web/) are parsed as forms.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
+  const parseJson = (text: string, done: (err: Error | null, body?: unknown) => void) => {
     if (text.length === 0) return done(null, undefined);
     try {
       done(null, JSON.parse(text));
@@ -72,7 +74,11 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       const e = Object.assign(new Error('The request body is not valid JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
       done(e, undefined);
     }
-  });
+  };
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => parseJson(body as string, done));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) =>
+    isWebPath(req.url, prefix) ? done(null, parseForm(body as string)) : parseJson(body as string, done),
+  );
 
   // One log line per request, with secrets cut out of URLs; never headers or bodies.
   app.addHook('onResponse', async (request, reply) => {
@@ -94,6 +100,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       tokenRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
+      webRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);
     },
     { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, '') },

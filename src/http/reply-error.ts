@@ -18,6 +18,8 @@ const STATUS: Record<ErrorKind, number> = {
   'too-large': 413,
 };
 
+export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];
+
 /** The phrase npm and pnpm look for; it appears in OTP challenges and nowhere else. */
 export const OTP_CHALLENGE_TEXT = 'You must provide a one-time pass. Run the command again with --otp=<code>, or answer the prompt.';
 

@@ -74,10 +74,18 @@ test('the Basic-auth fallback: GET ?write=true and PUT /-rev/REV log in', async 
   assert.equal(wrong.statusCode, 401);
 });
 
-test('POST /-/v1/login answers 404 so npm falls back to the password prompt', async () => {
-  const res = await t.request({ method: 'POST', url: '/-/v1/login', payload: {} });
-  assert.equal(res.statusCode, 404);
-  assert.equal(typeof res.json().error, 'string');
+test('POST /-/v1/login starts a web login: absolute loginUrl and doneUrl; the poll waits with 202', async () => {
+  const res = await t.request({ method: 'POST', url: '/-/v1/login', payload: { create: true } });
+  assert.equal(res.statusCode, 200);
+  const { loginUrl, doneUrl } = res.json();
+  assert.match(loginUrl, /^http:\/\/registry\.test\/-\/web\/cli-login\/[A-Za-z0-9_-]{43}$/);
+  assert.match(doneUrl, /^http:\/\/registry\.test\/-\/v1\/done\?authId=[A-Za-z0-9_-]{43}$/);
+  const poll = await t.request({ url: doneUrl.slice('http://registry.test'.length) });
+  assert.equal(poll.statusCode, 202);
+  assert.equal(poll.headers['retry-after'], '1');
+  assert.deepEqual(poll.json(), {});
+  const unknown = await t.request({ url: '/-/v1/done?authId=nope' });
+  assert.equal(unknown.statusCode, 404);
 });
 
 test('logout kills the token at once, and is idempotent', async () => {

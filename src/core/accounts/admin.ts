@@ -12,7 +12,7 @@ export async function resetTwoFactor(deps: Deps, name: string): Promise<void> {
   if (!user) fail('NOT_FOUND', `There is no user named ${name}.`);
   await deps.store.users.setTfa(user.id, null, null);
   await deps.store.users.clearOtpFailures(user.id);
-  const ended = await deps.store.tokens.deleteForUser(user.id, ['session']);
+  const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web']);
   await logEvent(deps, ADMIN, user.id, 'tfa-reset-by-admin', { sessions_ended: ended });
 }
 

@@ -107,7 +107,7 @@ export async function updateProfile(deps: Deps, ctx: RequestContext, body: Recor
   }
   const updated = await deps.store.users.update(user.id, patch, { otp });
   if (newPassword !== null) {
-    const ended = await deps.store.tokens.deleteForUser(user.id, ['session'], principal.token?.key);
+    const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
     await logEvent(deps, ctx, user.id, 'password-changed', { sessions_ended: ended });
   }
   if (patch.email !== undefined) await logEvent(deps, ctx, user.id, 'email-changed');

@@ -67,7 +67,7 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
     await checkPassword(deps, ctx, user, tfa.password);
     const updated = await deps.store.users.setTfa(user.id, null, null, { otp });
     if (active) {
-      const ended = await deps.store.tokens.deleteForUser(user.id, ['session'], principal.token?.key);
+      const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
       await logEvent(deps, ctx, user.id, 'tfa-disabled', { sessions_ended: ended });
     } else {
       await logEvent(deps, ctx, user.id, 'tfa-setup-cancelled');

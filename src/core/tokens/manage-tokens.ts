@@ -1,5 +1,6 @@
 // npm token create / list / revoke. Creating and revoking are account-identity actions
-// (password + OTP when 2FA is on); listing is a read. Login sessions are not listed.
+// (password + OTP when 2FA is on); listing is a read. Login sessions (npm login and browser
+// sign-ins) are not listed.
 
 import { requireTokenManager, requireUser } from '../access/permissions.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
@@ -37,7 +38,7 @@ export async function createToken(deps: Deps, ctx: RequestContext, body: unknown
   const user = principal.user;
   const request = parseTokenRequest(body, deps.settings.tokens);
   if (typeof request.password !== 'string' || request.password.length === 0) fail('BAD_REQUEST', 'Your password is required to create a token ("password").');
-  const existing = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session');
+  const existing = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session' && t.kind !== 'web');
   if (existing.length >= deps.settings.tokens.maxPerUser) {
     fail('FORBIDDEN', `You have ${existing.length} tokens, the most this registry allows. Revoke some with npm token revoke.`);
   }
@@ -76,7 +77,7 @@ export async function createToken(deps: Deps, ctx: RequestContext, body: unknown
 
 export async function listTokens(deps: Deps, ctx: RequestContext, page: number, perPage: number, lastUsed: (key: string) => string | undefined) {
   const { user } = requireUser(ctx.principal);
-  const all = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session');
+  const all = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session' && t.kind !== 'web');
   const slice = all.slice(page * perPage, (page + 1) * perPage);
   return {
     objects: slice.map((t) => tokenView(t, lastUsed(t.key) ?? t.lastUsedAt)),

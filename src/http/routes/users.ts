@@ -1,15 +1,15 @@
-// Accounts over the legacy (couch) protocol: sign-up and login, the user document, logout,
-// whoami. Web login does not exist yet, so POST /-/v1/login answers 404 and npm falls back
-// to the user name and password prompt.
+// Accounts: the legacy (couch) protocol's sign-up and login, the user document, logout,
+// whoami; and npm 11's web login (POST /-/v1/login, then npm polls the doneUrl while the
+// person signs in and approves in the browser: registry-api.md 4.1).
 
 import type { FastifyInstance } from 'fastify';
 import { couchLogin } from '../../core/accounts/login.ts';
+import { pollWebLogin, startWebLogin } from '../../core/accounts/web-login.ts';
 import { requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { endSession } from '../../core/tokens/sessions.ts';
 import { basicCredentials } from '../basic-auth.ts';
-import { errorBody } from '../reply-error.ts';
 
 const COUCH_PREFIX = 'org.couchdb.user:';
 
@@ -61,7 +61,17 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.header('cache-control', 'no-store').send({ username: user.user.name });
   });
 
-  app.post('/-/v1/login', async (_request, reply) =>
-    reply.code(404).send(errorBody('Web login is not available on this registry; use the user name and password prompt.', 'NOT_FOUND')),
+  // The principal plays no part: npm sends its stale token, if any, while logging in again.
+  app.post('/-/v1/login', async (request, reply) =>
+    reply.header('cache-control', 'no-store').send(await startWebLogin(deps, request.ctx, request.body)),
   );
+
+  // npm's poll: 202 + Retry-After while waiting (npm parses the body as JSON, so send {}),
+  // 200 {token} once, 404 afterwards (npm would then fall back to the password prompt).
+  app.get<{ Querystring: { authId?: string } }>('/-/v1/done', async (request, reply) => {
+    const result = await pollWebLogin(deps, request.ctx, request.query.authId);
+    reply.header('cache-control', 'no-store');
+    if ('wait' in result) return reply.code(202).header('retry-after', '1').send({});
+    return reply.send({ token: result.token });
+  });
 }

@@ -1,0 +1,109 @@
+// Web pages for reading: the start page (search), packages, the security log; and the
+// profile with its password change.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
+import { profileOf, updateProfile } from '../../core/accounts/profile.ts';
+import { securityLog } from '../../core/accounts/security-log.ts';
+import type { Deps } from '../../core/deps.ts';
+import { readPackage } from '../../core/packages/read-package.ts';
+import { searchPackages } from '../../core/packages/search.ts';
+import { listTokens } from '../../core/tokens/manage-tokens.ts';
+import { field, formOf } from '../../web/form.ts';
+import type { Notice } from '../../web/layout.ts';
+import { homePage } from '../../web/pages/home.ts';
+import { packagePage } from '../../web/pages/package.ts';
+import { profilePage } from '../../web/pages/profile.ts';
+import { securityLogPage } from '../../web/pages/security-log.ts';
+import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
+
+const PROFILE_FIELDS = ['fullname', 'email', 'homepage', 'github', 'twitter', 'freenode'];
+const SAVED: Record<string, string> = { profile: 'Profile saved.', password: 'Password changed. Your other sessions have ended.' };
+
+export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
+  web.get<{ Querystring: { q?: string } }>('/', async (request, reply) => {
+    const page = pageContext(deps, request, reply);
+    const query = typeof request.query.q === 'string' ? request.query.q.slice(0, 256) : '';
+    const ctx = webCtx(request);
+    const found = query.trim() ? await searchPackages(deps, ctx, { text: query.trim(), from: 0, size: 50 }) : null;
+    const session = request.web.session;
+    let account = null;
+    if (session) {
+      const tfa = session.user.tfa;
+      const tokens = await listTokens(deps, ctx, 0, 1, () => undefined);
+      account = { tfa: !tfa ? 'off' : tfa.pending ? 'set-up not finished' : `on (${tfa.mode})`, tokens: tokens.total };
+    }
+    return sendPage(
+      reply,
+      200,
+      homePage(page, {
+        query,
+        results: found ? found.objects.map((o) => ({ name: o.package.name, version: o.package.version, description: o.package.description, date: o.package.date })) : null,
+        total: found?.total ?? 0,
+        account,
+      }),
+    );
+  });
+
+  web.get<{ Params: { '*': string } }>('/package/*', async (request, reply) => {
+    let name: string;
+    try {
+      name = decodeURIComponent(request.params['*']);
+    } catch {
+      name = '';
+    }
+    const pkg = await readPackage(deps, webCtx(request).principal, name);
+    return sendPage(reply, 200, packagePage(pageContext(deps, request, reply), pkg));
+  });
+
+  web.get<{ Querystring: { before?: string } }>('/security-log', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    const log = await securityLog(deps, webCtx(request), { before: request.query.before, limit: '50' });
+    return sendPage(reply, 200, securityLogPage(pageContext(deps, request, reply), log));
+  });
+
+  const showProfile = (request: FastifyRequest, reply: FastifyReply, status: number, v: { notice?: Notice; passwordNotice?: Notice; values?: Record<string, string> }) => {
+    const user = request.web.session!.user;
+    return sendPage(
+      reply,
+      status,
+      profilePage(pageContext(deps, request, reply), { profile: profileOf(user), values: v.values, tfaMode: confirmedTfaMode(user), notice: v.notice ?? null, passwordNotice: v.passwordNotice ?? null }),
+    );
+  };
+
+  web.get<{ Querystring: { saved?: string } }>('/profile', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    const saved = request.query.saved === 'password' ? 'password' : request.query.saved === 'profile' ? 'profile' : null;
+    const ok: Notice = saved ? { kind: 'ok', text: SAVED[saved] } : null;
+    return showProfile(request, reply, 200, saved === 'password' ? { passwordNotice: ok } : { notice: ok });
+  });
+
+  web.post('/profile', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    const form = formOf(request.body);
+    const body: Record<string, string> = {};
+    for (const k of PROFILE_FIELDS) if (k in form) body[k] = form[k].trim();
+    try {
+      await updateProfile(deps, webCtx(request, field(form, 'otp')), body);
+    } catch (e) {
+      const { status, notice } = formError(e, ['BAD_REQUEST', 'INVALID_EMAIL', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN']);
+      return showProfile(request, reply, status, { notice, values: body });
+    }
+    return redirect(reply, `${webBase(deps)}profile?saved=profile`);
+  });
+
+  web.post('/profile/password', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    const form = formOf(request.body);
+    if (field(form, 'new') !== field(form, 'new2')) {
+      return showProfile(request, reply, 400, { passwordNotice: { kind: 'error', text: 'The two new passwords differ.' } });
+    }
+    try {
+      await updateProfile(deps, webCtx(request, field(form, 'otp')), { password: { old: field(form, 'old'), new: field(form, 'new') } } as unknown as Record<string, unknown>);
+    } catch (e) {
+      const { status, notice } = formError(e, ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN']);
+      return showProfile(request, reply, status, { passwordNotice: notice });
+    }
+    return redirect(reply, `${webBase(deps)}profile?saved=password`);
+  });
+}

@@ -1,0 +1,113 @@
+// The page shell and the one way HTML is made: the `html` tagged template escapes every
+// interpolated value unless it is itself the output of `html` (SafeHtml). Nothing else builds
+// markup from strings, so user data (names, readmes, user agents) cannot inject markup.
+
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+function render(value: unknown): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+/** `html\`<p>${text}</p>\``: values are escaped; nested html``, arrays of it, and null/false are fine. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0];
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
+  return new SafeHtml(out);
+}
+
+/** An href for a link found in user data: http(s) only, anything else is no link. */
+export function safeHref(url: unknown): string | null {
+  if (typeof url !== 'string') return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What every page needs to know about the request. */
+export interface PageContext {
+  /** Path of the web UI, ending in '/', e.g. '/-/web/'. */
+  base: string;
+  registryName: string;
+  /** The signed-in user's name, or null. */
+  user: string | null;
+  /** The CSRF token for forms on this page. */
+  csrf: string;
+  /** Versioned paths of the stylesheet and the script. */
+  assets: { css: string; js: string };
+}
+
+/** The hidden CSRF field every POST form carries. */
+export function csrfField(page: PageContext): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${page.csrf}">`;
+}
+
+export type Notice = { kind: 'error' | 'ok'; text: string } | null;
+
+export function notice(n: Notice): SafeHtml {
+  if (!n) return html``;
+  return n.kind === 'error'
+    ? html`<p class="notice error" role="alert">${n.text}</p>`
+    : html`<p class="notice ok" role="status">${n.text}</p>`;
+}
+
+function nav(page: PageContext): SafeHtml {
+  const b = page.base;
+  if (!page.user) {
+    return html`<nav aria-label="Main"><a href="${b}">Packages</a> <a href="${b}login">Sign in</a></nav>`;
+  }
+  return html`<nav aria-label="Main">
+    <a href="${b}">Packages</a>
+    <a href="${b}profile">Profile</a>
+    <a href="${b}2fa">Two-factor</a>
+    <a href="${b}tokens">Tokens</a>
+    <a href="${b}security-log">Security log</a>
+    <form method="post" action="${b}logout" class="inline">${csrfField(page)}<button type="submit" class="link">Sign out ${page.user}</button></form>
+  </nav>`;
+}
+
+export function layout(page: PageContext, title: string, body: SafeHtml): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title} · ${page.registryName}</title>
+<link rel="stylesheet" href="${page.assets.css}">
+<script src="${page.assets.js}" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header><a class="brand" href="${page.base}">${page.registryName}</a>${nav(page)}</header>
+<main id="main" tabindex="-1">
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+/** A date as people read it, in UTC (the security log and token list show the same zone). */
+export function when(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

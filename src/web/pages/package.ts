@@ -1,0 +1,57 @@
+// A package: its versions, dist-tags, owners, 2FA requirement and readme (as escaped,
+// preformatted text: no markdown rendering, so a readme cannot carry markup or scripts).
+
+import type { PackageRecord } from '../../core/ports.ts';
+import { html, layout, type PageContext, type SafeHtml, safeHref, when } from '../layout.ts';
+
+const README_LIMIT = 64 * 1024;
+
+function mfaText(pkg: PackageRecord): string {
+  if (!pkg.mfa.publishRequiresTfa) return 'Not required (the owners\u2019 own settings apply)';
+  return pkg.mfa.automationOverridesTfa
+    ? 'Required, except for tokens that bypass two-factor authentication (mfa=automation)'
+    : 'Required for every change (mfa=publish)';
+}
+
+export function packagePage(page: PageContext, pkg: PackageRecord): SafeHtml {
+  const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
+  const m = latest?.manifest ?? {};
+  const description = typeof m.description === 'string' ? m.description : '';
+  const homepage = safeHref(m.homepage);
+  const readme = typeof m.readme === 'string' && m.readme !== 'ERROR: No README data found!' ? m.readme.slice(0, README_LIMIT) : '';
+  const versions = [...pkg.versions].reverse();
+  const install = `npm install ${pkg.name}`;
+  return layout(
+    page,
+    pkg.name,
+    html`${description ? html`<p>${description}</p>` : html``}
+<section aria-labelledby="facts">
+  <h2 id="facts">About</h2>
+  <dl class="facts">
+    <dt>Latest</dt><dd>${latest?.version ?? '—'}</dd>
+    <dt>Install</dt><dd><code>${install}</code></dd>
+    <dt>Access</dt><dd>${pkg.access}</dd>
+    <dt>Two-factor</dt><dd>${mfaText(pkg)}</dd>
+    <dt>Owners</dt><dd>${pkg.owners.map((o, i) => html`${i > 0 ? ', ' : ''}${o.name}`)}</dd>
+    ${typeof m.license === 'string' ? html`<dt>License</dt><dd>${m.license}</dd>` : html``}
+    ${homepage ? html`<dt>Homepage</dt><dd><a href="${homepage}" rel="noopener noreferrer nofollow">${homepage}</a></dd>` : html``}
+    <dt>Modified</dt><dd>${when(pkg.modifiedAt)}</dd>
+  </dl>
+</section>
+<section aria-labelledby="tags">
+  <h2 id="tags">Dist-tags</h2>
+  <table class="stack"><thead><tr><th>Tag</th><th>Version</th></tr></thead><tbody>
+  ${Object.entries(pkg.distTags).map(([tag, version]) => html`<tr><td data-label="Tag">${tag}</td><td data-label="Version">${version}</td></tr>`)}
+  </tbody></table>
+</section>
+<section aria-labelledby="versions">
+  <h2 id="versions">Versions (${pkg.versions.length})</h2>
+  <table class="stack"><thead><tr><th>Version</th><th>Published</th><th>Notes</th></tr></thead><tbody>
+  ${versions.map(
+    (v) => html`<tr><td data-label="Version">${v.version}</td><td data-label="Published">${when(v.publishedAt)}</td><td data-label="Notes">${v.deprecated ? html`Deprecated: ${v.deprecated}` : ''}</td></tr>`,
+  )}
+  </tbody></table>
+</section>
+${readme ? html`<section aria-labelledby="readme"><h2 id="readme">Readme</h2><pre>${readme}</pre></section>` : html``}`,
+  );
+}

@@ -1,0 +1,110 @@
+// Two-factor authentication: turn on (QR code + secret, confirm with a code), recovery codes
+// shown once, mode change, new recovery codes, turn off.
+
+import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
+import { otpField, passwordField } from './fields.ts';
+
+export type TfaStatus = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; recoveryLeft: number };
+
+const MODE_TEXT: Record<string, string> = {
+  'auth-and-writes': 'Sign-in, account changes and every package change (publish, dist-tags, owners…)',
+  'auth-only': 'Sign-in and account changes only',
+};
+
+function modeChoices(current: string): SafeHtml {
+  return html`<fieldset><legend>When to ask for a code</legend>
+${['auth-and-writes', 'auth-only'].map(
+  (m) => html`<label class="choice"><input type="radio" name="mode" value="${m}"${m === current ? html` checked` : html``}> <span><strong>${m}</strong>: ${MODE_TEXT[m]}</span></label>`,
+)}
+</fieldset>`;
+}
+
+export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice: Notice }): SafeHtml {
+  const b = page.base;
+  const s = v.status;
+  let body: SafeHtml;
+  if (s.state === 'on') {
+    body = html`<p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}.</p>
+<p>Unused recovery codes: <strong id="recovery-left">${s.recoveryLeft}</strong>.</p>
+<section aria-labelledby="mode">
+  <h2 id="mode">Change mode</h2>
+  <form method="post" action="${b}2fa/mode">${csrfField(page)}
+    ${modeChoices(s.mode)}
+    ${passwordField('mode-password', 'Password', 'current-password')}
+    ${otpField('mode-otp', true)}
+    <button type="submit">Change mode</button>
+  </form>
+</section>
+<section aria-labelledby="codes">
+  <h2 id="codes">New recovery codes</h2>
+  <p>Makes a new set of 10 codes; the old ones stop working.</p>
+  <form method="post" action="${b}2fa/recovery-codes">${csrfField(page)}
+    ${passwordField('codes-password', 'Password', 'current-password')}
+    ${otpField('codes-otp', true)}
+    <button type="submit">Make new recovery codes</button>
+  </form>
+</section>
+<section aria-labelledby="off">
+  <h2 id="off">Turn off</h2>
+  <p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
+  <form method="post" action="${b}2fa/disable">${csrfField(page)}
+    ${passwordField('off-password', 'Password', 'current-password')}
+    ${otpField('off-otp', true)}
+    <button type="submit" class="danger">Turn off two-factor authentication</button>
+  </form>
+</section>`;
+  } else {
+    const pending =
+      s.state === 'pending'
+        ? html`<p class="notice error">A set-up was started (mode ${s.mode}) but never confirmed with a code, so it is not in force. Start again below, or cancel it.</p>
+<form method="post" action="${b}2fa/disable" class="card">${csrfField(page)}
+  ${passwordField('cancel-password', 'Password', 'current-password')}
+  <button type="submit" class="secondary">Cancel the set-up</button>
+</form>`
+        : html`<p>Two-factor authentication is <strong>off</strong>. With it on, signing in and changes need a code from an authenticator app as well as your password.</p>`;
+    body = html`${pending}
+<section aria-labelledby="on">
+  <h2 id="on">Turn on</h2>
+  <form method="post" action="${b}2fa/enable">${csrfField(page)}
+    ${modeChoices(s.state === 'pending' ? s.mode : 'auth-and-writes')}
+    ${passwordField('on-password', 'Password', 'current-password')}
+    <button type="submit">Continue</button>
+  </form>
+</section>`;
+  }
+  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${body}`);
+}
+
+export function setupPage(page: PageContext, v: { otpauth: string; qr: string; secret: string; notice: Notice }): SafeHtml {
+  return layout(
+    page,
+    'Set up your authenticator',
+    html`${notice(v.notice)}
+<ol>
+  <li>Scan this code with an authenticator app (or <a href="${v.otpauth}">open it in the app</a> on this device):
+    <img class="qr" src="${v.qr}" alt="QR code of the authenticator set-up; the secret is also given as text below" width="220" height="220"></li>
+  <li>Or type the secret by hand:
+    <code class="secret" id="totp-secret">${v.secret}</code></li>
+  <li>Enter the 6-digit code the app shows to confirm.</li>
+</ol>
+<form method="post" action="${page.base}2fa/confirm" class="card">${csrfField(page)}
+  <input type="hidden" name="otpauth" value="${v.otpauth}">
+  <label for="code">Code from your authenticator app</label>
+  <input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" required autofocus>
+  <button type="submit">Confirm</button>
+</form>`,
+  );
+}
+
+export function recoveryCodesPage(page: PageContext, codes: string[], fresh: 'enabled' | 'regenerated'): SafeHtml {
+  return layout(
+    page,
+    'Your recovery codes',
+    html`<p class="notice ok" role="status">${fresh === 'enabled' ? 'Two-factor authentication is on.' : 'You have a new set of recovery codes; the old ones no longer work.'}</p>
+<p><strong>Save these codes now: they are shown only once.</strong> Each one signs you in, or confirms a change, once, if you lose your authenticator.</p>
+<ol class="codes secret" id="recovery-codes">${codes.map((c) => html`<li>${c}</li>`)}</ol>
+<button type="button" class="secondary" data-copy="recovery-codes" hidden>Copy</button>
+<button type="button" class="secondary" data-download="recovery-codes" data-filename="${page.registryName.replace(/[^A-Za-z0-9_-]/g, '_')}-recovery-codes.txt" hidden>Download</button>
+<p><a href="${page.base}2fa">I have saved them</a></p>`,
+  );
+}
