@@ -40,6 +40,12 @@ export interface RequestContext {
   otp: string | undefined;
   ip: string;
   userAgent: string;
+  /**
+   * For the web OTP challenge: the npm-auth-type header ("web" when the client can open a
+   * browser) and what the request does, e.g. "PUT /left-pad".
+   */
+  authType?: string;
+  action?: string;
 }
 
 export const isoNow = (deps: Pick<Deps, 'clock'>): string => new Date(deps.clock.now()).toISOString();

@@ -45,17 +45,20 @@ export class DomainError extends Error {
   readonly kind: ErrorKind;
   /** Seconds the client should wait, for 'too-many'. */
   readonly retryAfter?: number;
+  /** Extra fields for the error body (e.g. authUrl/doneUrl of a web OTP challenge). */
+  readonly details?: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: { retryAfter?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retryAfter?: number; details?: Record<string, string> } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.kind = errorCatalogue[code];
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    if (options.details !== undefined) this.details = options.details;
   }
 }
 
-export function fail(code: ErrorCode, message: string, options?: { retryAfter?: number }): never {
+export function fail(code: ErrorCode, message: string, options?: { retryAfter?: number; details?: Record<string, string> }): never {
   throw new DomainError(code, message, options);
 }
 

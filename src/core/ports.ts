@@ -38,6 +38,8 @@ export interface User extends ProfileFields {
   /** Consecutive failed second-factor attempts, and when the last one was. */
   otpFailures: number;
   otpLastFailureAt: number | null;
+  /** Offer npm's browser approval (a web OTP challenge) instead of the OTP prompt. */
+  webOtpChallenge: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -49,7 +51,9 @@ export interface User extends ProfileFields {
  */
 export type OtpUse =
   | { userId: number; kind: 'totp'; step: number; credentialKey: string | null; reseal?: string }
-  | { userId: number; kind: 'recovery'; codeHash: string; ip: string; userAgent: string };
+  | { userId: number; kind: 'recovery'; codeHash: string; ip: string; userAgent: string }
+  /** The single-use value a browser approval handed to npm (a web OTP challenge). */
+  | { userId: number; kind: 'web'; valueHash: string };
 
 export interface WriteOptions {
   otp?: OtpUse | null;
@@ -81,7 +85,7 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export type UserPatch = Partial<ProfileFields & { email: string; emailVerified: boolean; passwordHash: string }>;
+export type UserPatch = Partial<ProfileFields & { email: string; emailVerified: boolean; passwordHash: string; webOtpChallenge: boolean }>;
 
 export interface UserStore {
   findByName(name: string): Promise<User | null>;
@@ -277,6 +281,29 @@ export interface LoginRequestStore {
   deleteExpired(nowMs: number): Promise<void>;
 }
 
+/** A CLI write waiting for approval in the browser (the web OTP challenge). */
+export interface OtpChallenge {
+  /** SHA-256 of the challenge id (a bearer capability in the auth and done URLs). */
+  idHash: string;
+  userId: number;
+  createdAt: number;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+  /** What the CLI was doing, for the approval page (e.g. "PUT /left-pad"). */
+  action: string;
+  approved: boolean;
+}
+
+export interface OtpChallengeStore {
+  create(challenge: OtpChallenge): Promise<void>;
+  get(idHash: string): Promise<OtpChallenge | null>;
+  approve(idHash: string, userId: number, nowMs: number): Promise<boolean>;
+  /** Once approved: records the hash of the value handed to npm (once); false otherwise. */
+  issue(idHash: string, valueHash: string, nowMs: number): Promise<boolean>;
+  deleteExpired(nowMs: number): Promise<void>;
+}
+
 export interface Store {
   users: UserStore;
   tokens: TokenStore;
@@ -284,6 +311,7 @@ export interface Store {
   events: SecurityLog;
   counters: Counters;
   loginRequests: LoginRequestStore;
+  otpChallenges: OtpChallengeStore;
   /**
    * Hears of package changes committed by any process sharing this store (several nodes on
    * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed

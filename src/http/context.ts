@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
+import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +35,8 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
       otp: typeof otp === 'string' ? otp : undefined,
       ip: normaliseIp(request.ip),
       userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512),
+      authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
+      action: `${request.method} ${redactUrl(request.url).split('?')[0].slice(0, 200)}`,
     };
     request.ctx = ctx;
     const token = bearerToken(request);

@@ -50,7 +50,7 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       break;
     default:
   }
-  return reply.code(status).header('cache-control', 'no-store').send(errorBody(text, e.code));
+  return reply.code(status).header('cache-control', 'no-store').send({ ...errorBody(text, e.code), ...e.details });
 }
 
 export function replyError(error: unknown, request: FastifyRequest, reply: FastifyReply, realm: string): FastifyReply {

@@ -11,4 +11,5 @@ export const USER_PATCH_COLUMNS: Record<keyof UserPatch, string> = {
   freenode: 'freenode',
   twitter: 'twitter',
   github: 'github',
+  webOtpChallenge: 'web_otp_challenge',
 };

@@ -2,6 +2,7 @@
 // must consume in its own transaction, or null when none is needed.
 
 import { verifyOtp } from '../accounts/verify-otp.ts';
+import { offersWebChallenge, startOtpChallenge } from '../accounts/web-otp.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpUse, PackageMfa, TfaMode, User } from '../ports.ts';
@@ -30,5 +31,9 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
   const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
+  if (offersWebChallenge(ctx, user)) {
+    const details = await startOtpChallenge(deps, ctx, user);
+    fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details });
+  }
   return verifyOtp(deps, ctx, user, credentialKey);
 }

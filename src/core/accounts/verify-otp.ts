@@ -12,12 +12,15 @@ import { parseOtp } from './otp-input.ts';
 import { findRecoveryCode, hashRecoveryCode } from './recovery-codes.ts';
 import { needsReseal, openSecret, sealSecret } from './secret-box.ts';
 import { matchTotp } from './totp.ts';
+import { isWebOtpValue, webOtpValueHash } from './web-otp.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 
 export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null): Promise<OtpUse> {
   const tfa = user.tfa;
   if (!tfa || tfa.pending) throw new Error('verifyOtp on an account without an active second factor');
+  // A value from a browser approval (the web OTP challenge): consumed with the write.
+  if (isWebOtpValue(ctx.otp)) return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp) };
   const parsed = parseOtp(ctx.otp);
   if (parsed.kind === 'none') fail('OTP_REQUIRED', 'This operation requires a one-time password.');
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);

@@ -10,6 +10,7 @@ import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { endSession } from '../../core/tokens/sessions.ts';
 import { basicCredentials } from '../basic-auth.ts';
+import { pollOtpChallenge } from '../../core/accounts/web-otp.ts';
 
 const COUCH_PREFIX = 'org.couchdb.user:';
 
@@ -70,6 +71,14 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
   // 200 {token} once, 404 afterwards (npm would then fall back to the password prompt).
   app.get<{ Querystring: { authId?: string } }>('/-/v1/done', async (request, reply) => {
     const result = await pollWebLogin(deps, request.ctx, request.query.authId);
+    reply.header('cache-control', 'no-store');
+    if ('wait' in result) return reply.code(202).header('retry-after', '1').send({});
+    return reply.send({ token: result.token });
+  });
+
+  // The same poll for the web OTP challenge: npm then retries its write with npm-otp: TOKEN.
+  app.get<{ Querystring: { authId?: string } }>('/-/v1/otp-done', async (request, reply) => {
+    const result = await pollOtpChallenge(deps, request.query.authId);
     reply.header('cache-control', 'no-store');
     if ('wait' in result) return reply.code(202).header('retry-after', '1').send({});
     return reply.send({ token: result.token });

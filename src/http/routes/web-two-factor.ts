@@ -16,6 +16,12 @@ const DONE: Record<string, string> = {
   mode: 'Two-factor mode changed.',
   off: 'Two-factor authentication is off. Your other sessions have ended.',
   cancelled: 'The set-up was cancelled.',
+  approval: 'Browser approval saved.',
+};
+const APPROVAL_REFUSED: Record<string, string> = {
+  otp: 'The one-time password was missing or wrong: the browser-approval setting was not changed.',
+  locked: 'Too many wrong one-time passwords. Try again later.',
+  'tfa-off': 'Turn on two-factor authentication first.',
 };
 const FORM_ERRORS = ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN'];
 
@@ -36,7 +42,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     const tfa = user.tfa;
     let state: TfaStatus = { state: 'off' };
     if (tfa?.pending) state = { state: 'pending', mode: tfa.mode };
-    else if (tfa) state = { state: 'on', mode: tfa.mode, recoveryLeft: (await recoveryCodesLeft(deps, webCtx(request))).remaining };
+    else if (tfa) state = { state: 'on', mode: tfa.mode, recoveryLeft: (await recoveryCodesLeft(deps, webCtx(request))).remaining, webApproval: user.webOtpChallenge };
     return sendPage(reply, status, twoFactorPage(pageContext(deps, request, reply), { status: state, notice }));
   };
 
@@ -47,9 +53,11 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     return sendPage(reply, status, setupPage(pageContext(deps, request, reply), { otpauth, qr, secret, notice }));
   };
 
-  web.get<{ Querystring: { done?: string } }>('/2fa', async (request, reply) => {
+  web.get<{ Querystring: { done?: string; approval?: string } }>('/2fa', async (request, reply) => {
     if (!sessionOrLogin(deps, request, reply)) return reply;
     const done = request.query.done;
+    const refused = request.query.approval;
+    if (refused && Object.hasOwn(APPROVAL_REFUSED, refused)) return show(request, reply, 400, { kind: 'error', text: APPROVAL_REFUSED[refused] });
     return show(request, reply, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
   });
 

@@ -15,6 +15,7 @@ import { statusOfKind } from '../reply-error.ts';
 import { webAccountRoutes } from './web-account.ts';
 import { webSignInRoutes } from './web-sign-in.ts';
 import { webTokenRoutes } from './web-tokens.ts';
+import { webOtpRoutes } from './web-otp.ts';
 import { webTwoFactorRoutes } from './web-two-factor.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
@@ -91,6 +92,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webSignInRoutes(web, deps);
       webAccountRoutes(web, deps);
       webTwoFactorRoutes(web, deps);
+      webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
     },
     { prefix: '/-/web' },

@@ -6,6 +6,7 @@ import { postgresCounters } from './counters.ts';
 import { postgresEvents } from './events.ts';
 import { createListener } from './listen.ts';
 import { postgresLoginRequests } from './login-requests.ts';
+import { postgresOtpChallenges } from './otp-challenges.ts';
 import { migrate } from './migrations.ts';
 import { postgresPackages } from './packages.ts';
 import { createPool } from './pool.ts';
@@ -28,6 +29,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     packages: postgresPackages(pool, now),
     events: postgresEvents(pool, now),
     counters: postgresCounters(pool),
+    otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
     subscribe: (l) => listener.subscribe(l),
     async close() {

@@ -130,6 +130,22 @@ const migrations: string[] = [
   );
   CREATE INDEX login_requests_expiry ON login_requests(expires_at);
   `,
+  `
+  -- The web OTP challenge: CLI writes approved in the browser.
+  ALTER TABLE users ADD COLUMN web_otp_challenge BOOLEAN NOT NULL DEFAULT FALSE;
+  CREATE TABLE otp_challenges (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    action TEXT NOT NULL,
+    approved BOOLEAN NOT NULL DEFAULT FALSE,
+    value_hash TEXT UNIQUE
+  );
+  CREATE INDEX otp_challenges_expiry ON otp_challenges(expires_at);
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -22,6 +22,15 @@ export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, n
     if (otp.reseal) await c.query('UPDATE users SET tfa_secret = $1 WHERE id = $2', [otp.reseal, otp.userId]);
     return;
   }
+  if (otp.kind === 'web') {
+    const used = await c.query('DELETE FROM otp_challenges WHERE value_hash = $1 AND user_id = $2 AND approved AND expires_at > $3', [
+      otp.valueHash,
+      otp.userId,
+      Date.parse(now),
+    ]);
+    if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That browser approval was already used or has expired.');
+    return;
+  }
   const used = await c.query('UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND hash = $3 AND used_at IS NULL', [now, otp.userId, otp.codeHash]);
   if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That recovery code was already used.');
   await c.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [otp.userId]);

@@ -24,13 +24,14 @@ export interface UserRow {
   tfa_last_key: string | null;
   otp_failures: number;
   otp_last_failure_at: string | null;
+  web_otp_challenge: boolean;
   created_at: string;
   updated_at: string;
 }
 
 export const USER_COLUMNS =
   'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, ' +
-  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.created_at, u.updated_at';
+  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.web_otp_challenge, u.created_at, u.updated_at';
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
 
@@ -52,6 +53,7 @@ export function toUser(r: UserRow): User {
         : null,
     otpFailures: r.otp_failures,
     otpLastFailureAt: num(r.otp_last_failure_at),
+    webOtpChallenge: r.web_otp_challenge,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -2,6 +2,7 @@ import type { Clock, Store } from '../../core/ports.ts';
 import { sqliteCounters } from './counters.ts';
 import { sqliteEvents } from './events.ts';
 import { sqliteLoginRequests } from './login-requests.ts';
+import { sqliteOtpChallenges } from './otp-challenges.ts';
 import { openDatabase } from './open.ts';
 import { sqlitePackages } from './packages.ts';
 import { sqliteTokens } from './tokens.ts';
@@ -17,6 +18,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     events: sqliteEvents(db, now),
     counters: sqliteCounters(db),
     loginRequests: sqliteLoginRequests(db),
+    otpChallenges: sqliteOtpChallenges(db),
     async close() {
       db.close();
     },

@@ -120,6 +120,20 @@ const migrations: string[] = [
     approved_user_id INTEGER REFERENCES users(id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE users ADD COLUMN web_otp_challenge INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE otp_challenges (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    action TEXT NOT NULL,
+    approved INTEGER NOT NULL DEFAULT 0,
+    value_hash TEXT UNIQUE
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -14,8 +14,15 @@ export function otpConsumer(db: Database.Database, now: () => string): (otp: Otp
   const recovery = db.prepare('UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at IS NULL');
   const resetFailures = db.prepare('UPDATE users SET otp_failures = 0 WHERE id = ?');
   const event = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  const webValue = db.prepare('DELETE FROM otp_challenges WHERE value_hash = ? AND user_id = ? AND approved = 1 AND expires_at > ?');
   return (otp) => {
     if (!otp) return;
+    if (otp.kind === 'web') {
+      if (webValue.run(otp.valueHash, otp.userId, Date.parse(now())).changes !== 1) {
+        throw new DomainError('OTP_REQUIRED', 'That browser approval was already used or has expired.');
+      }
+      return;
+    }
     if (otp.kind === 'totp') {
       if (step.run({ step: otp.step, key: otp.credentialKey, id: otp.userId }).changes !== 1) {
         throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one.');

@@ -4,7 +4,7 @@
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { otpField, passwordField } from './fields.ts';
 
-export type TfaStatus = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; recoveryLeft: number };
+export type TfaStatus = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; recoveryLeft: number; webApproval: boolean };
 
 const MODE_TEXT: Record<string, string> = {
   'auth-and-writes': 'Sign-in, account changes and every package change (publish, dist-tags, owners…)',
@@ -42,6 +42,16 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     ${passwordField('codes-password', 'Password', 'current-password')}
     ${otpField('codes-otp', true)}
     <button type="submit">Make new recovery codes</button>
+  </form>
+</section>
+<section aria-labelledby="approval">
+  <h2 id="approval">Approve command-line changes in the browser</h2>
+  <p>When on, npm commands that need your second factor (and can open a browser) show a link to
+  approve them here instead of asking "Enter OTP:". Off by default; <code>--otp</code> always works.</p>
+  <form method="post" action="${b}2fa/web-approval">${csrfField(page)}
+    <label class="choice"><input type="checkbox" name="enabled" id="web-approval" ${s.webApproval ? html`checked` : html``}> <span>Offer browser approval</span></label>
+    ${otpField('approval-otp', true)}
+    <button type="submit">Save</button>
   </form>
 </section>
 <section aria-labelledby="off">

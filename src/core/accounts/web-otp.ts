@@ -1,0 +1,83 @@
+// The web OTP challenge (registry-api.md 2.2), for users who turn it on: a CLI write that
+// needs a second factor and comes from a client able to open a browser (npm-auth-type: web)
+// gets, with its 401, an authUrl to approve the write in the browser and a doneUrl that npm
+// polls. The approval needs a fresh code from the person's authenticator; the poll then hands
+// npm a single-use value (tsrotp_...) that it sends back as npm-otp, bound to the user and
+// valid for 5 minutes. Ids and values are 256-bit, stored only as hashes.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { requireAccountWriter } from '../access/permissions.ts';
+import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { type Deps, logEvent, type RequestContext } from '../deps.ts';
+import { fail } from '../errors.ts';
+import type { OtpChallenge, User } from '../ports.ts';
+import { verifyOtp } from './verify-otp.ts';
+
+export const OTP_CHALLENGE_TTL_MS = 5 * 60_000;
+const ID = /^[A-Za-z0-9_-]{43}$/;
+const VALUE = /^tsrotp_[A-Za-z0-9_-]{43}$/;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export const isWebOtpValue = (raw: string | undefined): raw is string => raw !== undefined && VALUE.test(raw.trim());
+export const webOtpValueHash = (raw: string) => sha256(raw.trim());
+
+/** Whether to offer the browser approval along with the OTP challenge of this request. */
+export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
+  return user.webOtpChallenge && ctx.authType === 'web' && (ctx.otp === undefined || ctx.otp.trim() === '');
+}
+
+export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User): Promise<{ authUrl: string; doneUrl: string }> {
+  const id = randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  await deps.store.otpChallenges.deleteExpired(now);
+  await deps.store.otpChallenges.create({
+    idHash: sha256(id),
+    userId: user.id,
+    createdAt: now,
+    expiresAt: now + OTP_CHALLENGE_TTL_MS,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    action: ctx.action ?? 'a write',
+    approved: false,
+  });
+  const base = deps.settings.publicUrl;
+  return { authUrl: `${base}-/web/otp/${id}`, doneUrl: `${base}-/v1/otp-done?authId=${id}` };
+}
+
+export async function describeOtpChallenge(deps: Deps, id: string): Promise<OtpChallenge> {
+  const challenge = ID.test(id) ? await deps.store.otpChallenges.get(sha256(id)) : null;
+  if (!challenge || challenge.expiresAt <= deps.clock.now()) fail('NOT_FOUND', 'This approval link has expired or was already used. Run the command again.');
+  return challenge;
+}
+
+/** The signed-in owner approves with a fresh code from their authenticator (or a recovery code). */
+export async function approveOtpChallenge(deps: Deps, ctx: RequestContext, user: User, sessionKey: string, id: string): Promise<void> {
+  const challenge = await describeOtpChallenge(deps, id);
+  if (challenge.userId !== user.id) fail('NOT_FOUND', 'This approval link belongs to another account.');
+  if (challenge.approved) fail('NOT_FOUND', 'This request was already approved.');
+  const otp = await verifyOtp(deps, ctx, user, sessionKey);
+  await deps.store.users.consumeOtp(otp);
+  if (!(await deps.store.otpChallenges.approve(challenge.idHash, user.id, deps.clock.now()))) fail('NOT_FOUND', 'This request was already approved.');
+  await logEvent(deps, ctx, user.id, 'cli-write-approved', { action: challenge.action, cli_ip: challenge.ip });
+}
+
+/** npm's poll: pending → wait; approved → the single-use value, handed out once. */
+export async function pollOtpChallenge(deps: Deps, id: unknown): Promise<{ wait: true } | { token: string }> {
+  if (typeof id !== 'string') fail('NOT_FOUND', 'Unknown approval request.');
+  const challenge = await describeOtpChallenge(deps, id);
+  if (!challenge.approved) return { wait: true };
+  const value = `tsrotp_${randomBytes(32).toString('base64url')}`;
+  if (!(await deps.store.otpChallenges.issue(challenge.idHash, sha256(value), deps.clock.now()))) fail('NOT_FOUND', 'This approval was already collected.');
+  return { token: value };
+}
+
+/** Turns the browser approval on or off: it changes how the second factor is asked, so it needs one. */
+export async function setWebOtpChallenge(deps: Deps, ctx: RequestContext, on: boolean): Promise<User> {
+  const user = requireAccountWriter(ctx.principal).user;
+  if (on && (!user.tfa || user.tfa.pending)) fail('BAD_REQUEST', 'Turn on two-factor authentication first.');
+  if (user.webOtpChallenge === on) return user;
+  const otp = await requireSecondFactor(deps, ctx, 'account-identity');
+  const updated = await deps.store.users.update(user.id, { webOtpChallenge: on }, { otp });
+  await logEvent(deps, ctx, user.id, on ? 'web-otp-challenge-on' : 'web-otp-challenge-off');
+  return updated;
+}

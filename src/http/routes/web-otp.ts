@@ -1,0 +1,51 @@
+// The browser side of the web OTP challenge: the approval page for a CLI write, and the
+// setting that turns the challenge on for an account.
+
+import type { FastifyInstance } from 'fastify';
+import { approveOtpChallenge, describeOtpChallenge, setWebOtpChallenge } from '../../core/accounts/web-otp.ts';
+import type { Deps } from '../../core/deps.ts';
+import { isDomainError } from '../../core/errors.ts';
+import { field, formOf } from '../../web/form.ts';
+import { errorPage } from '../../web/pages/error.ts';
+import { otpApprovalPage, otpApprovedPage } from '../../web/pages/otp-approval.ts';
+import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
+
+export function webOtpRoutes(web: FastifyInstance, deps: Deps): void {
+  web.get<{ Params: { id: string } }>('/otp/:id', async (request, reply) => {
+    const session = sessionOrLogin(deps, request, reply);
+    if (!session) return reply;
+    const challenge = await describeOtpChallenge(deps, request.params.id);
+    const page = pageContext(deps, request, reply);
+    if (challenge.userId !== session.user.id) return sendPage(reply, 404, errorPage(page, 'Not found', 'This approval link belongs to another account.'));
+    return sendPage(reply, 200, otpApprovalPage(page, request.params.id, challenge, null));
+  });
+
+  web.post<{ Params: { id: string } }>('/otp/:id', async (request, reply) => {
+    const session = sessionOrLogin(deps, request, reply);
+    if (!session) return reply;
+    const otp = field(formOf(request.body), 'otp');
+    try {
+      await approveOtpChallenge(deps, webCtx(request, otp), session.user, session.token.key, request.params.id);
+    } catch (e) {
+      const { status, notice } = formError(e, ['OTP_REQUIRED', 'BAD_REQUEST', 'TOO_MANY_ATTEMPTS']);
+      const challenge = await describeOtpChallenge(deps, request.params.id);
+      return sendPage(reply, status, otpApprovalPage(pageContext(deps, request, reply), request.params.id, challenge, notice));
+    }
+    return sendPage(reply, 200, otpApprovedPage(pageContext(deps, request, reply)));
+  });
+
+  web.post('/2fa/web-approval', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    const form = formOf(request.body);
+    try {
+      await setWebOtpChallenge(deps, webCtx(request, field(form, 'otp')), field(form, 'enabled') === 'on');
+    } catch (e) {
+      // Only a fixed reason travels in the URL (no text of ours that a link could forge).
+      const code = isDomainError(e) ? e.code : '';
+      const reason = code === 'OTP_REQUIRED' ? 'otp' : code === 'TOO_MANY_ATTEMPTS' ? 'locked' : code === 'BAD_REQUEST' ? 'tfa-off' : null;
+      if (!reason) throw e;
+      return redirect(reply, `${webBase(deps)}2fa?approval=${reason}`);
+    }
+    return redirect(reply, `${webBase(deps)}2fa?done=approval`);
+  });
+}
