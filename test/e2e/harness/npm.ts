@@ -22,7 +22,12 @@ export interface PtyResult {
 
 export interface Answer {
   prompt: RegExp;
-  answer: string;
+  /**
+   * What to type once the prompt has appeared. A function is called with the terminal's text
+   * so far (ANSI removed), for answers that depend on npm's output (a TOTP code for the secret
+   * npm just printed); it may be async, and nothing else is typed until it resolves.
+   */
+  answer: string | ((output: string) => string | Promise<string>);
 }
 
 export interface RunOptions {
@@ -162,28 +167,55 @@ export function makeNpm(registryUrl: string): Npm {
       let raw = '';
       let searchFrom = 0;
       let next = 0;
-      child.stdin.on('error', () => {});
-      const onOutput = (d: string): void => {
-        raw += d;
-        // answer each prompt only once it has appeared: typed-ahead answers are lost
-        while (next < answers.length) {
-          const text = stripAnsi(raw);
-          const rest = text.slice(searchFrom);
-          const m = answers[next]!.prompt.exec(rest);
-          if (!m) break;
-          searchFrom += m.index + m[0].length;
-          child.stdin.write(`${answers[next]!.answer}\r`);
-          next++;
-        }
-      };
-      child.stdout.setEncoding('utf8').on('data', onOutput);
-      child.stderr.setEncoding('utf8').on('data', onOutput);
-      const timer = setTimeout(() => {
+      let computing = false; // a function answer is being computed
+      let answerError: unknown;
+      const killGroup = (): void => {
         try {
           process.kill(-child.pid!, 'SIGKILL');
         } catch {
           child.kill('SIGKILL');
         }
+      };
+      child.stdin.on('error', () => {});
+      const pump = (): void => {
+        // answer each prompt only once it has appeared: typed-ahead answers are lost
+        while (!computing && next < answers.length) {
+          const text = stripAnsi(raw);
+          const rest = text.slice(searchFrom);
+          const m = answers[next]!.prompt.exec(rest);
+          if (!m) break;
+          searchFrom += m.index + m[0].length;
+          const answer = answers[next]!.answer;
+          if (typeof answer === 'string') {
+            child.stdin.write(`${answer}\r`);
+            next++;
+            continue;
+          }
+          computing = true;
+          Promise.resolve()
+            .then(() => answer(text.slice(0, searchFrom)))
+            .then(
+              (value) => {
+                computing = false;
+                child.stdin.write(`${value}\r`);
+                next++;
+                pump();
+              },
+              (e: unknown) => {
+                answerError = e;
+                killGroup();
+              },
+            );
+        }
+      };
+      const onOutput = (d: string): void => {
+        raw += d;
+        pump();
+      };
+      child.stdout.setEncoding('utf8').on('data', onOutput);
+      child.stderr.setEncoding('utf8').on('data', onOutput);
+      const timer = setTimeout(() => {
+        killGroup();
         const waiting = next < answers.length ? `waiting for prompt ${answers[next]!.prompt}` : 'all prompts answered';
         reject(
           new Error(
@@ -198,6 +230,14 @@ export function makeNpm(registryUrl: string): Npm {
       child.once('close', (code) => {
         clearTimeout(timer);
         child.stdin.end();
+        if (answerError !== undefined) {
+          reject(
+            new Error(
+              `npm ${args.join(' ')} (in a pty): computing the answer to ${answers[next]?.prompt} failed: ${String(answerError)}\n--- terminal ---\n${tail(stripAnsi(raw))}`,
+            ),
+          );
+          return;
+        }
         resolve({ code, output: stripAnsi(raw), answered: next });
       });
     });
