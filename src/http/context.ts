@@ -36,7 +36,10 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
       ip: normaliseIp(request.ip),
       userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512),
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
-      action: `${request.method} ${redactUrl(request.url).split('?')[0].slice(0, 200)}`,
+      // Computed only when a web OTP challenge needs it, not on every request.
+      get action() {
+        return `${request.method} ${redactUrl(request.url).split('?')[0].slice(0, 200)}`;
+      },
     };
     request.ctx = ctx;
     const token = bearerToken(request);
