@@ -1,6 +1,6 @@
 // npm publish: validate, authorise, store the tarball, then commit the version, its tag and
 // (for a new name) ownership in one transaction. A failure leaves no version behind; a blob
-// written before a failed commit is content-addressed and harmless.
+// written before a failed commit is content-addressed and harmless (docs/operations.md).
 
 import { requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
@@ -65,11 +65,8 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   } else if (valid.access !== null) {
     mutation.access = valid.access;
   }
-  try {
-    await deps.store.packages.commit(name, mutation, { otp });
-  } catch (e) {
-    if (!(await deps.store.packages.isBlobReferenced(blobKey))) await deps.blobs.delete(blobKey);
-    throw e;
-  }
+  // A failed commit leaves the blob where it is: a concurrent publish of the same bytes may be
+  // about to commit a reference to it, and an unreferenced blob is harmless.
+  await deps.store.packages.commit(name, mutation, { otp });
   deps.packageChanged(name);
 }
