@@ -1,13 +1,13 @@
 // The part of autocannon 8's programmatic API the benchmark uses (the package ships no types).
 declare module 'autocannon' {
-  interface RequestSpec {
+  export interface RequestSpec {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
     setupRequest?: (req: RequestSpec, context: Record<string, unknown>) => RequestSpec | null | undefined;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -18,14 +18,14 @@ declare module 'autocannon' {
     body?: string | Buffer;
     requests?: RequestSpec[];
   }
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     p50: number;
     p99: number;
     max: number;
   }
-  interface Result {
+  export interface Result {
     duration: number;
     errors: number;
     timeouts: number;

@@ -52,7 +52,8 @@ function tokenRecord(secret: string, userId: number, kind: TokenKind, i: number,
 
 export async function seed(dataDir: string, packageCount: number, tokenCount: number, log = (s: string) => process.stderr.write(`${s}\n`)): Promise<SeedResult> {
   const started = Date.now();
-  const { deps } = await openDeps(loadConfig({ flags: { data: dataDir }, env: {} }));
+  const opened = await openDeps(loadConfig({ flags: { data: dataDir }, env: {} }));
+  const deps = opened.deps;
   const store = deps.store;
   const now = Date.now();
   const sharedHash = await deps.hasher.hash(`seeded user ${now}`);
@@ -109,7 +110,7 @@ export async function seed(dataDir: string, packageCount: number, tokenCount: nu
     if (samplePackages.length < 10_000 && p % Math.max(1, Math.floor(packageCount / 10_000)) === 0) samplePackages.push(name);
     if ((p + 1) % 2000 === 0) log(`seed: ${p + 1} packages`);
   }
-  await store.close();
+  await ('close' in opened ? (opened as { close(): Promise<void> }).close() : store.close());
   return {
     packages: packageCount,
     versions,

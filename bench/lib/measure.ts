@@ -2,6 +2,7 @@
 
 import autocannon, { type RequestSpec } from 'autocannon';
 import { assertLoopback } from './client.ts';
+import { cpuTimeUs } from './procs.ts';
 
 export interface Sample {
   /** 2xx responses per second (errors and other statuses do not count). */
@@ -12,6 +13,8 @@ export interface Sample {
   /** Non-2xx responses, connection errors and timeouts. */
   bad: number;
   statuses: string;
+  /** CPU time the server used per 2xx response, in µs (robust to a busy machine, unlike req/s). */
+  cpuUs: number;
 }
 
 export interface Load {
@@ -20,29 +23,32 @@ export interface Load {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Builds each request anew (e.g. a publish of the next version). */
-  nextBody?: () => string;
-  /** Picks each request's path anew. */
-  nextPath?: () => string;
+  /** Builds each request anew (a publish of the next version, a read of another package…). */
+  next?: () => { path?: string; body?: string; headers?: Record<string, string> };
   connections: number;
   durationS: number;
+  /** The server's process, for its CPU time. */
+  pid?: number;
 }
 
 export async function measure(load: Load): Promise<Sample> {
   const url = new URL(load.path.replace(/^\//, ''), load.base).toString();
   assertLoopback(url);
-  const dynamic = load.nextBody || load.nextPath;
-  const requests: RequestSpec[] | undefined = dynamic
+  const next = load.next;
+  const requests: RequestSpec[] | undefined = next
     ? [
         {
           setupRequest: (req) => {
-            if (load.nextBody) req.body = load.nextBody();
-            if (load.nextPath) req.path = load.nextPath();
+            const n = next();
+            if (n.body !== undefined) req.body = n.body;
+            if (n.path !== undefined) req.path = n.path;
+            if (n.headers) req.headers = { ...req.headers, ...n.headers };
             return req;
           },
         },
       ]
     : undefined;
+  const cpuBefore = load.pid ? cpuTimeUs(load.pid) : NaN;
   const result = await autocannon({
     url,
     connections: load.connections,
@@ -64,6 +70,7 @@ export async function measure(load: Load): Promise<Sample> {
     ok,
     bad: result.non2xx + result.errors + result.timeouts,
     statuses,
+    cpuUs: (cpuTimeUs(load.pid ?? 0) - cpuBefore) / Math.max(ok, 1),
   };
 }
 

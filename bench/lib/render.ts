@@ -1,0 +1,125 @@
+// The printed report: the comparison table, the scale table and the targets with verdicts.
+
+import { cell, cpuCell, fmtRatio, markdownTable, type Goal, type Results, verdict } from './report.ts';
+import { RANDOM_ROW } from './scale.ts';
+import { READ_KINDS, readRow } from './scenarios.ts';
+
+interface Memory {
+  name: string;
+  rssMb: number;
+  peakMb: number;
+}
+
+function comparison(res: Results): string {
+  const rows: string[][] = [];
+  for (const kind of READ_KINDS) {
+    for (const auth of [true, false]) {
+      const row = readRow(kind, auth);
+      const ceilingRow = readRow(kind, true);
+      rows.push([
+        `${row} (-c 50)`,
+        cell(res, row, 'tessera'),
+        cell(res, row, 'verdaccio'),
+        cell(res, ceilingRow, 'ceiling'),
+        fmtRatio(res.ratio(row, 'tessera', ceilingRow, 'ceiling')),
+        fmtRatio(res.ratio(row, 'tessera', row, 'verdaccio')),
+        `${cpuCell(res, row, ['tessera', 'verdaccio'])} / ${cpuCell(res, ceilingRow, ['ceiling'])}`,
+        fmtRatio(res.cpuRatio(row, 'tessera', ceilingRow, 'ceiling')),
+      ]);
+    }
+  }
+  const pair = (row: string, label: string) => [
+    label,
+    cell(res, row, 'tessera'),
+    cell(res, row, 'verdaccio'),
+    '–',
+    '–',
+    fmtRatio(res.ratio(row, 'tessera', row, 'verdaccio')),
+    row.startsWith('storm: reads during') || row.startsWith('storm: logins') ? '–' : `${cpuCell(res, row, ['tessera', 'verdaccio'])} / –`,
+    '–',
+  ];
+  rows.push(pair('publish', 'publish, distinct versions (-c 8)'));
+  rows.push(pair('login', 'login, legacy PUT (-c 20)'));
+  rows.push(pair('storm: reads alone', 'abbreviated bearer reads alone (-c 50)'));
+  rows.push(pair('storm: reads during logins', 'same reads while 20 clients log in'));
+  rows.push(pair('storm: logins during reads', 'logins during those reads (-c 20)'));
+  return markdownTable(
+    ['measurement', 'Tessera req/s (p50/p99 ms)', 'Verdaccio', 'ceiling', 'Tessera/ceiling', 'Tessera/Verdaccio', 'server CPU µs/response T / V / C', 'CPU view: ceiling/Tessera'],
+    rows,
+  );
+}
+
+function scaleTable(res: Results, memory: Memory[], seed: { packages: number; tokens: number } | undefined): string {
+  const rows: string[][] = [];
+  for (const kind of READ_KINDS) {
+    for (const auth of [true, false]) {
+      const row = readRow(kind, auth);
+      rows.push([
+        row,
+        cell(res, row, 'tessera-small'),
+        cell(res, row, 'tessera-10k'),
+        fmtRatio(res.ratio(row, 'tessera-10k', row, 'tessera-small')),
+        cpuCell(res, row, ['tessera-small', 'tessera-10k']),
+        fmtRatio(res.cpuRatio(row, 'tessera-10k', row, 'tessera-small')),
+      ]);
+    }
+  }
+  rows.push([
+    RANDOM_ROW,
+    '–',
+    cell(res, RANDOM_ROW, 'tessera-10k'),
+    `${fmtRatio(res.ratio(RANDOM_ROW, 'tessera-10k', readRow('abbreviated', true), 'tessera-10k'))} of one-package reads`,
+    `– / ${cpuCell(res, RANDOM_ROW, ['tessera-10k'])}`,
+    '–',
+  ]);
+  const mem = memory.map((m) => `${m.name}: RSS ${Math.round(m.rssMb)} MB, peak ${Math.round(m.peakMb)} MB`).join('; ');
+  return `${markdownTable(['read (-c 50)', 'small (fresh, 1 user, 1 package)', `seeded: ${seed?.packages.toLocaleString('en-US') ?? '?'} packages, ${seed?.tokens.toLocaleString('en-US') ?? '?'} tokens`, 'seeded/small', 'server CPU µs/response small / seeded', 'CPU view: small/seeded'], rows)}\n\nMemory after the run: ${mem}`;
+}
+
+export function targets(res: Results, memory: Memory[]): Goal[] {
+  const t: Goal[] = [];
+  for (const kind of READ_KINDS) {
+    const row = readRow(kind, true);
+    t.push({ label: `${kind} bearer reads / ceiling`, value: res.ratio(row, 'tessera', row, 'ceiling'), cpu: res.cpuRatio(row, 'tessera', row, 'ceiling'), min: 0.6 });
+  }
+  for (const kind of READ_KINDS) {
+    const [a, b] = [readRow(kind, true), readRow(kind, false)];
+    t.push({ label: `${kind} reads, bearer / anonymous`, value: res.ratio(a, 'tessera', b, 'tessera'), cpu: res.cpuRatio(a, 'tessera', b, 'tessera'), min: 0.9 });
+  }
+  t.push({ label: 'publishes, Tessera / Verdaccio', value: res.ratio('publish', 'tessera', 'publish', 'verdaccio'), cpu: res.cpuRatio('publish', 'tessera', 'publish', 'verdaccio'), min: 5 });
+  t.push({ label: 'reads during a 20-client login storm / alone', value: res.ratio('storm: reads during logins', 'tessera', 'storm: reads alone', 'tessera'), min: 0.5 });
+  for (const kind of READ_KINDS) {
+    for (const auth of [true, false]) {
+      const row = readRow(kind, auth);
+      t.push({ label: `${row} seeded / small`, value: res.ratio(row, 'tessera-10k', row, 'tessera-small'), cpu: res.cpuRatio(row, 'tessera-10k', row, 'tessera-small'), min: 0.9 });
+    }
+  }
+  const big = memory.find((m) => m.name === 'tessera-10k');
+  if (big) t.push({ label: 'RSS of the seeded server after the read benchmark, MB', value: big.rssMb, max: 250 });
+  const scanned = memory.find((m) => m.name.startsWith('tessera-10k after'));
+  if (scanned) t.push({ label: 'peak RSS of the seeded server after reading all its packages, MB', value: scanned.peakMb, max: 250 });
+  return t;
+}
+
+export function render(res: Results, info: Record<string, unknown>): string {
+  const memory = (info.memory as Memory[] | undefined) ?? [];
+  const fmt3 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : '–');
+  const tg = targets(res, memory).map((x) => [
+    x.label,
+    x.max !== undefined ? String(Math.round(x.value)) : fmt3(x.value),
+    x.min !== undefined ? `>= ${x.min}` : `<= ${x.max}`,
+    verdict(x),
+    fmt3(x.cpu),
+    x.cpu === undefined || !Number.isFinite(x.cpu) ? '–' : verdict({ ...x, value: x.cpu }),
+  ]);
+  const parts = [
+    `Date ${String(info.date).slice(0, 10)}, Node ${String(info.node)}, ${String(info.cpus)} cores (${String(info.cpuModel)}), code ${String(info.code ?? "work tree")}; median of ${String((info.cfg as { rounds: number }).rounds)} round(s) of ${String((info.cfg as { durationS: number }).durationS)} s; ratios of req/s are medians of per-round ratios; load average at the rounds' starts: ${((info.loadAverages as number[] | undefined) ?? []).map((x) => x.toFixed(1)).join(', ')}.`,
+    '',
+    comparison(res),
+    '',
+    res.samples(readRow('full', true), 'tessera-10k').length ? `${scaleTable(res, memory, info.seed as { packages: number; tokens: number } | undefined)}\n` : '',
+    markdownTable(['target', 'measured (req/s)', 'wanted', 'verdict', 'CPU view', 'CPU verdict'], tg),
+  ];
+  if (res.notes.length) parts.push('', 'Failed requests:', ...res.notes.map((n) => `- ${n}`));
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,97 @@
+// Samples per (row, server, round), medians, paired ratios and the printed table.
+
+import type { Sample } from './measure.ts';
+
+export function median(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+export class Results {
+  /** row → server → round → sample */
+  private readonly data = new Map<string, Map<string, Map<number, Sample>>>();
+  readonly notes: string[] = [];
+
+  record(row: string, server: string, round: number, s: Sample): void {
+    let byServer = this.data.get(row);
+    if (!byServer) this.data.set(row, (byServer = new Map()));
+    let byRound = byServer.get(server);
+    if (!byRound) byServer.set(server, (byRound = new Map()));
+    byRound.set(round, s);
+    if (s.bad > 0) this.notes.push(`${row} / ${server} / round ${round + 1}: ${s.bad} failed (${s.statuses})`);
+  }
+
+  samples(row: string, server: string): Sample[] {
+    return [...(this.data.get(row)?.get(server)?.values() ?? [])];
+  }
+
+  /** Median of a metric over the rounds. */
+  med(row: string, server: string, metric: 'rps' | 'p50' | 'p99' | 'cpuUs'): number {
+    return median(this.samples(row, server).map((s) => s[metric]));
+  }
+
+  /** Median over rounds of the per-round ratio a/b of req/s (pairs measured close in time). */
+  ratio(rowA: string, serverA: string, rowB: string, serverB: string): number {
+    const a = this.data.get(rowA)?.get(serverA);
+    const b = this.data.get(rowB)?.get(serverB);
+    if (!a || !b) return NaN;
+    const rs: number[] = [];
+    for (const [round, s] of a) {
+      const t = b.get(round);
+      if (t && t.rps > 0) rs.push(s.rps / t.rps);
+    }
+    return median(rs);
+  }
+
+  /** CPU-time view of a/b: b's server CPU per response over a's (1 = a costs as much as b). */
+  cpuRatio(rowA: string, serverA: string, rowB: string, serverB: string): number {
+    return this.med(rowB, serverB, 'cpuUs') / this.med(rowA, serverA, 'cpuUs');
+  }
+
+  toJSON(): unknown {
+    const out: Record<string, Record<string, Sample[]>> = {};
+    for (const [row, byServer] of this.data) {
+      out[row] = {};
+      for (const [server, byRound] of byServer) out[row][server] = [...byRound.values()];
+    }
+    return { samples: out, notes: this.notes };
+  }
+}
+
+export const fmtRps = (x: number) => (Number.isFinite(x) ? (x >= 100 ? Math.round(x).toString() : x.toFixed(1)) : 'n/a');
+export const fmtMs = (x: number) => (Number.isFinite(x) ? `${x >= 10 ? Math.round(x) : x.toFixed(1)}` : 'n/a');
+export const fmtRatio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+export function markdownTable(header: string[], rows: string[][]): string {
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function cpuCell(res: Results, row: string, servers: string[]): string {
+  return servers.map((s) => (res.samples(row, s).length ? fmtMs(res.med(row, s, 'cpuUs')) : '–')).join(' / ');
+}
+
+/** `req/s (p50/p99 ms)` of a row and server. */
+export function cell(res: Results, row: string, server: string): string {
+  if (res.samples(row, server).length === 0) return '–';
+  return `${fmtRps(res.med(row, server, 'rps'))} (${fmtMs(res.med(row, server, 'p50'))}/${fmtMs(res.med(row, server, 'p99'))})`;
+}
+
+export interface Goal {
+  label: string;
+  value: number;
+  /** The same comparison in server CPU time per response, when it has one. */
+  cpu?: number;
+  /** Met when value >= min (or <= max). */
+  min?: number;
+  max?: number;
+}
+
+export function verdict(t: Goal): string {
+  if (!Number.isFinite(t.value)) return 'n/a';
+  const ok = (t.min === undefined || t.value >= t.min) && (t.max === undefined || t.value <= t.max);
+  return ok ? 'met' : 'MISSED';
+}

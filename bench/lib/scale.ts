@@ -1,0 +1,95 @@
+// Scale: the read benchmark on a data folder seeded with 10,000 packages and 100,000 tokens,
+// alternated with the small Tessera, and the seeded server's memory.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SeedResult } from '../seed.ts';
+import { ABBREVIATED } from './client.ts';
+import { measure } from './measure.ts';
+import { memoryOf } from './procs.ts';
+import type { Results } from './report.ts';
+import { READ_CONNECTIONS, READ_KINDS, reads, readRow, rotate, type Target } from './scenarios.ts';
+import { codeRoot } from './servers.ts';
+
+function seedOnce(dataDir: string, packages: number, tokens: number, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(codeRoot, 'bench/seed.ts'), '--data', dataDir, '--packages', String(packages), '--tokens', String(tokens)], {
+      cwd: codeRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`seeding failed (${signal ?? `exit ${code}`})`));
+    });
+  });
+}
+
+/** Copies a seeded folder; tarballs are hard-linked (blobs are immutable: written to a temporary name, renamed, only ever unlinked). */
+function copySeeded(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from)) {
+    if (entry === 'tarballs' && spawnSync('cp', ['-al', join(from, entry), join(to, entry)]).status === 0) continue;
+    cpSync(join(from, entry), join(to, entry), { recursive: true });
+  }
+}
+
+/**
+ * A seeded data folder in dataDir. Seeding takes 1.5-4 minutes here, so the result is kept in
+ * a cache folder named after the schema, the storage code and the seeder, and copied.
+ */
+export async function runSeed(dataDir: string, packages: number, tokens: number, timeoutMs: number): Promise<SeedResult & { cached: boolean }> {
+  const hash = createHash('sha1').update(`${packages}/${tokens}`);
+  for (const f of ['src/storage/sqlite/migrations.ts', 'src/storage/sqlite/tokens.ts', 'src/storage/sqlite/packages.ts', 'src/storage/fs-blobs.ts', 'bench/seed.ts']) {
+    hash.update(existsSync(join(codeRoot, f)) ? readFileSync(join(codeRoot, f)) : f);
+  }
+  const cache = process.env.BENCH_SEED_CACHE ?? join(tmpdir(), `tessera-bench-seed-${hash.digest('hex').slice(0, 12)}`);
+  const cached = existsSync(join(cache, 'SEED.json'));
+  if (!cached) {
+    rmSync(cache, { recursive: true, force: true });
+    await seedOnce(cache, packages, tokens, timeoutMs);
+  }
+  copySeeded(cache, dataDir);
+  return { ...(JSON.parse(readFileSync(join(dataDir, 'SEED.json'), 'utf8')) as SeedResult), cached };
+}
+
+/** Every seeded package in turn (a scan: Tessera's packument cache holds 5,000, so reads miss). */
+export const RANDOM_ROW = 'abbreviated, bearer, every seeded package in turn, 1,000 tokens';
+
+/** One round: each read row on the small and the seeded server, alternating. */
+export async function scaleRound(res: Results, round: number, small: Target, big: Target, durationS: number): Promise<void> {
+  let i = 0;
+  for (const kind of READ_KINDS) {
+    for (const auth of [true, false]) await reads(res, round, kind, auth, rotate([small, big], round + i++), durationS);
+  }
+}
+
+/** Reads of every seeded package in turn, with many tokens: the cold path, and the memory it fills. */
+export async function scanRound(res: Results, round: number, big: Target, seedInfo: SeedResult, durationS: number): Promise<void> {  // Reads spread over all the seeded packages (a stride through them: the worst case for an
+  // LRU smaller than the set), each with one of 1,000 seeded tokens.
+  const names = seedInfo.samplePackages;
+  const tokens = seedInfo.sampleTokens;
+  let n = 0;
+  const s = await measure({
+    base: big.base,
+    path: `/${names[0]}`,
+    headers: { accept: ABBREVIATED },
+    next: () => {
+      n++;
+      return { path: `/${names[(n * 7919) % names.length].replace('/', '%2f')}`, headers: { authorization: `Bearer ${tokens[n % tokens.length]}` } };
+    },
+    connections: READ_CONNECTIONS,
+    durationS,
+    pid: big.pid,
+  });
+  res.record(RANDOM_ROW, big.name, round, s);
+}
+
+export function memoryLine(name: string, pid: number): { name: string; rssMb: number; peakMb: number } {
+  const m = memoryOf(pid);
+  return { name, rssMb: m?.rssMb ?? NaN, peakMb: m?.peakMb ?? NaN };
+}

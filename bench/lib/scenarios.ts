@@ -1,0 +1,97 @@
+// What is measured: packument and tarball reads (bearer and anonymous), publishes of
+// distinct versions, logins, and reads while a login storm runs. Every function measures the
+// servers it is given in the order it is given, so callers alternate them between rounds.
+
+import { ABBREVIATED, loginPath, publishOnce } from './client.ts';
+import { type Load, measure, measurePair, type Sample } from './measure.ts';
+import { BodyPool, PASSWORD } from './packages.ts';
+import type { Results } from './report.ts';
+
+export interface Target {
+  /** Column name: tessera, verdaccio, ceiling, tessera-10k… */
+  name: string;
+  base: string;
+  /** Bearer token of the `bench` user; the ceiling takes any. */
+  token: string;
+  /** The server's process, for CPU time per request. */
+  pid?: number;
+}
+
+export const PKG = 'bench-pkg';
+export const PKG_VERSIONS = 20;
+export const READ_CONNECTIONS = 50;
+export const PUBLISH_CONNECTIONS = 8;
+export const LOGIN_CONNECTIONS = 20;
+
+export type ReadKind = 'full' | 'abbreviated' | 'tarball';
+export const READ_KINDS: ReadKind[] = ['full', 'abbreviated', 'tarball'];
+
+export function readRow(kind: ReadKind, auth: boolean): string {
+  return `${kind}, ${auth ? 'bearer' : 'anonymous'}`;
+}
+
+export function readLoad(t: Target, kind: ReadKind, auth: boolean, durationS: number, pkg = PKG): Load {
+  const headers: Record<string, string> = { accept: kind === 'abbreviated' ? ABBREVIATED : kind === 'full' ? 'application/json' : '*/*' };
+  if (auth) headers.authorization = `Bearer ${t.token}`;
+  const path = kind === 'tarball' ? `/${pkg}/-/${pkg}-1.0.${PKG_VERSIONS - 1}.tgz` : `/${pkg}`;
+  return { base: t.base, path, headers, connections: READ_CONNECTIONS, durationS, pid: t.pid };
+}
+
+/** `npm login --auth-type=legacy` as npm 11 sends it: the couch document, and Basic credentials. */
+export function loginLoad(t: Target, durationS: number): Load {
+  const doc = { _id: 'org.couchdb.user:bench', name: 'bench', password: PASSWORD, type: 'user', roles: [], date: new Date().toISOString() };
+  return {
+    base: t.base,
+    path: loginPath('bench'),
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`bench:${PASSWORD}`).toString('base64')}`, 'npm-command': 'login' },
+    body: JSON.stringify(doc),
+    connections: LOGIN_CONNECTIONS,
+    durationS,
+    pid: t.pid,
+  };
+}
+
+export async function reads(res: Results, round: number, kind: ReadKind, auth: boolean, order: Target[], durationS: number): Promise<void> {
+  for (const t of order) res.record(readRow(kind, auth), t.name, round, await measure(readLoad(t, kind, auth, durationS)));
+}
+
+/** Publishes of distinct versions of a fresh package (created first, outside the measurement). */
+export async function publishes(res: Results, round: number, order: Target[], durationS: number): Promise<void> {
+  for (const t of order) {
+    const name = `bench-pub-${round}`;
+    const pool = new BodyPool(name, 2, Math.ceil(300 * durationS));
+    await publishOnce(t.base, t.token, name, new BodyPool(name, 1, 1).take());
+    const s = await measure({
+      base: t.base,
+      path: `/${name}`,
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}`, 'npm-command': 'publish' },
+      next: () => ({ body: pool.take() }),
+      connections: PUBLISH_CONNECTIONS,
+      durationS,
+      pid: t.pid,
+    });
+    res.record('publish', t.name, round, s);
+  }
+}
+
+export async function logins(res: Results, round: number, order: Target[], durationS: number): Promise<void> {
+  for (const t of order) res.record('login', t.name, round, await measure(loginLoad(t, durationS)));
+}
+
+/** Abbreviated bearer reads alone, then the same reads while 20 clients log in. */
+export async function storm(res: Results, round: number, order: Target[], durationS: number): Promise<void> {
+  for (const t of order) {
+    res.record('storm: reads alone', t.name, round, await measure(readLoad(t, 'abbreviated', true, durationS)));
+    // Both loads hit one server: its CPU time cannot be split between them.
+    const [r, l]: [Sample, Sample] = await measurePair({ ...readLoad(t, 'abbreviated', true, durationS), pid: undefined }, { ...loginLoad(t, durationS), pid: undefined });
+    res.record('storm: reads during logins', t.name, round, r);
+    res.record('storm: logins during reads', t.name, round, l);
+  }
+}
+
+export function rotate<T>(xs: T[], by: number): T[] {
+  const k = ((by % xs.length) + xs.length) % xs.length;
+  return [...xs.slice(k), ...xs.slice(0, k)];
+}
