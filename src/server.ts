@@ -11,6 +11,7 @@ import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
 import { ConfigError } from './config/load.ts';
 import { createArgon2Hasher } from './storage/argon2-hasher.ts';
 import { withBlobCache } from './storage/cached-blobs.ts';
+import { withTokenCache } from './storage/cached-tokens.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
 import { loadKeyRing } from './storage/server-key.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
@@ -87,7 +88,9 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     throw new ConfigError('Invalid configuration: totpKeys must be set when database is PostgreSQL (every node needs the same key; see docs/operations.md).');
   }
   const listeners = new Set<(name: string) => void>();
-  const store = config.database ? await openPostgres(config.database, clock) : createSqliteStore(join(data, 'tessera.db'), clock);
+  const raw = config.database ? await openPostgres(config.database, clock) : createSqliteStore(join(data, 'tessera.db'), clock);
+  // A token check is one lookup by hash; repeated checks come from memory (see cached-tokens.ts).
+  const store = withTokenCache(raw);
   let blobs: BlobStore;
   let closeBlobs = () => {};
   try {
@@ -139,7 +142,10 @@ export async function createServer(config: Config, options: { logger?: FastifySe
     const { cache } = built;
     opened.onPackageChanged((name) => cache.invalidate(name));
     // Several nodes: a change committed on another node drops this node's cached packument.
-    unsubscribe = await deps.store.subscribe?.((event) => (event.type === 'package' ? cache.invalidate(event.name) : cache.clear()));
+    unsubscribe = await deps.store.subscribe?.((event) => {
+      if (event.type === 'package') cache.invalidate(event.name);
+      else if (event.type === 'reset') cache.clear();
+    });
   } catch (e) {
     await opened.close();
     throw e;

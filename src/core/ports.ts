@@ -322,7 +322,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreChange = { type: 'package'; name: string } | { type: 'reset' };
+/**
+ * A change another process committed: a package ('package'), a user's account or tokens
+ * ('user': drop what is cached of that user), or possibly anything ('reset').
+ */
+export type StoreChange = { type: 'package'; name: string } | { type: 'user'; id: number } | { type: 'reset' };
 
 /** Password hashing runs off the event loop; the adapter caps how many run at once. */
 export interface PasswordHasher {

@@ -1,5 +1,5 @@
 // Cross-node notifications: every package commit runs pg_notify(PACKAGE_CHANNEL, name) inside
-// its transaction, and each node holds one dedicated connection that LISTENs on the channel,
+// its transaction (and every change of an account or its tokens pg_notify(ACCOUNT_CHANNEL, id)), and each node holds one dedicated connection that LISTENs on the channel,
 // so a node drops its cached packument within milliseconds of a commit on another node.
 // When that connection is lost, notifications may have been missed: listeners hear 'reset'
 // (drop every cache) at once and again after reconnecting. A periodic ping notices a
@@ -7,7 +7,7 @@
 
 import pg from 'pg';
 import type { StoreChange } from '../../core/ports.ts';
-import { PACKAGE_CHANNEL } from './packages.ts';
+import { ACCOUNT_CHANNEL, PACKAGE_CHANNEL } from './channels.ts';
 
 const PING_MS = 5_000;
 /** How the listening connection shows in pg_stat_activity. */
@@ -53,10 +53,12 @@ export function createListener(url: string): Listener {
     c.on('end', () => lost(c));
     c.on('notification', (n) => {
       if (n.channel === PACKAGE_CHANNEL && n.payload) emit({ type: 'package', name: n.payload });
+      if (n.channel === ACCOUNT_CHANNEL && n.payload) emit({ type: 'user', id: Number(n.payload) });
     });
     try {
       await c.connect();
       await c.query(`LISTEN ${PACKAGE_CHANNEL}`);
+      await c.query(`LISTEN ${ACCOUNT_CHANNEL}`);
     } catch (e) {
       c.end().catch(() => {});
       throw e;

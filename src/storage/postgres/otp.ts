@@ -7,10 +7,17 @@
 
 import { DomainError } from '../../core/errors.ts';
 import type { OtpUse } from '../../core/ports.ts';
+import { ACCOUNT_CHANNEL } from './channels.ts';
 import type { Queryable } from './pool.ts';
+
+/** Tells the other nodes to drop what they cache of this user (credentials, 2FA state). */
+export async function notifyAccount(c: Queryable, userId: number): Promise<void> {
+  await c.query('SELECT pg_notify($1, $2)', [ACCOUNT_CHANNEL, String(userId)]);
+}
 
 export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, now: string): Promise<void> {
   if (!otp) return;
+  await notifyAccount(c, otp.userId);
   if (otp.kind === 'totp') {
     const step = await c.query(
       `UPDATE users SET tfa_last_step = $1, tfa_last_key = $2, otp_failures = 0

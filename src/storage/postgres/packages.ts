@@ -6,7 +6,7 @@ import { lockName, type Queryable, transaction } from './pool.ts';
 import { searchHit } from '../../core/packages/search-hit.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
-export const PACKAGE_CHANNEL = 'tessera_packages';
+import { PACKAGE_CHANNEL } from './channels.ts';
 
 interface PackageRow {
   name: string;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { TokenKind, TokenRecord, TokenStore } from '../../core/ports.ts';
-import { consumeOtp } from './otp.ts';
+import { consumeOtp, notifyAccount } from './otp.ts';
 import { transaction } from './pool.ts';
 import { toUser, USER_COLUMNS, type UserRow } from './users.ts';
 
@@ -87,7 +87,9 @@ export function postgresTokens(pool: pg.Pool, now: () => string): TokenStore {
       return { token: toToken(t as unknown as TokenRow), user: toUser(u as unknown as UserRow) };
     },
     async delete(key) {
-      return ((await pool.query('DELETE FROM tokens WHERE key = $1', [key])).rowCount ?? 0) > 0;
+      const { rows } = await pool.query<{ user_id: number }>('DELETE FROM tokens WHERE key = $1 RETURNING user_id', [key]);
+      if (rows[0]) await notifyAccount(pool, rows[0].user_id);
+      return rows.length > 0;
     },
     async listForUser(userId) {
       const { rows } = await pool.query<TokenRow>(
@@ -108,6 +110,7 @@ export function postgresTokens(pool: pg.Pool, now: () => string): TokenStore {
     async deleteForUser(userId, kinds, exceptKey) {
       if (kinds.length === 0) return 0;
       const res = await pool.query('DELETE FROM tokens WHERE user_id = $1 AND kind = ANY($2::text[]) AND key <> $3', [userId, kinds, exceptKey ?? '']);
+      await notifyAccount(pool, userId);
       return res.rowCount ?? 0;
     },
   };

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
 import type { TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
-import { consumeOtp } from './otp.ts';
+import { consumeOtp, notifyAccount } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 
@@ -112,6 +112,7 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         values.push(now(), id);
         sets.push(`updated_at = $${values.length - 1}`);
         await c.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
+        await notifyAccount(c, id);
         return mustById(c, id);
       });
     },
@@ -129,6 +130,7 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
             updated_at = $6 WHERE id = $7`,
           [tfa?.mode ?? null, tfa?.pending ?? false, tfa?.secret ?? null, tfa?.lastStep ?? null, tfa?.lastStepKey ?? null, now(), id],
         );
+        await notifyAccount(c, id);
         if (codes !== null || tfa === null) await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [id]);
         if (codes && codes.length > 0) {
           await c.query('INSERT INTO recovery_codes (user_id, hash) SELECT $1, h FROM unnest($2::text[]) AS h ON CONFLICT DO NOTHING', [id, codes]);

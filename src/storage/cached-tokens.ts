@@ -1,0 +1,136 @@
+// Token checks from memory: the token and its user, cached by the token's hash. This process
+// drops an entry whenever it changes the token or the user through the store; changes made by
+// other processes arrive through the store's change feed (PostgreSQL LISTEN/NOTIFY, SQLite's
+// data_version poll) and drop that user, or everything. Expiry and address ranges are checked
+// on every request by the caller, from the cached record.
+
+import type { OtpUse, Store, StoreChange, TokenRecord, User } from '../core/ports.ts';
+
+type Entry = { token: TokenRecord; user: User };
+
+export function withTokenCache(store: Store, maxEntries = 20_000): Store {
+  const entries = new Map<string, Entry>();
+  const keysOfUser = new Map<number, Set<string>>();
+  let generation = 0;
+
+  const forget = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    keysOfUser.get(entry.user.id)?.delete(key);
+  };
+  const dropUser = (id: number) => {
+    generation++;
+    for (const key of keysOfUser.get(id) ?? []) entries.delete(key);
+    keysOfUser.delete(id);
+  };
+  const dropAll = () => {
+    generation++;
+    entries.clear();
+    keysOfUser.clear();
+  };
+  const afterOtp = (otp: OtpUse | null | undefined) => {
+    if (otp) dropUser(otp.userId);
+  };
+  const apply = (event: StoreChange) => {
+    if (event.type === 'user') dropUser(event.id);
+    else if (event.type === 'reset') dropAll();
+  };
+
+  const { users, tokens, packages } = store;
+  return {
+    ...store,
+    tokens: {
+      ...tokens,
+      async findWithUser(key) {
+        const hit = entries.get(key);
+        if (hit) return hit;
+        const seen = generation;
+        const found = await tokens.findWithUser(key);
+        // A change while the lookup ran makes its answer stale: use it, do not keep it.
+        if (found && seen === generation) {
+          if (entries.size >= maxEntries) forget(entries.keys().next().value as string);
+          entries.set(key, found);
+          let keys = keysOfUser.get(found.user.id);
+          if (!keys) keysOfUser.set(found.user.id, (keys = new Set()));
+          keys.add(key);
+        }
+        return found;
+      },
+      async create(token, options) {
+        afterOtp(options?.otp);
+        try {
+          return await tokens.create(token, options);
+        } finally {
+          afterOtp(options?.otp);
+        }
+      },
+      async recordUse(uses) {
+        await tokens.recordUse(uses);
+        // Keep cached records current: web sessions judge idleness by their last use.
+        for (const u of uses) {
+          const entry = entries.get(u.key);
+          if (entry && (entry.token.lastUsedAt === null || entry.token.lastUsedAt < u.at)) {
+            entries.set(u.key, { user: entry.user, token: { ...entry.token, lastUsedAt: u.at } });
+          }
+        }
+      },
+      async delete(key) {
+        generation++;
+        forget(key);
+        return tokens.delete(key);
+      },
+      async deleteForUser(userId, kinds, exceptKey) {
+        dropUser(userId);
+        try {
+          return await tokens.deleteForUser(userId, kinds, exceptKey);
+        } finally {
+          dropUser(userId);
+        }
+      },
+    },
+    users: {
+      ...users,
+      async update(id, patch, options) {
+        try {
+          return await users.update(id, patch, options);
+        } finally {
+          dropUser(id);
+        }
+      },
+      async setTfa(id, tfa, codes, options) {
+        try {
+          return await users.setTfa(id, tfa, codes, options);
+        } finally {
+          dropUser(id);
+        }
+      },
+      async consumeOtp(otp) {
+        try {
+          return await users.consumeOtp(otp);
+        } finally {
+          afterOtp(otp);
+        }
+      },
+    },
+    packages: {
+      ...packages,
+      async commit(name, mutation, options) {
+        try {
+          return await packages.commit(name, mutation, options);
+        } finally {
+          afterOtp(options?.otp);
+        }
+      },
+    },
+    ...(store.subscribe
+      ? {
+          subscribe: (listener: (event: StoreChange) => void) =>
+            store.subscribe!((event) => {
+              apply(event);
+              listener(event);
+            }),
+        }
+      : {}),
+  };
+}
