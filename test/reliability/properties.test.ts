@@ -107,7 +107,7 @@ test('property: the OTP parser classifies every input as none, totp, recovery or
 test('property: a TOTP code matches only its own step and the steps next to it', () => {
   const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
   fc.assert(
-    fc.property(fc.integer({ min: 2, max: 2 ** 31 }), fc.integer({ min: -5, max: 5 }), (step, offset) => {
+    fc.property(fc.integer({ min: 10, max: 2 ** 31 }), fc.integer({ min: -5, max: 5 }), (step, offset) => {
       const code = totpCode(secret, step + offset);
       const matched = matchTotp(secret, code, step * 30_000 + 15_000);
       // Two steps share a code about once in 10^6: then the nearer step is the match.
