@@ -80,8 +80,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     isWebPath(req.url, prefix) ? done(null, parseForm(body as string)) : parseJson(body as string, done),
   );
 
-  // One log line per request, with secrets cut out of URLs; never headers or bodies.
-  app.addHook('onResponse', async (request, reply) => {
+  // One log line per request, with secrets cut out of URLs; never headers or bodies. No hook at
+  // all when logging is off (benchmarks, tests).
+  if (options.logger) app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ip },
       'request',

@@ -2,6 +2,8 @@
 // a line of documentation (docs/configuration.md lists the same; a test keeps them equal).
 // Sources, later ones winning: defaults, the config file (JSON), TESSERA_* variables, flags.
 
+import { availableParallelism } from 'node:os';
+
 export type ConfigValue = string | number | boolean | string[];
 
 interface KeyBase {
@@ -94,7 +96,14 @@ export const schema = {
   maxTokens: { type: 'int', default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' },
   maxBodyMb: { type: 'int', default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' },
   defaultPackageMfa: { type: 'enum', default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' },
-  hashConcurrency: { type: 'int', default: 2, min: 1, max: 64, doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB).' },
+  hashConcurrency: {
+    type: 'int',
+    default: Math.max(1, availableParallelism() - 1),
+    defaultDoc: 'cores - 1 (at least 1)',
+    min: 1,
+    max: 64,
+    doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests.',
+  },
   trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
 } satisfies Record<string, KeySpec>;

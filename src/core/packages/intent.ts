@@ -29,11 +29,14 @@ function sameContent(stored: PackageRecord['versions'][number], sent: unknown): 
   return dist.integrity === storedDist.integrity || dist.shasum === storedDist.shasum;
 }
 
-export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | null, withRev: boolean): PutIntent {
+/** A publish is recognised by its tarball: an attachment with data. */
+export function isPublishBody(body: Record<string, unknown>): boolean {
   const attachments = body._attachments;
-  if (isPlainObject(attachments) && Object.values(attachments).some((a) => isPlainObject(a) && typeof a.data === 'string' && a.data.length > 0)) {
-    return { type: 'publish' };
-  }
+  return isPlainObject(attachments) && Object.values(attachments).some((a) => isPlainObject(a) && typeof a.data === 'string' && a.data.length > 0);
+}
+
+export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | null, withRev: boolean): PutIntent {
+  if (isPublishBody(body)) return { type: 'publish' };
   if (!pkg) {
     if ('_attachments' in body || 'versions' in body) fail('INVALID_PUBLISH', 'A publish must carry exactly one .tgz attachment with data.');
     fail('NOT_FOUND', 'Package not found.');

@@ -6,7 +6,7 @@ import { canRead } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { changePackage } from '../../core/packages/change-package.ts';
-import { classifyPut } from '../../core/packages/intent.ts';
+import { classifyPut, isPublishBody } from '../../core/packages/intent.ts';
 import { isPlausiblePackageName } from '../../core/packages/names.ts';
 import { versionDocument } from '../../core/packages/packument.ts';
 import { publish } from '../../core/packages/publish.ts';
@@ -22,9 +22,20 @@ export function packageName(raw: string): string {
   return raw;
 }
 
+const acceptSeen = new Map<string, boolean>();
+
 /** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
 export function wantsAbbreviated(accept: string | undefined): boolean {
   if (!accept) return false;
+  // Clients send a handful of distinct Accept headers: remember the answers.
+  const known = acceptSeen.get(accept);
+  if (known !== undefined) return known;
+  const answer = rankAbbreviatedFirst(accept);
+  if (acceptSeen.size < 256) acceptSeen.set(accept, answer);
+  return answer;
+}
+
+function rankAbbreviatedFirst(accept: string): boolean {
   let best = { type: '', q: -1 };
   for (const part of accept.split(',')) {
     const [type, ...params] = part.trim().split(';');
@@ -90,12 +101,13 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     const name = packageName(request.params.pkg);
     const body = request.body;
     if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
-    const stored = await deps.store.packages.get(name);
-    const intent = classifyPut(body, stored && !stored.unpublished ? stored : null, false);
-    if (intent.type === 'publish') {
+    if (isPublishBody(body)) {
       await publish(deps, request.ctx, name, body);
       return reply.code(201).send({ ok: true, id: name });
     }
+    // Not a publish: a body meant as one (but without a tarball) gets a 400 naming that.
+    const stored = await deps.store.packages.get(name);
+    if (!stored || stored.unpublished) classifyPut(body, null, false);
     const { rev } = await changePackage(deps, request.ctx, name, body, null);
     return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
   });

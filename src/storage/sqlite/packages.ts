@@ -27,10 +27,16 @@ interface VersionRow {
   shasum: string;
 }
 
+// Manifests are parsed when first read: a publish or a tag change loads the package without
+// needing any of them, and a package can have hundreds of versions.
 function toVersion(r: VersionRow): VersionRecord {
+  let manifest: Record<string, unknown> | undefined;
   return {
     version: r.version,
-    manifest: JSON.parse(r.manifest) as Record<string, unknown>,
+    get manifest() {
+      manifest ??= JSON.parse(r.manifest) as Record<string, unknown>;
+      return manifest;
+    },
     publishedAt: r.published_at,
     deprecated: r.deprecated,
     tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
