@@ -230,14 +230,25 @@ export interface SearchHit {
   owners: Owner[];
 }
 
+/** A package without its versions and tags: what deciding who may write needs. */
+export type PackageHead = Omit<PackageRecord, 'versions' | 'distTags'>;
+
+/** What a commit changed, cheaply: the new revision and the dist-tags after it. */
+export interface CommitResult {
+  rev: number;
+  distTags: Record<string, string>;
+}
+
 export interface PackageStore {
   get(name: string): Promise<PackageRecord | null>;
+  /** The package's settings and owners, without reading its versions. */
+  head(name: string): Promise<PackageHead | null>;
   /**
    * Applies one mutation atomically. Checks the preconditions that must hold inside the
    * transaction (a version is never published twice, a tag points at an existing version,
    * a package keeps at least one owner) and throws DomainErrors when they do not.
    */
-  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number }): Promise<PackageRecord>;
+  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number }): Promise<CommitResult>;
   /** The user who owns a scope (without '@'), or null when unclaimed. */
   scopeOwner(scope: string): Promise<number | null>;
   search(query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }>;

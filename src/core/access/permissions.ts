@@ -3,6 +3,9 @@
 
 import { fail } from '../errors.ts';
 import type { PackageRecord, TokenRecord } from '../ports.ts';
+
+/** What access decisions read of a package. */
+export type PackageAccess = Pick<PackageRecord, 'name' | 'access' | 'unpublished' | 'owners'>;
 import { parsePackageName } from '../packages/names.ts';
 import type { Principal, UserPrincipal } from './principal.ts';
 
@@ -15,12 +18,12 @@ export function tokenCoversPackage(token: TokenRecord | null, name: string): boo
   return scope != null && limits.scopes.some((s) => s.replace(/^@/, '') === scope);
 }
 
-export function isOwner(principal: Principal, pkg: PackageRecord): boolean {
+export function isOwner(principal: Principal, pkg: PackageAccess): boolean {
   return principal.kind === 'user' && pkg.owners.some((o) => o.id === principal.user.id);
 }
 
 /** Public packages are readable by all; restricted ones by owners whose credential covers them. */
-export function canRead(principal: Principal, pkg: PackageRecord): boolean {
+export function canRead(principal: Principal, pkg: PackageAccess): boolean {
   if (pkg.unpublished) return false;
   if (pkg.access === 'public') return true;
   return principal.kind === 'user' && isOwner(principal, pkg) && tokenCoversPackage(principal.token, pkg.name);
@@ -43,7 +46,7 @@ function requireWritableCredential(principal: UserPrincipal, name: string): void
  * May the principal write to an existing package? Owners may; others get 403 when they can
  * see the package and 404 when they cannot even read it.
  */
-export function requirePackageWriter(principal: Principal, pkg: PackageRecord): UserPrincipal {
+export function requirePackageWriter(principal: Principal, pkg: PackageAccess): UserPrincipal {
   const user = requireUser(principal);
   if (!isOwner(user, pkg)) {
     if (!canRead(user, pkg) && !pkg.unpublished) fail('NOT_FOUND', `Package ${pkg.name} not found.`);

@@ -12,7 +12,9 @@ import { newPackageNameProblem, parsePackageName, tarballFileName } from './name
 import { validatePublishBody } from './publish-body.ts';
 
 export async function publish(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<void> {
-  const existing = await deps.store.packages.get(name);
+  // The package's head only: a publish never needs the versions (the store refuses a version
+  // published before, inside its transaction).
+  const existing = await deps.store.packages.head(name);
   const isNew = !existing || existing.unpublished;
   let writer: UserPrincipal;
   if (existing && !(existing.unpublished && existing.owners.length === 0)) {
@@ -33,9 +35,6 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
     packageMfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
   });
 
-  if (existing?.versions.some((v) => v.version === valid.version)) {
-    fail('VERSION_EXISTS', `You cannot publish over the previously published versions: ${valid.version}.`);
-  }
   const blobKey = await deps.blobs.put(valid.tarball, valid.sha512Hex);
   const scope = parsePackageName(name)?.scope;
   const mutation: PackageMutation = {

@@ -44,6 +44,11 @@ const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
      FROM versions v WHERE v.package = p.name) AS versions
   FROM packages p WHERE p.name = $1`;
 
+const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
+  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
+  FROM packages p WHERE p.name = $1`;
+
 async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
   const { rows } = await c.query<PackageRow>(LOAD, [name]);
   const p = rows[0];
@@ -214,6 +219,21 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
 export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore {
   return {
     get: (name) => load(pool, name),
+    async head(name) {
+      const { rows } = await pool.query<PackageRow>(HEAD, [name]);
+      const p = rows[0];
+      if (!p) return null;
+      return {
+        name: p.name,
+        rev: p.rev,
+        access: p.access,
+        unpublished: p.unpublished,
+        mfa: { publishRequiresTfa: p.publish_requires_tfa, automationOverridesTfa: p.automation_overrides_tfa },
+        createdAt: p.created_at,
+        modifiedAt: p.modified_at,
+        owners: p.owners,
+      };
+    },
     async commit(name, mutation, options = {}) {
       return transaction(pool, async (c) => {
         // Locks first, always in this order (package name, then scope name, then the user row
@@ -225,7 +245,12 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         await apply(c, name, mutation, options.expectRev, now());
         // Delivered to every listening node when (and only if) this transaction commits.
         await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
-        return (await load(c, name)) as PackageRecord;
+        const { rows } = await c.query<{ rev: number; tags: Record<string, string> }>(
+          `SELECT p.rev, (SELECT COALESCE(json_object_agg(d.tag, d.version ORDER BY d.tag COLLATE "C"), '{}') FROM dist_tags d WHERE d.package = p.name) AS tags
+             FROM packages p WHERE p.name = $1`,
+          [name],
+        );
+        return { rev: rows[0].rev, distTags: rows[0].tags };
       });
     },
     scopeOwner: (scope) => scopeOwnerOf(pool, scope),

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, OtpUse, Owner, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
+import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
 import { searchHit } from '../../core/packages/search-hit.ts';
 
@@ -79,6 +79,21 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = ? LIMIT 1'),
   };
 
+  function head(name: string): PackageHead | null {
+    const p = q.pkg.get(name) as PackageRow | undefined;
+    if (!p) return null;
+    return {
+      name: p.name,
+      rev: p.rev,
+      access: p.access,
+      unpublished: p.unpublished === 1,
+      mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
+      createdAt: p.created_at,
+      modifiedAt: p.modified_at,
+      owners: q.owners.all(name) as Owner[],
+    };
+  }
+
   function load(name: string): PackageRecord | null {
     const p = q.pkg.get(name) as PackageRow | undefined;
     if (!p) return null;
@@ -96,10 +111,15 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     };
   }
 
+  const latestManifest = db.prepare(
+    "SELECT v.manifest FROM dist_tags d JOIN versions v ON v.package = d.package AND v.version = d.version WHERE d.package = ? AND d.tag = 'latest'",
+  ).pluck();
+  const tagsAndRev = db.prepare('SELECT rev FROM packages WHERE name = ?').pluck();
+
+  /** The search columns follow the latest version (one manifest read, not the package). */
   function refreshSummary(name: string): void {
-    const pkg = load(name);
-    const latest = pkg?.versions.find((v) => v.version === pkg.distTags.latest);
-    const m = latest?.manifest ?? {};
+    const text = latestManifest.get(name) as string | undefined;
+    const m = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const keywords = Array.isArray(m.keywords) ? m.keywords.filter((k) => typeof k === 'string').join(' ') : '';
     q.setSummary.run(typeof m.description === 'string' ? m.description : null, keywords, name);
   }
@@ -192,9 +212,13 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     async get(name) {
       return load(name);
     },
+    async head(name) {
+      return head(name);
+    },
     async commit(name, mutation, options = {}) {
       apply.immediate(name, mutation, options.expectRev, options.otp);
-      return load(name) as PackageRecord;
+      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+      return { rev: tagsAndRev.get(name) as number, distTags };
     },
     async scopeOwner(scope) {
       const user = q.userByName.get(scope) as { id: number } | undefined;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ErrorCode, isDomainError } from '../../../src/core/errors.ts';
-import type { Clock, PackageMutation, Store, TfaState, User, VersionRecord } from '../../../src/core/ports.ts';
+import type { Clock, PackageMutation, PackageRecord, Store, TfaState, User, VersionRecord } from '../../../src/core/ports.ts';
 
 export interface StoreHandle {
   store: Store;
@@ -56,6 +56,20 @@ export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): P
     assert.equal(e.code, code);
     return true;
   });
+}
+
+/** Commits, checks the commit's own answer against a fresh read, and returns the package. */
+export async function commitAndGet(store: Store, name: string, mutation: PackageMutation, options?: Parameters<Store['packages']['commit']>[2]): Promise<PackageRecord> {
+  const result = await store.packages.commit(name, mutation, options);
+  const pkg = await store.packages.get(name);
+  if (!pkg) throw new Error(`${name} is gone after a commit`);
+  if (result.rev !== pkg.rev || JSON.stringify(result.distTags) !== JSON.stringify(pkg.distTags)) {
+    throw new Error(`commit answered ${JSON.stringify(result)} but the package has rev ${pkg.rev} and tags ${JSON.stringify(pkg.distTags)}`);
+  }
+  const head = await store.packages.head(name);
+  const { versions: _v, distTags: _t, ...rest } = pkg;
+  if (JSON.stringify(head) !== JSON.stringify(rest)) throw new Error(`head() differs from get(): ${JSON.stringify(head)} vs ${JSON.stringify(rest)}`);
+  return pkg;
 }
 
 export function makeUser(store: Store, name: string): Promise<User> {

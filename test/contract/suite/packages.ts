@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { type Check, create, makeUser, publish, rejectsWith, version } from './harness.ts';
+import { type Check, commitAndGet, create, makeUser, publish, rejectsWith, version } from './harness.ts';
 
 export function packageContract(check: Check): void {
   describe('packages: publish', () => {
@@ -11,7 +11,7 @@ export function packageContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       const v = version('1.0.0', { description: 'first', keywords: ['a', 'b'], zeta: 1, alpha: { y: 2, x: 1 } });
       const mfa = { publishRequiresTfa: true, automationOverridesTfa: true };
-      const pkg = await store.packages.commit('tool', { type: 'publish', version: v, tag: 'latest', create: { ownerId: alice.id, access: 'restricted', mfa } });
+      const pkg = await commitAndGet(store, 'tool', { type: 'publish', version: v, tag: 'latest', create: { ownerId: alice.id, access: 'restricted', mfa } });
       assert.equal(pkg.name, 'tool');
       assert.equal(pkg.rev, 1);
       assert.equal(pkg.access, 'restricted');
@@ -32,7 +32,7 @@ export function packageContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0-beta.1'), { tag: 'beta' }));
       clock.advance(1000);
-      const after = await store.packages.commit('tool', publish(version('1.0.0-beta.2', {}, '2026-03-01T12:00:01.000Z'), 'beta'));
+      const after = await commitAndGet(store, 'tool', publish(version('1.0.0-beta.2', {}, '2026-03-01T12:00:01.000Z'), 'beta'));
       assert.deepEqual(after.distTags, { beta: '1.0.0-beta.2', latest: '1.0.0-beta.1' });
       assert.equal(after.rev, 2);
       assert.equal(after.modifiedAt, clock.iso());
@@ -58,7 +58,7 @@ export function packageContract(check: Check): void {
       await rejectsWith(store.packages.commit('tool', publish(version('1.1.0'))), 'VERSION_EXISTS');
       await store.packages.commit('tool', { type: 'unpublish-all' });
       await rejectsWith(store.packages.commit('tool', create(alice.id, version('1.0.0'))), 'VERSION_EXISTS');
-      const back = await store.packages.commit('tool', create(alice.id, version('2.0.0')));
+      const back = await commitAndGet(store, 'tool', create(alice.id, version('2.0.0')));
       assert.deepEqual(back.versions.map((v) => v.version), ['2.0.0']);
     });
 
@@ -70,13 +70,13 @@ export function packageContract(check: Check): void {
     check('a publish may change the access of the package', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
-      const after = await store.packages.commit('tool', publish(version('1.0.1'), 'latest', 'restricted'));
+      const after = await commitAndGet(store, 'tool', publish(version('1.0.1'), 'latest', 'restricted'));
       assert.equal(after.access, 'restricted');
     });
 
     check('a failed publish leaves nothing behind', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
-      const before = await store.packages.commit('tool', create(alice.id, version('1.0.0')));
+      const before = await commitAndGet(store, 'tool', create(alice.id, version('1.0.0')));
       await rejectsWith(store.packages.commit('tool', publish(version('1.0.0'), 'next', 'restricted')), 'VERSION_EXISTS');
       assert.deepEqual(await store.packages.get('tool'), before);
     });
@@ -86,9 +86,9 @@ export function packageContract(check: Check): void {
     check('a stale revision is a REV_CONFLICT; the current one passes', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
-      const two = await store.packages.commit('tool', publish(version('1.0.1')));
+      const two = await commitAndGet(store, 'tool', publish(version('1.0.1')));
       await rejectsWith(store.packages.commit('tool', { type: 'set-tag', tag: 'x', version: '1.0.0' }, { expectRev: 1 }), 'REV_CONFLICT');
-      const three = await store.packages.commit('tool', { type: 'set-tag', tag: 'x', version: '1.0.0' }, { expectRev: two.rev });
+      const three = await commitAndGet(store, 'tool', { type: 'set-tag', tag: 'x', version: '1.0.0' }, { expectRev: two.rev });
       assert.equal(three.rev, 3);
     });
 
@@ -97,9 +97,9 @@ export function packageContract(check: Check): void {
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
       await rejectsWith(store.packages.commit('tool', { type: 'set-tag', tag: 'next', version: '9.9.9' }), 'NOT_FOUND');
       assert.equal((await store.packages.get('tool'))?.rev, 1);
-      let pkg = await store.packages.commit('tool', { type: 'set-tag', tag: 'next', version: '1.0.0' });
+      let pkg = await commitAndGet(store, 'tool', { type: 'set-tag', tag: 'next', version: '1.0.0' });
       assert.deepEqual(pkg.distTags, { latest: '1.0.0', next: '1.0.0' });
-      pkg = await store.packages.commit('tool', { type: 'remove-tag', tag: 'next' });
+      pkg = await commitAndGet(store, 'tool', { type: 'remove-tag', tag: 'next' });
       assert.deepEqual(pkg.distTags, { latest: '1.0.0' });
       assert.equal(pkg.rev, 3);
     });
@@ -108,11 +108,11 @@ export function packageContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
       await store.packages.commit('tool', publish(version('1.0.1')));
-      let pkg = await store.packages.commit('tool', { type: 'deprecate', messages: { '1.0.0': 'use 1.0.1', '1.0.1': 'also old' } });
+      let pkg = await commitAndGet(store, 'tool', { type: 'deprecate', messages: { '1.0.0': 'use 1.0.1', '1.0.1': 'also old' } });
       assert.deepEqual(pkg.versions.map((v) => v.deprecated), ['use 1.0.1', 'also old']);
       await rejectsWith(store.packages.commit('tool', { type: 'deprecate', messages: { '1.0.0': null, '3.0.0': 'x' } }), 'NOT_FOUND');
       assert.deepEqual((await store.packages.get('tool'))?.versions.map((v) => v.deprecated), ['use 1.0.1', 'also old']);
-      pkg = await store.packages.commit('tool', { type: 'deprecate', messages: { '1.0.0': null } });
+      pkg = await commitAndGet(store, 'tool', { type: 'deprecate', messages: { '1.0.0': null } });
       assert.deepEqual(pkg.versions.map((v) => v.deprecated), [null, 'also old']);
     });
 
@@ -125,7 +125,7 @@ export function packageContract(check: Check): void {
       await rejectsWith(store.packages.commit('tool', { type: 'remove-versions', versions: ['1.1.0', '7.0.0'], distTags: { latest: '1.0.0' } }), 'NOT_FOUND');
       await rejectsWith(store.packages.commit('tool', { type: 'remove-versions', versions: ['1.1.0'], distTags: { latest: '1.1.0' } }), 'NOT_FOUND');
       assert.deepEqual(await store.packages.get('tool'), before);
-      const pkg = await store.packages.commit('tool', { type: 'remove-versions', versions: ['1.1.0'], distTags: { latest: '1.0.0', next: '1.2.0' } });
+      const pkg = await commitAndGet(store, 'tool', { type: 'remove-versions', versions: ['1.1.0'], distTags: { latest: '1.0.0', next: '1.2.0' } });
       assert.deepEqual(pkg.versions.map((v) => v.version), ['1.0.0', '1.2.0']);
       assert.deepEqual(pkg.distTags, { latest: '1.0.0', next: '1.2.0' });
     });
@@ -135,7 +135,7 @@ export function packageContract(check: Check): void {
       const bob = await makeUser(store, 'bob');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
       await store.packages.commit('tool', { type: 'owners', add: [bob.id], remove: [] });
-      const gone = await store.packages.commit('tool', { type: 'unpublish-all' });
+      const gone = await commitAndGet(store, 'tool', { type: 'unpublish-all' });
       assert.equal(gone.unpublished, true);
       assert.deepEqual(gone.versions, []);
       assert.deepEqual(gone.distTags, {});
@@ -144,7 +144,7 @@ export function packageContract(check: Check): void {
       await rejectsWith(store.packages.commit('tool', { type: 'unpublish-all' }), 'NOT_FOUND');
       const carol = await makeUser(store, 'carol');
       await rejectsWith(store.packages.commit('tool', create(carol.id, version('3.0.0'))), 'FORBIDDEN');
-      const back = await store.packages.commit('tool', create(bob.id, version('2.0.0'), { access: 'restricted' }));
+      const back = await commitAndGet(store, 'tool', create(bob.id, version('2.0.0'), { access: 'restricted' }));
       assert.equal(back.unpublished, false);
       assert.equal(back.access, 'restricted');
       assert.equal(back.rev, gone.rev + 1);
@@ -157,24 +157,24 @@ export function packageContract(check: Check): void {
       const bob = await makeUser(store, 'bob');
       const carol = await makeUser(store, 'carol');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
-      let pkg = await store.packages.commit('tool', { type: 'owners', add: [carol.id, bob.id, alice.id], remove: [] });
+      let pkg = await commitAndGet(store, 'tool', { type: 'owners', add: [carol.id, bob.id, alice.id], remove: [] });
       assert.deepEqual(pkg.owners.map((o) => o.name), ['alice', 'carol', 'bob']);
-      pkg = await store.packages.commit('tool', { type: 'owners', add: [], remove: [carol.id] });
+      pkg = await commitAndGet(store, 'tool', { type: 'owners', add: [], remove: [carol.id] });
       assert.deepEqual(pkg.owners.map((o) => o.name), ['alice', 'bob']);
       await rejectsWith(store.packages.commit('tool', { type: 'owners', add: [], remove: [alice.id, bob.id] }), 'LAST_OWNER');
       assert.deepEqual((await store.packages.get('tool'))?.owners.map((o) => o.name), ['alice', 'bob']);
       assert.equal((await store.packages.get('tool'))?.rev, pkg.rev);
-      pkg = await store.packages.commit('tool', { type: 'owners', add: [carol.id], remove: [alice.id, bob.id] });
+      pkg = await commitAndGet(store, 'tool', { type: 'owners', add: [carol.id], remove: [alice.id, bob.id] });
       assert.deepEqual(pkg.owners.map((o) => o.name), ['carol']);
     });
 
     check('settings change access and the 2FA requirement', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0')));
-      let pkg = await store.packages.commit('tool', { type: 'settings', access: 'restricted' });
+      let pkg = await commitAndGet(store, 'tool', { type: 'settings', access: 'restricted' });
       assert.equal(pkg.access, 'restricted');
       assert.deepEqual(pkg.mfa, { publishRequiresTfa: false, automationOverridesTfa: false });
-      pkg = await store.packages.commit('tool', { type: 'settings', mfa: { publishRequiresTfa: true, automationOverridesTfa: false } });
+      pkg = await commitAndGet(store, 'tool', { type: 'settings', mfa: { publishRequiresTfa: true, automationOverridesTfa: false } });
       assert.equal(pkg.access, 'restricted');
       assert.deepEqual(pkg.mfa, { publishRequiresTfa: true, automationOverridesTfa: false });
     });
@@ -223,7 +223,7 @@ export function packageContract(check: Check): void {
       assert.deepEqual(pkg?.owners.map((o) => o.name), ['alice']);
       assert.deepEqual(pkg?.versions.map((v) => v.version), ['1.0.0']);
       // The same owner racing with itself just publishes.
-      const again = await store.packages.commit('tool', create(alice.id, version('1.0.2')));
+      const again = await commitAndGet(store, 'tool', create(alice.id, version('1.0.2')));
       assert.deepEqual(again.owners.map((o) => o.name), ['alice']);
     });
 
