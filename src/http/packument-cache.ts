@@ -15,7 +15,12 @@ interface Entry {
   pkg: PackageRecord | null;
   full?: Rendered;
   abbreviated?: Rendered;
+  /** Estimated memory: the rendered bodies and the record behind them. */
+  bytes: number;
 }
+
+/** A parsed record takes about twice its JSON size in memory; the bodies their length. */
+const RECORD_FACTOR = 2;
 
 function render(doc: unknown): Rendered {
   const body = Buffer.from(JSON.stringify(doc));
@@ -27,15 +32,36 @@ export class PackumentCache {
   private readonly loading = new Map<string, Promise<Entry>>();
   private generation = 0;
 
+  private bytes = 0;
+
   constructor(
     private readonly deps: Pick<Deps, 'store' | 'settings'>,
-    private readonly maxEntries = 5000,
+    private readonly maxBytes = 96 * 1024 * 1024,
   ) {}
+
+  private account(entry: Entry, added: number): void {
+    entry.bytes += added;
+    this.bytes += added;
+    // Least recently used out first (a Map iterates in insertion order; hits re-insert).
+    for (const [name, old] of this.entries) {
+      if (this.bytes <= this.maxBytes || old === entry) break;
+      this.entries.delete(name);
+      this.bytes -= old.bytes;
+    }
+  }
+
+  private drop(name: string): void {
+    const old = this.entries.get(name);
+    if (!old) return;
+    this.entries.delete(name);
+    this.bytes -= old.bytes;
+  }
 
   /** The stored package, null when there is none. */
   async get(name: string): Promise<Entry> {
     const hit = this.entries.get(name);
     if (hit) {
+      // Most recently used last; cheap enough per hit, and keeps eviction least-recent-first.
       this.entries.delete(name);
       this.entries.set(name, hit);
       return hit;
@@ -44,12 +70,12 @@ export class PackumentCache {
     if (pending) return pending;
     const generation = this.generation;
     const load = this.deps.store.packages.get(name).then((pkg) => {
-      const entry: Entry = { pkg };
+      const entry: Entry = { pkg, bytes: 0 };
       this.loading.delete(name);
       // A change during the load makes the loaded state stale: do not keep it.
       if (generation === this.generation) {
         this.entries.set(name, entry);
-        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+        this.account(entry, 256);
       }
       return entry;
     });
@@ -59,24 +85,31 @@ export class PackumentCache {
   }
 
   full(entry: Entry): Rendered {
-    entry.full ??= render(fullPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
+    if (!entry.full) {
+      entry.full = render(fullPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
+      this.account(entry, entry.full.body.length * (1 + RECORD_FACTOR));
+    }
     return entry.full;
   }
 
   abbreviated(entry: Entry): Rendered {
-    entry.abbreviated ??= render(abbreviatedPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
+    if (!entry.abbreviated) {
+      entry.abbreviated = render(abbreviatedPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
+      this.account(entry, entry.abbreviated.body.length);
+    }
     return entry.abbreviated;
   }
 
   invalidate(name: string): void {
     this.generation++;
-    this.entries.delete(name);
+    this.drop(name);
     this.loading.delete(name);
   }
 
   clear(): void {
     this.generation++;
     this.entries.clear();
+    this.bytes = 0;
     this.loading.clear();
   }
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PackageRecord, Store } from '../../src/core/ports.ts';
+import { PackumentCache } from '../../src/http/packument-cache.ts';
+
+function record(name: string, size: number): PackageRecord {
+  return {
+    name,
+    rev: 1,
+    access: 'public',
+    unpublished: false,
+    mfa: { publishRequiresTfa: false, automationOverridesTfa: false },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    modifiedAt: '2026-01-01T00:00:00.000Z',
+    owners: [],
+    distTags: { latest: '1.0.0' },
+    versions: [
+      {
+        version: '1.0.0',
+        manifest: { name, version: '1.0.0', description: 'x'.repeat(size), dist: {} },
+        publishedAt: '2026-01-01T00:00:00.000Z',
+        deprecated: null,
+        tarball: { file: `${name}-1.0.0.tgz`, blobKey: 'k', size: 1, integrity: 'i', shasum: 's' },
+      },
+    ],
+  };
+}
+
+function cacheWith(maxBytes: number) {
+  const loads: string[] = [];
+  const store = { packages: { get: async (name: string) => (loads.push(name), record(name, 10_000)) } } as unknown as Store;
+  const cache = new PackumentCache({ store, settings: { publicUrl: 'http://r/' } as never }, maxBytes);
+  return { cache, loads };
+}
+
+test('the packument cache stays within its byte budget, least recently used out first', async () => {
+  const { cache, loads } = cacheWith(200_000);
+  for (const name of ['a', 'b', 'c', 'd']) cache.full(await cache.get(name));
+  // Each entry costs about 3 x its 20 kB body: three fit in 200 kB.
+  cache.full(await cache.get('b'));
+  assert.deepEqual(loads, ['a', 'b', 'c', 'd']);
+  await cache.get('a');
+  assert.deepEqual(loads, ['a', 'b', 'c', 'd', 'a'], 'a was evicted');
+  await cache.get('b');
+  assert.equal(loads.length, 5, 'b, recently used, stayed');
+});
+
+test('invalidation drops one package; a load overtaken by a change is not kept', async () => {
+  const { cache, loads } = cacheWith(10_000_000);
+  cache.full(await cache.get('a'));
+  cache.invalidate('a');
+  await cache.get('a');
+  assert.deepEqual(loads, ['a', 'a']);
+  const pending = cache.get('b');
+  cache.invalidate('x');
+  await pending;
+  await cache.get('b');
+  assert.deepEqual(loads, ['a', 'a', 'b', 'b']);
+});
