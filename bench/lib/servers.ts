@@ -26,7 +26,7 @@ export function snapshotCode(dir: string): string {
   return `${git(['rev-parse', '--short', 'HEAD']) || 'unknown'}${dirty ? ` + ${dirty} uncommitted file(s) in src/bin` : ''}`;
 }
 
-function cleanEnv(): NodeJS.ProcessEnv {
+export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(TESSERA_|npm_)/i.test(k)) env[k] = v;
   return env;
