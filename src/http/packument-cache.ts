@@ -1,9 +1,11 @@
 // Serialised packuments, kept in memory and dropped whenever the package changes. A read of
-// a cached package costs a Map lookup, a visibility check and a write of ready bytes.
+// a cached package costs a Map lookup, a visibility check and a write of ready bytes. An entry
+// keeps only the two rendered bodies and what access checks and tarball lookups need, never
+// the parsed package, and the cache stays within a byte budget, least recently used out first.
 
 import { createHash } from 'node:crypto';
+import type { PackageAccess } from '../core/access/permissions.ts';
 import type { Deps } from '../core/deps.ts';
-import type { PackageRecord } from '../core/ports.ts';
 import { abbreviatedPackument, fullPackument } from '../core/packages/packument.ts';
 
 export interface Rendered {
@@ -11,16 +13,21 @@ export interface Rendered {
   etag: string;
 }
 
+export interface CachedPackage extends PackageAccess {
+  /** Tarball file name → blob and checksum. */
+  files: Map<string, { blobKey: string; shasum: string }>;
+  full: Rendered;
+  abbreviated: Rendered;
+}
+
 interface Entry {
-  pkg: PackageRecord | null;
-  full?: Rendered;
-  abbreviated?: Rendered;
-  /** Estimated memory: the rendered bodies and the record behind them. */
+  /** null: no such package (remembered too: pacote asks twice for a missing package). */
+  pkg: CachedPackage | null;
   bytes: number;
 }
 
-/** A parsed record takes about twice its JSON size in memory; the bodies their length. */
-const RECORD_FACTOR = 2;
+/** Fixed cost of an entry besides its bodies: the view, its maps and strings. */
+const ENTRY_OVERHEAD = 512;
 
 function render(doc: unknown): Rendered {
   const body = Buffer.from(JSON.stringify(doc));
@@ -31,7 +38,6 @@ export class PackumentCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   private generation = 0;
-
   private bytes = 0;
 
   constructor(
@@ -39,70 +45,64 @@ export class PackumentCache {
     private readonly maxBytes = 96 * 1024 * 1024,
   ) {}
 
-  private account(entry: Entry, added: number): void {
-    entry.bytes += added;
-    this.bytes += added;
-    // Least recently used out first (a Map iterates in insertion order; hits re-insert).
-    for (const [name, old] of this.entries) {
-      if (this.bytes <= this.maxBytes || old === entry) break;
-      this.entries.delete(name);
-      this.bytes -= old.bytes;
-    }
-  }
-
-  private drop(name: string): void {
-    const old = this.entries.get(name);
-    if (!old) return;
-    this.entries.delete(name);
-    this.bytes -= old.bytes;
-  }
-
-  /** The stored package, null when there is none. */
-  async get(name: string): Promise<Entry> {
+  /** The cached package (rendered), or null when there is none. */
+  async get(name: string): Promise<CachedPackage | null> {
     const hit = this.entries.get(name);
     if (hit) {
-      // Most recently used last; cheap enough per hit, and keeps eviction least-recent-first.
+      // Most recently used last, so that eviction takes the least recently used first.
       this.entries.delete(name);
       this.entries.set(name, hit);
-      return hit;
+      return hit.pkg;
     }
-    const pending = this.loading.get(name);
-    if (pending) return pending;
+    let pending = this.loading.get(name);
+    if (!pending) {
+      pending = this.load(name);
+      this.loading.set(name, pending);
+      pending.catch(() => this.loading.delete(name));
+    }
+    return (await pending).pkg;
+  }
+
+  private async load(name: string): Promise<Entry> {
     const generation = this.generation;
-    const load = this.deps.store.packages.get(name).then((pkg) => {
-      const entry: Entry = { pkg, bytes: 0 };
-      this.loading.delete(name);
-      // A change during the load makes the loaded state stale: do not keep it.
-      if (generation === this.generation) {
-        this.entries.set(name, entry);
-        this.account(entry, 256);
-      }
-      return entry;
-    });
-    this.loading.set(name, load);
-    load.catch(() => this.loading.delete(name));
-    return load;
+    const record = await this.deps.store.packages.get(name);
+    let entry: Entry = { pkg: null, bytes: ENTRY_OVERHEAD };
+    if (record) {
+      const url = this.deps.settings.publicUrl;
+      const pkg: CachedPackage = {
+        name: record.name,
+        access: record.access,
+        unpublished: record.unpublished,
+        owners: record.owners,
+        files: new Map(record.versions.map((v) => [v.tarball.file, { blobKey: v.tarball.blobKey, shasum: v.tarball.shasum }])),
+        full: render(fullPackument(record, url)),
+        abbreviated: render(abbreviatedPackument(record, url)),
+      };
+      entry = { pkg, bytes: ENTRY_OVERHEAD + pkg.full.body.length + pkg.abbreviated.body.length + pkg.files.size * 300 };
+    }
+    this.loading.delete(name);
+    // A change during the load makes the loaded state stale: answer with it, do not keep it.
+    if (generation === this.generation) this.keep(name, entry);
+    return entry;
   }
 
-  full(entry: Entry): Rendered {
-    if (!entry.full) {
-      entry.full = render(fullPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
-      this.account(entry, entry.full.body.length * (1 + RECORD_FACTOR));
+  private keep(name: string, entry: Entry): void {
+    this.entries.set(name, entry);
+    this.bytes += entry.bytes;
+    for (const [old, e] of this.entries) {
+      if (this.bytes <= this.maxBytes || old === name) break;
+      this.entries.delete(old);
+      this.bytes -= e.bytes;
     }
-    return entry.full;
-  }
-
-  abbreviated(entry: Entry): Rendered {
-    if (!entry.abbreviated) {
-      entry.abbreviated = render(abbreviatedPackument(entry.pkg as PackageRecord, this.deps.settings.publicUrl));
-      this.account(entry, entry.abbreviated.body.length);
-    }
-    return entry.abbreviated;
   }
 
   invalidate(name: string): void {
     this.generation++;
-    this.drop(name);
+    const old = this.entries.get(name);
+    if (old) {
+      this.entries.delete(name);
+      this.bytes -= old.bytes;
+    }
     this.loading.delete(name);
   }
 

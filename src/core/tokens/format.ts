@@ -4,7 +4,7 @@
 // Only SHA-256 hashes are stored: at 178 bits of entropy a fast hash is enough (no guessing
 // attack can succeed against it), and it keeps a token check to one indexed lookup.
 
-import { createHash, randomInt } from 'node:crypto';
+import { hash, randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const TOKEN_PREFIX = 'tsr_';
@@ -42,5 +42,5 @@ export function isWellFormedToken(secret: string): boolean {
 }
 
 export function hashToken(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }

@@ -12,7 +12,7 @@ import { versionDocument } from '../../core/packages/packument.ts';
 import { publish } from '../../core/packages/publish.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
-import type { PackumentCache, Rendered } from '../packument-cache.ts';
+import type { CachedPackage, PackumentCache, Rendered } from '../packument-cache.ts';
 
 type PkgParams = { pkg: string };
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
@@ -55,44 +55,46 @@ function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered,
 export function packageRoutes(app: FastifyInstance, deps: Deps, cache: PackumentCache): void {
   const publishLimit = deps.settings.maxBodyBytes;
 
-  async function visible(request: FastifyRequest, name: string) {
-    const entry = await cache.get(name);
-    if (!entry.pkg || !canRead(request.ctx.principal, entry.pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
-    return entry;
+  async function visible(request: FastifyRequest, name: string): Promise<CachedPackage> {
+    const pkg = await cache.get(name);
+    if (!pkg || !canRead(request.ctx.principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
+    return pkg;
   }
 
   app.get<{ Params: PkgParams; Querystring: { write?: string } }>('/:pkg', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const entry = await visible(request, name);
+    const pkg = await visible(request, name);
     if (request.query.write === 'true') {
-      return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(cache.full(entry).body);
+      return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(pkg.full.body);
     }
-    const cacheControl = entry.pkg?.access === 'public' ? 'public, max-age=300' : 'private, no-cache';
-    if (wantsAbbreviated(request.headers.accept)) return sendRendered(request, reply, cache.abbreviated(entry), ABBREVIATED, cacheControl);
-    return sendRendered(request, reply, cache.full(entry), 'application/json', cacheControl);
+    const cacheControl = pkg.access === 'public' ? 'public, max-age=300' : 'private, no-cache';
+    if (wantsAbbreviated(request.headers.accept)) return sendRendered(request, reply, pkg.abbreviated, ABBREVIATED, cacheControl);
+    return sendRendered(request, reply, pkg.full, 'application/json', cacheControl);
   });
 
+  // One version (rarely asked: npm installs use the packument): read from the store.
   app.get<{ Params: PkgParams & { version: string } }>('/:pkg/:version', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const entry = await visible(request, name);
-    const doc = versionDocument(entry.pkg!, request.params.version, deps.settings.publicUrl);
+    await visible(request, name);
+    const record = await deps.store.packages.get(name);
+    const doc = record && versionDocument(record, request.params.version, deps.settings.publicUrl);
     if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${request.params.version}".`);
     return reply.header('cache-control', 'no-cache').send(doc);
   });
 
   app.get<{ Params: PkgParams & { file: string } }>('/:pkg/-/:file', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const entry = await visible(request, name);
+    const pkg = await visible(request, name);
     const file = request.params.file.includes('/') ? request.params.file.slice(request.params.file.lastIndexOf('/') + 1) : request.params.file;
-    const version = entry.pkg!.versions.find((v) => v.tarball.file === file);
-    if (!version) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
-    const bytes = await deps.blobs.get(version.tarball.blobKey);
+    const tarball = pkg.files.get(file);
+    if (!tarball) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
+    const bytes = await deps.blobs.get(tarball.blobKey);
     if (!bytes) fail('NOT_FOUND', `The tarball ${file} is missing.`);
-    const etag = `"${version.tarball.shasum}"`;
+    const etag = `"${tarball.shasum}"`;
     reply
       .header('content-type', 'application/octet-stream')
       .header('etag', etag)
-      .header('cache-control', entry.pkg!.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache');
+      .header('cache-control', pkg.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     return reply.send(bytes);
   });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
+import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { searchHit } from '../../core/packages/search-hit.ts';
@@ -49,10 +49,7 @@ const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
      FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
   FROM packages p WHERE p.name = $1`;
 
-async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
-  const { rows } = await c.query<PackageRow>(LOAD, [name]);
-  const p = rows[0];
-  if (!p) return null;
+function headOf(p: Omit<PackageRow, 'tags' | 'versions'>): PackageHead {
   return {
     name: p.name,
     rev: p.rev,
@@ -62,6 +59,15 @@ async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
     createdAt: p.created_at,
     modifiedAt: p.modified_at,
     owners: p.owners,
+  };
+}
+
+async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
+  const { rows } = await c.query<PackageRow>(LOAD, [name]);
+  const p = rows[0];
+  if (!p) return null;
+  return {
+    ...headOf(p),
     distTags: p.tags,
     versions: p.versions.map((v) => ({
       version: v.version,
@@ -220,19 +226,8 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
   return {
     get: (name) => load(pool, name),
     async head(name) {
-      const { rows } = await pool.query<PackageRow>(HEAD, [name]);
-      const p = rows[0];
-      if (!p) return null;
-      return {
-        name: p.name,
-        rev: p.rev,
-        access: p.access,
-        unpublished: p.unpublished,
-        mfa: { publishRequiresTfa: p.publish_requires_tfa, automationOverridesTfa: p.automation_overrides_tfa },
-        createdAt: p.created_at,
-        modifiedAt: p.modified_at,
-        owners: p.owners,
-      };
+      const { rows } = await pool.query<Omit<PackageRow, 'tags' | 'versions'>>(HEAD, [name]);
+      return rows[0] ? headOf(rows[0]) : null;
     },
     async commit(name, mutation, options = {}) {
       return transaction(pool, async (c) => {

@@ -95,17 +95,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   }
 
   function load(name: string): PackageRecord | null {
-    const p = q.pkg.get(name) as PackageRow | undefined;
-    if (!p) return null;
+    const h = head(name);
+    if (!h) return null;
     return {
-      name: p.name,
-      rev: p.rev,
-      access: p.access,
-      unpublished: p.unpublished === 1,
-      mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
-      createdAt: p.created_at,
-      modifiedAt: p.modified_at,
-      owners: q.owners.all(name) as Owner[],
+      ...h,
       distTags: Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version])),
       versions: (q.versions.all(name) as VersionRow[]).map(toVersion),
     };
