@@ -34,6 +34,11 @@ export function generateTokenSecret(): string {
   return TOKEN_PREFIX + random + checksum(random);
 }
 
+/** Prefix, length and alphabet only (cheap: for every request's credential). */
+export function hasTokenShape(secret: string): boolean {
+  return secret.length === TOKEN_PREFIX.length + RANDOM_CHARS + CHECK_CHARS && TOKEN_SHAPE.test(secret);
+}
+
 /** True when the string has the token shape and a correct checksum. */
 export function isWellFormedToken(secret: string): boolean {
   if (!TOKEN_SHAPE.test(secret)) return false;
