@@ -12,6 +12,7 @@ import { makeNpm, type Npm, type PtyResult, type RunResult } from './harness/npm
 import { api } from './harness/http.ts';
 import { expectFail, expectOk, nodeEval, re } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
+import { step } from './harness/step.ts';
 
 const T = { timeout: 240_000 };
 const PASSWORD = 'quartz-Lantern-47-mosaic';
@@ -140,17 +141,6 @@ async function whoami(npm: Npm): Promise<RunResult> {
   return npm.run(['whoami']);
 }
 
-/** Holds what earlier steps of a scenario produced; later steps fail clearly without it. */
-function step<V>(what: string): { set(v: V): V; get(): V } {
-  let value: V | undefined;
-  return {
-    set: (v) => (value = v),
-    get: () => {
-      assert.ok(value !== undefined, `an earlier step of this scenario failed (${what} is missing)`);
-      return value;
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import { makeNpm, type Answer, type Npm, type PtyResult, type RunResult } from '
 import { api } from './harness/http.ts';
 import { describeRun, expectFail, expectOk, re } from './harness/expect.ts';
 import { codeForStep, codeSource, stepAt, type CodeSource } from './harness/totp.ts';
+import { step } from './harness/step.ts';
 
 const T = { timeout: 240_000 };
 const PASSWORD = 'quartz-Lantern-47-mosaic';
@@ -152,17 +153,6 @@ async function versionsOf(name: string): Promise<string[]> {
   return Object.keys(res.json.versions).sort();
 }
 
-/** Holds what earlier steps of a scenario produced; later steps fail clearly without it. */
-function step<V>(what: string): { set(v: V): V; get(): V } {
-  let value: V | undefined;
-  return {
-    set: (v) => (value = v),
-    get: () => {
-      assert.ok(value !== undefined, `an earlier step of this scenario failed (${what} is missing)`);
-      return value;
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 
