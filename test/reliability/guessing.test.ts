@@ -53,4 +53,5 @@ test('password guessing against one account from many addresses: a short delay, 
   const log = (await t.request({ url: '/-/tessera/v1/security-log?limit=100', token })).json().objects;
   assert.ok(log.filter((e: { type: string }) => e.type === 'login-failed').length >= 10);
   assert.ok(log.some((e: { type: string; ip: string }) => e.type === 'login' && e.ip === '10.4.4.4'));
+  assert.ok(log.some((e: { type: string; ip: string }) => e.type === 'login-throttled' && e.ip === '10.2.1.1'), 'the refused attempt is in the log');
 });

@@ -21,7 +21,14 @@ function dummyHash(deps: Deps): Promise<string> {
 /** The user whose password this is, or BAD_LOGIN. */
 export async function checkPassword(deps: Deps, ctx: RequestContext, name: string, password: string, via: string): Promise<User> {
   if (password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
-  await checkLoginThrottle(deps, ctx.ip, name);
+  try {
+    await checkLoginThrottle(deps, ctx.ip, name);
+  } catch (e) {
+    // A throttled attempt is not checked, but its account hears of it.
+    const target = await deps.store.users.findByName(name);
+    if (target) await logEvent(deps, ctx, target.id, 'login-throttled', { via });
+    throw e;
+  }
   const user = await deps.store.users.findByName(name);
   // Unknown names cost the same work as a wrong password, so timing tells nothing.
   const ok = await deps.hasher.verify(user ? user.passwordHash : await dummyHash(deps), normalizePassword(password));
