@@ -12,6 +12,7 @@ import { makeNpm, type Npm, type PtyResult, type RunResult } from './harness/npm
 import { api } from './harness/http.ts';
 import { expectFail, expectOk, nodeEval, re } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
+import { expectNpmPublished, npmPublish, registryVersions } from './harness/publishing.ts';
 import { step } from './harness/step.ts';
 
 const T = { timeout: 240_000 };
@@ -120,22 +121,9 @@ function withToken(token: string): Npm {
   return npm;
 }
 
-async function publish(npm: Npm, name: string, version: string, args: string[] = []): Promise<RunResult> {
-  return npm.run(['publish', ...args], { cwd: npm.makePackage(name, version) });
-}
-
-async function expectPublished(npm: Npm, name: string, version: string, args: string[] = []): Promise<void> {
-  const r = await publish(npm, name, version, args);
-  expectOk(r, `npm publish ${name}@${version} ${args.join(' ')}`, server);
-  assert.equal(r.stdout, `+ ${name}@${version}\n`);
-}
-
-async function versionsOf(name: string): Promise<string[]> {
-  const res = await api(url(), `/${name}`);
-  if (res.status === 404) return [];
-  assert.equal(res.status, 200, res.text);
-  return Object.keys(res.json.versions).sort();
-}
+const publish = (npm: Npm, name: string, version: string, args: string[] = []): Promise<RunResult> => npmPublish(npm, name, version, args);
+const expectPublished = (npm: Npm, name: string, version: string, args: string[] = []) => expectNpmPublished(server, npm, name, version, args);
+const versionsOf = (name: string) => registryVersions(url(), name);
 
 async function whoami(npm: Npm): Promise<RunResult> {
   return npm.run(['whoami']);

@@ -13,6 +13,7 @@ import { makeNpm, type Answer, type Npm, type PtyResult, type RunResult } from '
 import { api } from './harness/http.ts';
 import { describeRun, expectFail, expectOk, re } from './harness/expect.ts';
 import { codeForStep, codeSource, stepAt, type CodeSource } from './harness/totp.ts';
+import { expectNpmPublished, npmPublish, registryVersions } from './harness/publishing.ts';
 import { step } from './harness/step.ts';
 
 const T = { timeout: 240_000 };
@@ -136,22 +137,9 @@ async function tfaShown(npm: Npm): Promise<string> {
   return r.stdout.trim();
 }
 
-async function publish(npm: Npm, name: string, version: string, args: string[] = []): Promise<RunResult> {
-  return npm.run(['publish', ...args], { cwd: npm.makePackage(name, version) });
-}
-
-async function expectPublished(npm: Npm, name: string, version: string, args: string[] = []): Promise<void> {
-  const r = await publish(npm, name, version, args);
-  expectOk(r, `npm publish ${name}@${version} ${args.join(' ')}`, server);
-  assert.equal(r.stdout, `+ ${name}@${version}\n`);
-}
-
-async function versionsOf(name: string): Promise<string[]> {
-  const res = await api(url(), `/${name}`);
-  if (res.status === 404) return [];
-  assert.equal(res.status, 200, res.text);
-  return Object.keys(res.json.versions).sort();
-}
+const publish = (npm: Npm, name: string, version: string, args: string[] = []): Promise<RunResult> => npmPublish(npm, name, version, args);
+const expectPublished = (npm: Npm, name: string, version: string, args: string[] = []) => expectNpmPublished(server, npm, name, version, args);
+const versionsOf = (name: string) => registryVersions(url(), name);
 
 
 // ---------------------------------------------------------------------------------------
