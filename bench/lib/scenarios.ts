@@ -6,6 +6,9 @@ import { ABBREVIATED, loginPath, publishOnce } from './client.ts';
 import { type Load, measure, measurePair, type Sample } from './measure.ts';
 import { BodyPool, PASSWORD } from './packages.ts';
 import type { Results } from './report.ts';
+import { delay } from './procs.ts';
+
+const SETTLE_MS = 500;
 
 export interface Target {
   /** Column name: tessera, verdaccio, ceiling, tessera-10k… */
@@ -53,7 +56,11 @@ export function loginLoad(t: Target, durationS: number): Load {
 }
 
 export async function reads(res: Results, round: number, kind: ReadKind, auth: boolean, order: Target[], durationS: number): Promise<void> {
-  for (const t of order) res.record(readRow(kind, auth), t.name, round, await measure(readLoad(t, kind, auth, durationS)));
+  for (const t of order) {
+    // Let the previous server go idle (its last responses, its GC) before measuring the next.
+    await delay(SETTLE_MS);
+    res.record(readRow(kind, auth), t.name, round, await measure(readLoad(t, kind, auth, durationS)));
+  }
 }
 
 /** Publishes of distinct versions of a fresh package (created first, outside the measurement). */
