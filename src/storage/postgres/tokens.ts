@@ -1,51 +1,13 @@
 import type pg from 'pg';
-import type { TokenKind, TokenRecord, TokenStore } from '../../core/ports.ts';
+import type { TokenStore } from '../../core/ports.ts';
 import { consumeOtp, notifyAccount } from './otp.ts';
 import { transaction } from './pool.ts';
-import { toUser, USER_COLUMNS, type UserRow } from './users.ts';
-
-interface TokenRow {
-  key: string;
-  user_id: number;
-  kind: TokenKind;
-  prefix: string;
-  name: string | null;
-  description: string | null;
-  readonly: boolean;
-  cidr: string[];
-  limits: TokenRecord['limits'];
-  bypass_2fa: boolean;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
-
-const TOKEN_FIELDS = ['key', 'user_id', 'kind', 'prefix', 'name', 'description', 'readonly', 'cidr', 'limits', 'bypass_2fa', 'created_at', 'expires_at', 'last_used_at'];
-const TOKEN_COLUMNS = TOKEN_FIELDS.map((f) => `t.${f}`).join(', ');
-const USER_FIELDS = USER_COLUMNS.split(', ').map((c) => c.slice(2));
-
-function toToken(r: TokenRow): TokenRecord {
-  return {
-    key: r.key,
-    userId: r.user_id,
-    kind: r.kind,
-    prefix: r.prefix,
-    name: r.name,
-    description: r.description,
-    readonly: r.readonly,
-    cidr: r.cidr,
-    limits: r.limits ?? null,
-    bypass2fa: r.bypass_2fa,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    lastUsedAt: r.last_used_at,
-  };
-}
+import { TOKEN_COLUMNS, tokenWithUser, toToken, type TokenRow, USER_COLUMNS } from '../rows.ts';
 
 export function postgresTokens(pool: pg.Pool, now: () => string): TokenStore {
-  // One indexed lookup per request: the token with its user as a single row (array mode, as
-  // both tables have columns of the same name). No cache, so a revocation on any node is seen
-  // by the next request on every node.
+  // One indexed lookup: the token with its user as a single row (array mode, as both tables
+  // have columns of the same name). Repeats come from src/storage/cached-tokens.ts, which other
+  // nodes' changes reach through NOTIFY.
   const withUser: pg.QueryArrayConfig = {
     name: 'tessera-token-with-user',
     text: `SELECT ${TOKEN_COLUMNS}, ${USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key = $1`,
@@ -80,11 +42,7 @@ export function postgresTokens(pool: pg.Pool, now: () => string): TokenStore {
       const { rows } = await pool.query({ ...withUser, values: [key] });
       const row = rows[0] as unknown[] | undefined;
       if (!row) return null;
-      const t: Record<string, unknown> = {};
-      TOKEN_FIELDS.forEach((f, i) => (t[f] = row[i]));
-      const u: Record<string, unknown> = {};
-      USER_FIELDS.forEach((f, i) => (u[f] = row[TOKEN_FIELDS.length + i]));
-      return { token: toToken(t as unknown as TokenRow), user: toUser(u as unknown as UserRow) };
+      return tokenWithUser(row);
     },
     async delete(key) {
       const { rows } = await pool.query<{ user_id: number }>('DELETE FROM tokens WHERE key = $1 RETURNING user_id', [key]);

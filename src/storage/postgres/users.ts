@@ -1,63 +1,11 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
-import type { TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
+import type { User, UserPatch, UserStore } from '../../core/ports.ts';
+import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
 import { consumeOtp, notifyAccount } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 
-export interface UserRow {
-  id: number;
-  name: string;
-  email: string;
-  email_verified: boolean;
-  password_hash: string;
-  fullname: string | null;
-  homepage: string | null;
-  freenode: string | null;
-  twitter: string | null;
-  github: string | null;
-  tfa_mode: TfaMode | null;
-  tfa_pending: boolean;
-  tfa_secret: string | null;
-  /** BIGINT columns arrive as strings. */
-  tfa_last_step: string | null;
-  tfa_last_key: string | null;
-  otp_failures: number;
-  otp_last_failure_at: string | null;
-  web_otp_challenge: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-export const USER_COLUMNS =
-  'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, ' +
-  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.web_otp_challenge, u.created_at, u.updated_at';
-
-const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
-
-export function toUser(r: UserRow): User {
-  return {
-    id: r.id,
-    name: r.name,
-    email: r.email,
-    emailVerified: r.email_verified,
-    passwordHash: r.password_hash,
-    fullname: r.fullname,
-    homepage: r.homepage,
-    freenode: r.freenode,
-    twitter: r.twitter,
-    github: r.github,
-    tfa:
-      r.tfa_mode && r.tfa_secret
-        ? { mode: r.tfa_mode, pending: r.tfa_pending, secret: r.tfa_secret, lastStep: num(r.tfa_last_step), lastStepKey: r.tfa_last_key }
-        : null,
-    otpFailures: r.otp_failures,
-    otpLastFailureAt: num(r.otp_last_failure_at),
-    webOtpChallenge: r.web_otp_challenge,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
 
 
 async function byId(c: Queryable, id: number): Promise<User | null> {
@@ -153,7 +101,7 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         );
         if (!rows[0]) throw new DomainError('NOT_FOUND', 'No such user.');
         const failures = rows[0].failures;
-        const last = num(rows[0].last);
+        const last = rows[0].last === null ? null : Number(rows[0].last);
         if (!decide(failures, last).allowed) return { allowed: false, failures, lastFailureAt: last };
         await c.query('UPDATE users SET otp_failures = otp_failures + 1, otp_last_failure_at = $1 WHERE id = $2', [nowMs, id]);
         return { allowed: true, failures: failures + 1, lastFailureAt: nowMs };

@@ -1,43 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { TokenKind, TokenRecord, TokenStore } from '../../core/ports.ts';
+import type { TokenRecord, TokenStore } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
-import { toUser, USER_COLUMNS, type UserRow } from './users.ts';
-
-interface TokenRow {
-  key: string;
-  user_id: number;
-  kind: TokenKind;
-  prefix: string;
-  name: string | null;
-  description: string | null;
-  readonly: number;
-  cidr: string;
-  limits: string | null;
-  bypass_2fa: number;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-}
-
-const TOKEN_COLUMNS = 't.key, t.user_id, t.kind, t.prefix, t.name, t.description, t.readonly, t.cidr, t.limits, t.bypass_2fa, t.created_at, t.expires_at, t.last_used_at';
-
-function toToken(r: TokenRow): TokenRecord {
-  return {
-    key: r.key,
-    userId: r.user_id,
-    kind: r.kind,
-    prefix: r.prefix,
-    name: r.name,
-    description: r.description,
-    readonly: r.readonly === 1,
-    cidr: JSON.parse(r.cidr) as string[],
-    limits: r.limits ? (JSON.parse(r.limits) as TokenRecord['limits']) : null,
-    bypass2fa: r.bypass_2fa === 1,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    lastUsedAt: r.last_used_at,
-  };
-}
+import { TOKEN_COLUMNS, tokenWithUser, toToken, type TokenRow, USER_COLUMNS } from '../rows.ts';
 
 export function sqliteTokens(db: Database.Database, now: () => string): TokenStore {
   const consume = otpConsumer(db, now);
@@ -47,8 +11,6 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
   const withUser = db.prepare(`SELECT ${TOKEN_COLUMNS}, ${USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key = ?`).raw(true);
   const del = db.prepare('DELETE FROM tokens WHERE key = ?');
   const list = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.user_id = ? ORDER BY t.created_at, t.key`);
-  const tokenFields = TOKEN_COLUMNS.split(', ').map((c) => c.slice(2));
-  const userFields = USER_COLUMNS.split(', ').map((c) => c.slice(2));
   const createTx = db.transaction((t: TokenRecord, otp: Parameters<typeof consume>[0]) => {
     consume(otp);
     insert.run({
@@ -78,11 +40,7 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
     async findWithUser(key) {
       const row = withUser.get(key) as unknown[] | undefined;
       if (!row) return null;
-      const t: Record<string, unknown> = {};
-      tokenFields.forEach((f, i) => (t[f] = row[i]));
-      const u: Record<string, unknown> = {};
-      userFields.forEach((f, i) => (u[f] = row[tokenFields.length + i]));
-      return { token: toToken(t as unknown as TokenRow), user: toUser(u as unknown as UserRow) };
+      return tokenWithUser(row);
     },
     async delete(key) {
       return del.run(key).changes > 0;

@@ -1,60 +1,9 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { NewUser, TfaMode, User, UserPatch, UserStore } from '../../core/ports.ts';
+import type { NewUser, User, UserPatch, UserStore } from '../../core/ports.ts';
+import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
 import { otpConsumer } from './otp.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
-
-export interface UserRow {
-  id: number;
-  name: string;
-  email: string;
-  email_verified: number;
-  password_hash: string;
-  fullname: string | null;
-  homepage: string | null;
-  freenode: string | null;
-  twitter: string | null;
-  github: string | null;
-  tfa_mode: TfaMode | null;
-  tfa_pending: number;
-  tfa_secret: string | null;
-  tfa_last_step: number | null;
-  tfa_last_key: string | null;
-  otp_failures: number;
-  otp_last_failure_at: number | null;
-  web_otp_challenge: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export const USER_COLUMNS =
-  'u.id, u.name, u.email, u.email_verified, u.password_hash, u.fullname, u.homepage, u.freenode, u.twitter, u.github, ' +
-  'u.tfa_mode, u.tfa_pending, u.tfa_secret, u.tfa_last_step, u.tfa_last_key, u.otp_failures, u.otp_last_failure_at, u.web_otp_challenge, u.created_at, u.updated_at';
-
-export function toUser(r: UserRow): User {
-  return {
-    id: r.id,
-    name: r.name,
-    email: r.email,
-    emailVerified: r.email_verified === 1,
-    passwordHash: r.password_hash,
-    fullname: r.fullname,
-    homepage: r.homepage,
-    freenode: r.freenode,
-    twitter: r.twitter,
-    github: r.github,
-    tfa:
-      r.tfa_mode && r.tfa_secret
-        ? { mode: r.tfa_mode, pending: r.tfa_pending === 1, secret: r.tfa_secret, lastStep: r.tfa_last_step, lastStepKey: r.tfa_last_key }
-        : null,
-    otpFailures: r.otp_failures,
-    otpLastFailureAt: r.otp_last_failure_at,
-    webOtpChallenge: r.web_otp_challenge === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
 
 export function sqliteUsers(db: Database.Database, now: () => string): UserStore {
   const byName = db.prepare(`SELECT ${USER_COLUMNS} FROM users u WHERE u.name = ?`);
