@@ -3,6 +3,11 @@
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { passwordField } from './fields.ts';
 
+function userNameField(value: string): SafeHtml {
+  return html`<label for="name">User name</label>
+  <input type="text" id="name" name="name" value="${value}" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="214" autofocus>`;
+}
+
 export function loginPage(page: PageContext, v: { name: string; next: string; notice: Notice; signupOpen: boolean }): SafeHtml {
   return layout(
     page,
@@ -11,8 +16,7 @@ export function loginPage(page: PageContext, v: { name: string; next: string; no
 <form method="post" action="${page.base}login" class="card">
   ${csrfField(page)}
   <input type="hidden" name="next" value="${v.next}">
-  <label for="name">User name</label>
-  <input type="text" id="name" name="name" value="${v.name}" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="214" autofocus>
+  ${userNameField(v.name)}
   ${passwordField('password', 'Password', 'current-password')}
   <button type="submit">Sign in</button>
 </form>
@@ -55,8 +59,7 @@ export function signupPage(page: PageContext, v: { name: string; email: string; 
 <form method="post" action="${page.base}signup" class="card">
   ${csrfField(page)}
   <input type="hidden" name="next" value="${v.next}">
-  <label for="name">User name</label>
-  <input type="text" id="name" name="name" value="${v.name}" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="214" autofocus>
+  ${userNameField(v.name)}
   <label for="email">E-mail</label>
   <input type="email" id="email" name="email" value="${v.email}" autocomplete="email" required maxlength="254">
   ${passwordField('password', 'Password', 'new-password')}
