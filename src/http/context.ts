@@ -2,7 +2,7 @@
 // are checked here (one hashed lookup); Basic credentials are only read by the few routes
 // whose npm flows send them (see basic-auth.ts).
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
@@ -19,8 +19,8 @@ export function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
-export function bearerToken(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
+/** The token of an `Authorization: Bearer` header; null for no header or another scheme. */
+export function bearerFrom(header: string | undefined): string | null {
   if (!header) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : null;
@@ -42,7 +42,7 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
       },
     };
     request.ctx = ctx;
-    const token = bearerToken(request);
+    const token = bearerFrom(request.headers.authorization);
     if (token) {
       ctx.principal = await authenticateToken(deps, token, ctx.ip);
       if (ctx.principal.kind === 'anonymous' && ctx.principal.notice) reply.header('npm-notice', ctx.principal.notice);

@@ -13,37 +13,13 @@ import { publish } from '../../core/packages/publish.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
 import type { CachedPackage, PackumentCache, Rendered } from '../packument-cache.ts';
+import { ABBREVIATED, packumentCacheControl, tarballCacheControl, wantsAbbreviated } from '../read-headers.ts';
 
 type PkgParams = { pkg: string };
-const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
 export function packageName(raw: string): string {
   if (!isPlausiblePackageName(raw)) fail('NOT_FOUND', `"${raw.slice(0, 214)}" is not a package name.`);
   return raw;
-}
-
-const acceptSeen = new Map<string, boolean>();
-
-/** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
-export function wantsAbbreviated(accept: string | undefined): boolean {
-  if (!accept) return false;
-  // Clients send a handful of distinct Accept headers: remember the answers.
-  const known = acceptSeen.get(accept);
-  if (known !== undefined) return known;
-  const answer = rankAbbreviatedFirst(accept);
-  if (acceptSeen.size < 256) acceptSeen.set(accept, answer);
-  return answer;
-}
-
-function rankAbbreviatedFirst(accept: string): boolean {
-  let best = { type: '', q: -1 };
-  for (const part of accept.split(',')) {
-    const [type, ...params] = part.trim().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (q > best.q) best = { type: type.trim(), q };
-  }
-  return best.type === ABBREVIATED;
 }
 
 function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered, contentType: string, cacheControl: string) {
@@ -67,7 +43,7 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     if (request.query.write === 'true') {
       return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(pkg.full.body);
     }
-    const cacheControl = pkg.access === 'public' ? 'public, max-age=300' : 'private, no-cache';
+    const cacheControl = packumentCacheControl(pkg);
     if (wantsAbbreviated(request.headers.accept)) return sendRendered(request, reply, pkg.abbreviated, ABBREVIATED, cacheControl);
     return sendRendered(request, reply, pkg.full, 'application/json', cacheControl);
   });
@@ -94,7 +70,7 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     reply
       .header('content-type', 'application/octet-stream')
       .header('etag', etag)
-      .header('cache-control', pkg.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache');
+      .header('cache-control', tarballCacheControl(pkg));
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     return reply.send(bytes);
   });

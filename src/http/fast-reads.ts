@@ -1,0 +1,131 @@
+// The read fast path: a GET of a cached packument or tarball answered straight from the
+// node:http request, before Fastify routes it. Installs are nearly all such reads, and the
+// framework's routing, hooks and reply cost about a third of each one (docs/performance.md).
+//
+// It answers only the plain, successful case, with the very headers the routes in
+// routes/packages.ts send; anything else (a query, an unknown or hidden package, a dead or
+// refused token, a proxy to trust, a closing server, any error) is handed to Fastify untouched,
+// which answers it as before. The decisions are the same functions the routes call.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { canRead } from '../core/access/permissions.ts';
+import { anonymous, type Principal } from '../core/access/principal.ts';
+import type { Deps } from '../core/deps.ts';
+import { authenticateToken } from '../core/tokens/authenticate.ts';
+import { isPlausiblePackageName } from '../core/packages/names.ts';
+import { bearerFrom, normaliseIp } from './context.ts';
+import type { CachedPackage, PackumentCache, Rendered } from './packument-cache.ts';
+import { ABBREVIATED, packumentCacheControl, tarballCacheControl, wantsAbbreviated } from './read-headers.ts';
+import { redactUrl } from './redact.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface FastReadOptions {
+  /** The public URL's path, ending in '/'. */
+  prefix: string;
+  /** With trusted proxies the client address comes from X-Forwarded-For: Fastify decides it. */
+  trustProxy: boolean;
+  /** One line per answered request, as the onResponse hook writes for the others. */
+  log?: (fields: Record<string, unknown>) => void;
+  /** True once the server is closing: Fastify then answers 503. */
+  closing: () => boolean;
+}
+
+type Target = { name: string; file: string | null };
+
+/**
+ * `/name`, `/@scope/name`, `/@scope%2fname`, `/%40scope%2Fname` and the same followed by
+ * `/-/file.tgz`, as the routes match them; null for anything else (queries, other percent
+ * escapes, other paths).
+ */
+export function readTarget(url: string, prefix: string): Target | null {
+  if (!url.startsWith(prefix) || url.includes('?')) return null;
+  let rest = url.slice(prefix.length);
+  let name: string;
+  if (rest.startsWith('@') || rest.startsWith('%40')) {
+    rest = rest.slice(rest.startsWith('@') ? 1 : 3);
+    const m = /^([^/%]+)(?:\/|%2[fF])([^/%]+)/.exec(rest);
+    if (!m) return null;
+    name = `@${m[1]}/${m[2]}`;
+    rest = rest.slice(m[0].length);
+  } else {
+    const end = rest.indexOf('/');
+    name = end === -1 ? rest : rest.slice(0, end);
+    if (name.includes('%')) return null;
+    rest = rest.slice(name.length);
+  }
+  if (!isPlausiblePackageName(name)) return null;
+  if (rest === '') return { name, file: null };
+  const m = /^\/-\/([^/%]+)$/.exec(rest);
+  return m ? { name, file: m[1] } : null;
+}
+
+function send(res: ServerResponse, req: IncomingMessage, headers: Record<string, string | number>, body: Buffer, etag: string): number {
+  if (req.headers['if-none-match'] === etag) {
+    delete headers['content-length'];
+    res.writeHead(304, headers);
+    res.end();
+    return 304;
+  }
+  res.writeHead(200, headers);
+  res.end(body);
+  return 200;
+}
+
+function sendPackument(req: IncomingMessage, res: ServerResponse, pkg: CachedPackage): number {
+  const abbreviated = wantsAbbreviated(req.headers.accept);
+  const r: Rendered = abbreviated ? pkg.abbreviated : pkg.full;
+  const headers = {
+    'content-type': abbreviated ? ABBREVIATED : 'application/json',
+    etag: r.etag,
+    vary: 'Accept, Authorization',
+    'cache-control': packumentCacheControl(pkg),
+    'content-length': r.body.length,
+  };
+  return send(res, req, headers, r.body, r.etag);
+}
+
+/** Wraps Fastify's request handler: fast answers for cached reads, Fastify for the rest. */
+export function withFastReads(deps: Deps, cache: PackumentCache, options: FastReadOptions, fallback: Handler): Handler {
+  async function principalOf(req: IncomingMessage): Promise<Principal | null> {
+    const token = bearerFrom(req.headers.authorization);
+    if (token === null) return anonymous;
+    if (options.trustProxy) return null;
+    const principal = await authenticateToken(deps, token, normaliseIp(req.socket.remoteAddress ?? ''));
+    // A dead token's reader gets an npm-notice header: Fastify sends that answer.
+    return principal.kind === 'anonymous' ? null : principal;
+  }
+
+  async function answer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<number | null> {
+    const principal = await principalOf(req);
+    if (!principal) return null;
+    const pkg = await cache.get(target.name);
+    if (!pkg || !canRead(principal, pkg)) return null;
+    if (target.file === null) return sendPackument(req, res, pkg);
+    const tarball = pkg.files.get(target.file);
+    const bytes = tarball && (await deps.blobs.get(tarball.blobKey));
+    if (!tarball || !bytes) return null;
+    const etag = `"${tarball.shasum}"`;
+    const headers = {
+      'content-type': 'application/octet-stream',
+      etag,
+      'cache-control': tarballCacheControl(pkg),
+      'content-length': bytes.length,
+    };
+    return send(res, req, headers, bytes, etag);
+  }
+
+  return (req, res) => {
+    const target = req.method === 'GET' && !options.closing() ? readTarget(req.url ?? '', options.prefix) : null;
+    if (!target) return fallback(req, res);
+    const started = options.log ? performance.now() : 0;
+    answer(req, res, target).then(
+      (status) => {
+        if (status === null) return fallback(req, res);
+        options.log?.({ method: 'GET', url: redactUrl(req.url ?? ''), status, ms: Math.round(performance.now() - started), ip: req.socket.remoteAddress });
+      },
+      // An error (a refused address range, a failing store) is Fastify's to answer and log.
+      () => (res.headersSent ? res.destroy() : fallback(req, res)),
+    );
+  };
+}

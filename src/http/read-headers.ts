@@ -1,0 +1,41 @@
+// What a package read answers with besides its bytes: the form the client asked for and how
+// long it may be cached. Shared by the routes (routes/packages.ts) and the fast path
+// (fast-reads.ts), so that the two cannot answer differently.
+
+import type { PackageAccess } from '../core/access/permissions.ts';
+
+export const ABBREVIATED = 'application/vnd.npm.install-v1+json';
+
+const acceptSeen = new Map<string, boolean>();
+
+/** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
+export function wantsAbbreviated(accept: string | undefined): boolean {
+  if (!accept) return false;
+  // Clients send a handful of distinct Accept headers: remember the answers.
+  const known = acceptSeen.get(accept);
+  if (known !== undefined) return known;
+  const answer = rankAbbreviatedFirst(accept);
+  if (acceptSeen.size < 256) acceptSeen.set(accept, answer);
+  return answer;
+}
+
+function rankAbbreviatedFirst(accept: string): boolean {
+  let best = { type: '', q: -1 };
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (q > best.q) best = { type: type.trim(), q };
+  }
+  return best.type === ABBREVIATED;
+}
+
+/** Public packuments may be cached for a while; restricted ones are revalidated each time. */
+export function packumentCacheControl(pkg: Pick<PackageAccess, 'access'>): string {
+  return pkg.access === 'public' ? 'public, max-age=300' : 'private, no-cache';
+}
+
+/** Tarballs never change under their name. */
+export function tarballCacheControl(pkg: Pick<PackageAccess, 'access'>): string {
+  return pkg.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache';
+}
