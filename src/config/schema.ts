@@ -102,7 +102,7 @@ export const schema = {
     defaultDoc: 'cores - 1 (at least 1)',
     min: 1,
     max: 64,
-    doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests.',
+    doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
   },
   trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
