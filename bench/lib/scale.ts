@@ -57,7 +57,7 @@ export async function runSeed(dataDir: string, packages: number, tokens: number,
   return { ...(JSON.parse(readFileSync(join(dataDir, 'SEED.json'), 'utf8')) as SeedResult), cached };
 }
 
-/** Every seeded package in turn (a scan: Tessera's packument cache holds 5,000, so reads miss). */
+/** Every seeded package in turn (a scan through a set larger than what stays hot). */
 export const RANDOM_ROW = 'abbreviated, bearer, every seeded package in turn, 1,000 tokens';
 
 /** One round: each read row on the small and the seeded server, alternating. */
@@ -69,7 +69,8 @@ export async function scaleRound(res: Results, round: number, small: Target, big
 }
 
 /** Reads of every seeded package in turn, with many tokens: the cold path, and the memory it fills. */
-export async function scanRound(res: Results, round: number, big: Target, seedInfo: SeedResult, durationS: number): Promise<void> {  // Reads spread over all the seeded packages (a stride through them: the worst case for an
+export async function scanRound(res: Results, round: number, big: Target, seedInfo: SeedResult, durationS: number): Promise<void> {
+  // Reads spread over all the seeded packages (a stride through them: the worst case for an
   // LRU smaller than the set), each with one of 1,000 seeded tokens.
   const names = seedInfo.samplePackages;
   const tokens = seedInfo.sampleTokens;
