@@ -3,13 +3,6 @@
 import { isDomainError } from './core/errors.ts';
 import { ConfigError } from './config/load.ts';
 import { parseArgs } from './cli/args.ts';
-import { backup } from './cli/backup.ts';
-import { migrateCommand } from './cli/migrate.ts';
-import { restore } from './cli/restore.ts';
-import { serve } from './cli/serve.ts';
-import { userAdd } from './cli/user-add.ts';
-import { userLog } from './cli/user-log.ts';
-import { userReset2fa } from './cli/user-reset-2fa.ts';
 
 const USAGE = `usage:
   tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...
@@ -25,13 +18,15 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    if (command === 'serve') return await serve(flags);
-    if (command === 'migrate') return await migrateCommand(flags);
-    if (command === 'backup') return await backup(sub === undefined ? [] : [sub, ...rest], flags);
-    if (command === 'restore') return await restore(sub === undefined ? [] : [sub, ...rest], flags);
-    if (command === 'user' && sub === 'add') return await userAdd(rest, flags);
-    if (command === 'user' && sub === 'reset-2fa') return await userReset2fa(rest, flags);
-    if (command === 'user' && sub === 'log') return await userLog(rest, flags);
+    // Each command loads only what it uses (a server on SQLite never loads pg or the S3 client).
+    if (command === 'serve') return await (await import('./cli/serve.ts')).serve(flags);
+    if (command === 'migrate') return await (await import('./cli/migrate.ts')).migrateCommand(flags);
+    const dirs = sub === undefined ? [] : [sub, ...rest];
+    if (command === 'backup') return await (await import('./cli/backup.ts')).backup(dirs, flags);
+    if (command === 'restore') return await (await import('./cli/restore.ts')).restore(dirs, flags);
+    if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
+    if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
+    if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);
     process.stderr.write(USAGE);
     return command === undefined || command === 'help' ? 0 : 2;
   } catch (e) {

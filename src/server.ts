@@ -15,8 +15,6 @@ import { withTokenCache } from './storage/cached-tokens.ts';
 import { createFsBlobStore } from './storage/fs-blobs.ts';
 import { loadKeyRing } from './storage/server-key.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
-import { createPostgresStore } from './storage/postgres/index.ts';
-import { createS3BlobStore, parseS3Url } from './storage/s3-blobs.ts';
 import { createSqliteStore } from './storage/sqlite/index.ts';
 
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
@@ -61,6 +59,8 @@ export interface Server {
 /** The PostgreSQL store, or a start error that names the server (never the password). */
 async function openPostgres(url: string, clock: Clock) {
   try {
+    // Loaded only when configured: pg and the S3 client cost ~20 MB of memory otherwise unused.
+    const { createPostgresStore } = await import('./storage/postgres/index.ts');
     return await createPostgresStore(url, clock);
   } catch (e) {
     const u = new URL(url);
@@ -95,6 +95,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
   let closeBlobs = () => {};
   try {
     if (config.blobs) {
+      const { createS3BlobStore, parseS3Url } = await import('./storage/s3-blobs.ts');
       const location = parseS3Url(config.blobs, process.env);
       const s3 = createS3BlobStore(location);
       closeBlobs = () => s3.close();

@@ -14,8 +14,8 @@ import type { Deps } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
 import { isPlausiblePackageName } from '../core/packages/names.ts';
 import { bearerFrom, normaliseIp } from './context.ts';
-import type { CachedPackage, PackumentCache, Rendered } from './packument-cache.ts';
-import { ABBREVIATED, packumentCacheControl, tarballCacheControl, wantsAbbreviated } from './read-headers.ts';
+import type { PackumentCache } from './packument-cache.ts';
+import { packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from './read-headers.ts';
 import { redactUrl } from './redact.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -72,19 +72,6 @@ function send(res: ServerResponse, req: IncomingMessage, headers: Record<string,
   return 200;
 }
 
-function sendPackument(req: IncomingMessage, res: ServerResponse, pkg: CachedPackage): number {
-  const abbreviated = wantsAbbreviated(req.headers.accept);
-  const r: Rendered = abbreviated ? pkg.abbreviated : pkg.full;
-  const headers = {
-    'content-type': abbreviated ? ABBREVIATED : 'application/json',
-    etag: r.etag,
-    vary: 'Accept, Authorization',
-    'cache-control': packumentCacheControl(pkg),
-    'content-length': r.body.length,
-  };
-  return send(res, req, headers, r.body, r.etag);
-}
-
 /** Wraps Fastify's request handler: fast answers for cached reads, Fastify for the rest. */
 export function withFastReads(deps: Deps, cache: PackumentCache, options: FastReadOptions, fallback: Handler): Handler {
   async function principalOf(req: IncomingMessage): Promise<Principal | null> {
@@ -99,9 +86,22 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
   async function answer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<number | null> {
     const principal = await principalOf(req);
     if (!principal) return null;
+    if (target.file === null) {
+      const form = packumentForm(req.headers.accept);
+      const pkg = await cache.get(target.name, form);
+      if (!pkg || !canRead(principal, pkg)) return null;
+      const r = pkg[form];
+      const headers = {
+        'content-type': packumentContentType(form),
+        etag: r.etag,
+        vary: 'Accept, Authorization',
+        'cache-control': packumentCacheControl(pkg),
+        'content-length': r.body.length,
+      };
+      return send(res, req, headers, r.body, r.etag);
+    }
     const pkg = await cache.get(target.name);
     if (!pkg || !canRead(principal, pkg)) return null;
-    if (target.file === null) return sendPackument(req, res, pkg);
     const tarball = pkg.files.get(target.file);
     const bytes = tarball && (await deps.blobs.get(tarball.blobKey));
     if (!tarball || !bytes) return null;

@@ -3,13 +3,14 @@
 // (fast-reads.ts), so that the two cannot answer differently.
 
 import type { PackageAccess } from '../core/access/permissions.ts';
+import type { Form } from './packument-cache.ts';
 
-export const ABBREVIATED = 'application/vnd.npm.install-v1+json';
+const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
 const acceptSeen = new Map<string, boolean>();
 
 /** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
-export function wantsAbbreviated(accept: string | undefined): boolean {
+function wantsAbbreviated(accept: string | undefined): boolean {
   if (!accept) return false;
   // Clients send a handful of distinct Accept headers: remember the answers.
   const known = acceptSeen.get(accept);
@@ -28,6 +29,15 @@ function rankAbbreviatedFirst(accept: string): boolean {
     if (q > best.q) best = { type: type.trim(), q };
   }
   return best.type === ABBREVIATED;
+}
+
+/** The packument form a request's Accept header asks for. */
+export function packumentForm(accept: string | undefined): Form {
+  return wantsAbbreviated(accept) ? 'abbreviated' : 'full';
+}
+
+export function packumentContentType(form: Form): string {
+  return form === 'abbreviated' ? ABBREVIATED : 'application/json';
 }
 
 /** Public packuments may be cached for a while; restricted ones are revalidated each time. */

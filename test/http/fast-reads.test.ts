@@ -235,3 +235,36 @@ test('readTarget accepts the spellings the routes accept and nothing else', () =
     assert.equal(readTarget(url, url === '/b' ? '/npm/' : '/'), null, url);
   }
 });
+
+test('the served app puts the fast path in front and logs its answers like any other request', async () => {
+  const { Writable } = await import('node:stream');
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const served = await buildApp(opened.deps, { logger: { level: 'info', stream } });
+  opened.onPackageChanged((name) => served.cache.invalidate(name));
+  await served.app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const { port } = served.app.server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/fast-pkg`, { headers: { authorization: `Bearer ${tokens.alice}` } });
+    assert.equal(res.status, 200);
+    assert.ok((await res.json()).versions['1.0.0']);
+    const missing = await fetch(`http://127.0.0.1:${port}/no-such-pkg`);
+    assert.equal(missing.status, 404);
+    const requests = lines.filter((l) => l.msg === 'request');
+    assert.deepEqual(
+      requests.map((l) => [l.method, l.url, l.status]),
+      [
+        ['GET', '/fast-pkg', 200],
+        ['GET', '/no-such-pkg', 404],
+      ],
+    );
+    assert.ok(!JSON.stringify(lines).includes(tokens.alice), 'no token in the log');
+  } finally {
+    await served.app.close();
+  }
+});

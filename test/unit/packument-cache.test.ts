@@ -35,13 +35,13 @@ function cacheWith(maxBytes: number) {
 
 test('the packument cache stays within its byte budget, least recently used out first', async () => {
   const { cache, loads } = cacheWith(65_000);
-  for (const name of ['a', 'b', 'c', 'd']) await cache.get(name);
-  // Each entry costs its two bodies (about 20 kB and 0.3 kB) and a little more: three fit.
-  await cache.get('b');
+  for (const name of ['a', 'b', 'c', 'd']) await cache.get(name, 'full');
+  // Each entry costs its full body (about 20 kB) and a little more: three fit.
+  await cache.get('b', 'full');
   assert.deepEqual(loads, ['a', 'b', 'c', 'd']);
-  await cache.get('a');
+  await cache.get('a', 'full');
   assert.deepEqual(loads, ['a', 'b', 'c', 'd', 'a'], 'a was evicted');
-  await cache.get('b');
+  await cache.get('b', 'full');
   assert.equal(loads.length, 5, 'b, recently used, stayed');
 });
 
@@ -56,4 +56,30 @@ test('invalidation drops one package; a load overtaken by a change is not kept',
   await pending;
   await cache.get('b');
   assert.deepEqual(loads, ['a', 'a', 'b', 'b']);
+});
+
+test('each form is rendered when first asked for, and kept with the other', async () => {
+  const { cache, loads } = cacheWith(10_000_000);
+  const view = await cache.get('a');
+  assert.equal(view?.full, undefined, 'a tarball lookup renders no packument');
+  assert.equal(view?.abbreviated, undefined);
+  const small = await cache.get('a', 'abbreviated');
+  assert.ok(small?.abbreviated.body.length);
+  assert.equal(small?.full, undefined, 'an install read does not build the full form');
+  assert.deepEqual(loads, ['a', 'a']);
+  const full = await cache.get('a', 'full');
+  assert.ok(full && full.full.body.length > full.abbreviated!.body.length, 'both forms now');
+  assert.equal(full?.abbreviated, small?.abbreviated, 'the abbreviated form was kept, not rebuilt');
+  await cache.get('a', 'abbreviated');
+  await cache.get('a', 'full');
+  await cache.get('a');
+  assert.deepEqual(loads, ['a', 'a', 'a'], 'later reads come from memory');
+  cache.invalidate('a');
+  assert.equal((await cache.get('a', 'abbreviated'))?.full, undefined, 'a change drops both forms');
+});
+
+test('concurrent reads of one package share one load per form', async () => {
+  const { cache, loads } = cacheWith(10_000_000);
+  await Promise.all([cache.get('a', 'abbreviated'), cache.get('a', 'abbreviated'), cache.get('a', 'abbreviated')]);
+  assert.deepEqual(loads, ['a']);
 });

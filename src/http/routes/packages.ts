@@ -12,8 +12,8 @@ import { versionDocument } from '../../core/packages/packument.ts';
 import { publish } from '../../core/packages/publish.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
-import type { CachedPackage, PackumentCache, Rendered } from '../packument-cache.ts';
-import { ABBREVIATED, packumentCacheControl, tarballCacheControl, wantsAbbreviated } from '../read-headers.ts';
+import type { CachedPackage, Form, PackumentCache, Rendered, WithForm } from '../packument-cache.ts';
+import { packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from '../read-headers.ts';
 
 type PkgParams = { pkg: string };
 
@@ -31,21 +31,21 @@ function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered,
 export function packageRoutes(app: FastifyInstance, deps: Deps, cache: PackumentCache): void {
   const publishLimit = deps.settings.maxBodyBytes;
 
-  async function visible(request: FastifyRequest, name: string): Promise<CachedPackage> {
-    const pkg = await cache.get(name);
+  async function visible(request: FastifyRequest, name: string): Promise<CachedPackage>;
+  async function visible<F extends Form>(request: FastifyRequest, name: string, form: F): Promise<WithForm<F>>;
+  async function visible(request: FastifyRequest, name: string, form?: Form): Promise<CachedPackage> {
+    const pkg = form ? await cache.get(name, form) : await cache.get(name);
     if (!pkg || !canRead(request.ctx.principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
     return pkg;
   }
 
   app.get<{ Params: PkgParams; Querystring: { write?: string } }>('/:pkg', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const pkg = await visible(request, name);
-    if (request.query.write === 'true') {
-      return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(pkg.full.body);
-    }
-    const cacheControl = packumentCacheControl(pkg);
-    if (wantsAbbreviated(request.headers.accept)) return sendRendered(request, reply, pkg.abbreviated, ABBREVIATED, cacheControl);
-    return sendRendered(request, reply, pkg.full, 'application/json', cacheControl);
+    const write = request.query.write === 'true';
+    const form = packumentForm(write ? undefined : request.headers.accept);
+    const pkg = await visible(request, name, form);
+    if (write) return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(pkg.full.body);
+    return sendRendered(request, reply, pkg[form], packumentContentType(form), packumentCacheControl(pkg));
   });
 
   // One version (rarely asked: npm installs use the packument): read from the store.
