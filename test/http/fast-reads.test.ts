@@ -252,7 +252,7 @@ test('the served app puts the fast path in front and logs its answers like any o
     const { port } = served.app.server.address() as AddressInfo;
     const res = await fetch(`http://127.0.0.1:${port}/fast-pkg`, { headers: { authorization: `Bearer ${tokens.alice}` } });
     assert.equal(res.status, 200);
-    assert.ok((await res.json()).versions['1.0.0']);
+    assert.ok(((await res.json()) as { versions: Record<string, unknown> }).versions['1.0.0']);
     const missing = await fetch(`http://127.0.0.1:${port}/no-such-pkg`);
     assert.equal(missing.status, 404);
     const requests = lines.filter((l) => l.msg === 'request');
