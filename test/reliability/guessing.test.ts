@@ -55,3 +55,22 @@ test('password guessing against one account from many addresses: a short delay, 
   assert.ok(log.some((e: { type: string; ip: string }) => e.type === 'login' && e.ip === '10.4.4.4'));
   assert.ok(log.some((e: { type: string; ip: string }) => e.type === 'login-throttled' && e.ip === '10.2.1.1'), 'the refused attempt is in the log');
 });
+
+test('a flood of throttled attempts adds one line to the account log per 10 minutes, not one per attempt', async () => {
+  await t.signUp('victim3');
+  const user = await t.deps.store.users.findByName('victim3');
+  const throttledLines = async () => (await t.deps.store.events.list(user!.id, { limit: 500 })).filter((e) => e.type === 'login-throttled').length;
+  for (let i = 0; i < 10; i++) await login('victim3', 'wrong guess number four', '10.5.0.1');
+  for (let i = 0; i < 40; i++) assert.equal((await login('victim3', 'wrong guess number five', '10.5.0.1')).statusCode, 429);
+  clock.advance(5 * 60);
+  for (let i = 0; i < 10; i++) assert.equal((await login('victim3', 'wrong guess number six', '10.5.0.1')).statusCode, 429);
+  assert.equal(await throttledLines(), 1, 'fifty refused attempts, one line');
+  // Ten minutes on, the flood (still refused: the address window is 15 minutes) is noted again.
+  clock.advance(5 * 60 + 1);
+  assert.equal((await login('victim3', 'wrong guess number seven', '10.5.0.1')).statusCode, 429);
+  assert.equal(await throttledLines(), 2);
+  // Anything else logged in between (here the owner's own login) starts a new line too.
+  assert.equal((await login('victim3', PASSWORD, '10.6.6.6')).statusCode, 201);
+  assert.equal((await login('victim3', 'wrong guess number eight', '10.5.0.1')).statusCode, 429);
+  assert.equal(await throttledLines(), 3);
+});

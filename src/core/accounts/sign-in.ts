@@ -12,6 +12,15 @@ import { normalizePassword } from './password-policy.ts';
 
 export const BAD_LOGIN = 'Incorrect user name or password.';
 
+/** Throttled attempts on one account are logged once per this long: a flood cannot fill its log. */
+export const THROTTLED_LOG_EVERY_MS = 10 * 60_000;
+
+async function noteThrottled(deps: Deps, ctx: RequestContext, userId: number, via: string): Promise<void> {
+  const [newest] = await deps.store.events.list(userId, { limit: 1 });
+  if (newest?.type === 'login-throttled' && deps.clock.now() - Date.parse(newest.at) < THROTTLED_LOG_EVERY_MS) return;
+  await logEvent(deps, ctx, userId, 'login-throttled', { via });
+}
+
 let dummy: Promise<string> | null = null;
 function dummyHash(deps: Deps): Promise<string> {
   dummy ??= deps.hasher.hash('not a password of anyone');
@@ -24,9 +33,9 @@ export async function checkPassword(deps: Deps, ctx: RequestContext, name: strin
   try {
     await checkLoginThrottle(deps, ctx.ip, name);
   } catch (e) {
-    // A throttled attempt is not checked, but its account hears of it.
+    // A throttled attempt is not checked, but its account hears of it (once per flood).
     const target = await deps.store.users.findByName(name);
-    if (target) await logEvent(deps, ctx, target.id, 'login-throttled', { via });
+    if (target) await noteThrottled(deps, ctx, target.id, via);
     throw e;
   }
   const user = await deps.store.users.findByName(name);
