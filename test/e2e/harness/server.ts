@@ -161,7 +161,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     async stop(timeoutMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const result = await Promise.race([exited(child), delay(timeoutMs).then(() => 'timeout' as const)]);
+      // The timer is cleared once the server is gone: left running, it kept every test file's
+      // process alive for the full timeoutMs after its last test
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const result = await Promise.race([exited(child), timeout]);
+      clearTimeout(timer);
       if (result === 'timeout') {
         child.kill('SIGKILL');
         await exited(child);
