@@ -1,11 +1,14 @@
-// pnpm and yarn classic against Tessera, with the real clients pinned in devDependencies:
-// anonymous installs of public packages, installs of a restricted scoped package with a
-// token from an .npmrc (and the 404 without one), publishing with a token, and publishing
-// under 2FA (refused without an OTP; accepted with --otp, a TOTP code for pnpm and a recovery
-// code for yarn, so that the file never waits for the next 30 s step).
+// pnpm, yarn classic and yarn 4 against Tessera, with the real clients pinned in
+// devDependencies: anonymous installs of public packages, installs of a restricted scoped
+// package with a token (from an .npmrc, or a .yarnrc.yml for yarn 4) and the 404 without one,
+// publishing with a token, and publishing under 2FA (refused without an OTP; accepted with
+// --otp, a TOTP code for pnpm and recovery codes for the yarns, so that the file never waits
+// for the next 30 s step). yarn 4 also logs in (`yarn npm login`, typed into a terminal) and
+// asks who it is (`yarn npm whoami`).
 //
 // pnpm 10 packs the tarball itself and hands the upload to `npm publish <tgz>` (the npm on
-// PATH, reading the same .npmrc); pnpm 11 publishes natively but needs Node 22.
+// PATH, reading the same .npmrc); pnpm 11 publishes natively but needs Node 22. yarn 4 speaks
+// to the registry itself and reads no .npmrc.
 //
 // One server for the file. The accounts and the packages installed are made with the npm
 // CLI (that side is registry.test.ts's business); then each client runs in its own HOME,
@@ -13,7 +16,7 @@
 // to reach the public registry would be caught (the last test checks that nothing did).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from './harness/server.ts';
 import { makeNpm, type Npm, type RunResult } from './harness/npm.ts';
@@ -22,7 +25,7 @@ import { describeRun, expectOk, nodeEval, re } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
 import { registryVersions } from './harness/publishing.ts';
 import { step } from './harness/step.ts';
-import { makePnpm, makeYarn, startTrapProxy, type Client, type Trap } from './harness/clients.ts';
+import { makePnpm, makeYarn, makeYarnBerry, startTrapProxy, type Client, type Trap, type YarnBerry } from './harness/clients.ts';
 
 const T = { timeout: 120_000 };
 const PASSWORD = 'quartz-Lantern-47-mosaic';
@@ -98,6 +101,12 @@ function failed(r: RunResult, what: string, patterns: RegExp[]): void {
   for (const p of patterns) assert.match(`${r.stdout}\n${r.stderr}`, p, `${what}: expected ${p}; ${describeRun(r, server)}`);
 }
 
+/** yarn 4 publishes a workspace of a project, so the package folder needs its yarn.lock first. */
+async function berryPublish(yarn: YarnBerry, cwd: string, args: string[] = []): Promise<RunResult> {
+  ok(await yarn.run(['install', '--no-immutable'], { cwd }), 'yarn 4 install in the package folder');
+  return yarn.run(['npm', 'publish', ...args], { cwd });
+}
+
 async function required(name: string, project: string): Promise<string> {
   return nodeEval(`process.stdout.write(require(${JSON.stringify(name)}))`, project);
 }
@@ -112,7 +121,7 @@ async function packument(name: string, token?: string): Promise<any> {
 // ---------------------------------------------------------------------------------------
 // What the clients install: published once with npm by carol.
 //   tessera-greeting@1.0.0, tessera-hello@1.0.0 (depends on tessera-greeting ^1.0.0),
-//   @carol/secret@1.0.0 (restricted), tessera-yarn-made@1.0.0.
+//   @carol/secret@1.0.0 (restricted), tessera-yarn-made@1.0.0, @carol/berry-made@1.0.0.
 
 let fixturesPromise: Promise<Account> | undefined;
 const fixtures = (): Promise<Account> =>
@@ -122,6 +131,7 @@ const fixtures = (): Promise<Account> =>
     await npmPublish(carol, 'tessera-hello', '1.0.0', [], { dependencies: { 'tessera-greeting': '^1.0.0' } });
     await npmPublish(carol, '@carol/secret', '1.0.0', ['--access', 'restricted']);
     await npmPublish(carol, 'tessera-yarn-made', '1.0.0');
+    await npmPublish(carol, '@carol/berry-made', '1.0.0');
     const anon = await api(url(), '/@carol%2fsecret');
     assert.equal(anon.status, 404, 'the restricted package is hidden from anonymous readers');
     return carol;
@@ -129,7 +139,7 @@ const fixtures = (): Promise<Account> =>
 
 // ---------------------------------------------------------------------------------------
 
-describe('pnpm and yarn classic against Tessera', { concurrency: 3 }, () => {
+describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, () => {
   before(async () => {
     server = await startServer();
     trap = await startTrapProxy();
@@ -262,6 +272,119 @@ describe('pnpm and yarn classic against Tessera', { concurrency: 3 }, () => {
   });
 
   // -------------------------------------------------------------------------------------
+  describe('yarn 4', { concurrency: false }, () => {
+    const client = step<YarnBerry>('the yarn 4 client');
+
+    test('yarn 4 install of a public package (anonymous) writes yarn.lock and the package is requireable', T, async () => {
+      await fixtures();
+      const yarn = client.set(makeYarnBerry(url(), trap));
+      const project = yarn.makeProject({ 'tessera-hello': '^1.0.0' });
+      // --no-immutable: under CI=true yarn 4 would otherwise refuse to write a lockfile
+      ok(await yarn.run(['install', '--no-immutable'], { cwd: project }), 'yarn 4 install tessera-hello');
+      assert.equal(await required('tessera-hello', project), 'tessera-hello@1.0.0');
+      assert.equal(await required('tessera-greeting', project), 'tessera-greeting@1.0.0', 'the dependency is installed');
+      const lock = readFileSync(join(project, 'yarn.lock'), 'utf8');
+      assert.match(lock, /^"tessera-hello@npm:\^1\.0\.0":\n {2}version: 1\.0\.0\n {2}resolution: "tessera-hello@npm:1\.0\.0"$/m);
+      assert.match(lock, /^"tessera-greeting@npm:\^1\.0\.0":\n {2}version: 1\.0\.0\n {2}resolution: "tessera-greeting@npm:1\.0\.0"$/m);
+      // Tessera's tarball URLs are the conventional /NAME/-/FILE.tgz, so yarn records none
+      // (no __archiveUrl) and the lockfile is not tied to this host
+      assert.doesNotMatch(lock, /__archiveUrl|127\.0\.0\.1/);
+
+      // the lockfile alone installs again, with an empty cache and no node_modules: yarn
+      // builds the tarball URLs itself and fetches them from Tessera
+      rmSync(join(project, 'node_modules'), { recursive: true });
+      const fresh = { YARN_CACHE_FOLDER: join(yarn.root, 'yarn4-cache-2') };
+      ok(await yarn.run(['install', '--immutable'], { cwd: project, env: fresh }), 'yarn 4 install --immutable');
+      assert.equal(await required('tessera-hello', project), 'tessera-hello@1.0.0');
+      assert.equal(readdirSync(fresh.YARN_CACHE_FOLDER).filter((f) => f.endsWith('.zip')).length, 2, 'both tarballs were fetched again');
+    });
+
+    test('yarn 4 install of a restricted scoped package works with a token in .yarnrc.yml, and is a 404 without', T, async () => {
+      const carol = await fixtures();
+      const yarn = client.get();
+      const withToken = yarn.makeProject({ '@carol/secret': '1.0.0' }, { token: carol.token });
+      ok(await yarn.run(['install', '--no-immutable'], { cwd: withToken }), 'yarn 4 install @carol/secret with a token');
+      assert.equal(await required('@carol/secret', withToken), '@carol/secret@1.0.0');
+      assert.match(readFileSync(join(withToken, 'yarn.lock'), 'utf8'), /^ {2}resolution: "@carol\/secret@npm:1\.0\.0"$/m);
+
+      // a fresh client: nothing of the first install in its cache or packument store
+      const anonymous = makeYarnBerry(url(), trap);
+      const without = anonymous.makeProject({ '@carol/secret': '1.0.0' });
+      const r = await anonymous.run(['install', '--no-immutable'], { cwd: without });
+      failed(r, 'yarn 4 install @carol/secret without a token', [
+        /@carol\/secret@npm:1\.0\.0: Package not found/,
+        /Response Code: 404 \(Not Found\)/,
+        new RegExp(`Request URL: ${re(yarn.registry)}/@carol%2fsecret$`, 'm'),
+      ]);
+      assert.ok(!existsSync(join(without, 'node_modules', '@carol', 'secret')), 'nothing was installed');
+    });
+
+    test("yarn 4 npm whoami names the token's owner, and needs a token", T, async () => {
+      const carol = await fixtures();
+      const yarn = client.get();
+      const r = await yarn.run(['npm', 'whoami'], { cwd: yarn.makeProject({}, { token: carol.token }) });
+      ok(r, 'yarn 4 npm whoami');
+      assert.match(r.stdout, /^➤ YN0000: carol$/m);
+      const bare = await yarn.run(['npm', 'whoami'], { cwd: yarn.makeProject({}) });
+      failed(bare, 'yarn 4 npm whoami without a token', [/No authentication configured for request/]);
+    });
+
+    test('yarn 4 npm publish of new versions with a token; without --access, yarn makes a scoped package restricted', T, async () => {
+      const carol = await fixtures();
+      const yarn = client.get();
+      const anonymousVersions = (): Promise<string[]> => registryVersions(url(), '@carol%2fberry-made');
+      assert.deepEqual(await anonymousVersions(), ['1.0.0'], 'npm published it public');
+
+      const r = await berryPublish(yarn, yarn.makePackage('@carol/berry-made', '1.1.0', { token: carol.token }), ['--access', 'public']);
+      ok(r, 'yarn 4 npm publish @carol/berry-made@1.1.0 --access public');
+      assert.match(r.stdout, /Package archive published/);
+      assert.doesNotMatch(r.stdout, /\.yarnrc\.yml|yarn\.lock/, 'the file holding the token stays out of the tarball');
+      const doc = await packument('@carol/berry-made');
+      assert.deepEqual(Object.keys(doc.versions).sort(), ['1.0.0', '1.1.0'], 'anyone sees the new version');
+      assert.equal(doc['dist-tags'].latest, '1.1.0');
+      assert.equal(doc.versions['1.1.0']._npmUser?.name, 'carol');
+      assert.equal(doc.versions['1.1.0'].dist.tarball, `${url()}@carol/berry-made/-/berry-made-1.1.0.tgz`);
+
+      // yarn 4 sends access "restricted" for every scoped package unless told otherwise
+      // (--access, npmPublishAccess or publishConfig.access), and Tessera applies an access
+      // given with a publish as npm documents it: the package turns restricted
+      ok(await berryPublish(yarn, yarn.makePackage('@carol/berry-made', '1.2.0', { token: carol.token })), 'yarn 4 npm publish 1.2.0');
+      assert.deepEqual(await anonymousVersions(), [], 'restricted now: a 404 for anonymous readers');
+      assert.deepEqual(Object.keys((await packument('@carol/berry-made', carol.token)).versions).sort(), ['1.0.0', '1.1.0', '1.2.0']);
+
+      // and yarn 4 installs what it published (revalidating the packument it already holds)
+      const project = yarn.makeProject({ '@carol/berry-made': '^1.2.0' }, { token: carol.token });
+      ok(await yarn.run(['install', '--no-immutable'], { cwd: project }), 'yarn 4 install @carol/berry-made@^1.2.0');
+      assert.equal(await required('@carol/berry-made', project), '@carol/berry-made@1.2.0');
+    });
+
+    test('yarn 4 npm login at its prompts stores a token in HOME/.yarnrc.yml that whoami and Tessera accept', T, async () => {
+      await fixtures();
+      const yarn = client.get();
+      const project = yarn.makeProject({}); // no token of its own
+      const r = await yarn.pty(
+        ['npm', 'login'],
+        [
+          { prompt: /Username:/, answer: 'carol' },
+          { prompt: /Password:/, answer: PASSWORD },
+        ],
+        { cwd: project },
+      );
+      assert.equal(r.code, 0, `yarn 4 npm login\n${r.output}`);
+      assert.match(r.output, /Successfully logged in/);
+      assert.ok(!r.output.includes(PASSWORD), 'the password is not echoed');
+      const token = /npmAuthToken: (\S+)/.exec(readFileSync(yarn.homeRc, 'utf8'))?.[1];
+      assert.ok(token, `yarn stores the token in ${yarn.homeRc}`);
+      assert.notEqual(token, (await fixtures()).token, 'a new token');
+      assert.equal((await api(url(), '/-/whoami', { token })).json?.username, 'carol');
+
+      const who = await yarn.run(['npm', 'whoami'], { cwd: project });
+      ok(who, 'yarn 4 npm whoami after login');
+      assert.match(who.stdout, /^➤ YN0000: carol$/m);
+    });
+  });
+
+  // -------------------------------------------------------------------------------------
   describe('publishing under 2FA (auth-and-writes)', { concurrency: false }, () => {
     const dora = step<Account>('the account');
     const tfa = step<{ codes: CodeSource; recovery: string[] }>('2FA');
@@ -307,13 +430,56 @@ describe('pnpm and yarn classic against Tessera', { concurrency: 3 }, () => {
       ok(r, 'yarn publish --otp');
       assert.deepEqual(await registryVersions(url(), '@dora%2ftwo-step'), ['1.0.0', '1.1.0', '1.2.0']);
     });
+
+    test('yarn 4 npm publish without an OTP is refused; with --otp (a recovery code) it succeeds', T, async () => {
+      const a = dora.get();
+      const { recovery } = tfa.get();
+      const yarn = makeYarnBerry(url(), trap);
+      const pkg = yarn.makePackage('@dora/two-step', '1.3.0', { token: a.token });
+
+      // --access public: without it yarn 4 would ask for a restricted package (see above)
+      const bare = await berryPublish(yarn, pkg, ['--access', 'public']);
+      // yarn 4 shows Tessera's npm-notice, then, with no terminal to ask on, gives up
+      failed(bare, 'yarn 4 npm publish without an OTP', [
+        /YN0000: This operation requires a one-time password from your authenticator app/,
+        /YN0033: The registry requires additional authentication, but Yarn is not running in an interactive terminal/,
+      ]);
+      assert.deepEqual(await registryVersions(url(), '@dora%2ftwo-step'), ['1.0.0', '1.1.0', '1.2.0'], 'nothing was published');
+
+      const r = await yarn.run(['npm', 'publish', '--access', 'public', '--otp', recovery[1]!], { cwd: pkg });
+      ok(r, 'yarn 4 npm publish --otp');
+      assert.deepEqual(await registryVersions(url(), '@dora%2ftwo-step'), ['1.0.0', '1.1.0', '1.2.0', '1.3.0']);
+    });
+
+    test('yarn 4 npm login under 2FA asks for a one-time password; a recovery code logs it in', T, async () => {
+      const a = dora.get();
+      const { recovery } = tfa.get();
+      const yarn = makeYarnBerry(url(), trap);
+      const project = yarn.makeProject({});
+      const r = await yarn.pty(
+        ['npm', 'login'],
+        [
+          { prompt: /Username:/, answer: a.name },
+          { prompt: /Password:/, answer: PASSWORD },
+          { prompt: /One-time password:/, answer: recovery[2]! },
+        ],
+        { cwd: project },
+      );
+      assert.equal(r.code, 0, `yarn 4 npm login\n${r.output}`);
+      assert.equal(r.answered, 3, 'yarn asked for the one-time password');
+      assert.match(r.output, /This operation requires a one-time password/, 'yarn shows the npm-notice first');
+      assert.match(r.output, /Successfully logged in/);
+      const who = await yarn.run(['npm', 'whoami'], { cwd: project });
+      ok(who, 'yarn 4 npm whoami after login');
+      assert.match(who.stdout, /^➤ YN0000: dora$/m);
+    });
   });
 });
 
 // Last, once every client above has run: the proxy saw nothing. The test before it shows
 // that the proxy does catch a client sent to the public registry, so the check means something.
 
-test('the recording proxy catches pnpm and yarn when they reach for the public registry', T, async () => {
+test('the recording proxy catches pnpm, yarn and yarn 4 when they reach for the public registry', T, async () => {
   const probe = await startTrapProxy();
   try {
     const pnpm = makePnpm(url(), probe);
@@ -326,7 +492,12 @@ test('the recording proxy catches pnpm and yarn when they reach for the public r
       cwd: yarn.makeProject({ 'left-pad': '1.3.0' }),
     });
     failed(y, 'yarn install from registry.npmjs.org through the proxy', [/wrong version number/]);
-    assert.deepEqual(probe.attempts, ['CONNECT registry.npmjs.org:443', 'CONNECT registry.npmjs.org:443']);
+    const berry = makeYarnBerry(url(), probe);
+    const b = await berry.run(['install', '--no-immutable'], {
+      cwd: berry.makeProject({ 'left-pad': '1.3.0' }, { registry: 'https://registry.npmjs.org' }),
+    });
+    failed(b, 'yarn 4 install from registry.npmjs.org through the proxy', [/YN0001: .*RequestError: .*wrong version number/]);
+    assert.deepEqual(probe.attempts, ['CONNECT registry.npmjs.org:443', 'CONNECT registry.npmjs.org:443', 'CONNECT registry.npmjs.org:443']);
   } finally {
     await probe.close();
   }

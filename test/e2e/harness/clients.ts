@@ -1,14 +1,15 @@
-// Drives the real pnpm and yarn (classic) CLIs, pinned in devDependencies, against a test
-// registry. Each client gets its own HOME, XDG folders, temp folder, .npmrc, store and cache,
-// so nothing from the machine or from `npm test` leaks in, and an https proxy that only
-// records: the public registry is https, so any attempt to reach it shows up there (and fails)
-// instead of quietly going out to the network.
+// Drives the real pnpm, yarn classic and yarn 4 CLIs, pinned in devDependencies, against a
+// test registry. Each client gets its own HOME, XDG folders, temp folder, config (.npmrc, or
+// .yarnrc.yml for yarn 4), store and cache, so nothing from the machine or from `npm test`
+// leaks in, and an https proxy that only records: the public registry is https, so any attempt
+// to reach it shows up there (and fails) instead of quietly going out to the network.
 import { spawn } from 'node:child_process';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { nerfDart, type RunResult } from './npm.ts';
+import { nerfDart, runInPty, type Answer, type PtyResult, type RunResult } from './npm.ts';
+import { finish } from './child.ts';
 import { cleanEnv, repoRoot } from './server.ts';
 import { tail, tempDir } from './tmp.ts';
 
@@ -75,24 +76,93 @@ export async function startTrapProxy(): Promise<Trap> {
   };
 }
 
-/** The JavaScript entry of a pinned client (node_modules/.bin/NAME resolved from the repo root). */
-export function clientBin(name: ClientName): string {
-  return realpathSync(join(repoRoot, 'node_modules', '.bin', name));
+/** The package that pins each client. */
+const PACKAGES: Record<ClientName | 'yarn4', string> = { pnpm: 'pnpm', yarn: 'yarn', yarn4: '@yarnpkg/cli-dist' };
+
+/**
+ * The JavaScript entry of a pinned client, from the `bin` of its own package.json: yarn 1 and
+ * yarn 4 both declare a `yarn` bin, so node_modules/.bin/yarn is whichever npm linked last.
+ */
+export function clientBin(name: ClientName | 'yarn4'): string {
+  const dir = join(repoRoot, 'node_modules', PACKAGES[name]);
+  const { bin } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin: string | Record<string, string> };
+  const entry = typeof bin === 'string' ? bin : bin[name === 'yarn4' ? 'yarn' : name];
+  if (!entry) throw new Error(`${PACKAGES[name]} declares no ${name} bin`);
+  return join(dir, entry);
+}
+
+/** Runs `node BIN ...args` with no terminal and no input, killing its process group on timeout. */
+function runNode(label: string, bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true, // own process group, so a timeout also kills the npm that pnpm publish runs
+  });
+  // No terminal and no input: a client that wants to prompt must fail.
+  return finish(child, `${label} ${args.join(' ')}`, timeoutMs);
+}
+
+/** The machine's environment for a client: `own` on top, inherited client settings dropped. */
+function clientEnv(own: Record<string, string>): NodeJS.ProcessEnv {
+  const e = cleanEnv(own);
+  for (const k of Object.keys(e)) {
+    if (/^(pnpm_|yarn_|corepack_)/i.test(k) && !(k in own)) delete e[k];
+    // the machine's proxies: yarn would send the registry's plain http through them
+    if (/^(https?|no|all)_proxy$/i.test(k)) delete e[k];
+  }
+  delete e['NODE_OPTIONS'];
+  return e;
 }
 
 let counter = 0;
 
-function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
-  const registry = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
-  const root = tempDir(name);
+/** A fresh package folder under root/packages with package.json and index.js exporting "name@version". */
+function writePackage(dir: (...parts: string[]) => string, name: string, version: string): string {
+  const d = dir('packages', `${name.replace(/[@/]/g, '_')}-${version}-${++counter}`);
+  const manifest = { name, version, description: `test package ${name}`, main: 'index.js', license: 'MIT' };
+  writeFileSync(join(d, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(d, 'index.js'), `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`);
+  return d;
+}
+
+interface Folders {
+  root: string;
+  /** Makes (if needed) and returns the folder root/...parts. */
+  dir(...parts: string[]): string;
+  home: string;
+  xdgConfig: string;
+  /** HOME, XDG_* and TMPDIR inside root; no colours; a plain shell for lifecycle scripts. */
+  env: Record<string, string>;
+}
+
+/** A fresh temporary folder holding a client's home, XDG folders and temp folder. */
+function clientFolders(prefix: string): Folders {
+  const root = tempDir(prefix);
   const dir = (...parts: string[]): string => {
     const d = join(root, ...parts);
     mkdirSync(d, { recursive: true });
     return d;
   };
   const home = dir('home');
-  const xdg = { config: dir('xdg', 'config'), cache: dir('xdg', 'cache'), data: dir('xdg', 'data'), state: dir('xdg', 'state') };
-  const tmp = dir('tmp');
+  const xdgConfig = dir('xdg', 'config');
+  const env = {
+    HOME: home,
+    XDG_CONFIG_HOME: xdgConfig,
+    XDG_CACHE_HOME: dir('xdg', 'cache'),
+    XDG_DATA_HOME: dir('xdg', 'data'),
+    XDG_STATE_HOME: dir('xdg', 'state'),
+    TMPDIR: dir('tmp'),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    SHELL: '/bin/sh',
+  };
+  return { root, dir, home, xdgConfig, env };
+}
+
+function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
+  const registry = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
+  const { root, dir, home, xdgConfig, env: folderEnv } = clientFolders(name);
   const npmrc = join(home, '.npmrc');
   const tokenKey = `${nerfDart(registry)}:_authToken`;
 
@@ -117,25 +187,17 @@ function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
   writeNpmrc();
 
   const env: Record<string, string> = {
-    HOME: home,
-    XDG_CONFIG_HOME: xdg.config,
-    XDG_CACHE_HOME: xdg.cache,
-    XDG_DATA_HOME: xdg.data,
-    XDG_STATE_HOME: xdg.state,
-    TMPDIR: tmp,
+    ...folderEnv,
     npm_config_userconfig: npmrc,
     // a globalconfig that does not exist, so /usr/etc/npmrc and friends play no part
     npm_config_globalconfig: join(root, 'no-globalconfig'),
-    NO_COLOR: '1',
-    FORCE_COLOR: '0',
-    SHELL: '/bin/sh',
   };
 
   if (name === 'pnpm') {
     // pnpm's own global config ($XDG_CONFIG_HOME/pnpm/rc): settings npm must not see
-    mkdirSync(join(xdg.config, 'pnpm'));
+    mkdirSync(join(xdgConfig, 'pnpm'));
     writeFileSync(
-      join(xdg.config, 'pnpm', 'rc'),
+      join(xdgConfig, 'pnpm', 'rc'),
       [`store-dir=${dir('pnpm-store')}`, `cache-dir=${dir('pnpm-cache')}`, `state-dir=${dir('pnpm-state')}`, ''].join('\n'),
     );
   } else {
@@ -157,56 +219,9 @@ function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
     );
   }
 
-  const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-    const e = cleanEnv({ ...env, ...extra });
-    for (const k of Object.keys(e)) {
-      if (/^(pnpm_|yarn_|corepack_)/i.test(k) && !(k in env) && !(k in extra)) delete e[k];
-      // the machine's proxies: yarn would send the registry's plain http through them
-      if (/^(https?|no|all)_proxy$/i.test(k)) delete e[k];
-    }
-    delete e['NODE_OPTIONS'];
-    return e;
-  };
-
   const bin = clientBin(name);
-
-  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> => {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], {
-        cwd: opts.cwd ?? root,
-        env: childEnv(opts.env),
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true, // own process group, so a timeout also kills the npm that pnpm publish runs
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.stdin.on('error', () => {});
-      child.stdin.end(); // no terminal and no input: a client that wants to prompt must fail
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-        reject(
-          new Error(
-            `${name} ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
-          ),
-        );
-      }, timeoutMs);
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  };
+  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
+    runNode(name, bin, args, opts.cwd ?? root, clientEnv({ ...env, ...opts.env }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
   const makeProject = (dependencies: Record<string, string>, npmrcLines: string[] = []): string => {
     const d = dir('projects', `project-${++counter}`);
@@ -216,13 +231,7 @@ function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
     return d;
   };
 
-  const makePackage = (pkgName: string, version: string): string => {
-    const d = dir('packages', `${pkgName.replace(/[@/]/g, '_')}-${version}-${++counter}`);
-    const manifest = { name: pkgName, version, description: `test package ${pkgName}`, main: 'index.js', license: 'MIT' };
-    writeFileSync(join(d, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(join(d, 'index.js'), `module.exports = ${JSON.stringify(`${pkgName}@${version}`)};\n`);
-    return d;
-  };
+  const makePackage = (pkgName: string, version: string): string => writePackage(dir, pkgName, version);
 
   return {
     name,
@@ -246,4 +255,96 @@ export function makePnpm(registryUrl: string, trap: Trap): Client {
 
 export function makeYarn(registryUrl: string, trap: Trap): Client {
   return makeClient('yarn', registryUrl, trap);
+}
+
+// ---------------------------------------------------------------------------------------
+// yarn 4 ("berry"): no .npmrc at all; every setting lives in the .yarnrc.yml of the project
+// (or package) folder, and `yarn npm login` writes its token to HOME/.yarnrc.yml.
+
+export interface BerrySettings {
+  /** Put into the folder's .yarnrc.yml under npmRegistries, for this registry's host only. */
+  token?: string;
+  /** Another npmRegistryServer (the public registry, to show that the trap catches it). */
+  registry?: string;
+}
+
+export interface YarnBerry {
+  /** The folder holding this client's home, cache, global folder, projects and packages. */
+  root: string;
+  /** The registry as yarn 4 names it: no trailing slash. */
+  registry: string;
+  /** HOME/.yarnrc.yml: where `yarn npm login` stores the token it got. */
+  homeRc: string;
+  run(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs with a terminal (for `yarn npm login`), answering each prompt once it appears. */
+  pty(args: string[], answers: Answer[], opts?: RunOptions): Promise<PtyResult>;
+  /** A fresh project folder depending on `dependencies`, with its .yarnrc.yml. */
+  makeProject(dependencies: Record<string, string>, settings?: BerrySettings): string;
+  /** A fresh package folder (package.json, index.js exporting "name@version") with its .yarnrc.yml. */
+  makePackage(name: string, version: string, settings?: BerrySettings): string;
+}
+
+export function makeYarnBerry(registryUrl: string, trap: Trap): YarnBerry {
+  const registry = registryUrl.replace(/\/+$/, '');
+  const { root, dir, home, env: folderEnv } = clientFolders('yarn4');
+  const cacheFolder = dir('yarn4-cache');
+  const globalFolder = dir('yarn4-global'); // also where yarn keeps the packuments it fetched
+  const env: Record<string, string> = {
+    ...folderEnv,
+    YARN_ENABLE_TELEMETRY: '0',
+    YARN_ENABLE_GLOBAL_CACHE: '0',
+  };
+
+  const writeRc = (folder: string, settings: BerrySettings): void => {
+    const rc: Record<string, unknown> = {
+      npmRegistryServer: settings.registry ?? registry,
+      unsafeHttpWhitelist: ['127.0.0.1'], // yarn 4 refuses plain http to any other host
+      httpsProxy: trap.url,
+      httpRetry: 0, // a failed request fails at once instead of three more times
+      // yarn 4.18 quarantines versions published less than a day ago (the gate's default is
+      // "1d", judged by the packument's `time`); the test's packages are seconds old
+      npmMinimalAgeGate: 0,
+      nodeLinker: 'node-modules', // so `node -e "require(...)"` finds what was installed
+      enableTelemetry: false,
+      enableGlobalCache: false,
+      cacheFolder,
+      globalFolder,
+      enableProgressBars: false,
+      enableHyperlinks: false,
+      ...(settings.token ? { npmRegistries: { [`//${new URL(registry).host}`]: { npmAuthToken: settings.token } } } : {}),
+    };
+    // JSON values are YAML flow values
+    const text = Object.entries(rc).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+    writeFileSync(join(folder, '.yarnrc.yml'), `${text.join('\n')}\n`);
+  };
+
+  const bin = clientBin('yarn4');
+  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
+    runNode('yarn 4', bin, args, opts.cwd ?? root, clientEnv({ ...env, ...opts.env }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const pty = (args: string[], answers: Answer[], opts: RunOptions = {}): Promise<PtyResult> =>
+    runInPty([process.execPath, bin, ...args], answers, {
+      cwd: opts.cwd ?? root,
+      env: clientEnv({ ...env, TERM: 'dumb', ...opts.env }),
+      timeoutMs: opts.timeoutMs,
+    });
+
+  return {
+    root,
+    registry,
+    homeRc: join(home, '.yarnrc.yml'),
+    run,
+    pty,
+    makeProject: (dependencies, settings = {}) => {
+      const d = dir('projects', `project-${++counter}`);
+      const manifest = { name: 'yarn4-e2e-project', version: '1.0.0', private: true, dependencies };
+      writeFileSync(join(d, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      writeRc(d, settings);
+      return d;
+    },
+    makePackage: (name, version, settings = {}) => {
+      const d = writePackage(dir, name, version);
+      writeRc(d, settings); // yarn leaves .yarnrc.yml out of the tarball it packs
+      return d;
+    },
+  };
 }

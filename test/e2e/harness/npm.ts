@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { finish } from './child.ts';
 import { cleanEnv } from './server.ts';
 import { stripAnsi, tail, tempDir } from './tmp.ts';
 
@@ -75,6 +76,105 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Runs `argv` with a terminal on stdin and stdout (script(1) from util-linux: node-pty would have
+ * to compile) and types each answer once its prompt has appeared. Shared by npm and yarn 4.
+ */
+export function runInPty(
+  argv: string[],
+  answers: Answer[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<PtyResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const command = argv.map(shellQuote).join(' ');
+  const label = argv[0] === process.execPath ? argv.slice(1).join(' ') : argv.join(' ');
+  return new Promise((resolve, reject) => {
+    // -e passes the exit code on
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let raw = '';
+    let searchFrom = 0;
+    let next = 0;
+    let computing = false; // a function answer is being computed
+    let answerError: unknown;
+    const killGroup = (): void => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    child.stdin.on('error', () => {});
+    const pump = (): void => {
+      // answer each prompt only once it has appeared: typed-ahead answers are lost
+      while (!computing && next < answers.length) {
+        const text = stripAnsi(raw);
+        const rest = text.slice(searchFrom);
+        const m = answers[next]!.prompt.exec(rest);
+        if (!m) break;
+        searchFrom += m.index + m[0].length;
+        const answer = answers[next]!.answer;
+        if (typeof answer === 'string') {
+          child.stdin.write(`${answer}\r`);
+          next++;
+          continue;
+        }
+        computing = true;
+        Promise.resolve()
+          .then(() => answer(text.slice(0, searchFrom)))
+          .then(
+            (value) => {
+              computing = false;
+              child.stdin.write(`${value}\r`);
+              next++;
+              pump();
+            },
+            (e: unknown) => {
+              answerError = e;
+              killGroup();
+            },
+          );
+      }
+    };
+    const onOutput = (d: string): void => {
+      raw += d;
+      pump();
+    };
+    child.stdout.setEncoding('utf8').on('data', onOutput);
+    child.stderr.setEncoding('utf8').on('data', onOutput);
+    const timer = setTimeout(() => {
+      killGroup();
+      const waiting = next < answers.length ? `waiting for prompt ${answers[next]!.prompt}` : 'all prompts answered';
+      reject(
+        new Error(
+          `${label} (in a pty) did not finish within ${timeoutMs} ms (${waiting})\n--- terminal ---\n${tail(stripAnsi(raw))}`,
+        ),
+      );
+    }, timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.end();
+      if (answerError !== undefined) {
+        reject(
+          new Error(
+            `${label} (in a pty): computing the answer to ${answers[next]?.prompt} failed: ${String(answerError)}\n--- terminal ---\n${tail(stripAnsi(raw))}`,
+          ),
+        );
+        return;
+      }
+      resolve({ code, output: stripAnsi(raw), answered: next });
+    });
+  });
+}
+
 let packageCounter = 0;
 
 export function makeNpm(registryUrl: string): Npm {
@@ -116,132 +216,22 @@ export function makeNpm(registryUrl: string): Npm {
   };
 
   const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> => {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-      const child = spawn('npm', args, {
-        cwd: opts.cwd ?? root,
-        env: env(opts.env),
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true, // own process group, so a timeout kills npm's children too
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.stdin.on('error', () => {}); // npm may exit before reading its input
-      child.stdin.end(opts.input ?? '');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-        reject(
-          new Error(
-            `npm ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
-          ),
-        );
-      }, timeoutMs);
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
+    const child = spawn('npm', args, {
+      cwd: opts.cwd ?? root,
+      env: env(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // own process group, so a timeout kills npm's children too
     });
+    return finish(child, `npm ${args.join(' ')}`, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.input);
   };
 
-  const pty = (args: string[], answers: Answer[], opts: PtyOptions = {}): Promise<PtyResult> => {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const command = ['npm', ...args].map(shellQuote).join(' ');
-    return new Promise((resolve, reject) => {
-      // script(1) gives npm a terminal on stdin and stdout; -e passes the exit code on.
-      const child = spawn('script', ['-qfec', command, '/dev/null'], {
-        cwd: opts.cwd ?? root,
-        env: env({ TERM: 'dumb', ...opts.env }),
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      });
-      let raw = '';
-      let searchFrom = 0;
-      let next = 0;
-      let computing = false; // a function answer is being computed
-      let answerError: unknown;
-      const killGroup = (): void => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      };
-      child.stdin.on('error', () => {});
-      const pump = (): void => {
-        // answer each prompt only once it has appeared: typed-ahead answers are lost
-        while (!computing && next < answers.length) {
-          const text = stripAnsi(raw);
-          const rest = text.slice(searchFrom);
-          const m = answers[next]!.prompt.exec(rest);
-          if (!m) break;
-          searchFrom += m.index + m[0].length;
-          const answer = answers[next]!.answer;
-          if (typeof answer === 'string') {
-            child.stdin.write(`${answer}\r`);
-            next++;
-            continue;
-          }
-          computing = true;
-          Promise.resolve()
-            .then(() => answer(text.slice(0, searchFrom)))
-            .then(
-              (value) => {
-                computing = false;
-                child.stdin.write(`${value}\r`);
-                next++;
-                pump();
-              },
-              (e: unknown) => {
-                answerError = e;
-                killGroup();
-              },
-            );
-        }
-      };
-      const onOutput = (d: string): void => {
-        raw += d;
-        pump();
-      };
-      child.stdout.setEncoding('utf8').on('data', onOutput);
-      child.stderr.setEncoding('utf8').on('data', onOutput);
-      const timer = setTimeout(() => {
-        killGroup();
-        const waiting = next < answers.length ? `waiting for prompt ${answers[next]!.prompt}` : 'all prompts answered';
-        reject(
-          new Error(
-            `npm ${args.join(' ')} (in a pty) did not finish within ${timeoutMs} ms (${waiting})\n--- terminal ---\n${tail(stripAnsi(raw))}`,
-          ),
-        );
-      }, timeoutMs);
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        child.stdin.end();
-        if (answerError !== undefined) {
-          reject(
-            new Error(
-              `npm ${args.join(' ')} (in a pty): computing the answer to ${answers[next]?.prompt} failed: ${String(answerError)}\n--- terminal ---\n${tail(stripAnsi(raw))}`,
-            ),
-          );
-          return;
-        }
-        resolve({ code, output: stripAnsi(raw), answered: next });
-      });
+
+  const pty = (args: string[], answers: Answer[], opts: PtyOptions = {}): Promise<PtyResult> =>
+    runInPty(['npm', ...args], answers, {
+      cwd: opts.cwd ?? root,
+      env: env({ TERM: 'dumb', ...opts.env }),
+      timeoutMs: opts.timeoutMs,
     });
-  };
 
   const readConfig = (): string => {
     try {
