@@ -9,13 +9,13 @@ import type { Config } from './config/schema.ts';
 import type { CoreSettings, Deps } from './core/deps.ts';
 import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
 import { ConfigError } from './config/load.ts';
-import { createArgon2Hasher } from './storage/argon2-hasher.ts';
-import { withBlobCache } from './storage/cached-blobs.ts';
-import { withTokenCache } from './storage/cached-tokens.ts';
-import { createFsBlobStore } from './storage/fs-blobs.ts';
-import { loadKeyRing } from './storage/server-key.ts';
+import { createArgon2Hasher } from './adapters/argon2-hasher.ts';
+import { withBlobCache } from './adapters/cached-blobs.ts';
+import { withTokenCache } from './adapters/cached-tokens.ts';
+import { createFsBlobStore } from './adapters/fs-blobs.ts';
+import { loadKeyRing } from './adapters/server-key.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
-import { createSqliteStore } from './storage/sqlite/index.ts';
+import { createSqliteStore } from './adapters/sqlite/index.ts';
 
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -60,7 +60,7 @@ export interface Server {
 async function openPostgres(url: string, clock: Clock) {
   try {
     // Loaded only when configured: pg and the S3 client cost ~20 MB of memory otherwise unused.
-    const { createPostgresStore } = await import('./storage/postgres/index.ts');
+    const { createPostgresStore } = await import('./adapters/postgres/index.ts');
     return await createPostgresStore(url, clock);
   } catch (e) {
     const u = new URL(url);
@@ -95,7 +95,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
   let closeBlobs = () => {};
   try {
     if (config.blobs) {
-      const { createS3BlobStore, parseS3Url } = await import('./storage/s3-blobs.ts');
+      const { createS3BlobStore, parseS3Url } = await import('./adapters/s3-blobs.ts');
       const location = parseS3Url(config.blobs, process.env);
       const s3 = createS3BlobStore(location);
       closeBlobs = () => s3.close();

@@ -44,7 +44,7 @@ function copySeeded(from: string, to: string): void {
  */
 export async function runSeed(dataDir: string, packages: number, tokens: number, timeoutMs: number): Promise<SeedResult & { cached: boolean }> {
   const hash = createHash('sha1').update(`${packages}/${tokens}`);
-  for (const f of ['src/storage/sqlite/migrations.ts', 'src/storage/sqlite/tokens.ts', 'src/storage/sqlite/packages.ts', 'src/storage/fs-blobs.ts', 'bench/seed.ts']) {
+  for (const f of ['src/adapters/sqlite/migrations.ts', 'src/adapters/sqlite/tokens.ts', 'src/adapters/sqlite/packages.ts', 'src/adapters/fs-blobs.ts', 'bench/seed.ts']) {
     hash.update(existsSync(join(codeRoot, f)) ? readFileSync(join(codeRoot, f)) : f);
   }
   const cache = process.env.BENCH_SEED_CACHE ?? join(tmpdir(), `tessera-bench-seed-${hash.digest('hex').slice(0, 12)}`);

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { backupSqlite, copyTarballs, fsyncPath, inspectSqlite, listTarballs, writeDurably } from '../storage/backup.ts';
+import { backupSqlite, copyTarballs, fsyncPath, inspectSqlite, listTarballs, writeDurably } from '../adapters/backup.ts';
 
 export const BACKUP_MANIFEST = 'tessera-backup.json';
 export const BACKUP_FORMAT = 1;

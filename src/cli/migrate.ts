@@ -5,10 +5,10 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { loadConfig } from '../config/load.ts';
-import { migratePostgres } from '../storage/postgres/index.ts';
-import { createS3BlobStore, parseS3Url } from '../storage/s3-blobs.ts';
-import { migrate as migrateSqlite } from '../storage/sqlite/migrations.ts';
-import { openDatabase } from '../storage/sqlite/open.ts';
+import { migratePostgres } from '../adapters/postgres/index.ts';
+import { createS3BlobStore, parseS3Url } from '../adapters/s3-blobs.ts';
+import { migrate as migrateSqlite } from '../adapters/sqlite/migrations.ts';
+import { openDatabase } from '../adapters/sqlite/open.ts';
 
 export async function migrateCommand(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });

@@ -5,8 +5,8 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { copyTarballs, fsyncPath, inspectSqlite, listTarballs } from '../storage/backup.ts';
-import { openDatabase } from '../storage/sqlite/open.ts';
+import { copyTarballs, fsyncPath, inspectSqlite, listTarballs } from '../adapters/backup.ts';
+import { openDatabase } from '../adapters/sqlite/open.ts';
 import { BACKUP_FORMAT, BACKUP_MANIFEST } from './backup.ts';
 
 export async function restore(positionals: string[], flags: Record<string, string>): Promise<number> {

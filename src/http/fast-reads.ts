@@ -15,7 +15,7 @@ import { authenticateToken } from '../core/tokens/authenticate.ts';
 import { isPlausiblePackageName } from '../core/packages/names.ts';
 import { bearerFrom, normaliseIp } from './context.ts';
 import type { PackumentCache } from './packument-cache.ts';
-import { packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from './read-headers.ts';
+import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from './read-headers.ts';
 import { redactUrl } from './redact.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -94,7 +94,7 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
       const headers = {
         'content-type': packumentContentType(form),
         etag: r.etag,
-        vary: 'Accept, Authorization',
+        vary: PACKUMENT_VARY,
         'cache-control': packumentCacheControl(pkg),
         'content-length': r.body.length,
       };

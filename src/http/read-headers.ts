@@ -40,6 +40,9 @@ export function packumentContentType(form: Form): string {
   return form === 'abbreviated' ? ABBREVIATED : 'application/json';
 }
 
+/** Packuments differ by form (Accept) and by who may see them (Authorization). */
+export const PACKUMENT_VARY = 'Accept, Authorization';
+
 /** Public packuments may be cached for a while; restricted ones are revalidated each time. */
 export function packumentCacheControl(pkg: Pick<PackageAccess, 'access'>): string {
   return pkg.access === 'public' ? 'public, max-age=300' : 'private, no-cache';

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createFsBlobStore } from '../../src/storage/fs-blobs.ts';
-import { createS3BlobStore, parseS3Url } from '../../src/storage/s3-blobs.ts';
+import { createFsBlobStore } from '../../src/adapters/fs-blobs.ts';
+import { createS3BlobStore, parseS3Url } from '../../src/adapters/s3-blobs.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
 import { blobContract } from './blob-contract.ts';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../../src/core/ports.ts';
-import { createSqliteStore } from '../../src/storage/sqlite/index.ts';
+import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
 import { storeContract } from './store-contract.ts';
 
 storeContract(

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Npm, type RunResult } from './harness/npm.ts';
+import { adduser, makeNpm, type Npm, type RunResult } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { describeRun, expectOk, nodeEval, re } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
@@ -48,13 +48,7 @@ interface Account {
 
 /** `npm adduser --auth-type=legacy` in a fresh npm config. */
 async function signup(name: string): Promise<Account> {
-  const npm = makeNpm(url());
-  const r = await npm.pty(['adduser', '--auth-type=legacy'], [
-    { prompt: /Username:/, answer: name },
-    { prompt: /Password:/, answer: PASSWORD },
-    { prompt: /Email[^:]*:/, answer: `${name}@example.com` },
-  ]);
-  expectOk(r, `npm adduser ${name}`, server);
+  const { npm } = await adduser(url(), name, PASSWORD, server);
   const token = npm.token();
   assert.ok(token, 'adduser stores a token');
   return { name, npm, token };

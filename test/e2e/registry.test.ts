@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, runTessera, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Npm, type PtyResult } from './harness/npm.ts';
+import { adduserAnswers, makeNpm, type Npm, type PtyResult } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { expectFail, expectOk, nodeEval, re } from './harness/expect.ts';
 
@@ -29,14 +29,6 @@ const url = (): string => server.url;
 const email = (name: string): string => `${name}@example.com`;
 
 /** Username:/Password:/Email: answers for a legacy adduser. */
-function adduserAnswers(name: string, password: string, mail = email(name)) {
-  return [
-    { prompt: /Username:/, answer: name },
-    { prompt: /Password:/, answer: password },
-    { prompt: /Email[^:]*:/, answer: mail },
-  ];
-}
-
 function loginAnswers(name: string, password: string) {
   return [
     { prompt: /Username:/, answer: name },

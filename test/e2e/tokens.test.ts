@@ -8,7 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Npm, type PtyResult, type RunResult } from './harness/npm.ts';
+import { adduser, makeNpm, type Npm, type PtyResult, type RunResult } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { expectFail, expectOk, nodeEval, re } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
@@ -38,13 +38,7 @@ interface Account {
 
 /** `npm adduser --auth-type=legacy` in a fresh npm config. */
 async function signup(name: string): Promise<Account> {
-  const npm = makeNpm(url());
-  const r = await npm.pty(['adduser', '--auth-type=legacy'], [
-    { prompt: /Username:/, answer: name },
-    { prompt: /Password:/, answer: PASSWORD },
-    { prompt: /Email[^:]*:/, answer: `${name}@example.com` },
-  ]);
-  expectOk(r, `npm adduser ${name}`, server);
+  const { npm } = await adduser(url(), name, PASSWORD, server);
   assert.ok(npm.token(), 'adduser stores a token');
   return { name, npm };
 }

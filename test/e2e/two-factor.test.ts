@@ -9,7 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Answer, type Npm, type PtyResult, type RunResult } from './harness/npm.ts';
+import { adduser, makeNpm, type Answer, type Npm, type PtyResult, type RunResult } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { describeRun, expectFail, expectOk, re } from './harness/expect.ts';
 import { codeForStep, codeSource, stepAt, type CodeSource } from './harness/totp.ts';
@@ -52,13 +52,7 @@ interface TwoFactor {
 
 /** `npm adduser --auth-type=legacy` in a fresh npm config. */
 async function signup(name: string, password = PASSWORD): Promise<Account> {
-  const npm = makeNpm(url());
-  const r = await npm.pty(['adduser', '--auth-type=legacy'], [
-    { prompt: /Username:/, answer: name },
-    { prompt: /Password:/, answer: password },
-    { prompt: /Email[^:]*:/, answer: `${name}@example.com` },
-  ]);
-  expectOk(r, `npm adduser ${name}`, server);
+  const { npm, r } = await adduser(url(), name, password, server);
   assert.match(r.output, new RegExp(`Logged in on ${re(url())}\\.`));
   assert.ok(npm.token(), 'adduser stores a token');
   return { name, password, npm, signup: r };

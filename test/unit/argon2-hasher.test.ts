@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { createArgon2Hasher, eventLoopBusy } from '../../src/storage/argon2-hasher.ts';
+import { createArgon2Hasher, eventLoopBusy } from '../../src/adapters/argon2-hasher.ts';
 
 const PASSWORD = 'violet kettle orbit 42';
 

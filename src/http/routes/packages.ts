@@ -13,7 +13,7 @@ import { publish } from '../../core/packages/publish.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
 import type { CachedPackage, Form, PackumentCache, Rendered, WithForm } from '../packument-cache.ts';
-import { packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from '../read-headers.ts';
+import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from '../read-headers.ts';
 
 type PkgParams = { pkg: string };
 
@@ -23,7 +23,7 @@ export function packageName(raw: string): string {
 }
 
 function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered, contentType: string, cacheControl: string) {
-  reply.header('content-type', contentType).header('etag', r.etag).header('vary', 'Accept, Authorization').header('cache-control', cacheControl);
+  reply.header('content-type', contentType).header('etag', r.etag).header('vary', PACKUMENT_VARY).header('cache-control', cacheControl);
   if (request.headers['if-none-match'] === r.etag) return reply.code(304).send();
   return reply.send(r.body);
 }

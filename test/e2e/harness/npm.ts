@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finish } from './child.ts';
-import { cleanEnv } from './server.ts';
+import { expectOk } from './expect.ts';
+import { cleanEnv, type RunningServer } from './server.ts';
 import { stripAnsi, tail, tempDir } from './tmp.ts';
 
 export interface RunResult {
@@ -173,6 +174,23 @@ export function runInPty(
       resolve({ code, output: stripAnsi(raw), answered: next });
     });
   });
+}
+
+/** The answers to `npm adduser --auth-type=legacy`'s prompts. */
+export function adduserAnswers(name: string, password: string, mail = `${name}@example.com`): Answer[] {
+  return [
+    { prompt: /Username:/, answer: name },
+    { prompt: /Password:/, answer: password },
+    { prompt: /Email[^:]*:/, answer: mail },
+  ];
+}
+
+/** `npm adduser --auth-type=legacy` in a fresh npm config; the test fails unless it succeeds. */
+export async function adduser(registryUrl: string, name: string, password: string, server?: RunningServer): Promise<{ npm: Npm; r: PtyResult }> {
+  const npm = makeNpm(registryUrl);
+  const r = await npm.pty(['adduser', '--auth-type=legacy'], adduserAnswers(name, password));
+  expectOk(r, `npm adduser ${name}`, server);
+  return { npm, r };
 }
 
 let packageCounter = 0;

@@ -1,5 +1,5 @@
 // The PostgreSQL schema, as numbered migrations applied in order at start and by
-// `tessera migrate`. It mirrors the SQLite schema (src/storage/sqlite/migrations.ts): times are
+// `tessera migrate`. It mirrors the SQLite schema (src/adapters/sqlite/migrations.ts): times are
 // ISO-8601 text from the injected clock, so both adapters return identical records; sorting
 // uses COLLATE "C" so that order does not depend on the database's locale.
 //

@@ -6,7 +6,7 @@ import { TOKEN_COLUMNS, tokenWithUser, toToken, type TokenRow, USER_COLUMNS } fr
 
 export function postgresTokens(pool: pg.Pool, now: () => string): TokenStore {
   // One indexed lookup: the token with its user as a single row (array mode, as both tables
-  // have columns of the same name). Repeats come from src/storage/cached-tokens.ts, which other
+  // have columns of the same name). Repeats come from src/adapters/cached-tokens.ts, which other
   // nodes' changes reach through NOTIFY.
   const withUser: pg.QueryArrayConfig = {
     name: 'tessera-token-with-user',
