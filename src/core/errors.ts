@@ -63,3 +63,12 @@ export function fail(code: ErrorCode, message: string, options?: { retryAfter?: 
 }
 
 export const isDomainError = (e: unknown): e is DomainError => e instanceof DomainError;
+
+/**
+ * A client-sent value for an error message. String() and template literals throw on objects
+ * such as {"toString": null}; JSON always renders what JSON.parse made. Long values are cut.
+ */
+export function shown(value: unknown, max = 100): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(typeof value));
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

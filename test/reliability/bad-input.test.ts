@@ -124,6 +124,28 @@ function corpus(): Case[] {
     ['length a string', (b) => (b._attachments['new-pkg-1.0.0.tgz'].length = '12')],
   ];
   for (const [what, f] of publishes) add({ what: `publish: ${what}`, method: 'PUT', path: '/new-pkg', body: tamper(f), headers: J, auth: true });
+  // Values that String() and template literals cannot turn into text ({"toString": null}), in
+  // the fields that error messages quote.
+  const untextable = { toString: null };
+  const untextables: Array<[string, string, string, unknown]> = [
+    ['publish name', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b.name = untextable)))],
+    ['manifest name', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b.versions['1.0.0'].name = untextable)))],
+    ['manifest version', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b.versions['1.0.0'].version = untextable)))],
+    ['attachment length', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b._attachments['new-pkg-1.0.0.tgz'].length = untextable)))],
+    ['dist-tag', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b['dist-tags'] = { latest: untextable })))],
+    ['access', 'PUT', '/new-pkg', JSON.parse(tamper((b) => (b.access = untextable)))],
+    ['login name', 'PUT', '/-/user/org.couchdb.user:bob', { name: untextable, password: PASSWORD }],
+    ['login e-mail', 'PUT', '/-/user/org.couchdb.user:bob', { name: 'bob', password: PASSWORD, email: untextable }],
+    ['profile field', 'POST', '/-/npm/v1/user', { fullname: untextable }],
+    ['2FA mode', 'POST', '/-/npm/v1/user', { tfa: { mode: untextable, password: PASSWORD } }],
+    ['token name', 'POST', '/-/npm/v1/tokens', { name: untextable, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only' }],
+    ['token permission', 'POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: untextable }],
+    ['token CIDR', 'POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only', cidr_whitelist: [untextable] }],
+    ['dist-tag version', 'PUT', '/-/package/good-pkg/dist-tags/beta', untextable],
+    ['access value', 'POST', '/-/package/good-pkg/access', { access: untextable }],
+    ['deprecation message', 'PUT', '/good-pkg/-rev/1-0000000000000000', { _id: 'good-pkg', name: 'good-pkg', versions: { '1.0.0': { name: 'good-pkg', version: '1.0.0', deprecated: untextable } } }],
+  ];
+  for (const [what, method, path, body] of untextables) add({ what: `{"toString": null} as the ${what}`, method, path, body: str(body), headers: J, auth: true });
   // Names: traversal, NUL, unicode tricks, case.
   const names = ['..%2f..%2fetc%2fpasswd', '%2e%2e', 'a%00b', 'Good-Pkg', '%C3%A9t%C3%A9', 'a%E2%80%8Bb', '%EF%BD%81dmin', '%E2%80%AEgp-doog', '@%2e%2e%2fx', '@alice%2f..%2f..%2fx', '@alice%2f', '%40%2fx', 'a%20b', '_private', '.hidden'];
   for (const n of names) {

@@ -2,7 +2,7 @@
 // body is trusted: the name, version, tarball bytes and checksums must all agree.
 
 import { createHash } from 'node:crypto';
-import { fail } from '../errors.ts';
+import { fail, shown } from '../errors.ts';
 import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
 import { isPlainObject, isValidVersion, requireTag } from './rules.ts';
@@ -32,7 +32,7 @@ function sha512Integrity(integrity: string): string | null {
 
 export function validatePublishBody(name: string, body: Record<string, unknown>, maxTarballBytes: number): ValidPublish {
   const bad = (msg: string): never => fail('INVALID_PUBLISH', msg);
-  if (body.name !== name) bad(`The body's name (${String(body.name)}) differs from the package in the URL (${name}).`);
+  if (body.name !== name) bad(`The body's name (${shown(body.name)}) differs from the package in the URL (${name}).`);
   if (body._id !== undefined && body._id !== name) bad('The body\'s _id differs from the package name.');
 
   if (!isPlainObject(body.versions)) bad('A publish must carry a "versions" object.');
@@ -44,8 +44,8 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
   const manifestIn = versions[version];
   if (!isPlainObject(manifestIn)) bad(`The manifest of ${version} must be an object.`);
   const m = manifestIn as Record<string, unknown>;
-  if (m.name !== name) bad(`The manifest's name (${String(m.name)}) differs from ${name}.`);
-  if (m.version !== version) bad(`The manifest's version (${String(m.version)}) differs from ${version}.`);
+  if (m.name !== name) bad(`The manifest's name (${shown(m.name)}) differs from ${name}.`);
+  if (m.version !== version) bad(`The manifest's version (${shown(m.version)}) differs from ${version}.`);
   if (!isPlainObject(m.dist)) bad('The manifest has no "dist" object.');
   const dist = m.dist as Record<string, unknown>;
   if (typeof dist.integrity !== 'string' || !sha512Integrity(dist.integrity)) {
@@ -87,7 +87,7 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
   const tarball = Buffer.from(data, 'base64');
   if (tarball.length === 0) bad('The tarball attachment is empty.');
   const length = (att as Record<string, unknown>).length;
-  if (length !== undefined && length !== tarball.length) bad(`The attachment's length (${String(length)}) differs from its data (${tarball.length} bytes).`);
+  if (length !== undefined && length !== tarball.length) bad(`The attachment's length (${shown(length)}) differs from its data (${tarball.length} bytes).`);
 
   const sha512 = createHash('sha512').update(tarball).digest();
   const shasum = createHash('sha1').update(tarball).digest('hex');
@@ -101,7 +101,7 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
   if ('error' in inner) bad(inner.error);
   const innerManifest = (inner as { manifest: Record<string, unknown> }).manifest;
   if (innerManifest.name !== name || innerManifest.version !== version) {
-    bad(`The tarball's package.json says ${String(innerManifest.name)}@${String(innerManifest.version)}, not ${name}@${version}.`);
+    bad(`The tarball's package.json says ${shown(innerManifest.name)}@${shown(innerManifest.version)}, not ${name}@${version}.`);
   }
 
   const manifest: Record<string, unknown> = {};
