@@ -146,6 +146,18 @@ const migrations: string[] = [
   );
   CREATE INDEX otp_challenges_expiry ON otp_challenges(expires_at);
   `,
+  // Search reads only what a hit shows, kept at write time: the latest version and its
+  // keywords (description and the space-joined keywords already exist). Backfilled from the
+  // latest tag (or the last published version).
+  `
+  ALTER TABLE packages ADD COLUMN latest_version TEXT;
+  ALTER TABLE packages ADD COLUMN keyword_list JSONB NOT NULL DEFAULT '[]';
+  UPDATE packages p SET latest_version = COALESCE(
+    (SELECT d.version FROM dist_tags d WHERE d.package = p.name AND d.tag = 'latest'),
+    (SELECT v.version FROM versions v WHERE v.package = p.name ORDER BY v.published_at COLLATE "C" DESC, v.version COLLATE "C" DESC LIMIT 1));
+  UPDATE packages p SET keyword_list = COALESCE((SELECT jsonb_agg(j.value ORDER BY j.ord) FROM versions v, json_array_elements(v.manifest->'keywords') WITH ORDINALITY AS j(value, ord)
+    WHERE v.package = p.name AND v.version = p.latest_version AND json_typeof(v.manifest->'keywords') = 'array' AND json_typeof(j.value) = 'string'), '[]');
+  `,
 ];
 
 /** The schema version this code expects. */

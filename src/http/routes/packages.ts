@@ -48,12 +48,13 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     return sendRendered(request, reply, pkg[form], packumentContentType(form), packumentCacheControl(pkg));
   });
 
-  // One version (rarely asked: npm installs use the packument): read from the store.
+  // One version (rarely asked: npm installs use the packument): visibility from the cache,
+  // then that one version row from the store (never the package's other manifests).
   app.get<{ Params: PkgParams & { version: string } }>('/:pkg/:version', async (request, reply) => {
     const name = packageName(request.params.pkg);
     await visible(request, name);
-    const record = await deps.store.packages.get(name);
-    const doc = record && versionDocument(record, request.params.version, deps.settings.publicUrl);
+    const one = await deps.store.packages.getVersion(name, request.params.version);
+    const doc = one && versionDocument({ ...one.pkg, versions: [one.version] }, request.params.version, deps.settings.publicUrl);
     if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${request.params.version}".`);
     return reply.header('cache-control', 'no-cache').send(doc);
   });
