@@ -2,7 +2,7 @@
 
 import type Database from 'better-sqlite3';
 
-const migrations: string[] = [
+export const migrations: string[] = [
   `
   CREATE TABLE users (
     id INTEGER PRIMARY KEY,
