@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { ConfigError } from '../config/load.ts';
 import { cidrContains, parseCidr, type Cidr } from '../core/tokens/cidr.ts';
 
 /** `::ffff:127.0.0.1` is 127.0.0.1. */
@@ -21,14 +22,14 @@ export type ClientAddress = (req: Pick<IncomingMessage, 'headers' | 'socket'>) =
  * every entry is trusted, the leftmost is the client. An entry that is not an IP address stops
  * the walk at the trusted hop that passed it on (that hop's address is returned). IPv4-mapped
  * IPv6 addresses (`::ffff:a.b.c.d`) come back as IPv4; with no proxies the header is ignored.
- * Throws an Error naming an entry of `trustedProxies` that is neither an address nor a range.
+ * Throws a ConfigError naming an entry of `trustedProxies` that is neither an address nor a range.
  */
 export function clientAddressResolver(trustedProxies: readonly string[]): ClientAddress {
   const ranges: Cidr[] = trustedProxies.map((entry) => {
     const text = entry.trim();
     const family = isIP(text);
     const range = parseCidr(family === 4 ? `${text}/32` : family === 6 ? `${text}/128` : text);
-    if (!range) throw new Error(`Invalid configuration: trustedProxies: "${entry}" is neither an IP address nor a CIDR range.`);
+    if (!range) throw new ConfigError(`Invalid configuration: trustedProxies: "${entry}" is neither an IP address nor a CIDR range.`);
     return range;
   });
   const trusted = (ip: string) => ranges.some((r) => cidrContains(r, ip));
