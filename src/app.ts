@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Deps } from './core/deps.ts';
+import { clientAddressResolver } from './http/client-address.ts';
 import { registerContext } from './http/context.ts';
 import { withFastReads } from './http/fast-reads.ts';
 import { PackumentCache } from './http/packument-cache.ts';
@@ -56,6 +57,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   const prefix = new URL(deps.settings.publicUrl).pathname;
   const trustProxy = options.trustedProxies !== undefined && options.trustedProxies.length > 0;
   const cache = new PackumentCache(deps);
+  // One resolver of client addresses for every path (fast path, routes, logs, CIDR checks).
+  const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
   let closing = false;
   const app: FastifyInstance = Fastify({
     logger: options.logger ?? false,
@@ -73,7 +76,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       const fast =
         options.fastReads === false
           ? handler
-          : withFastReads(deps, cache, { prefix, trustProxy, closing: () => closing, log: options.logger ? (fields) => app.log.info(fields, 'request') : undefined }, handler);
+          : withFastReads(deps, cache, { prefix, clientAddress, closing: () => closing, log: options.logger ? (fields) => app.log.info(fields, 'request') : undefined }, handler);
       const server = createServer(fast);
       server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
       server.requestTimeout = opts.requestTimeout ?? 0;
@@ -108,7 +111,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   // all when logging is off (benchmarks, tests).
   if (options.logger) app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ip },
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: request.ctx?.ip ?? clientAddress(request.raw) },
       'request',
     );
   });
@@ -118,7 +121,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
 
   await app.register(
     async (scoped) => {
-      registerContext(scoped, deps);
+      registerContext(scoped, deps, clientAddress);
       miscRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);

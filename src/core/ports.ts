@@ -219,6 +219,12 @@ export interface SearchQuery {
   size: number;
   /** Restricted packages are only found by their owners. */
   viewerId: number | null;
+  /**
+   * The viewer's credential limits (a granular token's packages and scopes, scopes without
+   * '@'): a restricted package is found only when they cover it, as `tokenCoversPackage`
+   * decides for packument reads. Absent or null: no limits.
+   */
+  viewerLimits?: { packages: string[]; scopes: string[] } | null;
 }
 
 export interface SearchHit {
@@ -232,6 +238,12 @@ export interface SearchHit {
 
 /** A package without its versions and tags: what deciding who may write needs. */
 export type PackageHead = Omit<PackageRecord, 'versions' | 'distTags'>;
+
+/** A version without its manifest: what lists of versions show. */
+export type VersionSummary = Omit<VersionRecord, 'manifest'>;
+
+/** A package with its dist-tags and versions, but no manifest: work bounded by its row count. */
+export type PackageOverview = PackageHead & { distTags: Record<string, string>; versions: VersionSummary[] };
 
 /** What a commit changed, cheaply: the new revision and the dist-tags after it. */
 export interface CommitResult {
@@ -251,7 +263,21 @@ export interface PackageStore {
   commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number }): Promise<CommitResult>;
   /** The user who owns a scope (without '@'), or null when unclaimed. */
   scopeOwner(scope: string): Promise<number | null>;
+  /**
+   * Reads only the search data kept per package at write time (latest version, its
+   * description and keywords, modified time, owners): never a version's manifest.
+   */
   search(query: SearchQuery): Promise<{ hits: SearchHit[]; total: number }>;
+  /**
+   * One version of a package, `versionOrTag` being a version or a dist-tag name: the package
+   * head, its dist-tags and that one version row (one manifest read, none when there is no
+   * such version). null when the package or the version does not exist.
+   */
+  getVersion(name: string, versionOrTag: string): Promise<{ pkg: PackageHead & { distTags: Record<string, string> }; version: VersionRecord } | null>;
+  /** The package without any manifest (versions in publish order), or null. */
+  overview(name: string): Promise<PackageOverview | null>;
+  /** Names of the packages a user owns (also unpublished ones), sorted: for cache invalidation. */
+  namesOwnedBy(userId: number): Promise<string[]>;
   /** Blob keys no version refers to any more (after an unpublish), for deletion. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
+import type { ClientAddress } from './client-address.ts';
 import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
@@ -14,10 +15,7 @@ declare module 'fastify' {
   }
 }
 
-/** `::ffff:127.0.0.1` is 127.0.0.1. */
-export function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
+export { normaliseIp } from './client-address.ts';
 
 /** The token of an `Authorization: Bearer` header; null for no header or another scheme. */
 export function bearerFrom(header: string | undefined): string | null {
@@ -26,14 +24,15 @@ export function bearerFrom(header: string | undefined): string | null {
   return m ? m[1] : null;
 }
 
-export function registerContext(app: FastifyInstance, deps: Deps): void {
+/** `clientAddress`: the one resolver of client addresses (client-address.ts). */
+export function registerContext(app: FastifyInstance, deps: Deps, clientAddress: ClientAddress): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
   app.addHook('onRequest', async (request, reply) => {
     const otp = request.headers['npm-otp'];
     const ctx: RequestContext = {
       principal: anonymous,
       otp: typeof otp === 'string' ? otp : undefined,
-      ip: normaliseIp(request.ip),
+      ip: clientAddress(request.raw),
       userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512),
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
       // Computed only when a web OTP challenge needs it, not on every request.

@@ -4,7 +4,7 @@
 //
 // It answers only the plain, successful case, with the very headers the routes in
 // routes/packages.ts send; anything else (a query, an unknown or hidden package, a dead or
-// refused token, a proxy to trust, a closing server, any error) is handed to Fastify untouched,
+// refused token, a closing server, any error) is handed to Fastify untouched,
 // which answers it as before. The decisions are the same functions the routes call.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,7 +13,8 @@ import { anonymous, type Principal } from '../core/access/principal.ts';
 import type { Deps } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
 import { isPlausiblePackageName } from '../core/packages/names.ts';
-import { bearerFrom, normaliseIp } from './context.ts';
+import type { ClientAddress } from './client-address.ts';
+import { bearerFrom } from './context.ts';
 import type { PackumentCache } from './packument-cache.ts';
 import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from './read-headers.ts';
 import { redactUrl } from './redact.ts';
@@ -23,8 +24,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface FastReadOptions {
   /** The public URL's path, ending in '/'. */
   prefix: string;
-  /** With trusted proxies the client address comes from X-Forwarded-For: Fastify decides it. */
-  trustProxy: boolean;
+  /** The client address, as every other path resolves it (client-address.ts). */
+  clientAddress: ClientAddress;
   /** One line per answered request, as the onResponse hook writes for the others. */
   log?: (fields: Record<string, unknown>) => void;
   /** True once the server is closing: Fastify then answers 503. */
@@ -77,8 +78,7 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
   async function principalOf(req: IncomingMessage): Promise<Principal | null> {
     const token = bearerFrom(req.headers.authorization);
     if (token === null) return anonymous;
-    if (options.trustProxy) return null;
-    const principal = await authenticateToken(deps, token, normaliseIp(req.socket.remoteAddress ?? ''));
+    const principal = await authenticateToken(deps, token, options.clientAddress(req));
     // A dead token's reader gets an npm-notice header: Fastify sends that answer.
     return principal.kind === 'anonymous' ? null : principal;
   }
@@ -122,7 +122,7 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
     answer(req, res, target).then(
       (status) => {
         if (status === null) return fallback(req, res);
-        options.log?.({ method: 'GET', url: redactUrl(req.url ?? ''), status, ms: Math.round(performance.now() - started), ip: req.socket.remoteAddress });
+        options.log?.({ method: 'GET', url: redactUrl(req.url ?? ''), status, ms: Math.round(performance.now() - started), ip: options.clientAddress(req) });
       },
       // An error (a refused address range, a failing store) is Fastify's to answer and log.
       () => (res.headersSent ? res.destroy() : fallback(req, res)),

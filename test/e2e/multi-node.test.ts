@@ -198,6 +198,18 @@ describe('several nodes on one PostgreSQL and one S3 bucket', { skip: skip ?? fa
     assert.ok(ms < 1000);
   });
 
+  test('an owner e-mail change on node A shows in node B cached packuments within a second', async () => {
+    const token = await signUp(a, 'mailer');
+    assert.equal((await publish(a, token, 'mail-pkg', '1.0.0')).status, 201);
+    // Node B caches the packument (both forms' owner list) now.
+    assert.deepEqual((await call(b, 'GET', '/mail-pkg')).body.maintainers, [{ name: 'mailer', email: 'mailer@example.com' }]);
+    const changed = await call(a, 'POST', '/-/npm/v1/user', { token, body: { email: 'mailer-new@example.com' } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const ms = await within(1000, 'node B shows the new e-mail', async () => (await call(b, 'GET', '/mail-pkg')).body.maintainers[0].email === 'mailer-new@example.com');
+    assert.ok(ms < 1000);
+    assert.equal((await call(a, 'GET', '/mail-pkg')).body.maintainers[0].email, 'mailer-new@example.com');
+  });
+
   test('pg_dump of the shared database, pg_restore into an empty one: a new node reads everything back', async () => {
     // The procedure of docs/operations.md, with the server's own tools.
     const dump = join(tempDir('pgdump'), 'tessera.dump');

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { clientAddressResolver } from '../../src/http/client-address.ts';
 import { readTarget, withFastReads } from '../../src/http/fast-reads.ts';
 import type { PackumentCache } from '../../src/http/packument-cache.ts';
 import { type OpenedDeps, openDeps } from '../../src/server.ts';
@@ -84,7 +85,7 @@ before(async () => {
   ({ app, cache } = await buildApp(opened.deps, { fastReads: false }));
   opened.onPackageChanged((name) => cache.invalidate(name));
   await app.ready();
-  const fast = withFastReads(opened.deps, cache, { prefix: '/', trustProxy: false, closing: () => closing }, (req, res) => {
+  const fast = withFastReads(opened.deps, cache, { prefix: '/', clientAddress: clientAddressResolver([]), closing: () => closing }, (req, res) => {
     handedOn.push(`${req.method} ${req.url}`);
     app.routing(req, res);
   });

@@ -185,6 +185,11 @@ function corpus(): Case[] {
   add({ what: 'unknown access setting', method: 'POST', path: '/-/package/good-pkg/access', body: str({ visibility: 'public' }), headers: J, auth: true });
   add({ what: 'restricting an unscoped package', method: 'POST', path: '/-/package/good-pkg/access', body: str({ access: 'restricted' }), headers: J, auth: true });
   add({ what: 'a PUT that rewrites dist', method: 'PUT', path: '/good-pkg', body: str({ name: 'good-pkg', versions: { '1.0.0': { name: 'good-pkg', version: '1.0.0', dist: { shasum: '0'.repeat(40) } } } }), headers: J, auth: true });
+  // A version or tag spec that names nothing, prototype members included (one row read, a 404).
+  for (const spec of ['9.9.9', 'constructor', '__proto__', 'toString', '%00', 'x'.repeat(300)]) {
+    add({ what: `unknown version ${spec.slice(0, 20)}`, path: `/good-pkg/${spec}` });
+  }
+  add({ what: 'an unknown version of a restricted package, anonymously', path: '/@alice%2fscoped/9.9.9' });
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
   return cases;
 }

@@ -3,7 +3,6 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
-import { searchHit } from '../../core/packages/search-hit.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 import { PACKAGE_CHANNEL } from './channels.ts';
@@ -43,6 +42,9 @@ const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
       ORDER BY v.published_at COLLATE "C", v.version COLLATE "C"), '[]')
      FROM versions v WHERE v.package = p.name) AS versions
   FROM packages p WHERE p.name = $1`;
+
+/** LOAD without the manifests. */
+const OVERVIEW = LOAD.replace("'manifest', v.manifest, ", '');
 
 const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
   (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
@@ -111,15 +113,26 @@ async function ownerIds(c: Queryable, name: string): Promise<number[]> {
   return (await c.query<{ user_id: number }>('SELECT user_id FROM owners WHERE package = $1', [name])).rows.map((r) => r.user_id);
 }
 
-/** The search columns: description and keywords of the version `latest` points at. */
+/**
+ * The search columns: the latest version (the latest tag's, or else the last published one,
+ * as packuments pick) and its description and keywords: one manifest read, not the package.
+ */
 async function refreshSummary(c: Queryable, name: string): Promise<void> {
-  const { rows } = await c.query<{ manifest: Record<string, unknown> }>(
-    `SELECT v.manifest FROM dist_tags d JOIN versions v ON v.package = d.package AND v.version = d.version WHERE d.package = $1 AND d.tag = 'latest'`,
+  const { rows } = await c.query<{ version: string | null; manifest: Record<string, unknown> | null }>(
+    `SELECT l.version, v.manifest FROM (SELECT COALESCE((SELECT version FROM dist_tags WHERE package = $1 AND tag = 'latest'),
+        (SELECT version FROM versions WHERE package = $1 ORDER BY published_at COLLATE "C" DESC, version COLLATE "C" DESC LIMIT 1)) AS version) l
+      LEFT JOIN versions v ON v.package = $1 AND v.version = l.version`,
     [name],
   );
   const m = rows[0]?.manifest ?? {};
-  const keywords = Array.isArray(m.keywords) ? m.keywords.filter((k) => typeof k === 'string').join(' ') : '';
-  await c.query('UPDATE packages SET description = $1, keywords = $2 WHERE name = $3', [typeof m.description === 'string' ? m.description : null, keywords, name]);
+  const list = Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [];
+  await c.query('UPDATE packages SET description = $1, keywords = $2, keyword_list = $3::jsonb, latest_version = $4 WHERE name = $5', [
+    typeof m.description === 'string' ? m.description : null,
+    list.join(' '),
+    JSON.stringify(list),
+    rows[0]?.version ?? null,
+    name,
+  ]);
 }
 
 async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: number | undefined, t: string): Promise<void> {
@@ -219,7 +232,7 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       }
       break;
   }
-  if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-versions') await refreshSummary(c, name);
+  if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') await refreshSummary(c, name);
 }
 
 export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore {
@@ -249,10 +262,20 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       });
     },
     scopeOwner: (scope) => scopeOwnerOf(pool, scope),
-    async search({ text, from, size, viewerId }) {
+    async search({ text, from, size, viewerId, viewerLimits }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
       const params: unknown[] = [viewerId ?? -1];
-      const where = ['NOT p.unpublished', "(p.access = 'public' OR EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1))"];
+      // Restricted: owners only, and only when the credential's limits cover the name.
+      let covered = '';
+      if (viewerLimits) {
+        params.push(viewerLimits.packages, viewerLimits.scopes.map((x) => x.replace(/^@/, '')));
+        covered = ` AND (p.name = ANY($2::text[]) OR (p.name LIKE '@%/%' AND split_part(substr(p.name, 2), '/', 1) = ANY($3::text[])))`;
+      }
+      const where = [
+        'NOT p.unpublished',
+        'p.latest_version IS NOT NULL',
+        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1)${covered}))`,
+      ];
       for (const t of terms) {
         params.push(`%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
         const n = `$${params.length}`;
@@ -260,17 +283,68 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       }
       const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
       const total = (await pool.query<{ n: number }>(`SELECT COUNT(*)::int AS n ${sql}`, params)).rows[0].n;
-      const names = await pool.query<{ name: string }>(
-        `SELECT p.name ${sql} ORDER BY p.name COLLATE "C" LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      const { rows } = await pool.query<{ name: string; latest_version: string; description: string | null; keyword_list: string[]; modified_at: string; owners: PackageRecord['owners'] }>(
+        `SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at,
+           (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+              FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
+         ${sql} ORDER BY p.name COLLATE "C" LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, size, from],
       );
-      const hits: SearchHit[] = [];
-      for (const { name } of names.rows) {
-        const pkg = await load(pool, name);
-        const hit = pkg && searchHit(pkg);
-        if (hit) hits.push(hit);
-      }
+      const hits: SearchHit[] = rows.map((r) => ({
+        name: r.name,
+        version: r.latest_version,
+        description: r.description,
+        keywords: r.keyword_list,
+        modifiedAt: r.modified_at,
+        owners: r.owners,
+      }));
       return { hits, total };
+    },
+    async getVersion(name, versionOrTag) {
+      // One statement: the head, the tags and the one version row the spec names.
+      const { rows } = await pool.query<Omit<PackageRow, 'versions'> & { v: PackageRow['versions'][number] | null }>(
+        `WITH h AS (${HEAD}),
+           t AS (SELECT COALESCE(json_object_agg(d.tag, d.version ORDER BY d.tag COLLATE "C"), '{}') AS tags FROM dist_tags d WHERE d.package = $1)
+         SELECT h.*, t.tags,
+           (SELECT json_build_object('version', v.version, 'manifest', v.manifest, 'published_at', v.published_at, 'deprecated', v.deprecated,
+              'file', v.file, 'blob_key', v.blob_key, 'size', v.size, 'integrity', v.integrity, 'shasum', v.shasum)
+              FROM versions v WHERE v.package = $1 AND v.version = COALESCE((SELECT version FROM dist_tags WHERE package = $1 AND tag = $2), $2)) AS v
+         FROM h, t`,
+        [name, versionOrTag],
+      );
+      const r = rows[0];
+      if (!r || !r.v) return null;
+      const v = r.v;
+      return {
+        pkg: { ...headOf(r), distTags: r.tags },
+        version: {
+          version: v.version,
+          manifest: v.manifest,
+          publishedAt: v.published_at,
+          deprecated: v.deprecated,
+          tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
+        },
+      };
+    },
+    async overview(name) {
+      // One statement, one snapshot (as LOAD), without the manifests.
+      const { rows } = await pool.query<PackageRow>(OVERVIEW, [name]);
+      const p = rows[0];
+      if (!p) return null;
+      return {
+        ...headOf(p),
+        distTags: p.tags,
+        versions: p.versions.map((v) => ({
+          version: v.version,
+          publishedAt: v.published_at,
+          deprecated: v.deprecated,
+          tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
+        })),
+      };
+    },
+    async namesOwnedBy(userId) {
+      const { rows } = await pool.query<{ package: string }>('SELECT package FROM owners WHERE user_id = $1 ORDER BY package COLLATE "C"', [userId]);
+      return rows.map((r) => r.package);
     },
     async isBlobReferenced(key) {
       return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;

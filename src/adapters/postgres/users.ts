@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
 import type { User, UserPatch, UserStore } from '../../core/ports.ts';
 import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
+import { PACKAGE_CHANNEL } from './channels.ts';
 import { consumeOtp, notifyAccount } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
@@ -61,6 +62,8 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         sets.push(`updated_at = $${values.length - 1}`);
         await c.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
         await notifyAccount(c, id);
+        // Packuments show owners' e-mails: every node drops its cached ones of this user's packages.
+        if (patch.email !== undefined) await c.query('SELECT pg_notify($1, package) FROM owners WHERE user_id = $2', [PACKAGE_CHANNEL, id]);
         return mustById(c, id);
       });
     },

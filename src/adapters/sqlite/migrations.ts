@@ -2,7 +2,7 @@
 
 import type Database from 'better-sqlite3';
 
-const migrations: string[] = [
+export const migrations: string[] = [
   `
   CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -133,6 +133,18 @@ const migrations: string[] = [
     approved INTEGER NOT NULL DEFAULT 0,
     value_hash TEXT UNIQUE
   ) WITHOUT ROWID;
+  `,
+  // Search reads only what a hit shows, kept at write time: the latest version and its
+  // keywords (a JSON array of strings; description and the space-joined keywords already
+  // exist). Backfilled from the latest tag (or the last published version).
+  `
+  ALTER TABLE packages ADD COLUMN latest_version TEXT;
+  ALTER TABLE packages ADD COLUMN keyword_list TEXT NOT NULL DEFAULT '[]';
+  UPDATE packages SET latest_version = COALESCE(
+    (SELECT d.version FROM dist_tags d WHERE d.package = packages.name AND d.tag = 'latest'),
+    (SELECT v.version FROM versions v WHERE v.package = packages.name ORDER BY v.published_at DESC, v.version DESC LIMIT 1));
+  UPDATE packages SET keyword_list = COALESCE((SELECT json_group_array(j.value) FROM versions v, json_each(v.manifest, '$.keywords') j
+    WHERE v.package = packages.name AND v.version = packages.latest_version AND json_type(v.manifest, '$.keywords') = 'array' AND j.type = 'text'), '[]');
   `,
 ];
 

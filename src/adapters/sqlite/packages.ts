@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
-import { searchHit } from '../../core/packages/search-hit.ts';
 
 interface PackageRow {
   name: string;
@@ -69,10 +68,11 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     removeOwner: db.prepare('DELETE FROM owners WHERE package = ? AND user_id = ?'),
     ownerCount: db.prepare('SELECT COUNT(*) AS n FROM owners WHERE package = ?'),
     ownerIds: db.prepare('SELECT user_id FROM owners WHERE package = ?').pluck(),
+    namesOwned: db.prepare('SELECT package FROM owners WHERE user_id = ? ORDER BY package').pluck(),
     setAccess: db.prepare('UPDATE packages SET access = ? WHERE name = ?'),
     setMfa: db.prepare('UPDATE packages SET publish_requires_tfa = ?, automation_overrides_tfa = ? WHERE name = ?'),
     unpublish: db.prepare('UPDATE packages SET unpublished = 1 WHERE name = ?'),
-    setSummary: db.prepare('UPDATE packages SET description = ?, keywords = ? WHERE name = ?'),
+    setSummary: db.prepare('UPDATE packages SET description = ?, keywords = ?, keyword_list = ?, latest_version = ? WHERE name = ?'),
     claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) VALUES (?, ?)'),
     scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
     userByName: db.prepare('SELECT id FROM users WHERE name = ?'),
@@ -104,17 +104,23 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     };
   }
 
-  const latestManifest = db.prepare(
-    "SELECT v.manifest FROM dist_tags d JOIN versions v ON v.package = d.package AND v.version = d.version WHERE d.package = ? AND d.tag = 'latest'",
+  // The latest tag's version, or else the last published one (as packuments pick).
+  const latestVersion = db.prepare(
+    `SELECT COALESCE((SELECT version FROM dist_tags WHERE package = ? AND tag = 'latest'),
+      (SELECT version FROM versions WHERE package = ? ORDER BY published_at DESC, version DESC LIMIT 1))`,
   ).pluck();
+  const oneManifest = db.prepare('SELECT manifest FROM versions WHERE package = ? AND version = ?').pluck();
+  const oneVersion = db.prepare('SELECT version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? AND version = ?');
+  const versionSummaries = db.prepare('SELECT version, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? ORDER BY published_at, version');
   const tagsAndRev = db.prepare('SELECT rev FROM packages WHERE name = ?').pluck();
 
   /** The search columns follow the latest version (one manifest read, not the package). */
   function refreshSummary(name: string): void {
-    const text = latestManifest.get(name) as string | undefined;
+    const latest = latestVersion.get(name, name) as string | null;
+    const text = latest === null ? undefined : (oneManifest.get(name, latest) as string | undefined);
     const m = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    const keywords = Array.isArray(m.keywords) ? m.keywords.filter((k) => typeof k === 'string').join(' ') : '';
-    q.setSummary.run(typeof m.description === 'string' ? m.description : null, keywords, name);
+    const list = Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [];
+    q.setSummary.run(typeof m.description === 'string' ? m.description : null, list.join(' '), JSON.stringify(list), latest, name);
   }
 
   const consume = otpConsumer(db, now);
@@ -198,7 +204,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         if (m.mfa) q.setMfa.run(m.mfa.publishRequiresTfa ? 1 : 0, m.mfa.automationOverridesTfa ? 1 : 0, name);
         break;
     }
-    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-versions') refreshSummary(name);
+    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name);
   });
 
   return {
@@ -219,10 +225,19 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       const claim = q.scope.get(scope) as { owner_id: number } | undefined;
       return claim ? claim.owner_id : null;
     },
-    async search({ text, from, size, viewerId }) {
+    async search({ text, from, size, viewerId, viewerLimits }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
-      const where = ['p.unpublished = 0', "(p.access = 'public' OR EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?))"];
+      // Restricted: owners only, and only when the credential's limits cover the name.
+      const covered = viewerLimits
+        ? " AND (p.name IN (SELECT value FROM json_each(?)) OR (p.name LIKE '@%/%' AND substr(p.name, 2, instr(p.name, '/') - 2) IN (SELECT value FROM json_each(?))))"
+        : '';
+      const where = [
+        'p.unpublished = 0',
+        'p.latest_version IS NOT NULL',
+        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?)${covered}))`,
+      ];
       const params: unknown[] = [viewerId ?? -1];
+      if (viewerLimits) params.push(JSON.stringify(viewerLimits.packages), JSON.stringify(viewerLimits.scopes.map((x) => x.replace(/^@/, ''))));
       for (const t of terms) {
         const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push("(p.name LIKE ? ESCAPE '\\' OR lower(COALESCE(p.description, '')) LIKE ? ESCAPE '\\' OR lower(COALESCE(p.keywords, '')) LIKE ? ESCAPE '\\')");
@@ -230,14 +245,40 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       }
       const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
       const total = (db.prepare(`SELECT COUNT(*) AS n ${sql}`).get(...params) as { n: number }).n;
-      const rows = db.prepare(`SELECT p.name ${sql} ORDER BY p.name LIMIT ? OFFSET ?`).all(...params, size, from) as Array<{ name: string }>;
-      const hits: SearchHit[] = [];
-      for (const { name } of rows) {
-        const pkg = load(name);
-        const hit = pkg && searchHit(pkg);
-        if (hit) hits.push(hit);
-      }
+      const rows = db
+        .prepare(`SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at ${sql} ORDER BY p.name LIMIT ? OFFSET ?`)
+        .all(...params, size, from) as Array<{ name: string; latest_version: string; description: string | null; keyword_list: string; modified_at: string }>;
+      const hits: SearchHit[] = rows.map((r) => ({
+        name: r.name,
+        version: r.latest_version,
+        description: r.description,
+        keywords: JSON.parse(r.keyword_list) as string[],
+        modifiedAt: r.modified_at,
+        owners: q.owners.all(r.name) as Owner[],
+      }));
       return { hits, total };
+    },
+    async getVersion(name, versionOrTag) {
+      const h = head(name);
+      if (!h) return null;
+      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+      const row = oneVersion.get(name, Object.hasOwn(distTags, versionOrTag) ? distTags[versionOrTag] : versionOrTag) as VersionRow | undefined;
+      return row ? { pkg: { ...h, distTags }, version: toVersion(row) } : null;
+    },
+    async overview(name) {
+      const h = head(name);
+      if (!h) return null;
+      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+      const versions = (versionSummaries.all(name) as Array<Omit<VersionRow, 'manifest'>>).map((r) => ({
+        version: r.version,
+        publishedAt: r.published_at,
+        deprecated: r.deprecated,
+        tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
+      }));
+      return { ...h, distTags, versions };
+    },
+    async namesOwnedBy(userId) {
+      return q.namesOwned.all(userId) as string[];
     },
     async isBlobReferenced(key) {
       return q.blobUsed.get(key) !== undefined;

@@ -110,7 +110,12 @@ export async function updateProfile(deps: Deps, ctx: RequestContext, body: Recor
     const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
     await logEvent(deps, ctx, user.id, 'password-changed', { sessions_ended: ended });
   }
-  if (patch.email !== undefined) await logEvent(deps, ctx, user.id, 'email-changed');
+  if (patch.email !== undefined) {
+    // Packuments show owners' e-mails: drop the cached ones of every package this user owns
+    // (other nodes hear of it through the store: see the adapters' users.update).
+    for (const name of await deps.store.packages.namesOwnedBy(user.id)) deps.packageChanged(name);
+    await logEvent(deps, ctx, user.id, 'email-changed');
+  }
   const others = changed.filter((k) => k !== 'email' && k !== 'emailVerified');
   if (others.length > 0) await logEvent(deps, ctx, user.id, 'profile-changed', { fields: others.join(',') });
   return updated;

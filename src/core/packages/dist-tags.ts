@@ -4,11 +4,11 @@ import { requirePackageWriter } from '../access/permissions.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import { loadForWrite, readPackage } from './read-package.ts';
+import { loadForWrite, readOverview } from './read-package.ts';
 import { requireTag } from './rules.ts';
 
 export async function listDistTags(deps: Deps, ctx: RequestContext, name: string): Promise<Record<string, string>> {
-  return (await readPackage(deps, ctx.principal, name)).distTags;
+  return (await readOverview(deps, ctx.principal, name)).distTags;
 }
 
 export async function setDistTag(deps: Deps, ctx: RequestContext, name: string, tag: string, version: unknown): Promise<Record<string, string>> {

@@ -5,10 +5,27 @@ import { canRead } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Deps } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { PackageRecord } from '../ports.ts';
+import type { PackageHead, PackageOverview, PackageRecord } from '../ports.ts';
 
 export async function readPackage(deps: Deps, principal: Principal, name: string): Promise<PackageRecord> {
   const pkg = await deps.store.packages.get(name);
+  if (!pkg || !canRead(principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
+  return pkg;
+}
+
+/**
+ * As readPackage, without any manifest: the head, dist-tags and version list (work bounded by
+ * the package's row count, never by its manifests' size). For anonymous read paths.
+ */
+export async function readOverview(deps: Deps, principal: Principal, name: string): Promise<PackageOverview> {
+  const pkg = await deps.store.packages.overview(name);
+  if (!pkg || !canRead(principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
+  return pkg;
+}
+
+/** As readPackage, the settings and owners only (no versions, tags or manifests). */
+export async function readHead(deps: Deps, principal: Principal, name: string): Promise<PackageHead> {
+  const pkg = await deps.store.packages.head(name);
   if (!pkg || !canRead(principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
   return pkg;
 }

@@ -8,9 +8,19 @@ export interface SearchParams {
   size: number;
 }
 
+/**
+ * npm's search result shape (`GET /-/v1/search`, npm `lib/commands/search.js` through
+ * libnpmsearch): `{objects: [{package, score, searchScore}], total, time}`. Finds what a
+ * packument read would show the same principal (`canRead`): public packages, and restricted
+ * ones only for their owners and only when the credential's package/scope limits cover them
+ * (`tokenCoversPackage`). Reads only the search data the store keeps per package.
+ */
 export async function searchPackages(deps: Deps, ctx: RequestContext, params: SearchParams) {
-  const viewerId = ctx.principal.kind === 'user' ? ctx.principal.user.id : null;
-  const { hits, total } = await deps.store.packages.search({ ...params, viewerId });
+  const principal = ctx.principal;
+  const viewerId = principal.kind === 'user' ? principal.user.id : null;
+  const limits = principal.kind === 'user' ? principal.token?.limits : undefined;
+  const viewerLimits = limits && !limits.packagesAll ? { packages: limits.packages, scopes: limits.scopes } : null;
+  const { hits, total } = await deps.store.packages.search({ ...params, viewerId, viewerLimits });
   return {
     objects: hits.map((h) => ({
       package: {

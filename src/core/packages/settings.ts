@@ -6,13 +6,13 @@ import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { Access, PackageMfa } from '../ports.ts';
 import { parsePackageName } from './names.ts';
-import { loadForWrite, readPackage } from './read-package.ts';
+import { loadForWrite, readHead } from './read-package.ts';
 import { isPlainObject } from './rules.ts';
 
 const KNOWN = new Set(['access', 'publish_requires_tfa', 'automation_token_overrides_tfa']);
 
 export async function packageSettings(deps: Deps, ctx: RequestContext, name: string) {
-  const pkg = await readPackage(deps, ctx.principal, name);
+  const pkg = await readHead(deps, ctx.principal, name);
   return {
     access: pkg.access,
     public: pkg.access === 'public',
@@ -22,7 +22,7 @@ export async function packageSettings(deps: Deps, ctx: RequestContext, name: str
 }
 
 export async function collaborators(deps: Deps, ctx: RequestContext, name: string): Promise<Record<string, 'write'>> {
-  const pkg = await readPackage(deps, ctx.principal, name);
+  const pkg = await readHead(deps, ctx.principal, name);
   return Object.fromEntries(pkg.owners.map((o) => [o.name, 'write' as const]));
 }
 

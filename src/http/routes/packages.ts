@@ -48,13 +48,16 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     return sendRendered(request, reply, pkg[form], packumentContentType(form), packumentCacheControl(pkg));
   });
 
-  // One version (rarely asked: npm installs use the packument): read from the store.
+  // One version (rarely asked: npm installs use the packument): that one version row from the
+  // store, never the package's other manifests; an unknown version reads the head only.
   app.get<{ Params: PkgParams & { version: string } }>('/:pkg/:version', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    await visible(request, name);
-    const record = await deps.store.packages.get(name);
-    const doc = record && versionDocument(record, request.params.version, deps.settings.publicUrl);
-    if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${request.params.version}".`);
+    const spec = request.params.version;
+    const one = await deps.store.packages.getVersion(name, spec);
+    const readable = one ? one.pkg : await deps.store.packages.head(name);
+    if (!readable || !canRead(request.ctx.principal, readable)) fail('NOT_FOUND', `Package ${name} not found.`);
+    const doc = one && versionDocument({ ...one.pkg, versions: [one.version] }, spec, deps.settings.publicUrl);
+    if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${spec}".`);
     return reply.header('cache-control', 'no-cache').send(doc);
   });
 

@@ -6,7 +6,7 @@ import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
 import { profileOf, updateProfile } from '../../core/accounts/profile.ts';
 import { securityLog } from '../../core/accounts/security-log.ts';
 import type { Deps } from '../../core/deps.ts';
-import { readPackage } from '../../core/packages/read-package.ts';
+import { readOverview } from '../../core/packages/read-package.ts';
 import { searchPackages } from '../../core/packages/search.ts';
 import { listTokens } from '../../core/tokens/manage-tokens.ts';
 import { field, formOf } from '../../web/form.ts';
@@ -52,8 +52,11 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
     } catch {
       name = '';
     }
-    const pkg = await readPackage(deps, webCtx(request).principal, name);
-    return sendPage(reply, 200, packagePage(pageContext(deps, request, reply), pkg));
+    // The version list without manifests, then the one manifest the page shows (its readme).
+    const pkg = await readOverview(deps, webCtx(request).principal, name);
+    const latestVersion = pkg.distTags.latest ?? pkg.versions[pkg.versions.length - 1]?.version;
+    const latest = latestVersion === undefined ? null : ((await deps.store.packages.getVersion(name, latestVersion))?.version ?? null);
+    return sendPage(reply, 200, packagePage(pageContext(deps, request, reply), pkg, latest));
   });
 
   web.get<{ Querystring: { before?: string } }>('/security-log', async (request, reply) => {

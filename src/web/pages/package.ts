@@ -1,20 +1,20 @@
 // A package: its versions, dist-tags, owners, 2FA requirement and readme (as escaped,
 // preformatted text: no markdown rendering, so a readme cannot carry markup or scripts).
 
-import type { PackageRecord } from '../../core/ports.ts';
+import type { PackageOverview, VersionRecord } from '../../core/ports.ts';
 import { html, layout, type PageContext, type SafeHtml, safeHref, when } from '../layout.ts';
 
 const README_LIMIT = 64 * 1024;
 
-function mfaText(pkg: PackageRecord): string {
+function mfaText(pkg: PackageOverview): string {
   if (!pkg.mfa.publishRequiresTfa) return 'Not required (the owners\u2019 own settings apply)';
   return pkg.mfa.automationOverridesTfa
     ? 'Required, except for tokens that bypass two-factor authentication (mfa=automation)'
     : 'Required for every change (mfa=publish)';
 }
 
-export function packagePage(page: PageContext, pkg: PackageRecord): SafeHtml {
-  const latest = pkg.versions.find((v) => v.version === pkg.distTags.latest) ?? pkg.versions[pkg.versions.length - 1];
+/** `latest`: the version the latest tag names (or the last published one), with its manifest. */
+export function packagePage(page: PageContext, pkg: PackageOverview, latest: VersionRecord | null): SafeHtml {
   const m = latest?.manifest ?? {};
   const description = typeof m.description === 'string' ? m.description : '';
   const homepage = safeHref(m.homepage);

@@ -35,5 +35,23 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(heard.length, 2, 'nothing is heard after unsubscribing');
     });
+
+    check('an owner e-mail change is announced as a change of each package the owner has (packuments show it)', async ({ store, open }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      await store.packages.commit('tool', create(alice.id, version('1.0.0')));
+      await store.packages.commit('@alice/kit', create(alice.id, version('1.0.0'), { claimScope: 'alice' }));
+      await store.packages.commit('bobs', create(bob.id, version('1.0.0')));
+      const nodeB: Store = await open();
+      const heard: StoreChange[] = [];
+      const stop = await nodeB.subscribe!((e) => heard.push(e));
+      await store.users.update(alice.id, { fullname: 'Alice' });
+      await store.users.update(alice.id, { email: 'alice-new@example.com' });
+      const packages = () => heard.filter((e) => e.type === 'package').map((e) => (e as { name: string }).name).sort();
+      await until('both packages were heard', () => packages().length >= 2);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(packages(), ['@alice/kit', 'tool']);
+      await stop();
+    });
   });
 }

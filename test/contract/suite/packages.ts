@@ -298,6 +298,84 @@ export function packageContract(check: Check): void {
       assert.equal(hit.modifiedAt, (await store.packages.get('colours'))?.modifiedAt);
     });
 
+    check('search applies the viewer credential limits to restricted packages, as tokenCoversPackage does', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      await store.packages.commit('@alice/secret-plan', create(alice.id, version('1.0.0', { description: 'plan secret' }), { access: 'restricted', claimScope: 'alice' }));
+      await store.packages.commit('plan-b', create(alice.id, version('1.0.0', { description: 'plan restricted' }), { access: 'restricted' }));
+      await store.packages.commit('plan-c', create(alice.id, version('1.0.0', { description: 'plan public' })));
+      const names = async (viewerLimits: { packages: string[]; scopes: string[] } | null | undefined) =>
+        (await store.packages.search({ text: 'plan', from: 0, size: 20, viewerId: alice.id, viewerLimits })).hits.map((h) => h.name);
+      assert.deepEqual(await names(undefined), ['@alice/secret-plan', 'plan-b', 'plan-c']);
+      assert.deepEqual(await names(null), ['@alice/secret-plan', 'plan-b', 'plan-c']);
+      assert.deepEqual(await names({ packages: ['plan-c'], scopes: [] }), ['plan-c'], 'a token for one public package finds no restricted one');
+      assert.deepEqual(await names({ packages: ['plan-b'], scopes: [] }), ['plan-b', 'plan-c']);
+      assert.deepEqual(await names({ packages: [], scopes: ['@alice'] }), ['@alice/secret-plan', 'plan-c']);
+      assert.deepEqual(await names({ packages: [], scopes: ['alice'] }), ['@alice/secret-plan', 'plan-c']);
+      assert.deepEqual(await names({ packages: [], scopes: ['ali'] }), ['plan-c']);
+      const r = await store.packages.search({ text: 'plan', from: 0, size: 20, viewerId: alice.id, viewerLimits: { packages: ['plan-c'], scopes: [] } });
+      assert.equal(r.total, 1, 'the total counts what the limits allow');
+    });
+
+    check('search data follows every write that changes it: latest tag moves, tag removal, version removal, owners, e-mails, access', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      await store.packages.commit('hues', create(alice.id, version('1.0.0', { description: 'one', keywords: ['two words', 'x', 3] })));
+      await store.packages.commit('hues', publish(version('2.0.0', { description: 'two', keywords: ['y'] }, '2026-03-01T12:00:01.000Z')));
+      await store.packages.commit('hues', publish(version('3.0.0-beta', { description: 'beta' }, '2026-03-01T12:00:02.000Z'), 'beta'));
+      const hit = async () => (await store.packages.search({ text: 'hues', from: 0, size: 5, viewerId: null })).hits[0];
+      assert.deepEqual([(await hit()).version, (await hit()).description, (await hit()).keywords], ['2.0.0', 'two', ['y']]);
+      await store.packages.commit('hues', { type: 'set-tag', tag: 'latest', version: '1.0.0' });
+      assert.deepEqual([(await hit()).version, (await hit()).description, (await hit()).keywords], ['1.0.0', 'one', ['two words', 'x']], 'keywords keep their spaces');
+      await store.packages.commit('hues', { type: 'remove-versions', versions: ['1.0.0'], distTags: { latest: '2.0.0', beta: '3.0.0-beta' } });
+      assert.equal((await hit()).version, '2.0.0');
+      await store.packages.commit('hues', { type: 'owners', add: [bob.id], remove: [] });
+      assert.deepEqual((await hit()).owners.map((o) => o.name), ['alice', 'bob']);
+      await store.users.update(bob.id, { email: 'bob-new@example.com' });
+      assert.equal((await hit()).owners[1].email, 'bob-new@example.com');
+      await store.packages.commit('hues', { type: 'settings', access: 'restricted' });
+      assert.equal(await hit(), undefined);
+    });
+
+    check('getVersion reads one version by version or tag; unknown ones are null', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const v1 = version('1.0.0', { description: 'first' });
+      const v2 = version('2.0.0', { description: 'second' }, '2026-03-01T12:00:01.000Z');
+      await store.packages.commit('tool', create(alice.id, v1));
+      await store.packages.commit('tool', publish(v2, 'next'));
+      const one = await store.packages.getVersion('tool', '1.0.0');
+      assert.deepEqual(one?.version, v1);
+      assert.deepEqual(one?.pkg.distTags, { latest: '1.0.0', next: '2.0.0' });
+      assert.deepEqual(one?.pkg.owners, [{ id: alice.id, name: 'alice', email: 'alice@example.com' }]);
+      assert.equal(one?.pkg.name, 'tool');
+      assert.deepEqual((await store.packages.getVersion('tool', 'next'))?.version, v2);
+      assert.deepEqual((await store.packages.getVersion('tool', 'latest'))?.version, v1);
+      assert.equal(await store.packages.getVersion('tool', '9.9.9'), null);
+      assert.equal(await store.packages.getVersion('tool', 'constructor'), null);
+      assert.equal(await store.packages.getVersion('nothing', '1.0.0'), null);
+    });
+
+    check('overview lists tags and versions without manifests; namesOwnedBy lists a user\'s packages', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      const v1 = version('1.0.0');
+      const v2 = version('1.1.0', {}, '2026-03-01T12:00:01.000Z');
+      await store.packages.commit('tool', create(alice.id, v1));
+      await store.packages.commit('tool', publish(v2));
+      await store.packages.commit('tool', { type: 'deprecate', messages: { '1.0.0': 'old' } });
+      await store.packages.commit('@alice/a', create(alice.id, version('1.0.0'), { claimScope: 'alice' }));
+      await store.packages.commit('zed', create(bob.id, version('1.0.0')));
+      const o = await store.packages.overview('tool');
+      const { manifest: _m1, ...s1 } = v1;
+      const { manifest: _m2, ...s2 } = v2;
+      assert.deepEqual(o?.versions, [{ ...s1, deprecated: 'old' }, s2]);
+      assert.deepEqual(o?.distTags, { latest: '1.1.0' });
+      assert.equal(o?.rev, 3);
+      assert.ok(o && !('manifest' in o.versions[0]));
+      assert.equal(await store.packages.overview('nothing'), null);
+      assert.deepEqual(await store.packages.namesOwnedBy(alice.id), ['@alice/a', 'tool']);
+      assert.deepEqual(await store.packages.namesOwnedBy(bob.id), ['zed']);
+    });
+
     check('a blob is referenced while a version uses it', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       const v1 = version('1.0.0');
