@@ -2,7 +2,7 @@
 // made here from the registry's public URL, so a change of URL needs no data migration.
 
 import type { PackageRecord, VersionRecord } from '../ports.ts';
-import { formatRev } from './rules.ts';
+import { formatRev, ownValue } from './rules.ts';
 
 const HOISTED = ['author', 'bugs', 'contributors', 'description', 'homepage', 'keywords', 'license', 'repository'];
 const ABBREVIATED = [
@@ -29,7 +29,7 @@ function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string):
 }
 
 function latestOf(pkg: PackageRecord): VersionRecord | undefined {
-  const latest = pkg.distTags.latest;
+  const latest = ownValue(pkg.distTags, 'latest');
   return pkg.versions.find((v) => v.version === latest) ?? pkg.versions[pkg.versions.length - 1];
 }
 
@@ -75,7 +75,7 @@ export function abbreviatedPackument(pkg: PackageRecord, publicUrl: string): Rec
 
 /** One version document for GET /PACKAGE/VERSION-or-TAG. */
 export function versionDocument(pkg: PackageRecord, versionOrTag: string, publicUrl: string): Record<string, unknown> | null {
-  const version = pkg.distTags[versionOrTag] ?? versionOrTag;
+  const version = ownValue(pkg.distTags, versionOrTag) ?? versionOrTag;
   const v = pkg.versions.find((x) => x.version === version);
   return v ? versionObject(pkg, v, publicUrl) : null;
 }
