@@ -15,6 +15,7 @@ import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { miscRoutes } from './http/routes/misc.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
+import { starRoutes } from './http/routes/stars.ts';
 import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
 import { webRoutes } from './http/routes/web.ts';
@@ -128,6 +129,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       tokenRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
+      starRoutes(scoped, deps);
       webRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);
     },

@@ -31,6 +31,7 @@ export const errorCatalogue = {
   VERSION_EXISTS: 'forbidden',
   READ_ONLY_TOKEN: 'forbidden',
   TFA_REQUIRED: 'forbidden',
+  NAME_TOO_SIMILAR: 'forbidden',
   NOT_FOUND: 'not-found',
   USER_EXISTS: 'conflict',
   REV_CONFLICT: 'conflict',

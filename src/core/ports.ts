@@ -194,6 +194,13 @@ export interface PackageRecord {
   owners: Owner[];
   distTags: Record<string, string>;
   versions: VersionRecord[];
+  /**
+   * Versions published once and unpublished since, with their publication time (kept, as on
+   * npmjs, so that the packument's `time` still shows they existed). Oldest first.
+   */
+  removedVersions: Array<{ version: string; publishedAt: string }>;
+  /** Names of the users who starred the package (npm star), sorted. */
+  stars: string[];
 }
 
 export type PackageMutation =
@@ -237,7 +244,7 @@ export interface SearchHit {
 }
 
 /** A package without its versions and tags: what deciding who may write needs. */
-export type PackageHead = Omit<PackageRecord, 'versions' | 'distTags'>;
+export type PackageHead = Omit<PackageRecord, 'versions' | 'distTags' | 'removedVersions' | 'stars'>;
 
 /** A version without its manifest: what lists of versions show. */
 export type VersionSummary = Omit<VersionRecord, 'manifest'>;
@@ -278,6 +285,14 @@ export interface PackageStore {
   overview(name: string): Promise<PackageOverview | null>;
   /** Names of the packages a user owns (also unpublished ones), sorted: for cache invalidation. */
   namesOwnedBy(userId: number): Promise<string[]>;
+  /**
+   * Adds (`starred`) or removes the user's star on a package, without changing its revision
+   * (a star never conflicts with a publish). Returns whether anything changed. NOT_FOUND when
+   * the package does not exist or is unpublished. Multi-node stores tell the other nodes.
+   */
+  setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
+  /** Names of the (not unpublished) packages the user starred, sorted; no visibility check. */
+  starredBy(userId: number): Promise<string[]>;
   /** Blob keys no version refers to any more (after an unpublish), for deletion. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
 }

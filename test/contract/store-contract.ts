@@ -13,6 +13,7 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { packageContract } from './suite/packages.ts';
+import { rulesContract } from './suite/rules.ts';
 import { tokenContract } from './suite/tokens.ts';
 import { userContract } from './suite/users.ts';
 
@@ -24,6 +25,7 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     userContract(check);
     tokenContract(check);
     packageContract(check);
+    rulesContract(check, options.subscribe);
     miscContract(check);
     nodeContract(check, options.subscribe);
   });

@@ -115,6 +115,12 @@ async function run(endpoint: Endpoint, caller: Caller) {
       return call('POST', '/-/npm/v1/user', cred.token, { fullname: `Name ${++n}` }, otp());
     case 'token create':
       return call('POST', '/-/npm/v1/tokens', cred.token, tokenBody, otp());
+    case 'star': {
+      // What npm star sends: the packument's users map with the caller's own entry set.
+      const doc = (await t.request({ url: `/${p}?write=true`, token: ownerSetup })).json();
+      const me = caller === 'other user' ? 'mxother' : caller === 'owner, no 2FA' ? 'mxplain' : 'mxowner';
+      return call('PUT', `/${p}`, cred.token, { _id: p, _rev: doc._rev, users: { ...doc.users, [me]: true } }, otp());
+    }
     case 'token revoke': {
       const victim = caller === 'owner, no 2FA' ? await tokenOf(plain, tokenBody) : await tokenOf(ownerSetup, tokenBody, freshOtp());
       return call('DELETE', `/-/npm/v1/tokens/token/${victim.key}`, cred.token, undefined, otp());

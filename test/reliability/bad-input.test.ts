@@ -31,7 +31,7 @@ after(() => t.close());
 function snapshot(): string {
   const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
   try {
-    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes'].map(
+    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars'].map(
       (table) => `${table}:${JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all())}`,
     );
     return parts.join('\n').replace(/"last_used_at":"[^"]*"/g, '');
@@ -147,7 +147,7 @@ function corpus(): Case[] {
   ];
   for (const [what, method, path, body] of untextables) add({ what: `{"toString": null} as the ${what}`, method, path, body: str(body), headers: J, auth: true });
   // Names: traversal, NUL, unicode tricks, case.
-  const names = ['..%2f..%2fetc%2fpasswd', '%2e%2e', 'a%00b', 'Good-Pkg', '%C3%A9t%C3%A9', 'a%E2%80%8Bb', '%EF%BD%81dmin', '%E2%80%AEgp-doog', '@%2e%2e%2fx', '@alice%2f..%2f..%2fx', '@alice%2f', '%40%2fx', 'a%20b', '_private', '.hidden'];
+  const names = ['..%2f..%2fetc%2fpasswd', '%2e%2e', 'a%00b', 'Good-Pkg', '%C3%A9t%C3%A9', 'a%E2%80%8Bb', '%EF%BD%81dmin', '%E2%80%AEgp-doog', '@%2e%2e%2fx', '@alice%2f..%2f..%2fx', '@alice%2f', '%40%2fx', 'a%20b', '_private', '.hidden', '-dash', '@-%2fx', '@alice%2f-', '@alice%2fx.', 'con', '@alice%2fnode_modules', 'good_pkg', 'good.pkg', 'goodpkg'];
   for (const n of names) {
     const name = decodeURIComponent(n);
     add({ what: `publish under the name ${JSON.stringify(name)}`, method: 'PUT', path: `/${n}`, body: str(publishBody(name, '1.0.0')), headers: J, auth: true });
@@ -155,13 +155,14 @@ function corpus(): Case[] {
   for (const p of ['/good-pkg/-/..%2f..%2ftessera.db', '/good-pkg/-/%2e%2e%2fserver.key', '/good-pkg/-/good-pkg-1.0.0.tgz%00.txt', '/good-pkg/-/..', '/-/package/..%2f..%2f/dist-tags']) {
     add({ what: `traversal GET ${p}`, path: p });
   }
-  const users = ['bob%00', 'B0B', '%EF%BD%82ob', 'bob%E2%80%8B', '.bob', "bo'b", 'b%2fob', '-bob'];
+  const users = ['bob%00', 'B0B', '%EF%BD%82ob', 'bob%E2%80%8B', '.bob', "bo'b", 'b%2fob', '-bob', 'alice~', '(alice)', 'alice*', '!x', '_x', 'x.', 'namer_'];
   for (const u of users) {
     const name = decodeURIComponent(u);
     add({ what: `sign up as ${JSON.stringify(name)}`, method: 'PUT', path: `/-/user/org.couchdb.user:${u}`, body: str({ name, password: PASSWORD, email: 'b@example.com' }), headers: J });
   }
   // Bad CIDRs.
-  for (const cidr of ['10.0.0.0', '10.0.0.0/33', '::/129', 'localhost/8', '10.0.0.0/8,']) {
+  for (const cidr of ['10.0.0.0', '10.0.0.0/33', '::/129', 'localhost/8', '10.0.0.0/8,', '', ' ', ',', 'fe80::1%eth0/64', '::ffff:10.0.0.0/104']) {
+    add({ what: `legacy token with only the CIDR ${JSON.stringify(cidr)}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ password: PASSWORD, cidr_whitelist: [cidr] }), headers: J, auth: true });
     add({ what: `token with CIDR ${cidr}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only', cidr_whitelist: [cidr, 'x'] }), headers: J, auth: true });
   }
   // OTP headers: malformed or overlong.
@@ -190,6 +191,17 @@ function corpus(): Case[] {
     add({ what: `unknown version ${spec.slice(0, 20)}`, path: `/good-pkg/${spec}` });
   }
   add({ what: 'an unknown version of a restricted package, anonymously', path: '/@alice%2fscoped/9.9.9' });
+  // Dist-tags named after Object.prototype members that were never set.
+  for (const tag of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    add({ what: `removing the never-set dist-tag ${tag}`, method: 'DELETE', path: `/-/package/good-pkg/dist-tags/${tag}`, auth: true });
+  }
+  // npm star bodies that do not hold together; npm stars with a key that is not a JSON string.
+  for (const users of [[], null, 'alice', { alice: 'yes' }, { alice: false }]) {
+    add({ what: `star with users ${str(users)}`, method: 'PUT', path: '/good-pkg', body: str({ _id: 'good-pkg', users }), headers: J, auth: true });
+  }
+  add({ what: 'star with another _id', method: 'PUT', path: '/good-pkg', body: str({ _id: 'other', users: { alice: true } }), headers: J, auth: true });
+  add({ what: 'anonymous star', method: 'PUT', path: '/good-pkg', body: str({ _id: 'good-pkg', users: { alice: true } }), headers: J });
+  for (const key of ['alice', '', '{}', '"']) add({ what: `npm stars key=${key}`, path: `/-/_view/starredByUser?key=${encodeURIComponent(key)}` });
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
   return cases;
 }

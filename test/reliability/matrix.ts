@@ -29,6 +29,7 @@ export const endpoints = [
   'profile set',
   'token create',
   'token revoke',
+  'star',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -63,6 +64,8 @@ export const expected: Record<Endpoint, Row> = {
   'profile set': account,
   'token create': account,
   'token revoke': { ...account, 'other user': '404' },
+  // The caller's own data, never an OTP; any signed-in reader may (read-only tokens may not).
+  star: { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
 };
 
 export function matrixMarkdown(): string {

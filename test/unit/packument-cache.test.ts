@@ -23,6 +23,8 @@ function record(name: string, size: number): PackageRecord {
         tarball: { file: `${name}-1.0.0.tgz`, blobKey: 'k', size: 1, integrity: 'i', shasum: 's' },
       },
     ],
+    removedVersions: [],
+    stars: [],
   };
 }
 

@@ -158,6 +158,26 @@ export const migrations: string[] = [
   UPDATE packages p SET keyword_list = COALESCE((SELECT jsonb_agg(j.value ORDER BY j.ord) FROM versions v, json_array_elements(v.manifest->'keywords') WITH ORDINALITY AS j(value, ord)
     WHERE v.package = p.name AND v.version = p.latest_version AND json_typeof(v.manifest->'keywords') = 'array' AND json_typeof(j.value) = 'string'), '[]');
   `,
+  `
+  -- Names people confuse: the name without ".", "-", "_" and in lower case (the scope kept),
+  -- as src/core/packages/names.ts similarNameKey computes it; new names must not share it.
+  ALTER TABLE packages ADD COLUMN similar_key TEXT;
+  UPDATE packages SET similar_key = CASE WHEN name LIKE '@%/%'
+    THEN lower(substr(name, 1, strpos(name, '/'))) || lower(replace(replace(replace(substr(name, strpos(name, '/') + 1), '.', ''), '-', ''), '_', ''))
+    ELSE lower(replace(replace(replace(name, '.', ''), '-', ''), '_', '')) END;
+  CREATE INDEX packages_similar ON packages(similar_key);
+  -- An unpublished version keeps its publication time in the packument.
+  ALTER TABLE burned_versions ADD COLUMN published_at TEXT;
+  UPDATE burned_versions b SET published_at = v.published_at FROM versions v WHERE v.package = b.package AND v.version = b.version;
+  -- npm star: one row per user and package, apart from the package's revision.
+  CREATE TABLE stars (
+    package TEXT NOT NULL REFERENCES packages(name),
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (package, user_id)
+  );
+  CREATE INDEX stars_user ON stars(user_id);
+  `,
 ];
 
 /** The schema version this code expects. */

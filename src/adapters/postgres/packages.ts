@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
+import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 import { PACKAGE_CHANNEL } from './channels.ts';
@@ -29,6 +30,8 @@ interface PackageRow {
     integrity: string;
     shasum: string;
   }>;
+  removed: PackageRecord['removedVersions'];
+  stars: string[];
 }
 
 // The whole package in one statement, so that it is one consistent snapshot even while other
@@ -40,7 +43,11 @@ const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
   (SELECT COALESCE(json_agg(json_build_object('version', v.version, 'manifest', v.manifest, 'published_at', v.published_at,
       'deprecated', v.deprecated, 'file', v.file, 'blob_key', v.blob_key, 'size', v.size, 'integrity', v.integrity, 'shasum', v.shasum)
       ORDER BY v.published_at COLLATE "C", v.version COLLATE "C"), '[]')
-     FROM versions v WHERE v.package = p.name) AS versions
+     FROM versions v WHERE v.package = p.name) AS versions,
+  (SELECT COALESCE(json_agg(json_build_object('version', b.version, 'publishedAt', b.published_at) ORDER BY b.published_at COLLATE "C", b.version COLLATE "C"), '[]')
+     FROM burned_versions b WHERE b.package = p.name AND b.published_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.package = b.package AND v.version = b.version)) AS removed,
+  (SELECT COALESCE(json_agg(u.name ORDER BY u.name COLLATE "C"), '[]') FROM stars s JOIN users u ON u.id = s.user_id WHERE s.package = p.name) AS stars
   FROM packages p WHERE p.name = $1`;
 
 /** LOAD without the manifests. */
@@ -51,7 +58,7 @@ const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
      FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
   FROM packages p WHERE p.name = $1`;
 
-function headOf(p: Omit<PackageRow, 'tags' | 'versions'>): PackageHead {
+function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>): PackageHead {
   return {
     name: p.name,
     rev: p.rev,
@@ -78,6 +85,8 @@ async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
       deprecated: v.deprecated,
       tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
     })),
+    removedVersions: p.removed,
+    stars: p.stars,
   };
 }
 
@@ -151,12 +160,18 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
   }
   if (m.type === 'publish' && m.create && (!existing || existing.unpublished)) {
     const { create } = m;
+    const key = similarNameKey(name);
+    if (!existing) {
+      // commit() holds the lock on this key: two similar names cannot be created at once.
+      const similar = await c.query<{ name: string }>('SELECT name FROM packages WHERE similar_key = $1 AND name <> $2 ORDER BY name COLLATE "C" LIMIT 1', [key, name]);
+      if (similar.rows[0]) throw similarNameError(name, similar.rows[0].name);
+    }
     await c.query(
-      `INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at)
-        VALUES ($1, 1, $2, FALSE, $3, $4, $5, $5)
+      `INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at, similar_key)
+        VALUES ($1, 1, $2, FALSE, $3, $4, $5, $5, $6)
         ON CONFLICT (name) DO UPDATE SET unpublished = FALSE, access = excluded.access, publish_requires_tfa = excluded.publish_requires_tfa,
           automation_overrides_tfa = excluded.automation_overrides_tfa, rev = packages.rev + 1, modified_at = excluded.modified_at`,
-      [name, create.access, create.mfa.publishRequiresTfa, create.mfa.automationOverridesTfa, t],
+      [name, create.access, create.mfa.publishRequiresTfa, create.mfa.automationOverridesTfa, t, key],
     );
     if (!existing || (await ownerIds(c, name)).length === 0) await addOwner(c, name, create.ownerId);
     if (create.claimScope) {
@@ -175,7 +190,7 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
   switch (m.type) {
     case 'publish': {
       const v = m.version;
-      const burned = await c.query('INSERT INTO burned_versions (package, version) VALUES ($1, $2) ON CONFLICT DO NOTHING', [name, v.version]);
+      const burned = await c.query('INSERT INTO burned_versions (package, version, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, v.version, v.publishedAt]);
       if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
       const tb = v.tarball;
       await c.query(
@@ -218,6 +233,7 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
     case 'unpublish-all':
       await c.query('DELETE FROM versions WHERE package = $1', [name]);
       await c.query('DELETE FROM dist_tags WHERE package = $1', [name]);
+      await c.query('DELETE FROM stars WHERE package = $1', [name]);
       await c.query('UPDATE packages SET unpublished = TRUE WHERE name = $1', [name]);
       break;
     case 'owners':
@@ -239,7 +255,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
   return {
     get: (name) => load(pool, name),
     async head(name) {
-      const { rows } = await pool.query<Omit<PackageRow, 'tags' | 'versions'>>(HEAD, [name]);
+      const { rows } = await pool.query<Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>>(HEAD, [name]);
       return rows[0] ? headOf(rows[0]) : null;
     },
     async commit(name, mutation, options = {}) {
@@ -248,6 +264,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         // the OTP touches), so that writers on several nodes queue instead of deadlocking. The
         // name lock also covers a package that has no row yet (two first publishes at once).
         await lockName(c, 'package', name);
+        if (mutation.type === 'publish' && mutation.create) await lockName(c, 'similar', similarNameKey(name));
         if (mutation.type === 'publish' && mutation.create?.claimScope) await lockName(c, 'name', mutation.create.claimScope);
         await consumeOtp(c, options.otp, now());
         await apply(c, name, mutation, options.expectRev, now());
@@ -348,6 +365,27 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
     },
     async isBlobReferenced(key) {
       return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
+    },
+    async setStar(name, userId, starred) {
+      return transaction(pool, async (c) => {
+        // The package row is locked (FOR SHARE): a whole-package unpublish waits or goes first.
+        const p = (await c.query<{ unpublished: boolean }>('SELECT unpublished FROM packages WHERE name = $1 FOR SHARE', [name])).rows[0];
+        if (!p || p.unpublished) throw notFound(name);
+        const res = starred
+          ? await c.query('INSERT INTO stars (package, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, userId, now()])
+          : await c.query('DELETE FROM stars WHERE package = $1 AND user_id = $2', [name, userId]);
+        const changed = (res.rowCount ?? 0) > 0;
+        // Other nodes drop their cached packument (its "users" changed).
+        if (changed) await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
+        return changed;
+      });
+    },
+    async starredBy(userId) {
+      const { rows } = await pool.query<{ package: string }>(
+        'SELECT s.package FROM stars s JOIN packages p ON p.name = s.package WHERE s.user_id = $1 AND NOT p.unpublished ORDER BY s.package COLLATE "C"',
+        [userId],
+      );
+      return rows.map((r) => r.package);
     },
   };
 }

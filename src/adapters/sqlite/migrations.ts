@@ -146,6 +146,26 @@ export const migrations: string[] = [
   UPDATE packages SET keyword_list = COALESCE((SELECT json_group_array(j.value) FROM versions v, json_each(v.manifest, '$.keywords') j
     WHERE v.package = packages.name AND v.version = packages.latest_version AND json_type(v.manifest, '$.keywords') = 'array' AND j.type = 'text'), '[]');
   `,
+  `
+  -- Names people confuse: the name without ".", "-", "_" and in lower case (the scope kept),
+  -- as src/core/packages/names.ts similarNameKey computes it; new names must not share it.
+  ALTER TABLE packages ADD COLUMN similar_key TEXT;
+  UPDATE packages SET similar_key = CASE WHEN name LIKE '@%/%'
+    THEN lower(substr(name, 1, instr(name, '/'))) || lower(replace(replace(replace(substr(name, instr(name, '/') + 1), '.', ''), '-', ''), '_', ''))
+    ELSE lower(replace(replace(replace(name, '.', ''), '-', ''), '_', '')) END;
+  CREATE INDEX packages_similar ON packages(similar_key);
+  -- An unpublished version keeps its publication time in the packument.
+  ALTER TABLE burned_versions ADD COLUMN published_at TEXT;
+  UPDATE burned_versions SET published_at = (SELECT v.published_at FROM versions v WHERE v.package = burned_versions.package AND v.version = burned_versions.version);
+  -- npm star: one row per user and package, apart from the package's revision.
+  CREATE TABLE stars (
+    package TEXT NOT NULL REFERENCES packages(name),
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (package, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX stars_user ON stars(user_id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
+import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 
 interface PackageRow {
   name: string;
@@ -48,13 +49,21 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     versions: db.prepare('SELECT version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? ORDER BY published_at, version'),
     tags: db.prepare('SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag'),
     owners: db.prepare('SELECT u.id, u.name, u.email FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY o.position'),
-    insertPkg: db.prepare(`INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at)
-      VALUES (?, 1, ?, 0, ?, ?, ?, ?)
+    insertPkg: db.prepare(`INSERT INTO packages (name, rev, access, unpublished, publish_requires_tfa, automation_overrides_tfa, created_at, modified_at, similar_key)
+      VALUES (?, 1, ?, 0, ?, ?, ?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET unpublished = 0, access = excluded.access, publish_requires_tfa = excluded.publish_requires_tfa,
         automation_overrides_tfa = excluded.automation_overrides_tfa, rev = rev + 1, modified_at = excluded.modified_at`),
     bump: db.prepare('UPDATE packages SET rev = rev + 1, modified_at = ? WHERE name = ?'),
     burned: db.prepare('SELECT 1 FROM burned_versions WHERE package = ? AND version = ?'),
-    burn: db.prepare('INSERT OR IGNORE INTO burned_versions (package, version) VALUES (?, ?)'),
+    burn: db.prepare('INSERT OR IGNORE INTO burned_versions (package, version, published_at) VALUES (?, ?, ?)'),
+    removed: db.prepare(`SELECT version, published_at AS publishedAt FROM burned_versions b WHERE package = ? AND published_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.package = b.package AND v.version = b.version) ORDER BY published_at, version`),
+    similar: db.prepare('SELECT name FROM packages WHERE similar_key = ? AND name <> ? ORDER BY name LIMIT 1').pluck(),
+    stars: db.prepare('SELECT u.name FROM stars s JOIN users u ON u.id = s.user_id WHERE s.package = ? ORDER BY u.name').pluck(),
+    addStar: db.prepare('INSERT OR IGNORE INTO stars (package, user_id, created_at) VALUES (?, ?, ?)'),
+    removeStar: db.prepare('DELETE FROM stars WHERE package = ? AND user_id = ?'),
+    clearStars: db.prepare('DELETE FROM stars WHERE package = ?'),
+    starredBy: db.prepare('SELECT s.package FROM stars s JOIN packages p ON p.name = s.package WHERE s.user_id = ? AND p.unpublished = 0 ORDER BY s.package').pluck(),
     insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`),
     hasVersion: db.prepare('SELECT 1 FROM versions WHERE package = ? AND version = ?'),
@@ -101,6 +110,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       ...h,
       distTags: Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version])),
       versions: (q.versions.all(name) as VersionRow[]).map(toVersion),
+      removedVersions: q.removed.all(name) as PackageRecord['removedVersions'],
+      stars: q.stars.all(name) as string[],
     };
   }
 
@@ -140,7 +151,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       }
     }
     if (m.type === 'publish' && m.create && (!existing || existing.unpublished === 1)) {
-      q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t);
+      const key = similarNameKey(name);
+      const similar = existing ? undefined : (q.similar.get(key, name) as string | undefined);
+      if (similar !== undefined) throw similarNameError(name, similar);
+      q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t, key);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
       if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run(m.create.claimScope, m.create.ownerId);
     } else {
@@ -156,7 +170,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         if (q.burned.get(name, v.version)) {
           throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
         }
-        q.burn.run(name, v.version);
+        q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
         q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum);
         q.setTag.run(name, m.tag, v.version);
@@ -192,6 +206,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       case 'unpublish-all':
         q.removeAllVersions.run(name);
         q.clearTags.run(name);
+        q.clearStars.run(name);
         q.unpublish.run(name);
         break;
       case 'owners':
@@ -282,6 +297,16 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     },
     async isBlobReferenced(key) {
       return q.blobUsed.get(key) !== undefined;
+    },
+    async setStar(name, userId, starred) {
+      return db.transaction(() => {
+        const p = q.pkg.get(name) as PackageRow | undefined;
+        if (!p || p.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
+        return (starred ? q.addStar.run(name, userId, now()) : q.removeStar.run(name, userId)).changes > 0;
+      }).immediate();
+    },
+    async starredBy(userId) {
+      return q.starredBy.all(userId) as string[];
     },
   };
 }

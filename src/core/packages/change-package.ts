@@ -9,7 +9,7 @@ import type { PackageRecord } from '../ports.ts';
 import { classifyPut } from './intent.ts';
 import { removeUnusedBlobs } from './unpublish.ts';
 import { loadForWrite } from './read-package.ts';
-import { highestVersion, parseRev } from './rules.ts';
+import { highestVersion, ownMap, parseRev } from './rules.ts';
 
 /** `_rev` from the path or the body must be the current one, when given. */
 export function expectedRev(pkg: PackageRecord, rev: unknown): number | undefined {
@@ -61,12 +61,13 @@ export async function changePackage(
   // Removing versions: recompute the tags rather than trusting the body's.
   const gone = new Set(intent.versions);
   const remaining = pkg.versions.filter((v) => !gone.has(v.version)).map((v) => v.version);
-  const distTags: Record<string, string> = {};
-  for (const [tag, v] of Object.entries(pkg.distTags)) if (!gone.has(v)) distTags[tag] = v;
-  if (!distTags.latest || gone.has(pkg.distTags.latest)) {
+  // Own properties only: a tag may be called "__proto__" or "toString".
+  const kept = Object.entries(pkg.distTags).filter(([, v]) => !gone.has(v));
+  if (!kept.some(([tag]) => tag === 'latest')) {
     const latest = highestVersion(remaining);
-    if (latest) distTags.latest = latest;
+    if (latest) kept.push(['latest', latest]);
   }
+  const distTags = ownMap(kept);
   const after = await deps.store.packages.commit(name, { type: 'remove-versions', versions: intent.versions, distTags }, { expectRev, otp });
   deps.packageChanged(name);
   await removeUnusedBlobs(deps, pkg.versions.filter((v) => gone.has(v.version)).map((v) => v.tarball.blobKey));

@@ -28,7 +28,7 @@ export async function removeDistTag(deps: Deps, ctx: RequestContext, name: strin
   requirePackageWriter(ctx.principal, pkg);
   requireTag(tag);
   if (tag === 'latest') fail('BAD_REQUEST', 'The "latest" dist-tag cannot be removed; point it at another version instead.');
-  if (!(tag in pkg.distTags)) fail('NOT_FOUND', `${name} has no dist-tag "${tag}".`);
+  if (!Object.hasOwn(pkg.distTags, tag)) fail('NOT_FOUND', `${name} has no dist-tag "${tag}".`);
   const otp = await requireSecondFactor(deps, ctx, 'package-content', { packageMfa: pkg.mfa });
   const after = await deps.store.packages.commit(name, { type: 'remove-tag', tag }, { otp });
   deps.packageChanged(name);

@@ -53,7 +53,7 @@ export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | 
   const sentKeys = Object.keys(sent);
 
   // pnpm's partial deprecate: only { deprecated } per named version.
-  if (sentKeys.length > 0 && sentKeys.every((k) => isPlainObject(sent[k]) && Object.keys(sent[k] as object).every((f) => f === 'deprecated') && 'deprecated' in (sent[k] as object))) {
+  if (sentKeys.length > 0 && sentKeys.every((k) => isPlainObject(sent[k]) && Object.keys(sent[k] as object).every((f) => f === 'deprecated') && Object.hasOwn(sent[k] as object, 'deprecated'))) {
     const messages: Record<string, string | null> = {};
     for (const k of sentKeys) {
       if (!stored.has(k)) fail('NOT_FOUND', `${pkg.name} has no version ${k}.`);
@@ -78,5 +78,5 @@ export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | 
   }
   if (sentKeys.length === 0) fail('BAD_REQUEST', 'To remove every version, unpublish the whole package.');
   if (Object.keys(changed).length > 0) fail('BAD_REQUEST', 'A body may either remove versions or change deprecations, not both.');
-  return { type: 'remove-versions', versions: [...stored.keys()].filter((k) => !(k in sent)) };
+  return { type: 'remove-versions', versions: [...stored.keys()].filter((k) => !Object.hasOwn(sent, k)) };
 }

@@ -2,6 +2,7 @@
 // they are; only new names must satisfy every rule (npm requires new names in lower case).
 
 import { builtinModules } from 'node:module';
+import { DomainError } from '../errors.ts';
 
 const SPECIAL = /[~'!()*]/;
 const RESERVED = new Set(['node_modules', 'favicon.ico']);
@@ -34,8 +35,13 @@ function partProblem(part: string, what: string): string | null {
   return null;
 }
 
-/** Why a name may not be used for a new package, or null when it may. */
-export function newPackageNameProblem(name: unknown): string | null {
+/**
+ * Why a name cannot be a package name at all (the rules every stored name satisfies, what
+ * validate-npm-package-name calls valid for new packages): non-empty, at most 214 characters,
+ * lower case, URL-safe, no ~'!()*, no part starting with "." or "_", not node_modules /
+ * favicon.ico / a Node.js core module. Used for names that may already exist (token limits).
+ */
+export function packageNameProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'A package name is required.';
   if (name.length > 214) return 'A package name may have at most 214 characters.';
   if (name !== name.toLowerCase()) return `New package names must be lower case: "${name}".`;
@@ -54,6 +60,58 @@ export function newPackageNameProblem(name: unknown): string | null {
   return null;
 }
 
+/** Names Windows cannot give a folder (CON, NUL, COM1, LPT1, …, also with an extension). */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/;
+
+/**
+ * The rules only NEW names must satisfy, on top of packageNameProblem, for one part (the
+ * scope or the bare name): it starts with a letter or a digit (`npm install -dash` reads a
+ * leading "-" as a flag; `@-/x`, `@namer/-` name nothing), and does not end with "." (Windows
+ * drops a trailing dot from folder names, so `@namer/x.` would install as `@namer/x`).
+ */
+function newPartProblem(part: string, what: string): string | null {
+  if (!/^[a-z0-9]/.test(part)) return `The ${what} "${part}" must start with a letter or a digit.`;
+  if (part.endsWith('.')) return `The ${what} "${part}" may not end with ".".`;
+  return null;
+}
+
+/**
+ * Why a name may not be used for a new package, or null when it may: packageNameProblem,
+ * then newPartProblem for the bare name and for the scope when the scope is new
+ * (`scopeExists`: an existing user's or claimed scope stays usable whatever it looks like),
+ * and, inside a scope too, not node_modules / favicon.ico / a Windows device name (they cannot
+ * be folders under node_modules). Names too similar to existing ones are refused by the store
+ * (similarNameKey).
+ */
+export function newPackageNameProblem(name: unknown, options: { scopeExists?: boolean } = {}): string | null {
+  const basic = packageNameProblem(name);
+  if (basic) return basic;
+  const parsed = parsePackageName(name as string)!;
+  if (parsed.scope !== null && !options.scopeExists) {
+    const p = newPartProblem(parsed.scope, 'scope');
+    if (p) return p;
+  }
+  const p = newPartProblem(parsed.bare, 'package name');
+  if (p) return p;
+  if (RESERVED.has(parsed.bare)) return `"${parsed.bare}" is a reserved name.`;
+  if (WINDOWS_DEVICE.test(parsed.bare)) return `"${parsed.bare}" is a device name on Windows, which cannot hold it as a folder.`;
+  return null;
+}
+
+/**
+ * The key under which names count as the same (npm's rule against typosquatting: a new name
+ * equal to an existing one once ".", "-" and "_" are removed and case is ignored is refused,
+ * so `my-pkg` blocks `my_pkg`, `my.pkg` and `mypkg`). Unscoped names are compared with other
+ * unscoped names; a scoped name with the names in its scope (the scope is kept as it is).
+ * Stored in an indexed column, so the check is one lookup.
+ */
+export function similarNameKey(name: string): string {
+  const parsed = parsePackageName(name);
+  const squash = (s: string) => s.toLowerCase().replace(/[._-]/g, '');
+  if (!parsed) return squash(name);
+  return parsed.scope === null ? squash(parsed.bare) : `@${parsed.scope.toLowerCase()}/${squash(parsed.bare)}`;
+}
+
 /** Looser check for names in request paths: anything that could be a stored name. */
 export function isPlausiblePackageName(name: string): boolean {
   const parsed = parsePackageName(name);
@@ -65,4 +123,9 @@ export function isPlausiblePackageName(name: string): boolean {
 export function tarballFileName(name: string, version: string): string {
   const parsed = parsePackageName(name);
   return `${parsed ? parsed.bare : name}-${version}.tgz`;
+}
+
+/** The refusal of a new name equal to an existing one but for punctuation and case. */
+export function similarNameError(name: string, existing: string): DomainError {
+  return new DomainError('NAME_TOO_SIMILAR', `Package name too similar to existing package ${existing}: ${name} differs from it only in ".", "-", "_" or case. Choose another name, or publish it under your scope.`);
 }

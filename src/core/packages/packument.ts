@@ -2,7 +2,7 @@
 // made here from the registry's public URL, so a change of URL needs no data migration.
 
 import type { PackageRecord, VersionRecord } from '../ports.ts';
-import { formatRev } from './rules.ts';
+import { formatRev, ownMap, ownValue } from './rules.ts';
 
 const HOISTED = ['author', 'bugs', 'contributors', 'description', 'homepage', 'keywords', 'license', 'repository'];
 const ABBREVIATED = [
@@ -29,18 +29,19 @@ function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string):
 }
 
 function latestOf(pkg: PackageRecord): VersionRecord | undefined {
-  const latest = pkg.distTags.latest;
+  const latest = ownValue(pkg.distTags, 'latest');
   return pkg.versions.find((v) => v.version === latest) ?? pkg.versions[pkg.versions.length - 1];
 }
 
 export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<string, unknown> {
   const latest = latestOf(pkg);
-  const versions: Record<string, unknown> = {};
-  const time: Record<string, string> = { created: pkg.createdAt, modified: pkg.modifiedAt };
-  for (const v of pkg.versions) {
-    versions[v.version] = versionObject(pkg, v, publicUrl);
-    time[v.version] = v.publishedAt;
-  }
+  const versions = ownMap(pkg.versions.map((v) => [v.version, versionObject(pkg, v, publicUrl)] as const));
+  // Unpublished versions keep their time entry (as on npmjs): clients read it to know a version
+  // existed and cannot come back.
+  const published = [...pkg.versions, ...pkg.removedVersions]
+    .map((v) => [v.version, v.publishedAt] as const)
+    .sort(([va, a], [vb, b]) => (a < b ? -1 : a > b ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
+  const time = ownMap<string>([['created', pkg.createdAt], ['modified', pkg.modifiedAt], ...published]);
   const doc: Record<string, unknown> = {
     _id: pkg.name,
     _rev: formatRev(pkg.name, pkg.rev),
@@ -52,7 +53,8 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
     versions,
     time,
     maintainers: pkg.owners.map((o) => ({ name: o.name, email: o.email })),
-    users: {},
+    // npm star / npm unstar read and send this map: every user who starred it, as true.
+    users: ownMap(pkg.stars.map((user) => [user, true] as const)),
   });
   const readme = latest?.manifest.readme;
   if (typeof readme === 'string' && readme !== 'ERROR: No README data found!') {
@@ -63,19 +65,18 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
 }
 
 export function abbreviatedPackument(pkg: PackageRecord, publicUrl: string): Record<string, unknown> {
-  const versions: Record<string, unknown> = {};
-  for (const v of pkg.versions) {
-    const full = versionObject(pkg, v, publicUrl);
-    const small: Record<string, unknown> = {};
-    for (const k of ABBREVIATED) if (full[k] !== undefined) small[k] = full[k];
-    versions[v.version] = small;
-  }
+  const versions = ownMap(
+    pkg.versions.map((v) => {
+      const full = versionObject(pkg, v, publicUrl);
+      return [v.version, ownMap(ABBREVIATED.filter((k) => full[k] !== undefined).map((k) => [k, full[k]] as const))] as const;
+    }),
+  );
   return { name: pkg.name, modified: pkg.modifiedAt, 'dist-tags': pkg.distTags, versions };
 }
 
 /** One version document for GET /PACKAGE/VERSION-or-TAG. */
 export function versionDocument(pkg: PackageRecord, versionOrTag: string, publicUrl: string): Record<string, unknown> | null {
-  const version = pkg.distTags[versionOrTag] ?? versionOrTag;
+  const version = ownValue(pkg.distTags, versionOrTag) ?? versionOrTag;
   const v = pkg.versions.find((x) => x.version === version);
   return v ? versionObject(pkg, v, publicUrl) : null;
 }

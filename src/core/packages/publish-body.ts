@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { fail, shown } from '../errors.ts';
 import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
-import { isPlainObject, isValidVersion, requireTag } from './rules.ts';
+import { isPlainObject, isValidVersion, ownMap, requireTag } from './rules.ts';
 import { readTarballManifest } from './tarball.ts';
 
 export interface ValidPublish {
@@ -104,8 +104,8 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
     bad(`The tarball's package.json says ${shown(innerManifest.name)}@${shown(innerManifest.version)}, not ${name}@${version}.`);
   }
 
-  const manifest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(m)) if (!DERIVED.includes(k)) manifest[k] = v;
+  // Own properties only: a manifest key "__proto__" must stay data, not become a prototype.
+  const manifest = ownMap(Object.entries(m).filter(([k]) => !DERIVED.includes(k)));
   manifest.dist = { ...dist, integrity: `sha512-${sha512.toString('base64')}`, shasum };
   delete (manifest.dist as Record<string, unknown>).tarball;
   return { version, manifest, tag, access, tarball, integrity: `sha512-${sha512.toString('base64')}`, shasum, sha512Hex: sha512.toString('hex') };

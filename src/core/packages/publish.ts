@@ -21,10 +21,10 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
     // Existing names, and unpublished names reserved for their former owners.
     writer = requirePackageWriter(ctx.principal, existing);
   } else {
-    const problem = newPackageNameProblem(name);
-    if (problem) fail('INVALID_NAME', problem);
     const scope = parsePackageName(name)?.scope ?? null;
     const scopeOwner = scope === null ? null : await deps.store.packages.scopeOwner(scope);
+    const problem = newPackageNameProblem(name, { scopeExists: scopeOwner !== null });
+    if (problem) fail('INVALID_NAME', problem);
     writer = requirePackageCreator(ctx.principal, name, scopeOwner);
   }
   const ownerId = writer.user.id;

@@ -40,6 +40,20 @@ export function highestVersion(versions: string[]): string | null {
   return sorted.find((v) => semver.prerelease(v) === null) ?? sorted[0] ?? null;
 }
 
+/**
+ * The value a map (dist-tags, versions, time, users) holds under `key` as its OWN property, or
+ * undefined. Map keys come from clients: "toString", "constructor" or "__proto__" must never
+ * reach Object.prototype (a `key in map` or `map[key]` would).
+ */
+export function ownValue<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+/** A map from entries whose keys are always own data properties ("__proto__" included). */
+export function ownMap<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  return Object.fromEntries(entries) as Record<string, T>;
+}
+
 export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

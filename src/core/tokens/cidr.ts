@@ -60,8 +60,35 @@ export function parseIp(ip: string): { family: 4 | 6; bytes: Uint8Array } | null
   return mapped ? { family: 4, bytes: v6.slice(12) } : { family: 6, bytes: v6 };
 }
 
-export function parseCidr(text: string): Cidr | null {
-  if (typeof text !== 'string' || text.length > 64) return null;
+/** Whether an IPv6 range lies inside ::ffff:0:0/96 (IPv4-mapped addresses). */
+function isMappedRange(c: Cidr): boolean {
+  return c.family === 6 && c.prefix >= 96 && c.bytes.slice(0, 10).every((b) => b === 0) && c.bytes[10] === 0xff && c.bytes[11] === 0xff;
+}
+
+/**
+ * Why a token's CIDR entry can never serve as an address limit, or null when it can. A range
+ * must be `ADDRESS/BITS` (host bits are allowed and cleared), with no IPv6 zone id (client
+ * addresses are compared without one), and not an IPv4-mapped IPv6 range: clients arriving as
+ * ::ffff:a.b.c.d are compared as the IPv4 address a.b.c.d, so such a range would match nobody.
+ */
+export function cidrProblem(text: unknown): string | null {
+  if (typeof text !== 'string') return 'is not a string.';
+  if (text.trim().length === 0) return 'is blank.';
+  if (text.includes('%')) return 'carries an IPv6 zone id; client addresses are compared without one: leave the zone out.';
+  const c = parseCidr(text, true);
+  if (!c) return 'is not a CIDR range such as 192.0.2.0/24 or 2001:db8::/32.';
+  if (isMappedRange(c)) {
+    return `is an IPv4-mapped IPv6 range, which no client matches (mapped clients are compared as IPv4): write ${[...c.bytes.slice(12)].join('.')}/${c.prefix - 96}.`;
+  }
+  return null;
+}
+
+/**
+ * `ADDRESS/BITS` as a canonical range, or null. Ranges that could never match a client (an IPv6
+ * zone id, an IPv4-mapped IPv6 range: see cidrProblem) are null too, unless `anyRange`.
+ */
+export function parseCidr(text: string, anyRange = false): Cidr | null {
+  if (typeof text !== 'string' || text.length > 64 || text.includes('%')) return null;
   const slash = text.indexOf('/');
   if (slash < 0) return null;
   const ip = text.slice(0, slash);
@@ -78,7 +105,8 @@ export function parseCidr(text: string): Cidr | null {
     const keep = Math.max(0, Math.min(8, prefix - i * 8));
     masked[i] &= keep === 0 ? 0 : (0xff << (8 - keep)) & 0xff;
   }
-  return { family: family as 4 | 6, bytes: masked, prefix };
+  const range: Cidr = { family: family as 4 | 6, bytes: masked, prefix };
+  return anyRange || !isMappedRange(range) ? range : null;
 }
 
 export function formatCidr(c: Cidr): string {

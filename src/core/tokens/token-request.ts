@@ -1,12 +1,12 @@
 // Validation of POST /-/npm/v1/tokens bodies, in both shapes: the legacy one ({password,
 // readonly, cidr_whitelist}: npm-profile, npm <= 10, enable-2fa) and npm 11's granular one.
 
-import { fail } from '../errors.ts';
+import { fail, shown } from '../errors.ts';
 import type { CoreSettings } from '../deps.ts';
 import type { TokenLimits } from '../ports.ts';
-import { newPackageNameProblem } from '../packages/names.ts';
+import { packageNameProblem } from '../packages/names.ts';
 import { isPlainObject } from '../packages/rules.ts';
-import { formatCidr, parseCidr } from './cidr.ts';
+import { cidrProblem, formatCidr, parseCidr } from './cidr.ts';
 
 export interface TokenRequest {
   kind: 'legacy' | 'granular';
@@ -25,21 +25,35 @@ const LEGACY = ['password', 'readonly', 'cidr_whitelist'];
 const PERMISSIONS = ['read-only', 'read-write', 'no-access'];
 const MAX_ENTRIES = 50;
 
+/**
+ * A list field of the request: an array of strings, each possibly a comma-separated list (npm
+ * 11 sends --packages=a,b as the single entry "a,b"). Every entry must name something: a blank
+ * one (`[""]`, `[" "]`, `[","]`, "a,") is a 400 naming it, never a silently shorter list (a
+ * blank CIDR entry once made an unrestricted token). Missing or null: an empty list.
+ */
 function list(body: Record<string, unknown>, field: string): string[] {
   const v = body[field];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail('BAD_REQUEST', `"${field}" must be a list of strings.`);
-  // npm 11 sends --packages=a,b as one entry "a,b": split it, as people expect.
-  return (v as string[]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x.length > 0);
+  if (!Array.isArray(v)) fail('BAD_REQUEST', `"${field}" must be a list of strings.`);
+  const out: string[] = [];
+  (v as unknown[]).forEach((x, i) => {
+    if (typeof x !== 'string') fail('BAD_REQUEST', `"${field}": entry ${i + 1} (${shown(JSON.stringify(x))}) is not a string.`);
+    for (const piece of x.split(',')) {
+      const entry = piece.trim();
+      if (entry.length === 0) fail('BAD_REQUEST', `"${field}": entry ${i + 1} (${shown(JSON.stringify(x))}) is blank or has a blank item; remove it.`);
+      out.push(entry);
+    }
+  });
+  return out;
 }
 
 function cidrList(body: Record<string, unknown>): string[] {
   const entries = list(body, 'cidr_whitelist');
   if (entries.length > MAX_ENTRIES) fail('BAD_REQUEST', `"cidr_whitelist" may hold at most ${MAX_ENTRIES} ranges.`);
   return entries.map((e) => {
-    const c = parseCidr(e);
-    if (!c) fail('BAD_REQUEST', `"cidr_whitelist": ${JSON.stringify(e.slice(0, 64))} is not a CIDR range such as 192.0.2.0/24 or 2001:db8::/32.`);
-    return formatCidr(c);
+    const problem = cidrProblem(e);
+    if (problem) fail('BAD_REQUEST', `"cidr_whitelist": ${shown(JSON.stringify(e))} ${problem}`);
+    return formatCidr(parseCidr(e)!);
   });
 }
 
@@ -98,11 +112,12 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
   const scopes = list(body, 'scopes').map((s) => (s.startsWith('@') ? s : `@${s}`));
   if (packages.length + scopes.length > MAX_ENTRIES) fail('BAD_REQUEST', `"packages" and "scopes" may name at most ${MAX_ENTRIES} entries together.`);
   for (const p of packages) {
-    const problem = newPackageNameProblem(p);
-    if (problem) fail('BAD_REQUEST', `"packages": ${problem}`);
+    const problem = packageNameProblem(p);
+    if (problem) fail('BAD_REQUEST', `"packages": ${shown(JSON.stringify(p))}: ${problem}`);
   }
   for (const s of scopes) {
-    if (!/^@[a-z0-9][a-z0-9._-]*$/.test(s) || s.length > 214) fail('BAD_REQUEST', `"scopes": ${JSON.stringify(s.slice(0, 64))} is not a scope name.`);
+    const problem = s.length > 215 ? 'is too long' : packageNameProblem(`${s}/x`);
+    if (problem) fail('BAD_REQUEST', `"scopes": ${shown(JSON.stringify(s))} is not a scope name: ${problem}`);
   }
   if (!packagesAll && packages.length === 0 && scopes.length === 0) {
     fail('BAD_REQUEST', 'A granular token must cover something: pass --packages-all, or --packages / --scopes.');

@@ -10,6 +10,7 @@ import { classifyPut, isPublishBody } from '../../core/packages/intent.ts';
 import { isPlausiblePackageName } from '../../core/packages/names.ts';
 import { versionDocument } from '../../core/packages/packument.ts';
 import { publish } from '../../core/packages/publish.ts';
+import { isStarBody, starPackage } from '../../core/packages/stars.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
 import type { CachedPackage, Form, PackumentCache, Rendered, WithForm } from '../packument-cache.ts';
@@ -56,7 +57,7 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     const one = await deps.store.packages.getVersion(name, spec);
     const readable = one ? one.pkg : await deps.store.packages.head(name);
     if (!readable || !canRead(request.ctx.principal, readable)) fail('NOT_FOUND', `Package ${name} not found.`);
-    const doc = one && versionDocument({ ...one.pkg, versions: [one.version] }, spec, deps.settings.publicUrl);
+    const doc = one && versionDocument({ ...one.pkg, versions: [one.version], removedVersions: [], stars: [] }, spec, deps.settings.publicUrl);
     if (!doc) fail('NOT_FOUND', `${name} has no version or tag "${spec}".`);
     return reply.header('cache-control', 'no-cache').send(doc);
   });
@@ -85,6 +86,10 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     if (isPublishBody(body)) {
       await publish(deps, request.ctx, name, body);
       return reply.code(201).send({ ok: true, id: name });
+    }
+    if (isStarBody(body)) {
+      const { rev } = await starPackage(deps, request.ctx, name, body);
+      return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
     }
     // Not a publish: a body meant as one (but without a tarball) gets a 400 naming that.
     const stored = await deps.store.packages.get(name);

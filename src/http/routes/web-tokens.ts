@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
 import type { Deps } from '../../core/deps.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens/manage-tokens.ts';
-import { field, type FormBody, formOf, listField } from '../../web/form.ts';
+import { field, type FormBody, formOf } from '../../web/form.ts';
 import type { Notice } from '../../web/layout.ts';
 import { emptyTokenForm, tokenCreatedPage, type TokenFormValues, tokensPage } from '../../web/pages/tokens.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
@@ -26,6 +26,15 @@ function formValues(form: FormBody): TokenFormValues {
   };
 }
 
+/**
+ * A list field as typed, split on commas and white space, blank items KEPT: the use case
+ * refuses them by name (a field holding only "," must not become an empty list, which would
+ * mean "no limit").
+ */
+function typedList(text: string): string[] {
+  return text.trim().split(/\s*,\s*|\s+/);
+}
+
 /** The body `npm token create` would send for these options. */
 function createBody(f: TokenFormValues, password: string): Record<string, unknown> {
   const some = f.coverage === 'some';
@@ -36,10 +45,10 @@ function createBody(f: TokenFormValues, password: string): Record<string, unknow
     password,
     packages_and_scopes_permission: f.permission,
     packages_all: !some,
-    ...(some ? { packages: listField({ p: f.packages }, 'p'), scopes: listField({ s: f.scopes }, 's') } : {}),
+    ...(some ? { packages: f.packages.trim() ? typedList(f.packages) : [], scopes: f.scopes.trim() ? typedList(f.scopes) : [] } : {}),
     // Like npm, a number of days; anything else arrives as null and is refused by the use case.
     ...(expires ? { expires: /^\d{1,6}$/.test(expires) ? Number(expires) : null } : {}),
-    ...(f.cidr.trim() ? { cidr_whitelist: listField({ c: f.cidr }, 'c') } : {}),
+    ...(f.cidr.trim() ? { cidr_whitelist: typedList(f.cidr) } : {}),
     ...(f.bypass2fa ? { bypass_2fa: true } : {}),
   };
 }

@@ -67,7 +67,7 @@ export async function commitAndGet(store: Store, name: string, mutation: Package
     throw new Error(`commit answered ${JSON.stringify(result)} but the package has rev ${pkg.rev} and tags ${JSON.stringify(pkg.distTags)}`);
   }
   const head = await store.packages.head(name);
-  const { versions: _v, distTags: _t, ...rest } = pkg;
+  const { versions: _v, distTags: _t, removedVersions: _r, stars: _s, ...rest } = pkg;
   if (JSON.stringify(head) !== JSON.stringify(rest)) throw new Error(`head() differs from get(): ${JSON.stringify(head)} vs ${JSON.stringify(rest)}`);
   return pkg;
 }
