@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
+import { escapeControls } from '../core/text.ts';
 import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
@@ -34,7 +35,8 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
       principal: anonymous,
       otp: typeof otp === 'string' ? otp : undefined,
       ip: normaliseIp(request.ip),
-      userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512),
+      // Node reads headers as latin1, so C1 controls (U+0080-U+009F) get in: stored escaped.
+      userAgent: escapeControls(String(request.headers['user-agent'] ?? '')).slice(0, 512),
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
       // Computed only when a web OTP challenge needs it, not on every request.
       get action() {

@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainError, type ErrorKind, isDomainError } from '../core/errors.ts';
+import { escapeControls } from '../core/text.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   'bad-input': 400,
@@ -50,7 +51,8 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       break;
     default:
   }
-  return reply.code(status).header('cache-control', 'no-store').send({ ...errorBody(text, e.code), ...e.details });
+  // Messages may quote client values (a tag, a name): npm prints them, so controls go escaped.
+  return reply.code(status).header('cache-control', 'no-store').send({ ...errorBody(escapeControls(text), e.code), ...e.details });
 }
 
 export function replyError(error: unknown, request: FastifyRequest, reply: FastifyReply, realm: string): FastifyReply {
