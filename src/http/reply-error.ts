@@ -65,7 +65,7 @@ export function replyError(error: unknown, request: FastifyRequest, reply: Fasti
     else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') text = 'The request body is empty; JSON was expected.';
     else if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') text = 'The request body is not valid JSON.';
     else if (fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') text = 'The Content-Length header does not match the body.';
-    return reply.code(status).send(errorBody(text, fe.code ?? 'BAD_REQUEST'));
+    return reply.code(status).send(errorBody(escapeControls(text), fe.code ?? 'BAD_REQUEST'));
   }
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send(errorBody('Internal server error. The details are in the server log.', 'INTERNAL'));
