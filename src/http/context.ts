@@ -40,7 +40,7 @@ export function registerContext(app: FastifyInstance, deps: Deps): void {
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
       // Computed only when a web OTP challenge needs it, not on every request.
       get action() {
-        return `${request.method} ${redactUrl(request.url).split('?')[0].slice(0, 200)}`;
+        return `${request.method} ${escapeControls(redactUrl(request.url).split('?')[0]).slice(0, 200)}`;
       },
     };
     request.ctx = ctx;
