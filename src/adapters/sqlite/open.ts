@@ -24,7 +24,9 @@ export function privateDatabaseFile(file: string): void {
     try {
       chmodSync(f, 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // Missing, or not ours to change (a database owned by another account, a read-only mount):
+      // the open goes on, as before.
+      if (!['ENOENT', 'EPERM', 'EROFS'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
     }
   }
 }
