@@ -24,15 +24,15 @@ export function createFsBlobStore(root: string): BlobStore {
   const tmp = join(root, 'tmp');
   // Temporary files left by a crash were never renamed into place: nothing refers to them.
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const pathOf = (key: string) => join(root, key.slice(0, 2), `${key}.tgz`);
   return {
     async put(bytes, sha512Hex) {
       if (!KEY.test(sha512Hex)) throw new Error('blob key must be a sha512 hex digest');
       const dir = join(root, sha512Hex.slice(0, 2));
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const temp = join(tmp, `${sha512Hex.slice(0, 16)}-${randomBytes(8).toString('hex')}`);
-      const handle = await open(temp, 'w', 0o644);
+      const handle = await open(temp, 'wx', 0o600); // files at rest are private (docs/operations.md)
       try {
         await handle.writeFile(bytes);
         await handle.sync();

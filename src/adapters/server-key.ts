@@ -17,5 +17,13 @@ export function loadKeyRing(configured: string, dataDir: string): KeyRing {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  return parseKeyRing(readFileSync(file, 'utf8').trim());
+  // The problem is named, never the file's text: a key file replaced by (or linked to) another
+  // file must not print that file's first line into a start error (review 2, #7).
+  try {
+    return parseKeyRing(readFileSync(file, 'utf8').trim());
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new Error(`${file} cannot be read (${code}).`);
+    throw new Error(`${file} is not a Tessera key file: it must hold lines NAME:BASE64 of 32-byte keys, as Tessera writes it (its content is not shown).`);
+  }
 }

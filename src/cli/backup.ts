@@ -4,7 +4,7 @@
 // so that every tarball the snapshot refers to is in the backup even while people publish
 // and unpublish. PostgreSQL and S3 are backed up with their own tools (docs/operations.md).
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { backupSqlite, copyTarballs, fsyncPath, inspectSqlite, listTarballs, writeDurably } from '../adapters/backup.ts';
@@ -43,7 +43,10 @@ export async function backup(positionals: string[], flags: Record<string, string
   await backupSqlite(dbFile, join(dir, 'tessera.db'));
   const after = await copyTarballs(tarballs, join(dir, 'tarballs'));
   const keyFile = join(data, 'server.key');
-  if (existsSync(keyFile)) copyFileSync(keyFile, join(dir, 'server.key'));
+  if (existsSync(keyFile)) {
+    copyFileSync(keyFile, join(dir, 'server.key'));
+    chmodSync(join(dir, 'server.key'), 0o600);
+  }
 
   const db = inspectSqlite(join(dir, 'tessera.db'));
   const present = new Set(listTarballs(join(dir, 'tarballs')));

@@ -2,7 +2,13 @@
 
 import { userSecurityLog } from '../core/accounts/admin.ts';
 import { loadConfig } from '../config/load.ts';
+import { escapeControls } from '../core/text.ts';
 import { openDeps } from '../server.ts';
+
+/** JSON whose strings carry DEL and C1 controls as \\u escapes too (still valid JSON). */
+export function jsonForTerminal(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 export async function userLog(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [name] = positionals;
@@ -15,10 +21,14 @@ export async function userLog(positionals: string[], flags: Record<string, strin
   const { deps } = opened;
   try {
     const events = await userSecurityLog(deps, name, Number(limit));
-    if (json === 'true') process.stdout.write(`${JSON.stringify(events, null, 2)}\n`);
+    // Stored text reaches the administrator's terminal: user agents come from an unauthenticated
+    // header that Node reads as latin1 (so C1 controls such as U+009B CSI get in), and
+    // JSON.stringify escapes C0 but not DEL or C1. Every control is printed escaped.
+    if (json === 'true') process.stdout.write(`${jsonForTerminal(events)}\n`);
     else {
       for (const e of events) {
-        process.stdout.write(`${e.at}  ${e.type.padEnd(26)} ${(e.ip ?? '-').padEnd(16)} ${e.detail ? JSON.stringify(e.detail) : ''}  ${e.userAgent ?? ''}\n`);
+        const line = `${e.at}  ${e.type.padEnd(26)} ${(e.ip ?? '-').padEnd(16)} ${e.detail ? jsonForTerminal(e.detail, 0) : ''}  ${e.userAgent ?? ''}`;
+        process.stdout.write(`${escapeControls(line)}\n`);
       }
     }
     return 0;

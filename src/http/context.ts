@@ -7,6 +7,7 @@ import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
 import type { ClientAddress } from './client-address.ts';
+import { escapeControls } from '../core/text.ts';
 import { redactUrl } from './redact.ts';
 
 declare module 'fastify' {
@@ -33,11 +34,12 @@ export function registerContext(app: FastifyInstance, deps: Deps, clientAddress:
       principal: anonymous,
       otp: typeof otp === 'string' ? otp : undefined,
       ip: clientAddress(request.raw),
-      userAgent: String(request.headers['user-agent'] ?? '').slice(0, 512),
+      // Node reads headers as latin1, so C1 controls (U+0080-U+009F) get in: stored escaped.
+      userAgent: escapeControls(String(request.headers['user-agent'] ?? '')).slice(0, 512),
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
       // Computed only when a web OTP challenge needs it, not on every request.
       get action() {
-        return `${request.method} ${redactUrl(request.url).split('?')[0].slice(0, 200)}`;
+        return `${request.method} ${escapeControls(redactUrl(request.url).split('?')[0]).slice(0, 200)}`;
       },
     };
     request.ctx = ctx;

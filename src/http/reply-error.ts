@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type DomainError, type ErrorKind, isDomainError } from '../core/errors.ts';
+import { escapeControls } from '../core/text.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   'bad-input': 400,
@@ -50,7 +51,8 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       break;
     default:
   }
-  return reply.code(status).header('cache-control', 'no-store').send({ ...errorBody(text, e.code), ...e.details });
+  // Messages may quote client values (a tag, a name): npm prints them, so controls go escaped.
+  return reply.code(status).header('cache-control', 'no-store').send({ ...errorBody(escapeControls(text), e.code), ...e.details });
 }
 
 export function replyError(error: unknown, request: FastifyRequest, reply: FastifyReply, realm: string): FastifyReply {
@@ -63,7 +65,7 @@ export function replyError(error: unknown, request: FastifyRequest, reply: Fasti
     else if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') text = 'The request body is empty; JSON was expected.';
     else if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') text = 'The request body is not valid JSON.';
     else if (fe.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') text = 'The Content-Length header does not match the body.';
-    return reply.code(status).send(errorBody(text, fe.code ?? 'BAD_REQUEST'));
+    return reply.code(status).send(errorBody(escapeControls(text), fe.code ?? 'BAD_REQUEST'));
   }
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send(errorBody('Internal server error. The details are in the server log.', 'INTERNAL'));

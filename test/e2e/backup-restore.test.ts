@@ -5,7 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readdirSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { totpCode } from '../../src/core/accounts/totp.ts';
 import { publishBody } from '../support/tarball.ts';
 import { type RunningServer, runTessera, startServer } from './harness/server.ts';
@@ -127,5 +129,89 @@ describe('backup and restore of the embedded storage', () => {
     const again = await runTessera(['backup', backupDir, '--data', old.dataDir]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /not empty/);
+  });
+
+  // Review 2, #7: the backup folder may be writable by someone else.
+  test('restore refuses symbolic links, FIFOs and folders where files belong, fast, and leaves DATA untouched', async () => {
+    const victim = join(tempDir('victim'), 'secret.txt');
+    writeFileSync(victim, 'secret-line-from-victim-file: hunter2\n', { mode: 0o600 });
+    const someTarball = (root: string) => {
+      const sub = readdirSync(join(root, 'tarballs'))[0];
+      return join(root, 'tarballs', sub, readdirSync(join(root, 'tarballs', sub))[0]);
+    };
+    const tampers: Array<[string, (root: string) => void, RegExp]> = [
+      ['a symlinked server.key', (r) => { rmSync(join(r, 'server.key')); symlinkSync(victim, join(r, 'server.key')); }, /server\.key is a symbolic link/],
+      ['a symlinked database', (r) => { const copy = join(dirname(r), 'elsewhere.db'); cpSync(join(r, 'tessera.db'), copy); rmSync(join(r, 'tessera.db')); symlinkSync(copy, join(r, 'tessera.db')); }, /tessera\.db is a symbolic link/],
+      ['a symlinked tarball folder', (r) => { const sub = join(r, 'tarballs', readdirSync(join(r, 'tarballs'))[0]); cpSync(sub, `${sub}.real`, { recursive: true }); rmSync(sub, { recursive: true }); symlinkSync(`${sub}.real`, sub); }, /is a symbolic link/],
+      ['a FIFO named like a tarball', (r) => { const t = someTarball(r); rmSync(t); execFileSync('mkfifo', [t]); }, /is a FIFO/],
+      ['a folder where server.key belongs', (r) => { rmSync(join(r, 'server.key')); mkdirSync(join(r, 'server.key')); }, /server\.key is a folder/],
+      ['a folder named like a tarball', (r) => { const t = someTarball(r); rmSync(t); mkdirSync(t); }, /\.tgz is a folder/],
+    ];
+    for (const [what, tamper, message] of tampers) {
+      const copy = join(tempDir('tampered'), 'set');
+      cpSync(backupDir, copy, { recursive: true });
+      tamper(copy);
+      const parent = tempDir('target');
+      const target = join(parent, 'data');
+      mkdirSync(target, { mode: 0o755 });
+      const started = Date.now();
+      const result = await runTessera(['restore', copy, '--data', target], { timeoutMs: 20_000 });
+      assert.equal(result.code, 2, `${what}: ${result.stderr}`);
+      assert.match(result.stderr, message, what);
+      assert.ok(!result.stderr.includes('hunter2') && !result.stderr.includes('secret-line'), what);
+      assert.ok(Date.now() - started < 15_000, `${what}: took ${Date.now() - started} ms`);
+      assert.deepEqual(readdirSync(target), [], `${what}: DATA was changed`);
+      assert.deepEqual(readdirSync(parent), ['data'], `${what}: a half-built folder was left beside DATA`);
+    }
+  });
+
+  test('a start error names a bad server.key and the problem, never the file\'s text', async () => {
+    const data = join(tempDir('badkey'), 'data');
+    assert.equal((await runTessera(['restore', backupDir, '--data', data])).code, 0);
+    writeFileSync(join(data, 'server.key'), 'secret-line-from-victim-file: hunter2\nroot:$6$abc:19000:0:99999:7:::\n');
+    const serve = await runTessera(['serve', '--data', data, '--port', '0', '--host', '127.0.0.1'], { timeoutMs: 20_000 });
+    assert.notEqual(serve.code, 0);
+    assert.match(serve.stderr, /server\.key is not a Tessera key file/);
+    assert.ok(!/hunter2|secret-line|root/.test(serve.stderr), serve.stderr);
+  });
+
+  // Review 1, #16: files at rest are private, whatever the umask and the folder's mode.
+  test('DATA, backups and restores hold only 0600 files and 0700 folders, in pre-existing 0755 folders under umask 022', async () => {
+    const previous = process.umask(0o022);
+    try {
+      const data = join(tempDir('modes'), 'data');
+      mkdirSync(data, { mode: 0o755 });
+      chmodSync(data, 0o755);
+      const node = await startServer({ dataDir: data, args: ['--log-level', 'warn'] });
+      try {
+        const token = await signUp(node, 'modes');
+        assert.equal((await call(node, 'PUT', '/mode-pkg', { token, body: publishBody('mode-pkg', '1.0.0') })).status, 201);
+        const bdir = join(tempDir('modes-backup'), 'set');
+        mkdirSync(bdir, { mode: 0o755 });
+        chmodSync(bdir, 0o755);
+        assert.equal((await runTessera(['backup', bdir, '--data', data])).code, 0);
+        const rdir = join(tempDir('modes-restore'), 'data');
+        mkdirSync(rdir, { mode: 0o755 });
+        assert.equal((await runTessera(['restore', bdir, '--data', rdir])).code, 0);
+        const check = (root: string, expectWal: boolean) => {
+          const names = readdirSync(root, { recursive: true }) as string[];
+          if (expectWal) for (const f of ['tessera.db-wal', 'tessera.db-shm']) assert.ok(names.includes(f), `${f} in ${names}`);
+          assert.ok(names.some((n) => n.endsWith('.tgz')), `no tarball in ${root}`);
+          for (const name of names) {
+            const st = statSync(join(root, name));
+            const mode = st.mode & 0o777;
+            assert.equal(mode, st.isDirectory() ? 0o700 : 0o600, `${root}/${name} is ${mode.toString(8)}`);
+          }
+        };
+        check(data, true);
+        check(bdir, false);
+        check(rdir, false);
+        assert.equal(statSync(rdir).mode & 0o777, 0o700);
+      } finally {
+        await node.stop().catch(() => node.kill9());
+      }
+    } finally {
+      process.umask(previous);
+    }
   });
 });

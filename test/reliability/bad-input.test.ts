@@ -52,6 +52,7 @@ interface Case {
 }
 
 const J = { 'content-type': 'application/json' };
+const CONTROLS: Array<[string, string]> = [['ESC', '\u001b'], ['BEL', '\u0007'], ['C1 CSI', '\u009b'], ['C1 OSC', '\u009d'], ['NUL', '\u0000'], ['DEL', '\u007f']];
 const valid = () => publishBody('new-pkg', '1.0.0');
 const str = (x: unknown) => JSON.stringify(x);
 const tamper = (f: (b: any) => void) => {
@@ -202,6 +203,48 @@ function corpus(): Case[] {
   add({ what: 'star with another _id', method: 'PUT', path: '/good-pkg', body: str({ _id: 'other', users: { alice: true } }), headers: J, auth: true });
   add({ what: 'anonymous star', method: 'PUT', path: '/good-pkg', body: str({ _id: 'good-pkg', users: { alice: true } }), headers: J });
   for (const key of ['alice', '', '{}', '"']) add({ what: `npm stars key=${key}`, path: `/-/_view/starredByUser?key=${encodeURIComponent(key)}` });
+  // Control characters (ESC, BEL, C1 CSI and OSC, NUL, DEL) in every text a client sets: npm
+  // prints these fields raw into terminals (src/core/text.ts).
+  for (const [cname, c] of CONTROLS) {
+    const sneaky = `ok ${c}]0;TITLE${c}[2J`;
+    const manifests: Array<[string, Record<string, unknown>]> = [
+      ['description', { description: sneaky }],
+      ['readme', { readme: `# Title\n${sneaky}` }],
+      ['keywords', { keywords: ['fine', sneaky] }],
+      ['author string', { author: `Ann ${sneaky} <a@example.com>` }],
+      ['author.name', { author: { name: sneaky } }],
+      ['author.email', { author: { name: 'Ann', email: `a${c}@example.com` } }],
+      ['contributors', { contributors: [{ name: 'Bo', url: `https://example.com/${c}` }] }],
+      ['maintainers', { maintainers: [{ name: 'alice', email: `a${c}@example.com` }] }],
+      ['license', { license: `MIT${c}` }],
+      ['homepage', { homepage: `https://example.com/${c}` }],
+      ['repository', { repository: { type: 'git', url: `git+https://example.com/${c}.git` } }],
+      ['bugs', { bugs: { url: `https://example.com/${c}` } }],
+      ['funding', { funding: `https://example.com/${c}` }],
+      ['bin key', { bin: { [`cmd${c}`]: 'cli.js' } }],
+      ['bin value', { bin: { cmd: `cli${c}.js` } }],
+      ['dependency name', { dependencies: { [`dep${c}`]: '^1.0.0' } }],
+      ['dependency spec', { dependencies: { dep: `^1.0.0${c}` } }],
+      ['script name', { scripts: { [`t${c}`]: 'node x' } }],
+      ['script', { scripts: { test: `node x ${sneaky}` } }],
+      ['a field of its own', { config: { nested: [{ text: sneaky }] } }],
+    ];
+    for (const [what, manifest] of manifests) {
+      add({ what: `publish: ${cname} in ${what}`, method: 'PUT', path: '/new-pkg', body: str(publishBody('new-pkg', '1.0.0', { manifest })), headers: J, auth: true });
+    }
+    add({ what: `publish: ${cname} in the dist-tag`, method: 'PUT', path: '/new-pkg', body: str(publishBody('new-pkg', '1.0.0', { tag: `next${c}` })), headers: J, auth: true });
+    add({ what: `deprecation with ${cname}`, method: 'PUT', path: '/good-pkg', body: str({ versions: { '1.0.0': { deprecated: `old ${sneaky}` } } }), headers: J, auth: true });
+    add({ what: `dist-tag add with ${cname}`, method: 'PUT', path: `/-/package/good-pkg/dist-tags/${encodeURIComponent(`beta${c}`)}`, body: '"1.0.0"', headers: J, auth: true });
+    add({ what: `sign-up e-mail with ${cname}`, method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: str({ name: 'bob', password: PASSWORD, email: `bob${c}@example.com` }), headers: J });
+    for (const field of ['fullname', 'twitter', 'github', 'freenode']) {
+      add({ what: `profile ${field} with ${cname}`, method: 'POST', path: '/-/npm/v1/user', body: str({ [field]: sneaky }), headers: J, auth: true });
+    }
+    add({ what: `profile homepage with ${cname}`, method: 'POST', path: '/-/npm/v1/user', body: str({ homepage: `https://example.com/${c}` }), headers: J, auth: true });
+    add({ what: `profile e-mail with ${cname}`, method: 'POST', path: '/-/npm/v1/user', body: str({ email: `x${c}@example.com` }), headers: J, auth: true });
+    const token = { password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only' };
+    add({ what: `token name with ${cname}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ ...token, name: sneaky }), headers: J, auth: true });
+    add({ what: `token description with ${cname}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ ...token, name: null, description: sneaky }), headers: J, auth: true });
+  }
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
   return cases;
 }
@@ -226,6 +269,7 @@ test('a corpus of over 100 malformed requests: each a 4xx with a JSON error, not
     }
     assert.equal(typeof body.error, 'string', c.what);
     assert.ok(body.error.length > 5 && !/\n\s+at /.test(body.error), `${c.what}: ${body.error}`);
+    assert.ok(!/\p{Cc}/u.test(body.error), `${c.what}: an error message with a raw control character: ${JSON.stringify(body.error)}`);
     assert.equal((await fetch(`${base}/-/ping`)).status, 200, `server down after ${c.what}`);
   }
   assert.equal(snapshot(), before);

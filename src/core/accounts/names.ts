@@ -20,11 +20,13 @@ export function usernameProblem(name: unknown): string | null {
 }
 
 // Deliberately loose, like npm's own check (x@y.z): an address is proven by mail, not by regex.
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// No control characters (C0, DEL, C1): `npm owner ls` and `npm view` print e-mails raw.
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 
 export function emailProblem(email: unknown): string | null {
   if (typeof email !== 'string' || email.length === 0) return 'An e-mail address is required.';
   if (email.length > 254) return 'An e-mail address may have at most 254 characters.';
+  if (/\p{Cc}/u.test(email)) return 'The e-mail address may not contain control characters.';
   if (!EMAIL.test(email)) return 'The e-mail address is not valid.';
   return null;
 }

@@ -8,6 +8,7 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { ProfileFields, User, UserPatch } from '../ports.ts';
 import { isPlainObject } from '../packages/rules.ts';
+import { requireNoControls } from '../text.ts';
 import { emailProblem } from './names.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
 
@@ -37,9 +38,8 @@ function textField(key: string, v: unknown): string | null {
   if (v === null || v === '') return null;
   if (typeof v !== 'string') fail('BAD_REQUEST', `"${key}" must be a string.`);
   if (v.length > 256) fail('BAD_REQUEST', `"${key}" may have at most 256 characters.`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(v)) fail('BAD_REQUEST', `"${key}" may not contain control characters.`);
-  return v;
+  // C0, DEL and C1 (src/core/text.ts): npm profile get prints these fields raw.
+  return requireNoControls(`"${key}"`, v, 'line');
 }
 
 function urlField(key: string, v: unknown): string | null {

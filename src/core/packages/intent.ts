@@ -4,6 +4,7 @@
 
 import { fail } from '../errors.ts';
 import type { PackageRecord } from '../ports.ts';
+import { requireNoControls } from '../text.ts';
 import { isPlainObject } from './rules.ts';
 
 export type PutIntent =
@@ -18,7 +19,8 @@ function deprecationOf(v: unknown): string | null {
   if (v === undefined || v === null || v === '' || v === false) return null;
   if (typeof v !== 'string') fail('BAD_REQUEST', '"deprecated" must be a string.');
   if (v.length > MAX_DEPRECATION) fail('BAD_REQUEST', `A deprecation message may have at most ${MAX_DEPRECATION} characters.`);
-  return v;
+  // npm install prints it raw to every installer's terminal (src/core/text.ts).
+  return requireNoControls('"deprecated"', v, 'line');
 }
 
 function sameContent(stored: PackageRecord['versions'][number], sent: unknown): boolean {

@@ -7,6 +7,7 @@ import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
 import { isPlainObject, isValidVersion, ownMap, requireTag } from './rules.ts';
 import { readTarballManifest } from './tarball.ts';
+import { requireCleanManifests } from '../text.ts';
 
 export interface ValidPublish {
   version: string;
@@ -32,6 +33,7 @@ function sha512Integrity(integrity: string): string | null {
 
 export function validatePublishBody(name: string, body: Record<string, unknown>, maxTarballBytes: number): ValidPublish {
   const bad = (msg: string): never => fail('INVALID_PUBLISH', msg);
+  requireCleanManifests(body.versions);
   if (body.name !== name) bad(`The body's name (${shown(body.name)}) differs from the package in the URL (${name}).`);
   if (body._id !== undefined && body._id !== name) bad('The body\'s _id differs from the package name.');
 

@@ -9,6 +9,7 @@ import { type Deps, isoNow, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
+import { requireCleanManifests } from '../text.ts';
 import { validatePublishBody } from './publish-body.ts';
 
 export async function publish(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<void> {
@@ -29,6 +30,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   }
   const ownerId = writer.user.id;
   const valid = validatePublishBody(name, body, deps.settings.maxTarballBytes);
+  requireCleanManifests({ [valid.version]: valid.manifest }); // what is stored, wherever it came from (src/core/text.ts)
   const changesAccess = !isNew && valid.access !== null && valid.access !== existing?.access;
   if (changesAccess) requireGovernanceCredential(writer);
   const otp = await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', {

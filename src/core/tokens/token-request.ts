@@ -6,6 +6,7 @@ import type { CoreSettings } from '../deps.ts';
 import type { TokenLimits } from '../ports.ts';
 import { packageNameProblem } from '../packages/names.ts';
 import { isPlainObject } from '../packages/rules.ts';
+import { requireNoControls } from '../text.ts';
 import { cidrProblem, formatCidr, parseCidr } from './cidr.ts';
 
 export interface TokenRequest {
@@ -96,8 +97,11 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
   if (name !== null && name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 100)) {
     fail('BAD_REQUEST', '"name" must be 1 to 100 characters.');
   }
+  // npm token list prints names raw (and tab-separated with --parseable): src/core/text.ts.
+  if (typeof name === 'string') requireNoControls('"name"', name, 'line');
   const description = body.description ?? body.token_description ?? null;
   if (description !== null && (typeof description !== 'string' || description.length > 1000)) fail('BAD_REQUEST', '"description" must be a string of at most 1000 characters.');
+  if (typeof description === 'string') requireNoControls('"description"', description, 'text');
 
   const permission = body.packages_and_scopes_permission;
   if (permission !== undefined && (typeof permission !== 'string' || !PERMISSIONS.includes(permission))) {
