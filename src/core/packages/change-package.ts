@@ -5,19 +5,11 @@ import { requireGovernanceCredential, requirePackageWriter } from '../access/per
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { PackageRecord } from '../ports.ts';
 import { classifyPut } from './intent.ts';
-import { removeUnusedBlobs } from './unpublish.ts';
+import { expectedRev } from './revision.ts';
+import { removeUnusedBlobs } from './blob-cleanup.ts';
 import { loadForWrite } from './read-package.ts';
-import { highestVersion, ownMap, parseRev } from './rules.ts';
-
-/** `_rev` from the path or the body must be the current one, when given. */
-export function expectedRev(pkg: PackageRecord, rev: unknown): number | undefined {
-  if (rev === undefined || rev === null || rev === 'undefined') return undefined;
-  const n = typeof rev === 'string' ? parseRev(rev) : null;
-  if (n === null || n !== pkg.rev) fail('REV_CONFLICT', 'Document update conflict: the package changed since you read it. Try again.');
-  return n;
-}
+import { highestVersion, ownMap } from './rules.ts';
 
 export async function changePackage(
   deps: Deps,

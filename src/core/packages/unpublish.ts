@@ -6,13 +6,8 @@ import { requireSecondFactor } from '../access/second-factor-check.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import { loadForWrite } from './read-package.ts';
-import { expectedRev } from './change-package.ts';
-
-export async function removeUnusedBlobs(deps: Deps, keys: string[]): Promise<void> {
-  for (const key of new Set(keys)) {
-    if (!(await deps.store.packages.isBlobReferenced(key))) await deps.blobs.delete(key);
-  }
-}
+import { removeUnusedBlobs } from './blob-cleanup.ts';
+import { expectedRev } from './revision.ts';
 
 export async function unpublishPackage(deps: Deps, ctx: RequestContext, name: string, rev: string | null): Promise<void> {
   const pkg = await loadForWrite(deps, name);
