@@ -52,8 +52,11 @@ export interface User extends ProfileFields {
 export type OtpUse =
   | { userId: number; kind: 'totp'; step: number; credentialKey: string | null; reseal?: string }
   | { userId: number; kind: 'recovery'; codeHash: string; ip: string; userAgent: string }
-  /** The single-use value a browser approval handed to npm (a web OTP challenge). */
-  | { userId: number; kind: 'web'; valueHash: string };
+  /**
+   * The single-use value a browser approval handed to npm (a web OTP challenge), and the
+   * binding of the request presenting it: consumed only where it equals the challenge's.
+   */
+  | { userId: number; kind: 'web'; valueHash: string; bindingHash: string };
 
 export interface WriteOptions {
   otp?: OtpUse | null;
@@ -304,6 +307,12 @@ export interface OtpChallenge {
   /** What the CLI was doing, for the approval page (e.g. "PUT /left-pad"). */
   action: string;
   approved: boolean;
+  /**
+   * SHA-256 of what the approval is good for (webOtpBinding): the credential that started the
+   * challenge, the operation class, the method and the path. The value is consumed only by a
+   * request with the same binding.
+   */
+  bindingHash: string;
 }
 
 export interface OtpChallengeStore {

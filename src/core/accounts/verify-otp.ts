@@ -16,11 +16,23 @@ import { isWebOtpValue, webOtpValueHash } from './web-otp.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 
-export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null): Promise<OtpUse> {
+/**
+ * Checks ctx.otp for `user` and returns what the write must consume (OtpUse).
+ * - credentialKey: the credential that may present the same TOTP step again (null: none).
+ * - webBinding: the binding (web-otp.ts webOtpBinding) a browser-approval value must match,
+ *   checked when it is consumed; null where such values are not accepted (the approval page).
+ * Errors: OTP_REQUIRED (401) missing, wrong or replayed; BAD_REQUEST malformed;
+ * TOO_MANY_ATTEMPTS (429, retryAfter) while the credential's failure budget is locked.
+ */
+export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null, webBinding: string | null): Promise<OtpUse> {
   const tfa = user.tfa;
   if (!tfa || tfa.pending) throw new Error('verifyOtp on an account without an active second factor');
-  // A value from a browser approval (the web OTP challenge): consumed with the write.
-  if (isWebOtpValue(ctx.otp)) return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp) };
+  // A value from a browser approval (the web OTP challenge): consumed with the write, and only
+  // where the write's binding is the one the approval was given for (checked by the store).
+  if (isWebOtpValue(ctx.otp)) {
+    if (webBinding === null) fail('OTP_REQUIRED', 'A browser approval value works only for the command it approved; give a code from your authenticator.');
+    return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp), bindingHash: webBinding };
+  }
   const parsed = parseOtp(ctx.otp);
   if (parsed.kind === 'none') fail('OTP_REQUIRED', 'This operation requires a one-time password.');
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);
