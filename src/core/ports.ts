@@ -103,11 +103,19 @@ export interface UserStore {
   unusedRecoveryCodes(id: number): Promise<string[]>;
   /**
    * Reserves a second-factor attempt: counts it as a failure up front (so parallel guesses
-   * cannot outrun the lock), unless `decide` says the account is locked, in which case
+   * cannot outrun the lock), unless `decide` says the budget is locked, in which case
    * nothing is counted. A verified attempt clears the count (clearOtpFailures).
+   * The budget charged: with `tokenKey`, that token's own (a token of user `id`; NOT_FOUND
+   * when there is none); without, the account's, kept for sign-ins with the password.
    */
-  reserveOtpAttempt(id: number, nowMs: number, decide: (failures: number, lastFailureAt: number | null) => { allowed: boolean }): Promise<{ allowed: boolean; failures: number; lastFailureAt: number | null }>;
-  clearOtpFailures(id: number): Promise<void>;
+  reserveOtpAttempt(
+    id: number,
+    nowMs: number,
+    decide: (failures: number, lastFailureAt: number | null) => { allowed: boolean },
+    tokenKey?: string | null,
+  ): Promise<{ allowed: boolean; failures: number; lastFailureAt: number | null }>;
+  /** Clears the count of a budget: that token's with `tokenKey`, else the account's. */
+  clearOtpFailures(id: number, tokenKey?: string | null): Promise<void>;
   /** Consumes a second factor on its own (when the write is not a store write). */
   consumeOtp(otp: OtpUse): Promise<void>;
 }
