@@ -33,8 +33,8 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
   // A browser approval is bound to the credential, the operation class and the request.
   const binding = ctx.target && (isWebOtpValue(ctx.otp) || offersWebChallenge(ctx, user)) ? webOtpBinding(ctx, user, operation) : null;
-  if (offersWebChallenge(ctx, user)) {
-    const details = await startOtpChallenge(deps, ctx, user, binding!);
+  if (binding !== null && offersWebChallenge(ctx, user)) {
+    const details = await startOtpChallenge(deps, ctx, user, binding);
     fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details });
   }
   return verifyOtp(deps, ctx, user, credentialKey, binding);

@@ -50,7 +50,8 @@ export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
 /**
  * Starts a challenge for a request that needs the user's second factor: stores it (hashed id,
  * the binding of webOtpBinding, what the page shows) and returns npm's authUrl and doneUrl.
- * Throttled per client address (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS (429) past it.
+ * Throttled per client address and per account (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS
+ * (429, retryAfter in seconds) past it, before anything is stored.
  */
 export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
   await takeOtpChallengeStart(deps, ctx.ip, user.id);
