@@ -46,6 +46,11 @@ export interface RequestContext {
    */
   authType?: string;
   action?: string;
+  /**
+   * The request's method and path (no query), as received: what a browser approval is bound to
+   * (the path may hold a secret, e.g. a token to revoke, so it is only ever stored hashed).
+   */
+  target?: { method: string; path: string };
 }
 
 export const isoNow = (deps: Pick<Deps, 'clock'>): string => new Date(deps.clock.now()).toISOString();

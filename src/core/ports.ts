@@ -52,8 +52,11 @@ export interface User extends ProfileFields {
 export type OtpUse =
   | { userId: number; kind: 'totp'; step: number; credentialKey: string | null; reseal?: string }
   | { userId: number; kind: 'recovery'; codeHash: string; ip: string; userAgent: string }
-  /** The single-use value a browser approval handed to npm (a web OTP challenge). */
-  | { userId: number; kind: 'web'; valueHash: string };
+  /**
+   * The single-use value a browser approval handed to npm (a web OTP challenge), and the
+   * binding of the request presenting it: consumed only where it equals the challenge's.
+   */
+  | { userId: number; kind: 'web'; valueHash: string; bindingHash: string };
 
 export interface WriteOptions {
   otp?: OtpUse | null;
@@ -100,11 +103,19 @@ export interface UserStore {
   unusedRecoveryCodes(id: number): Promise<string[]>;
   /**
    * Reserves a second-factor attempt: counts it as a failure up front (so parallel guesses
-   * cannot outrun the lock), unless `decide` says the account is locked, in which case
+   * cannot outrun the lock), unless `decide` says the budget is locked, in which case
    * nothing is counted. A verified attempt clears the count (clearOtpFailures).
+   * The budget charged: with `tokenKey`, that token's own (a token of user `id`; NOT_FOUND
+   * when there is none); without, the account's, kept for sign-ins with the password.
    */
-  reserveOtpAttempt(id: number, nowMs: number, decide: (failures: number, lastFailureAt: number | null) => { allowed: boolean }): Promise<{ allowed: boolean; failures: number; lastFailureAt: number | null }>;
-  clearOtpFailures(id: number): Promise<void>;
+  reserveOtpAttempt(
+    id: number,
+    nowMs: number,
+    decide: (failures: number, lastFailureAt: number | null) => { allowed: boolean },
+    tokenKey?: string | null,
+  ): Promise<{ allowed: boolean; failures: number; lastFailureAt: number | null }>;
+  /** Clears the count of a budget: that token's with `tokenKey`, else the account's. */
+  clearOtpFailures(id: number, tokenKey?: string | null): Promise<void>;
   /** Consumes a second factor on its own (when the write is not a store write). */
   consumeOtp(otp: OtpUse): Promise<void>;
 }
@@ -345,6 +356,12 @@ export interface OtpChallenge {
   /** What the CLI was doing, for the approval page (e.g. "PUT /left-pad"). */
   action: string;
   approved: boolean;
+  /**
+   * SHA-256 of what the approval is good for (webOtpBinding): the credential that started the
+   * challenge, the operation class, the method and the path. The value is consumed only by a
+   * request with the same binding.
+   */
+  bindingHash: string;
 }
 
 export interface OtpChallengeStore {

@@ -41,6 +41,9 @@ export function registerContext(app: FastifyInstance, deps: Deps, clientAddress:
       get action() {
         return `${request.method} ${escapeControls(redactUrl(request.url).split('?')[0]).slice(0, 200)}`;
       },
+      get target() {
+        return { method: request.method, path: request.url.split('?')[0] };
+      },
     };
     request.ctx = ctx;
     const token = bearerFrom(request.headers.authorization);

@@ -153,7 +153,7 @@ describe('several nodes on one PostgreSQL and one S3 bucket', { skip: skip ?? fa
       const res = await publish(node, token, 'guessed', '1.0.0', String(wrong));
       assert.equal(res.status, 401, `attempt ${i + 1}: ${JSON.stringify(res.body)}`);
     }
-    // Ten failures, five per node: the account is locked on both, even for a right code.
+    // Ten failures, five per node: this token's budget is locked on both, even for a right code.
     for (const node of [a, b]) {
       const locked = await publish(node, token, 'guessed', '1.0.0', totpCode(secret, step + 1));
       assert.equal(locked.status, 429, JSON.stringify(locked.body));

@@ -171,6 +171,15 @@ function corpus(): Case[] {
     add({ what: `npm-otp ${JSON.stringify(otp.slice(0, 20))} on login`, method: 'PUT', path: '/-/user/org.couchdb.user:carol', body: str({ name: 'carol', password: PASSWORD }), headers: { ...J, 'npm-otp': encodeURIComponent(otp) } });
     add({ what: `npm-otp ${JSON.stringify(otp.slice(0, 20))} on a profile change`, method: 'POST', path: '/-/npm/v1/user', body: str({ fullname: 'Carol' }), headers: { ...J, 'npm-otp': encodeURIComponent(otp) }, tfa: true });
   }
+  // Browser-approval values never issued (or issued for another request): refused, nothing spent.
+  for (const value of [`tsrotp_${'A'.repeat(43)}`, ` tsrotp_${'z'.repeat(43)} `]) {
+    add({ what: `npm-otp ${JSON.stringify(value.slice(0, 12))}… on a profile change`, method: 'POST', path: '/-/npm/v1/user', body: str({ fullname: 'Carol' }), headers: { ...J, 'npm-otp': value }, tfa: true });
+    add({ what: `npm-otp ${JSON.stringify(value.slice(0, 12))}… on a token creation`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-write' }), headers: { ...J, 'npm-otp': value }, tfa: true });
+  }
+  // Approval links and polls with ids that are not ids.
+  for (const id of ['x', 'A'.repeat(44), '%00', '..%2F..%2Fetc']) {
+    add({ what: `otp-done poll for ${JSON.stringify(id)}`, path: `/-/v1/otp-done?authId=${id}` });
+  }
   // Basic auth.
   for (const h of ['Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`, `Basic ${Buffer.from(':nouser').toString('base64')}`]) {
     add({ what: `Authorization: ${h}`, path: '/-/npm/v1/user', headers: { authorization: h } });

@@ -178,6 +178,13 @@ export const migrations: string[] = [
   );
   CREATE INDEX stars_user ON stars(user_id);
   `,
+  // Browser approvals bound to their request and credential; second-factor failures charged
+  // per token (the account's own columns keep the password sign-ins' budget).
+  `
+  ALTER TABLE otp_challenges ADD COLUMN binding_hash TEXT;
+  ALTER TABLE tokens ADD COLUMN otp_failures INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tokens ADD COLUMN otp_last_failure_at BIGINT;
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -10,6 +10,7 @@ interface Row {
   user_agent: string;
   action: string;
   approved: boolean;
+  binding_hash: string | null;
 }
 
 const toChallenge = (r: Row): OtpChallenge => ({
@@ -21,12 +22,13 @@ const toChallenge = (r: Row): OtpChallenge => ({
   userAgent: r.user_agent,
   action: r.action,
   approved: r.approved,
+  bindingHash: r.binding_hash ?? '',
 });
 
 export function postgresOtpChallenges(pool: pg.Pool): OtpChallengeStore {
   return {
     async create(c) {
-      await pool.query('INSERT INTO otp_challenges (id_hash, user_id, created_at, expires_at, ip, user_agent, action) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      await pool.query('INSERT INTO otp_challenges (id_hash, user_id, created_at, expires_at, ip, user_agent, action, binding_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
         c.idHash,
         c.userId,
         c.createdAt,
@@ -34,10 +36,11 @@ export function postgresOtpChallenges(pool: pg.Pool): OtpChallengeStore {
         c.ip,
         c.userAgent,
         c.action,
+        c.bindingHash,
       ]);
     },
     async get(idHash) {
-      const { rows } = await pool.query<Row>('SELECT id_hash, user_id, created_at, expires_at, ip, user_agent, action, approved FROM otp_challenges WHERE id_hash = $1', [idHash]);
+      const { rows } = await pool.query<Row>('SELECT id_hash, user_id, created_at, expires_at, ip, user_agent, action, approved, binding_hash FROM otp_challenges WHERE id_hash = $1', [idHash]);
       return rows[0] ? toChallenge(rows[0]) : null;
     },
     async approve(idHash, userId, now) {

@@ -30,12 +30,14 @@ export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, n
     return;
   }
   if (otp.kind === 'web') {
-    const used = await c.query('DELETE FROM otp_challenges WHERE value_hash = $1 AND user_id = $2 AND approved AND expires_at > $3', [
+    // The value, its user and the binding of the request presenting it, in one compare-and-delete.
+    const used = await c.query('DELETE FROM otp_challenges WHERE value_hash = $1 AND user_id = $2 AND binding_hash = $3 AND approved AND expires_at > $4', [
       otp.valueHash,
       otp.userId,
+      otp.bindingHash,
       Date.parse(now),
     ]);
-    if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That browser approval was already used or has expired.');
+    if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That browser approval was already used, has expired, or was given for another request.');
     return;
   }
   const used = await c.query('UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND hash = $3 AND used_at IS NULL', [now, otp.userId, otp.codeHash]);

@@ -93,25 +93,30 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
       const { rows } = await pool.query<{ hash: string }>('SELECT hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL', [id]);
       return rows.map((r) => r.hash);
     },
-    async reserveOtpAttempt(id, nowMs, decide) {
+    async reserveOtpAttempt(id, nowMs, decide, tokenKey) {
       // The row lock makes the read, the decision and the count one step for every node: two
       // guesses at once (on two nodes) are both counted, and a lock decided on one node holds
-      // on all of them.
+      // on all of them. A token's budget lives on its own row (verify-otp.ts).
+      const select = tokenKey
+        ? 'SELECT otp_failures AS failures, otp_last_failure_at AS last FROM tokens WHERE key = $1 AND user_id = $2 FOR NO KEY UPDATE'
+        : 'SELECT otp_failures AS failures, otp_last_failure_at AS last FROM users WHERE id = $1 FOR NO KEY UPDATE';
+      const count = tokenKey
+        ? 'UPDATE tokens SET otp_failures = otp_failures + 1, otp_last_failure_at = $1 WHERE key = $2 AND user_id = $3'
+        : 'UPDATE users SET otp_failures = otp_failures + 1, otp_last_failure_at = $1 WHERE id = $2';
+      const params: unknown[] = tokenKey ? [tokenKey, id] : [id];
       return transaction(pool, async (c) => {
-        const { rows } = await c.query<{ failures: number; last: string | null }>(
-          'SELECT otp_failures AS failures, otp_last_failure_at AS last FROM users WHERE id = $1 FOR NO KEY UPDATE',
-          [id],
-        );
-        if (!rows[0]) throw new DomainError('NOT_FOUND', 'No such user.');
+        const { rows } = await c.query<{ failures: number; last: string | null }>(select, params);
+        if (!rows[0]) throw new DomainError('NOT_FOUND', tokenKey ? 'That token no longer exists.' : 'No such user.');
         const failures = rows[0].failures;
         const last = rows[0].last === null ? null : Number(rows[0].last);
         if (!decide(failures, last).allowed) return { allowed: false, failures, lastFailureAt: last };
-        await c.query('UPDATE users SET otp_failures = otp_failures + 1, otp_last_failure_at = $1 WHERE id = $2', [nowMs, id]);
+        await c.query(count, [nowMs, ...params]);
         return { allowed: true, failures: failures + 1, lastFailureAt: nowMs };
       });
     },
-    async clearOtpFailures(id) {
-      await pool.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [id]);
+    async clearOtpFailures(id, tokenKey) {
+      if (tokenKey) await pool.query('UPDATE tokens SET otp_failures = 0, otp_last_failure_at = NULL WHERE key = $1 AND user_id = $2', [tokenKey, id]);
+      else await pool.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [id]);
     },
     async consumeOtp(otp) {
       await transaction(pool, (c) => consumeOtp(c, otp, now()));

@@ -10,6 +10,7 @@ interface Row {
   user_agent: string;
   action: string;
   approved: number;
+  binding_hash: string | null;
 }
 
 const toChallenge = (r: Row): OtpChallenge => ({
@@ -21,17 +22,18 @@ const toChallenge = (r: Row): OtpChallenge => ({
   userAgent: r.user_agent,
   action: r.action,
   approved: r.approved === 1,
+  bindingHash: r.binding_hash ?? '',
 });
 
 export function sqliteOtpChallenges(db: Database.Database): OtpChallengeStore {
-  const insert = db.prepare('INSERT INTO otp_challenges (id_hash, user_id, created_at, expires_at, ip, user_agent, action) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const get = db.prepare('SELECT id_hash, user_id, created_at, expires_at, ip, user_agent, action, approved FROM otp_challenges WHERE id_hash = ?');
+  const insert = db.prepare('INSERT INTO otp_challenges (id_hash, user_id, created_at, expires_at, ip, user_agent, action, binding_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const get = db.prepare('SELECT id_hash, user_id, created_at, expires_at, ip, user_agent, action, approved, binding_hash FROM otp_challenges WHERE id_hash = ?');
   const approve = db.prepare('UPDATE otp_challenges SET approved = 1 WHERE id_hash = ? AND user_id = ? AND approved = 0 AND expires_at > ?');
   const issue = db.prepare('UPDATE otp_challenges SET value_hash = ? WHERE id_hash = ? AND approved = 1 AND value_hash IS NULL AND expires_at > ?');
   const expired = db.prepare('DELETE FROM otp_challenges WHERE expires_at <= ?');
   return {
     async create(c) {
-      insert.run(c.idHash, c.userId, c.createdAt, c.expiresAt, c.ip, c.userAgent, c.action);
+      insert.run(c.idHash, c.userId, c.createdAt, c.expiresAt, c.ip, c.userAgent, c.action, c.bindingHash);
     },
     async get(idHash) {
       const r = get.get(idHash) as Row | undefined;

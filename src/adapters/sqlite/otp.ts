@@ -14,12 +14,13 @@ export function otpConsumer(db: Database.Database, now: () => string): (otp: Otp
   const recovery = db.prepare('UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND hash = ? AND used_at IS NULL');
   const resetFailures = db.prepare('UPDATE users SET otp_failures = 0 WHERE id = ?');
   const event = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
-  const webValue = db.prepare('DELETE FROM otp_challenges WHERE value_hash = ? AND user_id = ? AND approved = 1 AND expires_at > ?');
+  // The value, its user and the binding of the request presenting it, in one compare-and-delete.
+  const webValue = db.prepare('DELETE FROM otp_challenges WHERE value_hash = ? AND user_id = ? AND binding_hash = ? AND approved = 1 AND expires_at > ?');
   return (otp) => {
     if (!otp) return;
     if (otp.kind === 'web') {
-      if (webValue.run(otp.valueHash, otp.userId, Date.parse(now())).changes !== 1) {
-        throw new DomainError('OTP_REQUIRED', 'That browser approval was already used or has expired.');
+      if (webValue.run(otp.valueHash, otp.userId, otp.bindingHash, Date.parse(now())).changes !== 1) {
+        throw new DomainError('OTP_REQUIRED', 'That browser approval was already used, has expired, or was given for another request.');
       }
       return;
     }

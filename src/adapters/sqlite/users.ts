@@ -64,6 +64,17 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     return { allowed: true, failures: row.failures + 1, lastFailureAt: nowMs };
   });
   const clearFailures = db.prepare('UPDATE users SET otp_failures = 0 WHERE id = ?');
+  // A token's own budget (verify-otp.ts): the same protocol on its row.
+  const tokenFailuresOf = db.prepare('SELECT otp_failures AS failures, otp_last_failure_at AS last FROM tokens WHERE key = ? AND user_id = ?');
+  const countTokenFailure = db.prepare('UPDATE tokens SET otp_failures = otp_failures + 1, otp_last_failure_at = ? WHERE key = ? AND user_id = ?');
+  const reserveForToken = db.transaction((id: number, key: string, nowMs: number, decide: (f: number, l: number | null) => { allowed: boolean }) => {
+    const row = tokenFailuresOf.get(key, id) as { failures: number; last: number | null } | undefined;
+    if (!row) throw new DomainError('NOT_FOUND', 'That token no longer exists.');
+    if (!decide(row.failures, row.last).allowed) return { allowed: false, failures: row.failures, lastFailureAt: row.last };
+    countTokenFailure.run(nowMs, key, id);
+    return { allowed: true, failures: row.failures + 1, lastFailureAt: nowMs };
+  });
+  const clearTokenFailures = db.prepare('UPDATE tokens SET otp_failures = 0, otp_last_failure_at = NULL WHERE key = ? AND user_id = ?');
   const consumeAlone = db.transaction((otp: Parameters<typeof consume>[0]) => consume(otp));
   return {
     async findByName(name) {
@@ -89,11 +100,12 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     async unusedRecoveryCodes(id) {
       return unused.all(id) as string[];
     },
-    async reserveOtpAttempt(id, nowMs, decide) {
-      return reserve.immediate(id, nowMs, decide);
+    async reserveOtpAttempt(id, nowMs, decide, tokenKey) {
+      return tokenKey ? reserveForToken.immediate(id, tokenKey, nowMs, decide) : reserve.immediate(id, nowMs, decide);
     },
-    async clearOtpFailures(id) {
-      clearFailures.run(id);
+    async clearOtpFailures(id, tokenKey) {
+      if (tokenKey) clearTokenFailures.run(tokenKey, id);
+      else clearFailures.run(id);
     },
     async consumeOtp(otp) {
       consumeAlone.immediate(otp);

@@ -2,7 +2,7 @@
 // must consume in its own transaction, or null when none is needed.
 
 import { verifyOtp } from '../accounts/verify-otp.ts';
-import { offersWebChallenge, startOtpChallenge } from '../accounts/web-otp.ts';
+import { isWebOtpValue, offersWebChallenge, startOtpChallenge, webOtpBinding } from '../accounts/web-otp.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpUse, PackageMfa, TfaMode, User } from '../ports.ts';
@@ -31,9 +31,11 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
   const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
-  if (offersWebChallenge(ctx, user)) {
-    const details = await startOtpChallenge(deps, ctx, user);
+  // A browser approval is bound to the credential, the operation class and the request.
+  const binding = ctx.target && (isWebOtpValue(ctx.otp) || offersWebChallenge(ctx, user)) ? webOtpBinding(ctx, user, operation) : null;
+  if (binding !== null && offersWebChallenge(ctx, user)) {
+    const details = await startOtpChallenge(deps, ctx, user, binding);
     fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details });
   }
-  return verifyOtp(deps, ctx, user, credentialKey);
+  return verifyOtp(deps, ctx, user, credentialKey, binding);
 }

@@ -1,13 +1,18 @@
 // Checks the npm-otp value of a request against an account's second factor: a TOTP code
 // (±1 step, each step once per account except again by the credential that presented it) or
 // an unused recovery code. Returns what the write must consume, in its own transaction.
-// Failures count per account, whatever the credential; after 10 the account is locked with a
-// growing delay, during which even a right code is refused and refusals are not counted.
+// Failures are charged to the credential that sent the code (otpBudgetOf): a token (a CLI
+// session, a web session, a legacy or granular token) to its own budget, a sign-in with the
+// password (npm login, the web sign-in, Basic) to the account's. After 10 failures a budget
+// is locked with a growing delay, during which even a right code is refused from that
+// credential and refusals are not counted. At 100 a token's budget refuses that token for
+// good; the account's budget (reachable only with the password) locks the whole factor until
+// an administrator resets it. So a token holder without the factor never locks the owner out.
 
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpUse, User } from '../ports.ts';
-import { decideOtpAttempt, OTP_FREE_FAILURES, retryAfterSeconds } from './otp-throttle.ts';
+import { decideOtpAttempt, OTP_DISABLE_AFTER_FAILURES, OTP_FREE_FAILURES, retryAfterSeconds } from './otp-throttle.ts';
 import { parseOtp } from './otp-input.ts';
 import { findRecoveryCode, hashRecoveryCode } from './recovery-codes.ts';
 import { needsReseal, openSecret, sealSecret } from './secret-box.ts';
@@ -16,31 +21,62 @@ import { isWebOtpValue, webOtpValueHash } from './web-otp.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 
-export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null): Promise<OtpUse> {
+/**
+ * The failure budget a request's second-factor attempts are charged to: the key of the token
+ * it came with, or null for the account's own budget (no token: a password sign-in or Basic).
+ */
+export function otpBudgetOf(ctx: RequestContext): string | null {
+  const p = ctx.principal;
+  return p.kind === 'user' && p.token ? p.token.key : null;
+}
+
+function lockedFor(wait: number | null, forToken: boolean): never {
+  fail(
+    'TOO_MANY_ATTEMPTS',
+    wait !== null
+      ? `Too many wrong one-time passwords. Try again in ${wait} seconds.`
+      : forToken
+        ? 'Too many wrong one-time passwords with this token: it can no longer pass the second factor. Sign in again (npm login) or use another token.'
+        : 'Too many wrong one-time passwords: the second factor is locked. An administrator must reset it (tessera user reset-2fa).',
+    { retryAfter: wait ?? 3600 },
+  );
+}
+
+/**
+ * Checks ctx.otp for `user` and returns what the write must consume (OtpUse).
+ * - credentialKey: the credential that may present the same TOTP step again (null: none).
+ * - webBinding: the binding (web-otp.ts webOtpBinding) a browser-approval value must match,
+ *   checked when it is consumed; null where such values are not accepted (the approval page).
+ * Errors: OTP_REQUIRED (401) missing, wrong or replayed; BAD_REQUEST malformed;
+ * TOO_MANY_ATTEMPTS (429, retryAfter) while the credential's failure budget is locked.
+ */
+export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null, webBinding: string | null): Promise<OtpUse> {
   const tfa = user.tfa;
   if (!tfa || tfa.pending) throw new Error('verifyOtp on an account without an active second factor');
-  // A value from a browser approval (the web OTP challenge): consumed with the write.
-  if (isWebOtpValue(ctx.otp)) return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp) };
+  // A value from a browser approval (the web OTP challenge): consumed with the write, and only
+  // where the write's binding is the one the approval was given for (checked by the store).
+  if (isWebOtpValue(ctx.otp)) {
+    if (webBinding === null) fail('OTP_REQUIRED', 'A browser approval value works only for the command it approved; give a code from your authenticator.');
+    return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp), bindingHash: webBinding };
+  }
   const parsed = parseOtp(ctx.otp);
   if (parsed.kind === 'none') fail('OTP_REQUIRED', 'This operation requires a one-time password.');
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);
 
   const now = deps.clock.now();
-  const attempt = await deps.store.users.reserveOtpAttempt(user.id, now, (failures, last) =>
-    decideOtpAttempt({ failures, lastFailureAtMs: last }, now),
-  );
+  const budget = otpBudgetOf(ctx);
+  // The account's permanent lock (100 failures of password sign-ins) holds for every credential.
+  if (budget !== null && user.otpFailures >= OTP_DISABLE_AFTER_FAILURES) {
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
+    lockedFor(null, false);
+  }
+  const attempt = await deps.store.users.reserveOtpAttempt(user.id, now, (failures, last) => decideOtpAttempt({ failures, lastFailureAtMs: last }, now), budget);
+  const charged = budget === null ? 'account' : 'token';
   if (!attempt.allowed) {
     const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
     const until = decision.allowed ? now : decision.untilMs;
-    const wait = retryAfterSeconds(until, now);
-    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures });
-    fail(
-      'TOO_MANY_ATTEMPTS',
-      wait === null
-        ? 'Too many wrong one-time passwords: the second factor is locked. An administrator must reset it (tessera user reset-2fa).'
-        : `Too many wrong one-time passwords. Try again in ${wait} seconds.`,
-      { retryAfter: wait ?? 3600 },
-    );
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures, budget: charged });
+    lockedFor(retryAfterSeconds(until, now), budget !== null);
   }
 
   let use: OtpUse | null = null;
@@ -62,10 +98,10 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   }
 
   if (!use) {
-    await logEvent(deps, ctx, user.id, replay ? 'otp-replayed' : 'otp-failed', { failures: attempt.failures });
-    if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures });
+    await logEvent(deps, ctx, user.id, replay ? 'otp-replayed' : 'otp-failed', { failures: attempt.failures, budget: charged });
+    if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: charged });
     fail('OTP_REQUIRED', replay ? 'That one-time password was already used; wait for the next one.' : 'The one-time password is wrong or expired.');
   }
-  await deps.store.users.clearOtpFailures(user.id);
+  await deps.store.users.clearOtpFailures(user.id, budget);
   return use;
 }

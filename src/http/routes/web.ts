@@ -47,10 +47,12 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
 
       // Every POST: Origin / Referer / Sec-Fetch-Site do not name another site, and the form's
       // CSRF token is the one of this browser's session (or, before sign-in, of its nonce cookie).
+      // With a session only the session binding counts: anyone can mint an anonymous pair for a
+      // nonce of their own, and a planted nonce cookie must not make it valid for the session.
       web.addHook('preHandler', async (request, reply) => {
         if (request.method !== 'POST') return;
         const { session, nonce } = request.web;
-        const bindings = [...(session ? [`session:${session.secret}`] : []), ...(nonce ? [`anon:${nonce}`] : [])];
+        const bindings = session ? [`session:${session.secret}`] : nonce ? [`anon:${nonce}`] : [];
         const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
         const from = { origin: header('origin'), referer: header('referer'), fetchSite: header('sec-fetch-site') };
         if (!originAllowed(deps.settings.publicUrl, from) || !csrfMatches(deps, formOf(request.body)._csrf, bindings)) {

@@ -95,7 +95,7 @@ export function miscContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const now = clock.now();
-      const base = { userId: alice.id, createdAt: now, expiresAt: now + 300_000, ip: '::1', userAgent: 'npm', action: 'PUT /x', approved: false };
+      const base = { userId: alice.id, createdAt: now, expiresAt: now + 300_000, ip: '::1', userAgent: 'npm', action: 'PUT /x', approved: false, bindingHash: 'b1' };
       await store.otpChallenges.create({ ...base, idHash: 'c1' });
       assert.deepEqual(await store.otpChallenges.get('c1'), { ...base, idHash: 'c1' });
       assert.equal(await store.otpChallenges.issue('c1', 'v1', now), false, 'not before approval');
@@ -104,20 +104,25 @@ export function miscContract(check: Check): void {
       assert.equal(await store.otpChallenges.approve('c1', alice.id, now), false);
       assert.equal(await store.otpChallenges.issue('c1', 'v1', now), true);
       assert.equal(await store.otpChallenges.issue('c1', 'v2', now), false, 'issued once');
-      await rejectsWith(store.users.update(alice.id, { fullname: 'A' }, { otp: { userId: bob.id, kind: 'web', valueHash: 'v1' } }), 'OTP_REQUIRED');
+      await rejectsWith(store.users.update(alice.id, { fullname: 'A' }, { otp: { userId: bob.id, kind: 'web', valueHash: 'v1', bindingHash: 'b1' } }), 'OTP_REQUIRED');
+      await rejectsWith(
+        store.users.update(alice.id, { fullname: 'A' }, { otp: { userId: alice.id, kind: 'web', valueHash: 'v1', bindingHash: 'another request' } }),
+        'OTP_REQUIRED',
+      );
       assert.equal((await store.users.findById(alice.id))?.fullname, null, 'a refused value changes nothing');
-      await store.users.update(alice.id, { fullname: 'A', webOtpChallenge: true }, { otp: { userId: alice.id, kind: 'web', valueHash: 'v1' } });
+      assert.notEqual(await store.otpChallenges.get('c1'), null, 'a value refused for its binding stays for its own request');
+      await store.users.update(alice.id, { fullname: 'A', webOtpChallenge: true }, { otp: { userId: alice.id, kind: 'web', valueHash: 'v1', bindingHash: 'b1' } });
       const after = await store.users.findById(alice.id);
       assert.equal(after?.fullname, 'A');
       assert.equal(after?.webOtpChallenge, true);
       assert.equal(await store.otpChallenges.get('c1'), null, 'consumed');
-      await rejectsWith(store.users.update(alice.id, { fullname: 'B' }, { otp: { userId: alice.id, kind: 'web', valueHash: 'v1' } }), 'OTP_REQUIRED');
+      await rejectsWith(store.users.update(alice.id, { fullname: 'B' }, { otp: { userId: alice.id, kind: 'web', valueHash: 'v1', bindingHash: 'b1' } }), 'OTP_REQUIRED');
     });
 
     check('an expired challenge cannot be approved, issued or consumed, and is deleted', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
       const now = clock.now();
-      await store.otpChallenges.create({ idHash: 'old', userId: alice.id, createdAt: now - 400_000, expiresAt: now - 1, ip: '::1', userAgent: 'npm', action: 'PUT /x', approved: false });
+      await store.otpChallenges.create({ idHash: 'old', userId: alice.id, createdAt: now - 400_000, expiresAt: now - 1, ip: '::1', userAgent: 'npm', action: 'PUT /x', approved: false, bindingHash: 'b' });
       assert.equal(await store.otpChallenges.approve('old', alice.id, now), false);
       await store.otpChallenges.deleteExpired(now);
       assert.equal(await store.otpChallenges.get('old'), null);

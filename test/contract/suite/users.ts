@@ -221,5 +221,29 @@ export function userContract(check: Check): void {
       const counted = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? other : store).users.reserveOtpAttempt(alice.id, clock.now(), () => ({ allowed: true }))));
       assert.deepEqual(counted.map((r) => r.failures).sort((a, b) => a - b), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     });
+
+    check("a token's attempts are charged to that token alone, atomically, and cleared per token", async ({ store, open, clock }) => {
+      const other = await open();
+      const alice = await withTfa(store, 'alice');
+      const bob = await withTfa(store, 'bob');
+      const tok = (key: string, userId: number) => ({
+        key, userId, kind: 'granular' as const, prefix: key.slice(0, 6), name: null, description: null, readonly: false, cidr: [], limits: null,
+        bypass2fa: false, createdAt: '2026-03-01T12:00:00.000Z', expiresAt: null, lastUsedAt: null,
+      });
+      await store.tokens.create(tok('ci-key', alice.id));
+      await store.tokens.create(tok('laptop-key', alice.id));
+      const limit = (failures: number) => ({ allowed: failures < 5 });
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).users.reserveOtpAttempt(alice.id, clock.now(), limit, 'ci-key')));
+      assert.equal(results.filter((r) => r.allowed).length, 5);
+      assert.equal((await store.users.findById(alice.id))?.otpFailures, 0, 'the account budget is untouched');
+      const laptop = await store.users.reserveOtpAttempt(alice.id, clock.now(), limit, 'laptop-key');
+      assert.deepEqual(laptop, { allowed: true, failures: 1, lastFailureAt: clock.now() });
+      assert.equal((await store.users.reserveOtpAttempt(alice.id, clock.now(), limit)).failures, 1, 'the account budget starts at zero');
+      await rejectsWith(store.users.reserveOtpAttempt(bob.id, clock.now(), limit, 'ci-key'), 'NOT_FOUND');
+      await store.users.clearOtpFailures(alice.id, 'ci-key');
+      assert.equal((await store.users.reserveOtpAttempt(alice.id, clock.now(), limit, 'ci-key')).failures, 1);
+      assert.equal((await store.users.reserveOtpAttempt(alice.id, clock.now(), limit, 'laptop-key')).failures, 2, 'other tokens keep their count');
+      assert.equal((await store.users.findById(alice.id))?.otpFailures, 1);
+    });
   });
 }
