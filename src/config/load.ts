@@ -107,7 +107,8 @@ export function readConfigFile(file: string): unknown {
   if (/\.ya?ml$/i.test(file)) {
     const lineCounter = new LineCounter();
     try {
-      return parseYaml(text, { lineCounter, prettyErrors: false, logLevel: 'error', uniqueKeys: true });
+      // An empty document (only comments) sets nothing.
+      return parseYaml(text, { lineCounter, prettyErrors: false, logLevel: 'error', uniqueKeys: true }) ?? {};
     } catch (e) {
       if (!(e instanceof YAMLParseError)) throw e;
       const { line, col } = lineCounter.linePos(e.pos[0]);
@@ -121,7 +122,7 @@ export function readConfigFile(file: string): unknown {
     // turn "at position N" into a line and column.
     const message = (e as Error).message;
     const at = /at position (\d+)/.exec(message);
-    const reason = message.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+    const reason = /is not valid JSON$/.test(message) ? message.split(',')[0] : message.replace(/ in JSON at position \d+.*$/s, '');
     let where = '';
     if (at) {
       const before = text.slice(0, Number(at[1]));
