@@ -3,7 +3,9 @@
 // validates against it and docs/configuration.md is generated from it (a test keeps them
 // equal). Sources, later ones winning: defaults, the config file (YAML or JSON), TESSERA_*
 // variables, flags. The builders (str, int, oneOf, list, bool, section, arrayOf) are in
-// ./spec.ts.
+// ./spec.ts. A key written in the old `{ type: 'int', ... }` form ports by dropping `type`
+// and wrapping the rest in its builder: string → str({...}), int → int({...}),
+// enum → oneOf({...}), list → list({...}); the other fields keep their names.
 
 import { availableParallelism } from 'node:os';
 import { int, type Keys, list, oneOf, str, type ValuesOf } from './spec.ts';
