@@ -138,7 +138,7 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    const built = await buildApp(deps, { logger: options.logger, trustedProxies: config.trustedProxies });
+    const built = await buildApp(deps, { logger: options.logger, trustedProxies: [...config.trustedProxies] });
     app = built.app;
     const { cache } = built;
     opened.onPackageChanged((name) => cache.invalidate(name));

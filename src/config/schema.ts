@@ -1,23 +1,16 @@
-// The one configuration schema: every key with its type, default, environment variable and
-// a line of documentation (docs/configuration.md lists the same; a test keeps them equal).
-// Sources, later ones winning: defaults, the config file (JSON), TESSERA_* variables, flags.
+// The one configuration schema: every key with its kind, default, limits and a line of
+// documentation, declared once. The `Config` type is derived from it, src/config/load.ts
+// validates against it and docs/configuration.md is generated from it (a test keeps them
+// equal). Sources, later ones winning: defaults, the config file (YAML or JSON), TESSERA_*
+// variables, flags. The builders (str, int, oneOf, list, bool, section, arrayOf) are in
+// ./spec.ts. A key written in the old `{ type: 'int', ... }` form ports by dropping `type`
+// and wrapping the rest in its builder: string → str({...}), int → int({...}),
+// enum → oneOf({...}), list → list({...}); the other fields keep their names.
 
 import { availableParallelism } from 'node:os';
+import { int, type Keys, list, oneOf, str, type ValuesOf } from './spec.ts';
 
-export type ConfigValue = string | number | boolean | string[];
-
-interface KeyBase {
-  doc: string;
-  /** Shown in docs instead of the default, when the default is computed. */
-  defaultDoc?: string;
-  /** Never echoed in error messages. */
-  secret?: boolean;
-}
-export type KeySpec =
-  | (KeyBase & { type: 'string'; default: string; check?: (v: string) => string | null })
-  | (KeyBase & { type: 'int'; default: number; min: number; max: number })
-  | (KeyBase & { type: 'enum'; default: string; values: string[] })
-  | (KeyBase & { type: 'list'; default: string[]; check?: (v: string) => string | null });
+export { envName, flagName } from './spec.ts';
 
 const urlCheck = (v: string) => {
   if (v === '') return null;
@@ -53,89 +46,57 @@ const blobsCheck = (v: string) => {
 };
 
 export const schema = {
-  host: { type: 'string', default: '127.0.0.1', doc: 'Address to listen on.' },
-  port: { type: 'int', default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' },
-  data: { type: 'string', default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' },
-  database: {
-    type: 'string',
+  host: str({ default: '127.0.0.1', doc: 'Address to listen on.' }),
+  port: int({ default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' }),
+  data: str({ default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' }),
+  database: str({
     default: '',
     defaultDoc: 'SQLite in DATA/tessera.db',
     secret: true,
     check: databaseCheck,
     doc: 'A `postgres://USER:PASSWORD@HOST:PORT/DB` URL to keep users, tokens, packages and security state in PostgreSQL, shared by several nodes (needs `totpKeys`).',
-  },
-  blobs: {
-    type: 'string',
+  }),
+  blobs: str({
     default: '',
     defaultDoc: 'DATA/tarballs',
     secret: true,
     check: blobsCheck,
     doc: 'An `s3://BUCKET[/PREFIX]?region=R&endpoint=URL` URL (credentials as `s3://KEY:SECRET@BUCKET` or from `AWS_*` variables) to keep tarballs in an S3-compatible store.',
-  },
-  url: { type: 'string', default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' },
-  registryName: {
-    type: 'string',
+  }),
+  url: str({ default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' }),
+  registryName: str({
     default: 'Tessera',
     check: (v: string) => (v.length === 0 || v.length > 64 || v.includes(':') ? 'must be 1-64 characters without ":"' : null),
     doc: 'Name shown to people; the issuer in authenticator apps.',
-  },
-  totpKeys: {
-    type: 'string',
+  }),
+  totpKeys: str({
     default: '',
     defaultDoc: 'generated into DATA/server.key',
     secret: true,
     check: (v: string) => (v === '' || /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+(,[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+)*$/.test(v) ? null : 'must be "id:base64key[,id:base64key...]"'),
     doc: 'Keys that encrypt TOTP secrets, `id:base64key,...` (32-byte keys), the current one first; older ones still decrypt. Several nodes sharing a database need the same value.',
-  },
-  signup: { type: 'enum', default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' },
-  sessionHours: { type: 'int', default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' },
-  tokenWriteDays: { type: 'int', default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' },
-  tokenWriteMaxDays: { type: 'int', default: 90, min: 1, max: 3650, doc: 'Longest lifetime a write token may ask for, in days.' },
-  tokenReadDays: { type: 'int', default: 30, min: 1, max: 3650, doc: 'Lifetime of a read-only token created without --expires, in days.' },
-  tokenReadMaxDays: { type: 'int', default: 365, min: 1, max: 3650, doc: 'Longest lifetime a read-only token may ask for, in days.' },
-  maxTokens: { type: 'int', default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' },
-  maxBodyMb: { type: 'int', default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' },
-  defaultPackageMfa: { type: 'enum', default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' },
-  hashConcurrency: {
-    type: 'int',
+  }),
+  signup: oneOf({ default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' }),
+  sessionHours: int({ default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' }),
+  tokenWriteDays: int({ default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' }),
+  tokenWriteMaxDays: int({ default: 90, min: 1, max: 3650, doc: 'Longest lifetime a write token may ask for, in days.' }),
+  tokenReadDays: int({ default: 30, min: 1, max: 3650, doc: 'Lifetime of a read-only token created without --expires, in days.' }),
+  tokenReadMaxDays: int({ default: 365, min: 1, max: 3650, doc: 'Longest lifetime a read-only token may ask for, in days.' }),
+  maxTokens: int({ default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' }),
+  maxBodyMb: int({ default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' }),
+  defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
+  hashConcurrency: int({
     default: Math.max(1, availableParallelism() - 1),
     defaultDoc: 'cores - 1 (at least 1)',
     min: 1,
     max: 64,
     doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
-  },
-  trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
-  logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
-} satisfies Record<string, KeySpec>;
+  }),
+  trustedProxies: list({ default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' }),
+  logLevel: oneOf({ default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' }),
+} satisfies Keys;
 
 export type ConfigKey = keyof typeof schema;
 
-export interface Config {
-  host: string;
-  port: number;
-  data: string;
-  /** '' for SQLite in DATA, or a postgres:// URL. */
-  database: string;
-  /** '' for DATA/tarballs, or an s3:// URL. */
-  blobs: string;
-  url: string;
-  registryName: string;
-  totpKeys: string;
-  signup: 'open' | 'closed';
-  sessionHours: number;
-  tokenWriteDays: number;
-  tokenWriteMaxDays: number;
-  tokenReadDays: number;
-  tokenReadMaxDays: number;
-  maxTokens: number;
-  maxBodyMb: number;
-  defaultPackageMfa: 'none' | 'publish' | 'automation';
-  hashConcurrency: number;
-  trustedProxies: string[];
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
-}
-
-/** TESSERA_ + the key in upper snake case: registryName → TESSERA_REGISTRY_NAME. */
-export const envName = (key: string) => `TESSERA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-/** --kebab-case flag: registryName → --registry-name. */
-export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** The validated configuration, derived from the schema. */
+export type Config = ValuesOf<typeof schema>;
