@@ -104,6 +104,20 @@ export const schema = {
     max: 64,
     doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
   },
+  signupsPerHour: {
+    type: 'int',
+    default: 30,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Accounts one network (an IPv4 address or an IPv6 /64) may create per hour with `npm adduser` and the web sign-up; a team behind one NAT counts as one network.',
+  },
+  loginsPerHour: {
+    type: 'int',
+    default: 300,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Sign-ins one network (an IPv4 address or an IPv6 /64) may make per hour: `npm login` (legacy and web, each `POST /-/v1/login`) and the web sign-in. Failed passwords have their own, stricter limit.',
+  },
   trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
 } satisfies Record<string, KeySpec>;
@@ -131,6 +145,8 @@ export interface Config {
   maxBodyMb: number;
   defaultPackageMfa: 'none' | 'publish' | 'automation';
   hashConcurrency: number;
+  signupsPerHour: number;
+  loginsPerHour: number;
   trustedProxies: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }

@@ -146,6 +146,13 @@ const migrations: string[] = [
   );
   CREATE INDEX otp_challenges_expiry ON otp_challenges(expires_at);
   `,
+  `
+  -- Throttling counters expire (the longest window, a day, for rows from before), so that
+  -- expired ones can be pruned.
+  ALTER TABLE counters ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+  UPDATE counters SET expires_at = last_at + 86400000;
+  CREATE INDEX counters_expires_at ON counters (expires_at);
+  `,
 ];
 
 /** The schema version this code expects. */
