@@ -104,6 +104,13 @@ export const schema = {
     max: 64,
     doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
   },
+  passwordFailuresPerAddress: {
+    type: 'int',
+    default: 9,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Wrong passwords one network (an IPv4 address or an IPv6 /64) may try in 15 minutes (from its first) before every password check from it gets 429: logins, Basic credentials, and the password asked again by token creation, 2FA and password changes.',
+  },
   signupsPerHour: {
     type: 'int',
     default: 30,
@@ -145,6 +152,7 @@ export interface Config {
   maxBodyMb: number;
   defaultPackageMfa: 'none' | 'publish' | 'automation';
   hashConcurrency: number;
+  passwordFailuresPerAddress: number;
   signupsPerHour: number;
   loginsPerHour: number;
   trustedProxies: string[];

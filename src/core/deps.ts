@@ -18,7 +18,7 @@ export interface CoreSettings {
   maxTarballBytes: number;
   defaultPackageMfa: PackageMfa;
   /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
-  addressLimits: { signupsPerHour: number; loginsPerHour: number };
+  addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
 }
 
 export interface Deps {

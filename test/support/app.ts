@@ -21,10 +21,11 @@ export interface TestApp {
 }
 
 /**
- * The per-address budgets of sign-ups and logins, raised: these tests sign up and log in many
- * users from one address (127.0.0.1). Tests of those limits pass `{ defaultLimits: true }`.
+ * The per-address limits (sign-ups, logins, wrong passwords), raised: these tests sign up, log
+ * in and try wrong passwords with many users from one address (127.0.0.1). Tests of those
+ * limits pass `{ defaultLimits: true }`.
  */
-export const RAISED_LIMITS = { 'signups-per-hour': '1000000', 'logins-per-hour': '1000000' };
+export const RAISED_LIMITS = { 'password-failures-per-address': '1000000', 'signups-per-hour': '1000000', 'logins-per-hour': '1000000' };
 
 export async function startApp(flags: Record<string, string> = {}, clock?: Clock, options: { defaultLimits?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-http-'));

@@ -1,7 +1,7 @@
 // Password guessing, throttled per client network and per account (docs/security.md):
 // - a network (an IPv4 address, an IPv6 /64: see address.ts) gets 429 (with Retry-After) once
-//   it has IP_FAILURES - 1 failures in the window that began at its first failure (15 minutes),
-//   whatever accounts it tries;
+//   it has `passwordFailuresPerAddress` (9) failures in the window that began at its first
+//   failure (15 minutes), whatever accounts it tries;
 // - an account, after 10 failures from anywhere, answers each further attempt only after a
 //   delay that doubles from 1 s up to 30 s since the last failure. The delay is short and a
 //   correct password resets it, so an attacker can slow the real owner down by at most 30 s but
@@ -20,7 +20,6 @@ import { fail } from '../errors.ts';
 import type { CounterState } from '../ports.ts';
 import { addressNetwork } from './address.ts';
 
-export const IP_FAILURES = 10;
 export const IP_WINDOW_MS = 15 * 60_000;
 export const ACCOUNT_FREE_FAILURES = 10;
 export const ACCOUNT_MAX_DELAY_MS = 30_000;
@@ -75,10 +74,10 @@ function settled(deps: Deps, keys: string[], ms: number): Promise<void> {
 
 type Verdict = { ok: true } | { ok: false; message: string; untilMs: number; waitHelps: boolean };
 
-function judge(ip: CounterState | null, account: CounterState | null, now: number, ipLocal: number, accountLocal: number): Verdict {
+function judge(ipLimit: number, ip: CounterState | null, account: CounterState | null, now: number, ipLocal: number, accountLocal: number): Verdict {
   const ipCount = ip?.count ?? 0;
-  if (ip && ipCount >= IP_FAILURES - 1) {
-    return { ok: false, message: 'Too many failed logins from your address. Try again later.', untilMs: ip.expiresAt, waitHelps: ipCount - ipLocal < IP_FAILURES - 1 };
+  if (ip && ipCount >= ipLimit) {
+    return { ok: false, message: 'Too many failed logins from your address. Try again later.', untilMs: ip.expiresAt, waitHelps: ipCount - ipLocal < ipLimit };
   }
   if (account) {
     const until = account.lastAt + accountDelayMs(account.count);
@@ -111,7 +110,7 @@ export async function reservePasswordAttempt(deps: Deps, ip: string, name: strin
     const now = deps.clock.now();
     let verdict: Verdict = { ok: true };
     await deps.store.counters.update(keys, now, ([ip, account]) => {
-      verdict = judge(ip, account ?? null, now, inFlight(deps, keys[0]), keys[1] ? inFlight(deps, keys[1]) : 0);
+      verdict = judge(deps.settings.addressLimits.passwordFailures, ip, account ?? null, now, inFlight(deps, keys[0]), keys[1] ? inFlight(deps, keys[1]) : 0);
       if (!verdict.ok) return null;
       const next: CounterState[] = [ip ? { ...ip, count: ip.count + 1, lastAt: now } : { count: 1, lastAt: now, expiresAt: now + IP_WINDOW_MS }];
       if (keys[1]) next.push({ count: (account?.count ?? 0) + 1, lastAt: now, expiresAt: now + ACCOUNT_WINDOW_MS });
@@ -168,7 +167,7 @@ const BUDGET_TEXT: Record<AddressBudget, string> = {
 export async function spendAddressBudget(deps: Deps, ip: string, kind: AddressBudget): Promise<void> {
   const limit = kind === 'signup' ? deps.settings.addressLimits.signupsPerHour : deps.settings.addressLimits.loginsPerHour;
   const now = deps.clock.now();
-  const { written, seen } = await deps.store.counters.update([`${kind}-ip:${addressNetwork(ip)}`], now, ([c]) => {
+  const { written, seen } = await deps.store.counters.update([`budget-${kind}:${addressNetwork(ip)}`], now, ([c]) => {
     if (c && c.count >= limit) return null;
     return [c ? { ...c, count: c.count + 1, lastAt: now } : { count: 1, lastAt: now, expiresAt: now + BUDGET_WINDOW_MS }];
   });
