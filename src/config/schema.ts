@@ -92,6 +92,24 @@ export const schema = {
     max: 64,
     doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
   }),
+  passwordFailuresPerAddress: int({
+    default: 9,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Wrong passwords one network (an IPv4 address or an IPv6 /64) may try in 15 minutes (from its first) before every password check from it gets 429: logins, Basic credentials, and the password asked again by token creation, 2FA and password changes.',
+  }),
+  signupsPerHour: int({
+    default: 30,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Accounts one network (an IPv4 address or an IPv6 /64) may create per hour with `npm adduser` and the web sign-up; a team behind one NAT counts as one network.',
+  }),
+  loginsPerHour: int({
+    default: 300,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Sign-ins one network (an IPv4 address or an IPv6 /64) may make per hour: `npm login` (legacy and web, each `POST /-/v1/login`) and the web sign-in. Failed passwords have their own, stricter limit.',
+  }),
   trustedProxies: list({ default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' }),
   logLevel: oneOf({ default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' }),
 } satisfies Keys;

@@ -17,6 +17,8 @@ export interface CoreSettings {
   maxBodyBytes: number;
   maxTarballBytes: number;
   defaultPackageMfa: PackageMfa;
+  /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
+  addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
 }
 
 export interface Deps {

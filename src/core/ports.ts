@@ -318,9 +318,25 @@ export interface BlobStore {
 /** Failure counters for throttling (password guessing per account and per address). */
 export interface Counters {
   get(key: string): Promise<{ count: number; lastAt: number } | null>;
-  /** Adds one; a counter whose last hit is older than `windowMs` starts again at one. */
+  /** Adds one; a counter whose last hit is older than `windowMs` starts again at one (it expires `windowMs` after its last hit). */
   increment(key: string, nowMs: number, windowMs: number): Promise<{ count: number; lastAt: number }>;
   reset(key: string): Promise<void>;
+  /**
+   * One atomic read-decide-write over several counters, the same step for every node (one
+   * transaction; PostgreSQL locks the rows). `decide` (synchronous) gets the state of each key
+   * in order (null when there is none or its `expiresAt` has passed) and returns the new state
+   * of each (null deletes it), or null to change nothing. Resolves with whether anything was
+   * written and the states `decide` saw. Rows past their `expiresAt` are deleted on the way (a
+   * bounded number per call), so counters of many addresses do not accumulate.
+   */
+  update(keys: readonly string[], nowMs: number, decide: (current: (CounterState | null)[]) => (CounterState | null)[] | null): Promise<{ written: boolean; seen: (CounterState | null)[] }>;
+}
+
+/** A throttling counter: `count` hits, the last at `lastAt`, forgotten at `expiresAt` (ms). */
+export interface CounterState {
+  count: number;
+  lastAt: number;
+  expiresAt: number;
 }
 
 /** Web logins started by `npm login` (POST /-/v1/login) and approved in the browser. */

@@ -24,8 +24,10 @@ function freshOtp(): string {
   return codeAt(secret, clock);
 }
 
+/** A token, or 'Basic …' for an Authorization header as sent. */
 async function call(method: string, url: string, token: string | undefined, payload?: unknown, otp?: string) {
-  return t.request({ method: method as 'PUT', url, token, payload: payload as object, headers: { ...json, ...(otp ? { 'npm-otp': otp } : {}) } });
+  const basic = token?.startsWith('Basic ') ? { authorization: token } : {};
+  return t.request({ method: method as 'PUT', url, token: basic.authorization ? undefined : token, payload: payload as object, headers: { ...json, ...basic, ...(otp ? { 'npm-otp': otp } : {}) } });
 }
 
 async function mustSucceed(res: Awaited<ReturnType<typeof call>>) {
@@ -57,6 +59,8 @@ function credential(caller: Caller): { token?: string; otp?: boolean } {
       return { token: ownerCell };
     case 'owner, 2FA, OTP':
       return { token: ownerCell, otp: true };
+    case 'Basic password, 2FA':
+      return { token: `Basic ${Buffer.from(`mxowner:${PASSWORD}`).toString('base64')}` };
     default:
       return { token: tokens[caller] };
   }

@@ -184,6 +184,13 @@ function corpus(): Case[] {
   for (const h of ['Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`, `Basic ${Buffer.from(':nouser').toString('base64')}`]) {
     add({ what: `Authorization: ${h}`, path: '/-/npm/v1/user', headers: { authorization: h } });
   }
+  // Basic credentials that are wrong, or a password alone for a 2FA account (a login: needs the OTP).
+  const basicOf = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  add({ what: 'Basic x:y on a user document', path: '/-/user/org.couchdb.user:alice', headers: { authorization: basicOf('x', 'y') } });
+  add({ what: 'Basic with an overlong password', path: '/-/user/org.couchdb.user:alice', headers: { authorization: basicOf('alice', 'p'.repeat(1100)) } });
+  add({ what: 'Basic password alone of a 2FA account, profile read', path: '/-/npm/v1/user', headers: { authorization: basicOf('carol', PASSWORD) } });
+  add({ what: 'Basic password alone of a 2FA account, profile change', method: 'POST', path: '/-/npm/v1/user', body: str({ fullname: 'pwned' }), headers: { ...J, authorization: basicOf('carol', PASSWORD) } });
+  add({ what: 'Basic password alone of a 2FA account, token create', method: 'POST', path: '/-/npm/v1/tokens', body: str({ password: PASSWORD, readonly: true, cidr_whitelist: [] }), headers: { ...J, authorization: basicOf('carol', PASSWORD) } });
   // Bodies over the limit.
   const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
   add({ what: 'publish body over the limit', method: 'PUT', path: '/new-pkg', body: Buffer.concat([Buffer.from('{"a":"'), big, Buffer.from('"}')]), headers: J, auth: true });

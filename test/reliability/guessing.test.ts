@@ -6,7 +6,7 @@ import { TestClock } from '../support/tfa.ts';
 const clock = new TestClock();
 let t: TestApp;
 before(async () => {
-  t = await startApp({}, clock);
+  t = await startApp({}, clock, { defaultLimits: true });
 });
 after(() => t.close());
 

@@ -12,6 +12,7 @@ export const callers = [
   'expired token',
   'revoked token',
   'bypass-2FA token',
+  'Basic password, 2FA',
 ] as const;
 export type Caller = (typeof callers)[number];
 
@@ -46,9 +47,11 @@ const content: Row = {
   'expired token': '401',
   'revoked token': '401',
   'bypass-2FA token': '2xx',
+  // Basic credentials (the owner's password, no OTP) are a login, and package writes take none.
+  'Basic password, 2FA': '401',
 };
 const governance: Row = { ...content, 'bypass-2FA token': '403' };
-const account: Row = { ...governance, 'other user': '—' };
+const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA': '401*' };
 
 export const expected: Record<Endpoint, Row> = {
   'publish a new version': content,
@@ -63,7 +66,7 @@ export const expected: Record<Endpoint, Row> = {
   'access set mfa': governance,
   'profile set': account,
   'token create': account,
-  'token revoke': { ...account, 'other user': '404' },
+  'token revoke': { ...account, 'other user': '404', 'Basic password, 2FA': '401' },
   // The caller's own data, never an OTP; any signed-in reader may (read-only tokens may not).
   star: { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
 };

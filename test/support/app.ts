@@ -20,9 +20,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(flags: Record<string, string> = {}, clock?: Clock): Promise<TestApp> {
+/**
+ * The per-address limits (sign-ups, logins, wrong passwords), raised: these tests sign up, log
+ * in and try wrong passwords with many users from one address (127.0.0.1). Tests of those
+ * limits pass `{ defaultLimits: true }`.
+ */
+export const RAISED_LIMITS = { 'password-failures-per-address': '1000000', 'signups-per-hour': '1000000', 'logins-per-hour': '1000000' };
+
+export async function startApp(flags: Record<string, string> = {}, clock?: Clock, options: { defaultLimits?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-http-'));
-  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', ...flags }, env: {} });
+  const limits = options.defaultLimits ? {} : RAISED_LIMITS;
+  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', ...limits, ...flags }, env: {} });
   const server = await createServer(config, { clock });
   const t: TestApp = {
     app: server.app,

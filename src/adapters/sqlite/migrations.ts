@@ -173,6 +173,13 @@ export const migrations: string[] = [
   ALTER TABLE tokens ADD COLUMN otp_failures INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE tokens ADD COLUMN otp_last_failure_at INTEGER;
   `,
+  `
+  -- Throttling counters expire (the longest window, a day, for rows from before), so that
+  -- expired ones can be pruned.
+  ALTER TABLE counters ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE counters SET expires_at = last_at + 86400000;
+  CREATE INDEX counters_expires_at ON counters (expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

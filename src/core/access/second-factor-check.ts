@@ -27,6 +27,9 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   const token = principal.kind === 'user' ? principal.token : null;
   const answer = secondFactorFor({ operation, tfaMode: confirmedTfaMode(user), packageMfa: options.packageMfa, token });
   if (answer.need === 'none' || !user) return null;
+  // Basic credentials signed in with this request's code (basic-login.ts), which is used up:
+  // the same request needs no second one, as a session may present its login code again.
+  if (principal.kind === 'user' && principal.secondFactorPassed && principal.user.id === user.id) return null;
   if (answer.need === 'enable-2fa') {
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }

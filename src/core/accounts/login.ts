@@ -7,6 +7,7 @@ import type { User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
 import { emailProblem, usernameProblem } from './names.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
+import { spendAddressBudget } from './login-throttle.ts';
 import { checkPassword, openSession } from './sign-in.ts';
 
 export interface CouchLoginInput {
@@ -27,11 +28,13 @@ export async function couchLogin(deps: Deps, ctx: RequestContext, input: CouchLo
   const existing = await deps.store.users.findByName(name);
   if (existing || b.email === undefined) {
     // A login (also when pnpm sends an e-mail for an existing user): never changes the account.
+    await spendAddressBudget(deps, ctx.ip, 'login');
     const user = await checkPassword(deps, ctx, name, password, 'legacy');
     const session = await openSession(deps, ctx, user, 'session', deps.settings.sessionTtlMs, 'legacy');
     return { token: session.secret, user, created: false };
   }
   if (deps.settings.signup === 'closed') fail('SIGNUP_CLOSED', 'Registration is disabled on this registry. Ask an administrator for an account.');
+  await spendAddressBudget(deps, ctx.ip, 'signup');
   return { ...(await signUp(deps, ctx, { name, email: b.email, password })), created: true };
 }
 

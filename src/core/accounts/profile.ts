@@ -11,6 +11,7 @@ import { isPlainObject } from '../packages/rules.ts';
 import { requireNoControls } from '../text.ts';
 import { emailProblem } from './names.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
+import { checkOwnPassword } from './sign-in.ts';
 
 export type TfaField = false | { mode: string; pending: boolean } | string | string[];
 
@@ -95,16 +96,14 @@ export async function updateProfile(deps: Deps, ctx: RequestContext, body: Recor
   if (changed.length === 0 && newPassword === null) return user;
 
   const identity = newPassword !== null || patch.email !== undefined;
-  const otp = await requireSecondFactor(deps, ctx, identity ? 'account-identity' : 'profile-other');
-  // The current password is checked after the second factor: a stolen token alone is no
-  // password oracle.
+  // The current password first, throttled like a login (so a stolen token is no unlimited
+  // password oracle), then the second factor: a credential without the password cannot spend
+  // the account's OTP budget here.
   if (newPassword !== null) {
-    if (!(await deps.hasher.verify(user.passwordHash, normalizePassword(oldPassword)))) {
-      await logEvent(deps, ctx, user.id, 'password-change-failed', { reason: 'wrong current password' });
-      fail('BAD_LOGIN', 'Incorrect password.');
-    }
-    patch.passwordHash = await deps.hasher.hash(normalizePassword(newPassword));
+    await checkOwnPassword(deps, ctx, user, oldPassword, () => logEvent(deps, ctx, user.id, 'password-change-failed', { reason: 'wrong current password' }));
   }
+  const otp = await requireSecondFactor(deps, ctx, identity ? 'account-identity' : 'profile-other');
+  if (newPassword !== null) patch.passwordHash = await deps.hasher.hash(normalizePassword(newPassword));
   const updated = await deps.store.users.update(user.id, patch, { otp });
   if (newPassword !== null) {
     const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);

@@ -7,7 +7,7 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TokenKind, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
-import { checkLoginThrottle, recordLoginFailure, recordLoginSuccess } from './login-throttle.ts';
+import { type PasswordAttempt, reservePasswordAttempt } from './login-throttle.ts';
 import { normalizePassword } from './password-policy.ts';
 
 export const BAD_LOGIN = 'Incorrect user name or password.';
@@ -27,27 +27,61 @@ function dummyHash(deps: Deps): Promise<string> {
   return dummy;
 }
 
-/** The user whose password this is, or BAD_LOGIN. */
-export async function checkPassword(deps: Deps, ctx: RequestContext, name: string, password: string, via: string): Promise<User> {
-  if (password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
+/** Reserves the attempt (or refuses it, noting the refusal in the account's log once per flood). */
+async function reserve(deps: Deps, ctx: RequestContext, user: User | null, via: string): Promise<PasswordAttempt> {
   try {
-    await checkLoginThrottle(deps, ctx.ip, name);
+    return await reservePasswordAttempt(deps, ctx.ip, user ? user.name : null);
   } catch (e) {
     // A throttled attempt is not checked, but its account hears of it (once per flood).
-    const target = await deps.store.users.findByName(name);
-    if (target) await noteThrottled(deps, ctx, target.id, via);
+    if (user) await noteThrottled(deps, ctx, user.id, via);
     throw e;
   }
+}
+
+/**
+ * The user whose password this is, or BAD_LOGIN (401); TOO_MANY_ATTEMPTS (429) when the
+ * network or the account is throttled (login-throttle.ts: counted before the hash).
+ */
+export async function checkPassword(deps: Deps, ctx: RequestContext, name: string, password: string, via: string): Promise<User> {
+  if (password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
   const user = await deps.store.users.findByName(name);
-  // Unknown names cost the same work as a wrong password, so timing tells nothing.
-  const ok = await deps.hasher.verify(user ? user.passwordHash : await dummyHash(deps), normalizePassword(password));
+  const attempt = await reserve(deps, ctx, user, via);
+  let ok = false;
+  try {
+    // Unknown names cost the same work as a wrong password, so timing tells nothing.
+    ok = await deps.hasher.verify(user ? user.passwordHash : await dummyHash(deps), normalizePassword(password));
+  } finally {
+    if (!ok || !user) attempt.failed();
+  }
   if (!user || !ok) {
-    await recordLoginFailure(deps, ctx.ip, user ? user.name : null);
     if (user) await logEvent(deps, ctx, user.id, 'login-failed', { reason: 'password', via });
     fail('BAD_LOGIN', BAD_LOGIN);
   }
-  await recordLoginSuccess(deps, user.name);
+  await attempt.succeeded();
   return user;
+}
+
+/**
+ * The signed-in user's password asked again (token creation, 2FA changes, password change),
+ * throttled like a login (the same per-network and per-account counts), so a stolen session is
+ * no unlimited password oracle. On a wrong password `onWrong` logs the failure, then BAD_LOGIN
+ * (401, "Incorrect password."); BAD_REQUEST for a missing or over-long password.
+ */
+export async function checkOwnPassword(deps: Deps, ctx: RequestContext, user: User, password: unknown, onWrong: () => Promise<void>, missing = 'Your password is required.'): Promise<void> {
+  if (typeof password !== 'string' || password.length === 0) fail('BAD_REQUEST', missing);
+  if (password.length > 1024) fail('BAD_REQUEST', 'The password is too long (at most 1024 characters).');
+  const attempt = await reserve(deps, ctx, user, 'reauth');
+  let ok = false;
+  try {
+    ok = await deps.hasher.verify(user.passwordHash, normalizePassword(password));
+  } finally {
+    if (!ok) attempt.failed();
+  }
+  if (!ok) {
+    await onWrong();
+    fail('BAD_LOGIN', 'Incorrect password.');
+  }
+  await attempt.succeeded();
 }
 
 /**

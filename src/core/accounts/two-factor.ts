@@ -12,22 +12,18 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TfaMode, User } from '../ports.ts';
 import { isPlainObject } from '../packages/rules.ts';
-import { normalizePassword } from './password-policy.ts';
 import { profileOf } from './profile.ts';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.ts';
+import { checkOwnPassword } from './sign-in.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 import { generateTotpSecret, matchTotp, otpauthUrl } from './totp.ts';
 import { secretAad } from './verify-otp.ts';
 
 const MODES = new Set(['auth-only', 'auth-and-writes', 'disable']);
 
+/** The password asked again, throttled like a login (checkOwnPassword), before any OTP is tried. */
 async function checkPassword(deps: Deps, ctx: RequestContext, user: User, password: unknown): Promise<void> {
-  if (typeof password !== 'string' || password.length === 0) fail('BAD_REQUEST', 'Your password is required ("tfa": {"password": ...}).');
-  if (password.length > 1024) fail('BAD_REQUEST', 'The password is too long.');
-  if (!(await deps.hasher.verify(user.passwordHash, normalizePassword(password)))) {
-    await logEvent(deps, ctx, user.id, 'tfa-change-failed', { reason: 'wrong password' });
-    fail('BAD_LOGIN', 'Incorrect password.');
-  }
+  await checkOwnPassword(deps, ctx, user, password, () => logEvent(deps, ctx, user.id, 'tfa-change-failed', { reason: 'wrong password' }), 'Your password is required ("tfa": {"password": ...}).');
 }
 
 async function newRecoveryCodes(): Promise<{ codes: string[]; hashes: string[] }> {
@@ -63,8 +59,9 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
 
   if (mode === 'disable') {
     if (!user.tfa) return profileOf(user);
-    const otp = active ? await requireSecondFactor(deps, ctx, 'account-identity') : null;
+    // The password first: a credential without it cannot spend the account's OTP budget.
     await checkPassword(deps, ctx, user, tfa.password);
+    const otp = active ? await requireSecondFactor(deps, ctx, 'account-identity') : null;
     const updated = await deps.store.users.setTfa(user.id, null, null, { otp });
     if (active) {
       const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
@@ -76,8 +73,8 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
   }
 
   if (active) {
-    const otp = await requireSecondFactor(deps, ctx, 'account-identity');
     await checkPassword(deps, ctx, user, tfa.password);
+    const otp = await requireSecondFactor(deps, ctx, 'account-identity');
     const updated = await deps.store.users.setTfa(user.id, { ...user.tfa!, mode: mode as TfaMode }, null, { otp });
     await logEvent(deps, ctx, user.id, 'tfa-mode-changed', { mode });
     return profileOf(updated);
@@ -103,8 +100,8 @@ export async function regenerateRecoveryCodes(deps: Deps, ctx: RequestContext, b
   const user = requireAccountWriter(ctx.principal).user;
   if (!user.tfa || user.tfa.pending) fail('BAD_REQUEST', 'Two-factor authentication is not enabled.');
   if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be {"password": ...}.');
-  const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   await checkPassword(deps, ctx, user, body.password);
+  const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   const { codes, hashes } = await newRecoveryCodes();
   await deps.store.users.setTfa(user.id, user.tfa, hashes, { otp });
   await logEvent(deps, ctx, user.id, 'recovery-codes-regenerated');

@@ -9,12 +9,15 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { LoginRequest, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
+import { spendAddressBudget } from './login-throttle.ts';
 
 export const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
 const ID = /^[A-Za-z0-9_-]{43}$/;
 const hashId = (id: string) => createHash('sha256').update(id).digest('hex');
 
 export async function startWebLogin(deps: Deps, ctx: RequestContext, body: unknown) {
+  // Unauthenticated, and each start stores a row: budgeted per network (login-throttle.ts).
+  await spendAddressBudget(deps, ctx.ip, 'login');
   const create = typeof body === 'object' && body !== null && (body as Record<string, unknown>).create === true;
   const id = randomBytes(32).toString('base64url');
   const now = deps.clock.now();

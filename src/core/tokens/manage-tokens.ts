@@ -4,7 +4,7 @@
 
 import { requireTokenManager, requireUser } from '../access/permissions.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
-import { normalizePassword } from '../accounts/password-policy.ts';
+import { checkOwnPassword } from '../accounts/sign-in.ts';
 import { type Deps, isoNow, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TokenRecord } from '../ports.ts';
@@ -42,11 +42,10 @@ export async function createToken(deps: Deps, ctx: RequestContext, body: unknown
   if (existing.length >= deps.settings.tokens.maxPerUser) {
     fail('FORBIDDEN', `You have ${existing.length} tokens, the most this registry allows. Revoke some with npm token revoke.`);
   }
+  // The password first (throttled like a login), then the OTP: a credential without the
+  // password cannot spend the account's OTP budget here.
+  await checkOwnPassword(deps, ctx, user, request.password, () => logEvent(deps, ctx, user.id, 'token-create-failed', { reason: 'wrong password' }));
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
-  if (request.password.length > 1024 || !(await deps.hasher.verify(user.passwordHash, normalizePassword(request.password)))) {
-    await logEvent(deps, ctx, user.id, 'token-create-failed', { reason: 'wrong password' });
-    fail('BAD_LOGIN', 'Incorrect password.');
-  }
   const secret = generateTokenSecret();
   const now = deps.clock.now();
   const token: TokenRecord = {

@@ -9,7 +9,7 @@ import { requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { endSession } from '../../core/tokens/sessions.ts';
-import { basicCredentials } from '../basic-auth.ts';
+import { basicCredentials, withBasic } from '../basic-auth.ts';
 import { pollOtpChallenge } from '../../core/accounts/web-otp.ts';
 
 const COUCH_PREFIX = 'org.couchdb.user:';
@@ -41,13 +41,17 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
     return reply.code(201).header('cache-control', 'no-store').send({ ok: true, id: `${COUCH_PREFIX}${name}`, token: result.token });
   });
 
+  // The user document. Names are not probed here: every name gets the same answer, whether or
+  // not the account exists. Credentials are always checked (Basic ones as a login: throttled,
+  // the OTP under 2FA); an e-mail is shown only in the caller's own document. npm reads this in
+  // `npm owner add/rm` (lib/commands/owner.js) for the name only: the owner change itself names
+  // the user (and answers 404 when there is none).
   app.get<{ Params: { id: string } }>('/-/user/:id', async (request, reply) => {
     const name = couchName(request.params.id);
-    const user = await deps.store.users.findByName(name);
-    if (!user) fail('NOT_FOUND', `There is no user named ${name}.`);
-    const doc: Record<string, unknown> = { _id: `${COUCH_PREFIX}${user.name}`, name: user.name };
-    // E-mail addresses end up in packuments' maintainer lists; still, only users see them.
-    if (request.ctx.principal.kind === 'user' || basicCredentials(request)) doc.email = user.email;
+    await withBasic(deps, request);
+    const doc: Record<string, unknown> = { _id: `${COUCH_PREFIX}${name}`, name };
+    const principal = request.ctx.principal;
+    if (principal.kind === 'user' && principal.user.name === name) doc.email = principal.user.email;
     return reply.header('cache-control', 'no-store').send(doc);
   });
 

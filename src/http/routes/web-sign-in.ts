@@ -7,9 +7,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anonymous } from '../../core/access/principal.ts';
 import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
 import { createUser } from '../../core/accounts/login.ts';
+import { spendAddressBudget } from '../../core/accounts/login-throttle.ts';
 import { checkPassword, openSession } from '../../core/accounts/sign-in.ts';
 import { approveWebLogin, describeWebLogin } from '../../core/accounts/web-login.ts';
 import { type Deps, logEvent, type RequestContext } from '../../core/deps.ts';
+import { isDomainError } from '../../core/errors.ts';
 import type { User } from '../../core/ports.ts';
 import { endSession } from '../../core/tokens/sessions.ts';
 import { field, formOf } from '../../web/form.ts';
@@ -18,6 +20,11 @@ import { errorPage } from '../../web/pages/error.ts';
 import { loginPage, otpPage, signupPage } from '../../web/pages/sign-in.ts';
 import { formError, pageContext, redirect, safeNext, sendPage, sessionOrLogin, webBase } from '../../web/request.ts';
 import { clearCookie, parseCookies, readPreauth, setCookie, signPreauth, WEB_SESSION_TTL_MS } from '../../web/session.ts';
+
+/** A page answering 429 carries Retry-After too. */
+function retryAfter(reply: FastifyReply, e: unknown): void {
+  if (isDomainError(e) && e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+}
 
 function signInCtx(request: FastifyRequest, otp?: string): RequestContext {
   return { ...request.ctx, principal: anonymous, otp: otp && otp.trim() !== '' ? otp : undefined };
@@ -48,9 +55,11 @@ export function webSignInRoutes(web: FastifyInstance, deps: Deps): void {
     const ctx = signInCtx(request);
     let user: User;
     try {
+      await spendAddressBudget(deps, ctx.ip, 'login');
       user = await checkPassword(deps, ctx, name, field(form, 'password'), 'web');
     } catch (e) {
       const { status, notice } = formError(e, ['BAD_LOGIN', 'TOO_MANY_ATTEMPTS', 'BAD_REQUEST']);
+      retryAfter(reply, e);
       return sendPage(reply, status, loginPage(pageContext(deps, request, reply), { name, next, notice, signupOpen: signupOpen() }));
     }
     if (confirmedTfaMode(user)) {
@@ -114,9 +123,11 @@ export function webSignInRoutes(web: FastifyInstance, deps: Deps): void {
     let user: User;
     const ctx = signInCtx(request);
     try {
+      await spendAddressBudget(deps, ctx.ip, 'signup');
       user = await createUser(deps, { name: v.name, email: v.email, password: field(form, 'password') });
     } catch (e) {
-      const { status, notice } = formError(e, ['INVALID_NAME', 'INVALID_EMAIL', 'BAD_REQUEST', 'USER_EXISTS']);
+      const { status, notice } = formError(e, ['INVALID_NAME', 'INVALID_EMAIL', 'BAD_REQUEST', 'USER_EXISTS', 'TOO_MANY_ATTEMPTS']);
+      retryAfter(reply, e);
       return sendPage(reply, status, signupPage(page(), { ...v, notice }));
     }
     await logEvent(deps, ctx, user.id, 'signup', { via: 'web' });

@@ -50,6 +50,40 @@ export function miscContract(check: Check): void {
       assert.deepEqual(results.map((r) => r.count).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
       assert.equal((await store.counters.get('login-user:bob'))?.count, 20);
     });
+
+    check('update: one atomic read-decide-write over several keys; null deletes; a refusal writes nothing', async ({ store }) => {
+      const seen: unknown[] = [];
+      const first = await store.counters.update(['a', 'b'], 1000, (cur) => {
+        seen.push(cur);
+        return [{ count: 1, lastAt: 1000, expiresAt: 5000 }, { count: 7, lastAt: 1000, expiresAt: 9000 }];
+      });
+      assert.deepEqual(first, { written: true, seen: [null, null] });
+      assert.deepEqual(seen, [[null, null]]);
+      const refused = await store.counters.update(['b', 'a'], 2000, () => null);
+      assert.deepEqual(refused, { written: false, seen: [{ count: 7, lastAt: 1000, expiresAt: 9000 }, { count: 1, lastAt: 1000, expiresAt: 5000 }] });
+      await store.counters.update(['a', 'b'], 2000, ([a, b]) => [null, { ...b!, count: b!.count + 1 }]);
+      assert.equal(await store.counters.get('a'), null);
+      assert.deepEqual(await store.counters.get('b'), { count: 8, lastAt: 1000 });
+      // Past its expiresAt a counter is seen as absent, and pruned by any later update.
+      const later = await store.counters.update(['c'], 9000, (cur) => [{ count: 1, lastAt: 9000, expiresAt: 20_000 }].slice(0, cur.length));
+      assert.deepEqual(later.seen, [null]);
+      assert.equal(await store.counters.get('b'), null, 'expired rows are pruned');
+      assert.deepEqual((await store.counters.update(['b'], 9500, () => null)).seen, [null]);
+    });
+
+    check('update from several store handles at once: exactly the allowed number pass', async ({ store, open }) => {
+      const other = await open();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? other : store).counters.update(['login-ip:x', 'login-user:y'], 5000, ([ip, user]) =>
+            ip && ip.count >= 9 ? null : [{ count: (ip?.count ?? 0) + 1, lastAt: 5000, expiresAt: 60_000 }, { count: (user?.count ?? 0) + 1, lastAt: 5000, expiresAt: 60_000 }],
+          ),
+        ),
+      );
+      assert.equal(results.filter((r) => r.written).length, 9);
+      assert.equal((await store.counters.get('login-ip:x'))?.count, 9);
+      assert.equal((await store.counters.get('login-user:y'))?.count, 9);
+    });
   });
 
   describe('web login requests', () => {
