@@ -18,7 +18,7 @@ import { profileRoutes } from './http/routes/profile.ts';
 import { starRoutes } from './http/routes/stars.ts';
 import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
-import { webRoutes } from './http/routes/web.ts';
+import { webRoutes } from './web/routes.ts';
 import { isWebPath, parseForm } from './web/form.ts';
 
 export interface AppOptions {

@@ -3,23 +3,10 @@
 // the request become 4xx; anything else is a 500 whose detail goes to the log only.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type DomainError, type ErrorKind, isDomainError } from '../core/errors.ts';
+import { type DomainError, isDomainError } from '../core/errors.ts';
 import { escapeControls } from '../core/text.ts';
+import { statusOfKind } from './status.ts';
 
-const STATUS: Record<ErrorKind, number> = {
-  'bad-input': 400,
-  unauthenticated: 401,
-  'bad-login': 401,
-  'needs-otp': 401,
-  'ip-not-allowed': 401,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  'too-many': 429,
-  'too-large': 413,
-};
-
-export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];
 
 /** The phrase npm and pnpm look for; it appears in OTP challenges and nowhere else. */
 export const OTP_CHALLENGE_TEXT = 'You must provide a one-time pass. Run the command again with --otp=<code>, or answer the prompt.';
@@ -29,7 +16,7 @@ export function errorBody(error: string, code: string) {
 }
 
 function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): FastifyReply {
-  const status = STATUS[e.kind];
+  const status = statusOfKind(e.kind);
   let text = e.message;
   switch (e.kind) {
     case 'unauthenticated':

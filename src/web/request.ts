@@ -7,7 +7,7 @@ import type { Deps, RequestContext } from '../core/deps.ts';
 import { isDomainError } from '../core/errors.ts';
 import type { TokenRecord, User } from '../core/ports.ts';
 import { assetPaths } from './assets.ts';
-import { statusOfKind } from '../http/reply-error.ts';
+import { statusOfKind } from '../http/status.ts';
 import type { PageContext, SafeHtml } from './layout.ts';
 import { type CookieNames, csrfToken, newNonce, setCookie } from './session.ts';
 

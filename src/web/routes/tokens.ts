@@ -5,10 +5,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
 import type { Deps } from '../../core/deps.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens/manage-tokens.ts';
-import { field, type FormBody, formOf } from '../../web/form.ts';
-import type { Notice } from '../../web/layout.ts';
-import { emptyTokenForm, tokenCreatedPage, type TokenFormValues, tokensPage } from '../../web/pages/tokens.ts';
-import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
+import { field, type FormBody, formOf } from '../form.ts';
+import type { Notice } from '../layout.ts';
+import { emptyTokenForm, tokenCreatedPage, type TokenFormValues, tokensPage } from '../pages/tokens.ts';
+import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
 const FORM_ERRORS = ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_NAME'];
 

@@ -6,11 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
 import { changeTwoFactor, recoveryCodesLeft, regenerateRecoveryCodes } from '../../core/accounts/two-factor.ts';
 import type { Deps } from '../../core/deps.ts';
-import { field, formOf } from '../../web/form.ts';
-import type { Notice } from '../../web/layout.ts';
-import { recoveryCodesPage, setupPage, type TfaStatus, twoFactorPage } from '../../web/pages/two-factor.ts';
-import { qrDataUrl } from '../../web/qr.ts';
-import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
+import { field, formOf } from '../form.ts';
+import type { Notice } from '../layout.ts';
+import { recoveryCodesPage, setupPage, type TfaStatus, twoFactorPage } from '../pages/two-factor.ts';
+import { qrDataUrl } from '../qr.ts';
+import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
 const DONE: Record<string, string> = {
   mode: 'Two-factor mode changed.',

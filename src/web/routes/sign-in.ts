@@ -14,12 +14,12 @@ import { type Deps, logEvent, type RequestContext } from '../../core/deps.ts';
 import { isDomainError } from '../../core/errors.ts';
 import type { User } from '../../core/ports.ts';
 import { endSession } from '../../core/tokens/sessions.ts';
-import { field, formOf } from '../../web/form.ts';
-import { cliLoginDonePage, cliLoginPage } from '../../web/pages/cli-login.ts';
-import { errorPage } from '../../web/pages/error.ts';
-import { loginPage, otpPage, signupPage } from '../../web/pages/sign-in.ts';
-import { formError, pageContext, redirect, safeNext, sendPage, sessionOrLogin, webBase } from '../../web/request.ts';
-import { clearCookie, parseCookies, readPreauth, setCookie, signPreauth, WEB_SESSION_TTL_MS } from '../../web/session.ts';
+import { field, formOf } from '../form.ts';
+import { cliLoginDonePage, cliLoginPage } from '../pages/cli-login.ts';
+import { errorPage } from '../pages/error.ts';
+import { loginPage, otpPage, signupPage } from '../pages/sign-in.ts';
+import { formError, pageContext, redirect, safeNext, sendPage, sessionOrLogin, webBase } from '../request.ts';
+import { clearCookie, parseCookies, readPreauth, setCookie, signPreauth, WEB_SESSION_TTL_MS } from '../session.ts';
 
 /** A page answering 429 carries Retry-After too. */
 function retryAfter(reply: FastifyReply, e: unknown): void {

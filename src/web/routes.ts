@@ -3,20 +3,20 @@
 // headers; errors become HTML pages. The pages call the same use cases as the npm API.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Deps } from '../../core/deps.ts';
-import { isDomainError } from '../../core/errors.ts';
-import { authenticateWebSession } from '../../core/tokens/authenticate.ts';
-import { assets } from '../../web/assets.ts';
-import { formOf } from '../../web/form.ts';
-import { errorPage } from '../../web/pages/error.ts';
-import { pageContext, sendPage, type WebState } from '../../web/request.ts';
-import { clearCookie, cookieNames, csrfMatches, originAllowed, parseCookies, WEB_IDLE_MS } from '../../web/session.ts';
-import { statusOfKind } from '../reply-error.ts';
-import { webAccountRoutes } from './web-account.ts';
-import { webSignInRoutes } from './web-sign-in.ts';
-import { webTokenRoutes } from './web-tokens.ts';
-import { webOtpRoutes } from './web-otp.ts';
-import { webTwoFactorRoutes } from './web-two-factor.ts';
+import type { Deps } from '../core/deps.ts';
+import { isDomainError } from '../core/errors.ts';
+import { authenticateWebSession } from '../core/tokens/authenticate.ts';
+import { assets } from './assets.ts';
+import { formOf } from './form.ts';
+import { errorPage } from './pages/error.ts';
+import { pageContext, sendPage, type WebState } from './request.ts';
+import { clearCookie, cookieNames, csrfMatches, originAllowed, parseCookies, WEB_IDLE_MS } from './session.ts';
+import { statusOfKind } from '../http/status.ts';
+import { webAccountRoutes } from './routes/account.ts';
+import { webSignInRoutes } from './routes/sign-in.ts';
+import { webTokenRoutes } from './routes/tokens.ts';
+import { webOtpRoutes } from './routes/otp.ts';
+import { webTwoFactorRoutes } from './routes/two-factor.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",

@@ -5,10 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { approveOtpChallenge, describeOtpChallenge, setWebOtpChallenge } from '../../core/accounts/web-otp.ts';
 import type { Deps } from '../../core/deps.ts';
 import { isDomainError } from '../../core/errors.ts';
-import { field, formOf } from '../../web/form.ts';
-import { errorPage } from '../../web/pages/error.ts';
-import { otpApprovalPage, otpApprovedPage } from '../../web/pages/otp-approval.ts';
-import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../../web/request.ts';
+import { field, formOf } from '../form.ts';
+import { errorPage } from '../pages/error.ts';
+import { otpApprovalPage, otpApprovedPage } from '../pages/otp-approval.ts';
+import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
 export function webOtpRoutes(web: FastifyInstance, deps: Deps): void {
   web.get<{ Params: { id: string } }>('/otp/:id', async (request, reply) => {

@@ -1,0 +1,20 @@
+// The HTTP status of each kind of domain error (src/core/errors.ts), shared by both surfaces:
+// the npm API (http/reply-error.ts) and the web UI (web/). A leaf: it imports only core types.
+
+import type { ErrorKind } from '../core/errors.ts';
+
+const STATUS: Record<ErrorKind, number> = {
+  'bad-input': 400,
+  unauthenticated: 401,
+  'bad-login': 401,
+  'needs-otp': 401,
+  'ip-not-allowed': 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-many': 429,
+  'too-large': 413,
+};
+
+/** 400-429 for an error kind (RFC 9110 section 15.5; 429 from RFC 6585). */
+export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];
