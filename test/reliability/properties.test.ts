@@ -8,7 +8,7 @@ import { matchTotp, totpCode } from '../../src/core/accounts/totp.ts';
 import { emailProblem, usernameProblem } from '../../src/core/accounts/names.ts';
 import { isDomainError } from '../../src/core/errors.ts';
 import { isPlausiblePackageName, newPackageNameProblem, parsePackageName } from '../../src/core/packages/names.ts';
-import { validatePublishBody } from '../../src/core/packages/publish-body.ts';
+import { validatePublishBody, verifyPublishTarball } from '../../src/core/packages/publish-body.ts';
 import { publishBody } from '../support/tarball.ts';
 
 const MAX = 10 * 1024 * 1024;
@@ -51,16 +51,21 @@ test('property: a valid publish body is accepted, and any one corrupted field is
   );
 });
 
-test('property: flipping any byte of the tarball is caught by the integrity check', () => {
+test('property: flipping any byte of the tarball is caught by the integrity check', async () => {
   const good = publishBody('prop-pkg', '1.0.0');
   const bytes = Buffer.from(good._attachments['prop-pkg-1.0.0.tgz'].data, 'base64');
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
       const body = structuredClone(good);
       const copy = Buffer.from(bytes);
       copy[at] ^= xor;
       body._attachments['prop-pkg-1.0.0.tgz'].data = copy.toString('base64');
-      assert.equal(onlyDomainErrors(() => validatePublishBody('prop-pkg', body, MAX)), 'refused');
+      const request = validatePublishBody('prop-pkg', body, MAX);
+      const outcome = await verifyPublishTarball('prop-pkg', request, { maxUnpackedBytes: MAX }).then(
+        () => 'ok',
+        (e: unknown) => (isDomainError(e) && e.kind === 'bad-input' ? 'refused' : `threw ${String(e)}`),
+      );
+      assert.equal(outcome, 'refused');
     }),
   );
 });
