@@ -138,12 +138,25 @@ test('git dependency specs as npm normalises them are accepted, and served norma
 test('versions are compared as npm cleans them: a tarball saying 1.0.0+build.1 publishes as 1.0.0', async () => {
   const res = await put('build-meta', publishBody('build-meta', '1.0.0', { tarballManifest: { name: 'build-meta', version: '1.0.0+build.1', main: 'index.js' } }));
   assert.equal(res.statusCode, 201, res.body);
-  for (const [v, ok] of [['v1.0.1', true], ['=1.0.2', true], ['1.0.4', false]] as const) {
-    const r = await put('build-meta', publishBody('build-meta', '1.0.3', { tarballManifest: { name: 'build-meta', version: v, main: 'index.js' } }));
-    assert.equal(r.statusCode, ok && v === '1.0.3' ? 201 : 400, `${v}: ${r.body}`);
-  }
+  const as = (body: string, inTarball: string) =>
+    put('build-meta', publishBody('build-meta', body, { tarballManifest: { name: 'build-meta', version: inTarball, main: 'index.js' } }));
+  assert.equal((await as('1.0.3', 'v1.0.3')).statusCode, 201, 'a leading v is cleaned');
+  assert.equal((await as('1.0.4', '=1.0.4')).statusCode, 201, 'a leading = is cleaned');
+  assert.equal((await as('1.0.5', '1.0.6')).statusCode, 400, 'another version is refused');
   const bodyBuild = publishBody('build-meta', '1.0.5+b');
   assert.equal((await put('build-meta', bodyBuild)).statusCode, 400, 'a body version with build metadata is still refused (npm never sends one)');
+});
+
+test('data after the end-of-archive marker is refused (yarn 1\'s extractor reads on past it)', async () => {
+  const pj = JSON.stringify({ name: 'after-eof', version: '1.0.0', main: 'index.js' });
+  const archive = tarArchive([{ path: 'package/package.json', content: pj }]);
+  const hidden = tarArchive([{ path: 'package/package.json', content: JSON.stringify({ name: 'after-eof', version: '1.0.0', scripts: { preinstall: 'pwn' } }) }]);
+  const res = await put('after-eof', publishBodyFor('after-eof', '1.0.0', gzipSync(Buffer.concat([archive, hidden]))));
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(res.json().error, /after its end-of-archive marker/);
+  // zero padding after the marker is fine (npm pads to a record size)
+  const padded = await put('after-eof', publishBodyFor('after-eof', '1.0.0', gzipSync(Buffer.concat([archive, Buffer.alloc(10240)]))));
+  assert.equal(padded.statusCode, 201, padded.body);
 });
 
 test('a tarball with two package.json entries (or a case variant) is refused: extractors keep the last', async () => {
@@ -191,7 +204,7 @@ test('a gzip bomb gets 413 and the server stays responsive meanwhile (real socke
     method: 'PUT',
     headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
-  }).then(async (r) => ({ status: r.status, json: await r.json() }))
+  }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, string> }))
     .finally(() => { done = true; });
   let worst = 0;
   let pings = 0;

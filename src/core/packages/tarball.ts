@@ -28,6 +28,8 @@ export interface TarballContents {
 /** Largest package.json accepted inside a tarball. */
 const MAX_PACKAGE_JSON = 1024 * 1024;
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+const BLOCK = 512;
+const ZEROS = Buffer.alloc(64 * 1024);
 
 const bad = (message: string) => new DomainError('INVALID_PUBLISH', message);
 
@@ -128,6 +130,74 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
       resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap });
     });
 
+    // tar stops at the end-of-archive marker (two zero blocks) and ignores what follows, but
+    // other extractors (tar-stream, yarn 1's) skip zero blocks and read on: anything but zeros
+    // after the marker could be a second package.json that only they see. So the archive is
+    // written to tar in block-aligned pieces that end after every pair of zero blocks outside
+    // an entry's body, and once tar reports the end, every byte left must be zero.
+    let carry: Buffer | null = null;
+    let prevZero = false;
+    let skip = 0; // bytes of the current entry's body still to come
+    let current: ReadEntry | null = null;
+    let pairEnd = false;
+    parser.on('ignoredEntry', (entry: ReadEntry) => {
+      current = entry;
+    });
+    parser.prependListener('entry', (entry: ReadEntry) => {
+      current = entry;
+    });
+    parser.on('eof', () => {
+      if (!pairEnd) stop(bad('The tarball\'s end-of-archive marker could not be placed.'));
+    });
+    const write = (piece: Buffer, endsWithPair: boolean) => {
+      if (piece.length === 0) return;
+      pairEnd = endsWithPair;
+      parser.write(piece);
+      pairEnd = false;
+    };
+    const afterEnd = (rest: Buffer) => {
+      for (let i = 0; i < rest.length; i += ZEROS.length) {
+        const part = rest.subarray(i, i + ZEROS.length);
+        if (!part.equals(ZEROS.subarray(0, part.length))) {
+          stop(bad('The tarball has data after its end-of-archive marker.'));
+          return;
+        }
+      }
+    };
+    const feed = (chunk: Buffer, last: boolean) => {
+      let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = null;
+      if (eof) return afterEnd(buf);
+      const whole = buf.length - (buf.length % BLOCK);
+      if (!last && whole < buf.length) {
+        carry = Buffer.from(buf.subarray(whole));
+        buf = buf.subarray(0, whole);
+      }
+      let start = 0;
+      let i = 0;
+      while (i + BLOCK <= buf.length && !settled) {
+        if (skip > 0) {
+          const s = Math.min(skip, buf.length - i);
+          i += s;
+          skip -= s;
+          prevZero = false;
+          continue;
+        }
+        const zero = buf[i] === 0 && buf.subarray(i, i + BLOCK).equals(ZEROS.subarray(0, BLOCK));
+        i += BLOCK;
+        if (zero && prevZero) {
+          write(buf.subarray(start, i), true);
+          start = i;
+          prevZero = false;
+          if (eof) return afterEnd(buf.subarray(i));
+          skip = current?.blockRemain ?? 0;
+          continue;
+        }
+        prevZero = zero;
+      }
+      if (!settled) write(buf.subarray(start), false);
+    };
+
     gunzip.on('data', (chunk: Buffer) => {
       if (settled) return;
       inflated += chunk.length;
@@ -143,11 +213,11 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
           return;
         }
       }
-      // after the end-of-archive blocks tar reads nothing more (and would only buffer it)
-      if (!eof) parser.write(chunk);
+      feed(chunk, false);
     });
     gunzip.on('error', () => stop(bad('The tarball is not a valid gzip file.')));
     gunzip.on('end', () => {
+      if (!settled && carry) feed(Buffer.alloc(0), true);
       if (!settled) parser.end();
     });
     gunzip.end(gzipped);
