@@ -252,3 +252,13 @@ test('a non-owner\'s publish gets the same answer for a restricted package\'s na
   // the owner still publishes
   assert.equal((await put('@alice/hidden', publishBody('@alice/hidden', '1.0.1'))).statusCode, 201);
 });
+
+test('versions stored before hasInstallScript was derived get it from their scripts when served', async () => {
+  assert.equal((await put('old-record', confused('old-record', {}, { scripts: { postinstall: 'node x.js' } }))).statusCode, 201);
+  // simulate a record written by the old code: no hasInstallScript in the stored manifest
+  const rec = await t.deps.store.packages.get('old-record');
+  assert.ok(rec);
+  delete (rec.versions[0].manifest as Record<string, unknown>).hasInstallScript;
+  const { abbreviatedPackument } = await import('../../src/core/packages/packument.ts');
+  assert.equal((abbreviatedPackument(rec, 'http://registry.test/').versions as any)['1.0.0'].hasInstallScript, true);
+});
