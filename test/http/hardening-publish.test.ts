@@ -154,6 +154,15 @@ test('data after the end-of-archive marker is refused (yarn 1\'s extractor reads
   const res = await put('after-eof', publishBodyFor('after-eof', '1.0.0', gzipSync(Buffer.concat([archive, hidden]))));
   assert.equal(res.statusCode, 400, res.body);
   assert.match(res.json().error, /after its end-of-archive marker/);
+  // files ending in zero blocks just before the marker (binaries often do) are fine
+  for (const zeros of [512, 1024, 1536, 70_000]) {
+    const name = `zero-tail-${zeros}`;
+    const pkg = JSON.stringify({ name, version: '1.0.0', main: 'index.js' });
+    const tgz = gzipSync(tarArchive([{ path: 'package/package.json', content: pkg }, { path: 'package/data.bin', content: Buffer.alloc(zeros) }]));
+    const ok = await put(name, publishBodyFor(name, '1.0.0', tgz));
+    assert.equal(ok.statusCode, 201, `${zeros}: ${ok.body}`);
+    assert.equal((await full(name)).versions['1.0.0'].dist.unpackedSize, pkg.length + zeros);
+  }
   // zero padding after the marker is fine (npm pads to a record size)
   const padded = await put('after-eof', publishBodyFor('after-eof', '1.0.0', gzipSync(Buffer.concat([archive, Buffer.alloc(10240)]))));
   assert.equal(padded.statusCode, 201, padded.body);

@@ -188,7 +188,8 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
         if (zero && prevZero) {
           write(buf.subarray(start, i), true);
           start = i;
-          prevZero = false;
+          // the block just written may have been tar's first null header (the pair began in a body)
+          prevZero = true;
           if (eof) return afterEnd(buf.subarray(i));
           skip = current?.blockRemain ?? 0;
           continue;
