@@ -136,3 +136,29 @@ test('property: random 6-digit guesses almost never match', () => {
   );
   assert.ok(hits <= 2, `${hits} random guesses matched`);
 });
+
+test('property: any well-formed archive reads whole with the right counts; anything after its end-of-archive marker is refused', async () => {
+  const { readTarball } = await import('../../src/core/packages/tarball.ts');
+  const { tarArchive } = await import('../support/tarball.ts');
+  const { gzipSync } = await import('node:zlib');
+  // contents made of runs of zero and non-zero blocks, so zero blocks fall anywhere
+  const content = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 1100 })), { maxLength: 4 }).map((runs) =>
+    Buffer.concat(runs.map(([zero, n]) => (zero ? Buffer.alloc(n) : Buffer.alloc(n, 7)))),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(content, { maxLength: 5 }), fc.integer({ min: 0, max: 20 }), async (files, padBlocks) => {
+      const entries = [{ path: 'package/package.json', content: '{}' }, ...files.map((c, i) => ({ path: `package/f${i}`, content: c }))];
+      const archive = tarArchive(entries);
+      const ok = await readTarball(gzipSync(Buffer.concat([archive, Buffer.alloc(padBlocks * 512)])), { maxUnpackedBytes: MAX });
+      assert.equal(ok.fileCount, entries.length);
+      assert.equal(ok.unpackedSize, 2 + files.reduce((n, c) => n + c.length, 0));
+      const extra = tarArchive([{ path: 'package/late', content: 'x' }]);
+      const late = await readTarball(gzipSync(Buffer.concat([archive, Buffer.alloc(padBlocks * 512), extra])), { maxUnpackedBytes: MAX }).then(
+        () => 'accepted',
+        (e: unknown) => (isDomainError(e) ? 'refused' : String(e)),
+      );
+      assert.equal(late, 'refused');
+    }),
+    { numRuns: 150 },
+  );
+});
