@@ -23,7 +23,7 @@ after(() => t.close());
 
 const path = (name: string) => `/${name.replace('/', '%2f')}`;
 const put = (name: string, body: unknown, token = alice, headers: Record<string, string> = {}) =>
-  t.request({ method: 'PUT', url: path(name), payload: body as object, token, headers });
+  t.request({ method: 'PUT', url: path(name), payload: body as object, token: token || undefined, headers });
 const full = async (name: string) => (await t.request({ url: path(name) })).json();
 const abbreviated = async (name: string) => (await t.request({ url: path(name), headers: { accept: 'application/vnd.npm.install-v1+json' } })).json();
 
@@ -253,11 +253,18 @@ test('a non-owner\'s publish gets the same answer for a restricted package\'s na
   assert.equal(await answer('@alice/hidden', bob), await answer('@alice/free-name', bob));
   assert.match(await answer('@alice/hidden', bob), /^403 /);
   // and with a read-only token of bob's
-  const ro = await t.request({ method: 'POST', url: '/-/npm/v1/tokens', token: bob, payload: { password: 'violet kettle orbit 42', readonly: true } });
-  if (ro.statusCode === 200 || ro.statusCode === 201) {
-    const token = ro.json().token as string;
-    assert.equal(await answer('@alice/hidden', token), await answer('@alice/free-name', token));
-  }
+  const ro = await t.request({
+    method: 'POST',
+    url: '/-/npm/v1/tokens',
+    token: bob,
+    payload: { name: null, password: 'violet kettle orbit 42', packages_all: true, packages_and_scopes_permission: 'read-only' },
+  });
+  assert.ok(ro.statusCode < 300, ro.body);
+  const token = ro.json().token as string;
+  assert.equal(await answer('@alice/hidden', token), await answer('@alice/free-name', token));
+  assert.match(await answer('@alice/hidden', token), /^403 /);
+  // anonymous: 401 for both
+  assert.equal(await answer('@alice/hidden', ''), await answer('@alice/free-name', ''));
   // the owner still publishes
   assert.equal((await put('@alice/hidden', publishBody('@alice/hidden', '1.0.1'))).statusCode, 201);
 });
