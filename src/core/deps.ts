@@ -16,6 +16,8 @@ export interface CoreSettings {
   /** Largest publish body; the tarball inside may be about 3/4 of it (base64). */
   maxBodyBytes: number;
   maxTarballBytes: number;
+  /** Most bytes a published tarball may inflate to (its tar archive); inflating stops there. */
+  maxUnpackedBytes: number;
   defaultPackageMfa: PackageMfa;
   /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };

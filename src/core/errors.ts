@@ -21,6 +21,7 @@ export const errorCatalogue = {
   INVALID_EMAIL: 'bad-input',
   INVALID_PUBLISH: 'bad-input',
   INTEGRITY_MISMATCH: 'bad-input',
+  MANIFEST_MISMATCH: 'bad-input',
   LAST_OWNER: 'bad-input',
   UNAUTHENTICATED: 'unauthenticated',
   BAD_LOGIN: 'bad-login',

@@ -16,7 +16,7 @@
 // to reach the public registry would be caught (the last test checks that nothing did).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from './harness/server.ts';
 import { adduser, makeNpm, type Npm, type RunResult } from './harness/npm.ts';
@@ -99,6 +99,49 @@ function failed(r: RunResult, what: string, patterns: RegExp[]): void {
 async function berryPublish(yarn: YarnBerry, cwd: string, args: string[] = []): Promise<RunResult> {
   ok(await yarn.run(['install', '--no-immutable'], { cwd }), 'yarn 4 install in the package folder');
   return yarn.run(['npm', 'publish', ...args], { cwd });
+}
+
+/**
+ * Turns a client's package folder into one that exercises manifest preparation: a bin as a
+ * string, binding.gyp (an implicit install script), server.js (an implicit start script), a
+ * git dependency, a README, exports, engines, os and cpu. Each client prepares the manifest
+ * it sends its own way; the registry must accept each and serve the tarball's fields.
+ */
+function enrich(dir: string, name: string, version: string, gitDependency = true): void {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  Object.assign(pkg, {
+    name,
+    version,
+    license: 'MIT',
+    bin: './cli.js',
+    exports: { '.': './index.js', './package.json': './package.json' },
+    engines: { node: '>=18' },
+    os: ['linux', 'darwin', 'win32'],
+    cpu: ['x64', 'arm64'],
+    ...(gitDependency ? { dependencies: { 'from-github': 'github:npm/cli#v11.0.0' } } : {}),
+  });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(join(dir, 'cli.js'), '#!/usr/bin/env node\n');
+  writeFileSync(join(dir, 'binding.gyp'), '{"targets": []}\n');
+  writeFileSync(join(dir, 'server.js'), '');
+  writeFileSync(join(dir, 'README.md'), `# ${name}\n\nRich.\n`);
+}
+
+/** What the registry serves for an enriched package: the tarball's fields, prepared as npm prepares them. */
+async function expectRich(name: string, version: string, token?: string, gitDependency = true): Promise<void> {
+  const v = (await packument(name, token)).versions[version];
+  assert.ok(v, `${name}@${version} is published`);
+  const bare = name.replace(/^@[^/]+\//, '');
+  assert.deepEqual(v.bin, { [bare]: 'cli.js' });
+  assert.equal(v.scripts?.install, 'node-gyp rebuild');
+  assert.equal(v.scripts?.start, 'node server.js');
+  assert.equal(v.hasInstallScript, true);
+  assert.deepEqual(v.engines, { node: '>=18' });
+  assert.deepEqual(v.os, ['linux', 'darwin', 'win32']);
+  if (gitDependency) assert.ok(v.dependencies?.['from-github'], 'the git dependency is kept');
+  assert.ok(v.dist.fileCount >= 6);
+  const abbreviated = await api(url(), `/${name.replace('/', '%2f')}`, { token, headers: { accept: 'application/vnd.npm.install-v1+json' } });
+  assert.equal(abbreviated.json.versions[version].hasInstallScript, true);
 }
 
 async function required(name: string, project: string): Promise<string> {
@@ -185,6 +228,16 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
       assert.ok(!existsSync(join(without, 'node_modules', '@carol', 'secret')), 'nothing was installed');
     });
 
+    test('pnpm publish of a package with a bin string, binding.gyp, server.js, a git dependency and a README', T, async () => {
+      const carol = await fixtures();
+      const pnpm = client.get();
+      pnpm.setToken(carol.token);
+      const dir = pnpm.makePackage('tessera-pnpm-rich', '1.0.0');
+      enrich(dir, 'tessera-pnpm-rich', '1.0.0');
+      ok(await pnpm.run(['publish', '--no-git-checks', '--ignore-scripts'], { cwd: dir }), 'pnpm publish tessera-pnpm-rich');
+      await expectRich('tessera-pnpm-rich', '1.0.0');
+    });
+
     test('pnpm publish of a new version with a token in the user .npmrc', T, async () => {
       const carol = await fixtures();
       const pnpm = client.get();
@@ -244,6 +297,16 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
       const r = await anonymous.run(['install', ...YARN], { cwd: without });
       failed(r, 'yarn install @carol/secret without a token', [new RegExp(`${re(url())}@carol%2fsecret: Package @carol/secret not found\\.`)]);
       assert.ok(!existsSync(join(without, 'node_modules', '@carol', 'secret')), 'nothing was installed');
+    });
+
+    test('yarn publish of a package with a bin string, binding.gyp, server.js, a git dependency and a README', T, async () => {
+      const carol = await fixtures();
+      const yarn = client.get();
+      yarn.setToken(carol.token);
+      const dir = yarn.makePackage('tessera-yarn-rich', '1.0.0');
+      enrich(dir, 'tessera-yarn-rich', '1.0.0');
+      ok(await yarn.run(['publish', ...YARN, '--new-version', '1.0.1', '--ignore-scripts'], { cwd: dir }), 'yarn publish tessera-yarn-rich');
+      await expectRich('tessera-yarn-rich', '1.0.1');
     });
 
     test('yarn publish --new-version with a token publishes the new version', T, async () => {
@@ -321,6 +384,17 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
       assert.match(r.stdout, /^➤ YN0000: carol$/m);
       const bare = await yarn.run(['npm', 'whoami'], { cwd: yarn.makeProject({}) });
       failed(bare, 'yarn 4 npm whoami without a token', [/No authentication configured for request/]);
+    });
+
+    test('yarn 4 npm publish of a package with a bin string, binding.gyp, server.js and a README', T, async () => {
+      const carol = await fixtures();
+      const yarn = client.get();
+      const dir = yarn.makePackage('tessera-berry-rich', '1.0.0', { token: carol.token });
+      // (yarn 4 installs before it publishes, and a git dependency cannot be fetched here)
+      enrich(dir, 'tessera-berry-rich', '1.0.0', false);
+      const r = await berryPublish(yarn, dir);
+      ok(r, 'yarn 4 npm publish tessera-berry-rich');
+      await expectRich('tessera-berry-rich', '1.0.0', undefined, false);
     });
 
     test('yarn 4 npm publish of new versions with a token; without --access, yarn makes a scoped package restricted', T, async () => {

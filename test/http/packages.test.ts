@@ -144,8 +144,13 @@ test('restricted packages are visible to their owners only (404 for others, exis
   assert.equal(search.objects.length, 0);
   const own = (await get('/-/v1/search?text=secret', alice)).json();
   assert.equal(own.objects.length, 1);
-  // Bob writing to it also sees 404, not 403.
-  assert.equal((await put('@alice/secret', publishBody('@alice/secret', '1.0.1'), bob)).statusCode, 404);
+  // Bob publishing to it gets what he gets for a free name in that scope (security review 1,
+  // finding 10): the scope's answer, whether or not the package exists.
+  const hidden = await put('@alice/secret', publishBody('@alice/secret', '1.0.1'), bob);
+  const free = await put('@alice/no-such-pkg', publishBody('@alice/no-such-pkg', '1.0.1'), bob);
+  assert.equal(hidden.statusCode, 403);
+  assert.equal(free.statusCode, 403);
+  assert.equal(hidden.json().error.replace('secret', 'X'), free.json().error.replace('no-such-pkg', 'X'));
 });
 
 test('access: get and set status; unscoped packages stay public', async () => {

@@ -37,11 +37,12 @@ async function mustSucceed(res: Awaited<ReturnType<typeof call>>) {
 
 let n = 0;
 /** A fresh package with two versions, owned by the owner of the caller's column. */
-async function freshPackage(caller: Caller): Promise<string> {
-  const name = `mx-${++n}`;
+async function freshPackage(caller: Caller, restricted = false): Promise<string> {
   const byPlain = caller === 'owner, no 2FA';
+  const name = restricted ? `@${byPlain ? 'mxplain' : 'mxowner'}/mx-${++n}` : `mx-${++n}`;
   for (const v of ['1.0.0', '1.1.0']) {
-    await mustSucceed(await call('PUT', `/${name}`, byPlain ? plain : ownerSetup, publishBody(name, v), byPlain ? undefined : freshOtp()));
+    const body = publishBody(name, v, { access: restricted ? 'restricted' : null });
+    await mustSucceed(await call('PUT', `/${name.replace('/', '%2f')}`, byPlain ? plain : ownerSetup, body, byPlain ? undefined : freshOtp()));
   }
   return name;
 }
@@ -75,11 +76,13 @@ const tokenBody = { name: null, password: PASSWORD, packages_all: true, packages
 async function run(endpoint: Endpoint, caller: Caller) {
   const cred = credential(caller);
   const otp = () => (cred.otp ? freshOtp() : undefined);
-  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint === 'publish a new package' ? null : await freshPackage(caller);
+  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint === 'publish a new package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
   const p = pkg ?? '';
   switch (endpoint) {
     case 'publish a new version':
       return call('PUT', `/${p}`, cred.token, publishBody(p, '2.0.0'), otp());
+    case 'publish to a restricted package':
+      return call('PUT', `/${p.replace('/', '%2f')}`, cred.token, publishBody(p, '2.0.0'), otp());
     case 'publish a new package': {
       const name = `mx-new-${++n}`;
       return call('PUT', `/${name}`, cred.token, publishBody(name, '1.0.0'), otp());

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
-import { publishBody } from '../support/tarball.ts';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { makeTarball, publishBody, tarArchive } from '../support/tarball.ts';
 import { enrol, TestClock } from '../support/tfa.ts';
 
 let t: TestApp;
@@ -54,6 +56,13 @@ interface Case {
 const J = { 'content-type': 'application/json' };
 const CONTROLS: Array<[string, string]> = [['ESC', '\u001b'], ['BEL', '\u0007'], ['C1 CSI', '\u009b'], ['C1 OSC', '\u009d'], ['NUL', '\u0000'], ['DEL', '\u007f']];
 const valid = () => publishBody('new-pkg', '1.0.0');
+const pj = JSON.stringify({ name: 'new-pkg', version: '1.0.0', main: 'index.js' });
+/** Replaces the body's tarball (and its checksums) with these bytes. */
+const withTarball = (tgz: Buffer) => (b: any) => {
+  b._attachments['new-pkg-1.0.0.tgz'] = { data: tgz.toString('base64'), length: tgz.length };
+  b.versions['1.0.0'].dist.integrity = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+  b.versions['1.0.0'].dist.shasum = createHash('sha1').update(tgz).digest('hex');
+};
 const str = (x: unknown) => JSON.stringify(x);
 const tamper = (f: (b: any) => void) => {
   const b = valid();
@@ -123,6 +132,20 @@ function corpus(): Case[] {
     ['base64 with junk', (b) => (b._attachments['new-pkg-1.0.0.tgz'].data += '$$$')],
     ['empty attachment', (b) => (b._attachments['new-pkg-1.0.0.tgz'].data = '')],
     ['length a string', (b) => (b._attachments['new-pkg-1.0.0.tgz'].length = '12')],
+    // the manifest must be the tarball's (security review 1, finding 7)
+    ['scripts other than the tarball\'s', (b) => (b.versions['1.0.0'].scripts = {})],
+    ['dependencies other than the tarball\'s', (b) => (b.versions['1.0.0'].dependencies = { evil: '1.0.0' })],
+    ['bin other than the tarball\'s', (b) => (b.versions['1.0.0'].bin = { x: 'index.js' })],
+    ['main other than the tarball\'s', (b) => (b.versions['1.0.0'].main = 'evil.js')],
+    ['two package.json entries', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/package.json', content: pj }])))],
+    ['package.json a symlink', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: '', type: '2' }])))],
+    ['entry path with ..', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/../../x', content: 'x' }])))],
+    ['tarball gzipped twice', withTarball(gzipSync(makeTarball({ 'package.json': pj })))],
+    ['tarball not tar', withTarball(gzipSync(Buffer.from('plain text, not tar')))],
+    ['package.json an array', withTarball(makeTarball({ 'package.json': '[]' }))],
+    ['package.json with an invalid version', withTarball(makeTarball({ 'package.json': JSON.stringify({ name: 'new-pkg', version: 'one' }) }))],
+    ['package.json with a numeric main', withTarball(makeTarball({ 'package.json': JSON.stringify({ name: 'new-pkg', version: '1.0.0', main: 7 }) }))],
+    ['package.json with directories.bin an object', withTarball(makeTarball({ 'package.json': JSON.stringify({ name: 'new-pkg', version: '1.0.0', directories: { bin: {} } }) }))],
   ];
   for (const [what, f] of publishes) add({ what: `publish: ${what}`, method: 'PUT', path: '/new-pkg', body: tamper(f), headers: J, auth: true });
   // Values that String() and template literals cannot turn into text ({"toString": null}), in

@@ -19,6 +19,7 @@ export type Caller = (typeof callers)[number];
 export const endpoints = [
   'publish a new version',
   'publish a new package',
+  'publish to a restricted package',
   'dist-tag add',
   'dist-tag rm',
   'deprecate',
@@ -56,6 +57,8 @@ const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA'
 export const expected: Record<Endpoint, Row> = {
   'publish a new version': content,
   'publish a new package': { ...content, 'other user': '—', 'bypass-2FA token': '401*' },
+  // a non-owner gets the answer of a free name in that scope (403), never a 404 that shows the package exists
+  'publish to a restricted package': content,
   'dist-tag add': content,
   'dist-tag rm': content,
   deprecate: content,

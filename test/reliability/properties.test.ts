@@ -8,7 +8,7 @@ import { matchTotp, totpCode } from '../../src/core/accounts/totp.ts';
 import { emailProblem, usernameProblem } from '../../src/core/accounts/names.ts';
 import { isDomainError } from '../../src/core/errors.ts';
 import { isPlausiblePackageName, newPackageNameProblem, parsePackageName } from '../../src/core/packages/names.ts';
-import { validatePublishBody } from '../../src/core/packages/publish-body.ts';
+import { validatePublishBody, verifyPublishTarball } from '../../src/core/packages/publish-body.ts';
 import { publishBody } from '../support/tarball.ts';
 
 const MAX = 10 * 1024 * 1024;
@@ -51,16 +51,21 @@ test('property: a valid publish body is accepted, and any one corrupted field is
   );
 });
 
-test('property: flipping any byte of the tarball is caught by the integrity check', () => {
+test('property: flipping any byte of the tarball is caught by the integrity check', async () => {
   const good = publishBody('prop-pkg', '1.0.0');
   const bytes = Buffer.from(good._attachments['prop-pkg-1.0.0.tgz'].data, 'base64');
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
       const body = structuredClone(good);
       const copy = Buffer.from(bytes);
       copy[at] ^= xor;
       body._attachments['prop-pkg-1.0.0.tgz'].data = copy.toString('base64');
-      assert.equal(onlyDomainErrors(() => validatePublishBody('prop-pkg', body, MAX)), 'refused');
+      const request = validatePublishBody('prop-pkg', body, MAX);
+      const outcome = await verifyPublishTarball('prop-pkg', request, { maxUnpackedBytes: MAX }).then(
+        () => 'ok',
+        (e: unknown) => (isDomainError(e) && e.kind === 'bad-input' ? 'refused' : `threw ${String(e)}`),
+      );
+      assert.equal(outcome, 'refused');
     }),
   );
 });
@@ -130,4 +135,30 @@ test('property: random 6-digit guesses almost never match', () => {
     { numRuns: 3000 },
   );
   assert.ok(hits <= 2, `${hits} random guesses matched`);
+});
+
+test('property: any well-formed archive reads whole with the right counts; anything after its end-of-archive marker is refused', async () => {
+  const { readTarball } = await import('../../src/core/packages/tarball.ts');
+  const { tarArchive } = await import('../support/tarball.ts');
+  const { gzipSync } = await import('node:zlib');
+  // contents made of runs of zero and non-zero blocks, so zero blocks fall anywhere
+  const content = fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 1100 })), { maxLength: 4 }).map((runs) =>
+    Buffer.concat(runs.map(([zero, n]) => (zero ? Buffer.alloc(n) : Buffer.alloc(n, 7)))),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(content, { maxLength: 5 }), fc.integer({ min: 0, max: 20 }), async (files, padBlocks) => {
+      const entries = [{ path: 'package/package.json', content: '{}' }, ...files.map((c, i) => ({ path: `package/f${i}`, content: c }))];
+      const archive = tarArchive(entries);
+      const ok = await readTarball(gzipSync(Buffer.concat([archive, Buffer.alloc(padBlocks * 512)])), { maxUnpackedBytes: MAX });
+      assert.equal(ok.fileCount, entries.length);
+      assert.equal(ok.unpackedSize, 2 + files.reduce((n, c) => n + c.length, 0));
+      const extra = tarArchive([{ path: 'package/late', content: 'x' }]);
+      const late = await readTarball(gzipSync(Buffer.concat([archive, Buffer.alloc(padBlocks * 512), extra])), { maxUnpackedBytes: MAX }).then(
+        () => 'accepted',
+        (e: unknown) => (isDomainError(e) ? 'refused' : String(e)),
+      );
+      assert.equal(late, 'refused');
+    }),
+    { numRuns: 150 },
+  );
 });

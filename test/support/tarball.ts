@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
-function header(name: string, size: number): Buffer {
+function header(name: string, size: number, type = '0'): Buffer {
   const h = Buffer.alloc(512);
   h.write(name, 0, 100, 'utf8');
   h.write('0000644\0', 100);
@@ -12,7 +12,7 @@ function header(name: string, size: number): Buffer {
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
   h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136);
   h.write('        ', 148);
-  h.write('0', 156);
+  h.write(type, 156);
   h.write('ustar\0', 257);
   h.write('00', 263);
   let sum = 0;
@@ -31,6 +31,29 @@ export function makeTarball(files: Record<string, string>): Buffer {
   return gzipSync(Buffer.concat(parts));
 }
 
+/** A tar archive (not gzipped) of entries given with their full paths, duplicates and odd types allowed. */
+export function tarArchive(entries: Array<{ path: string; content?: string | Buffer; type?: string }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const data = Buffer.from(e.content ?? '');
+    parts.push(header(e.path, data.length, e.type ?? '0'), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+/** A publish body for a given gzipped tarball, with checksums that match it. */
+export function publishBodyFor(name: string, version: string, tarball: Buffer, manifest: Record<string, unknown> = {}): Record<string, any> {
+  const body = publishBody(name, version, { manifest });
+  const v = body.versions[version];
+  v.dist.integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
+  v.dist.shasum = createHash('sha1').update(tarball).digest('hex');
+  const att = Object.values(body._attachments)[0] as Record<string, unknown>;
+  att.data = tarball.toString('base64');
+  att.length = tarball.length;
+  return body;
+}
+
 export interface PublishOptions {
   tag?: string;
   access?: 'public' | 'restricted' | null;
@@ -38,6 +61,8 @@ export interface PublishOptions {
   /** Corrupts the body after the checksums were computed. */
   tamper?: (body: Record<string, any>) => void;
   tarballManifest?: Record<string, unknown>;
+  /** More files in the tarball, beside package.json and index.js. */
+  files?: Record<string, string>;
 }
 
 export function publishBody(name: string, version: string, options: PublishOptions = {}): Record<string, any> {
@@ -45,6 +70,7 @@ export function publishBody(name: string, version: string, options: PublishOptio
   const tarball = makeTarball({
     'package.json': JSON.stringify(options.tarballManifest ?? pkgJson),
     'index.js': `module.exports = ${JSON.stringify(`${name}@${version}`)};\n`,
+    ...options.files,
   });
   const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
   const shasum = createHash('sha1').update(tarball).digest('hex');

@@ -11,6 +11,7 @@ const ABBREVIATED = [
   '_hasShrinkwrap', 'hasInstallScript', 'funding', 'cpu', 'os', 'libc',
 ];
 const README_LIMIT = 64 * 1024;
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
 
 export function tarballUrl(publicUrl: string, name: string, file: string): string {
   return `${publicUrl}${name}/-/${file}`;
@@ -25,6 +26,10 @@ function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string):
     dist: { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) },
   };
   if (v.deprecated) out.deprecated = v.deprecated;
+  // npm 11 runs install scripts only when the packument says so; versions stored before
+  // publishes derived it (and any whose body left it out) get it from their scripts here.
+  const scripts = v.manifest.scripts as Record<string, unknown> | undefined;
+  if (scripts && typeof scripts === 'object' && INSTALL_SCRIPTS.some((k) => typeof scripts[k] === 'string')) out.hasInstallScript = true;
   return out;
 }
 

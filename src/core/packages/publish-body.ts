@@ -1,13 +1,32 @@
 // Validation of the body of `npm publish` (PUT /PACKAGE with one attachment). Nothing in the
-// body is trusted: the name, version, tarball bytes and checksums must all agree.
+// body is trusted: the name, version, tarball bytes and checksums must all agree, and every
+// field that affects installation or what people read comes from the tarball's package.json.
+// Two steps: validatePublishBody checks the body's shape (cheap, before the second factor);
+// verifyPublishTarball then decodes, hashes, inflates and compares (after it).
 
 import { createHash } from 'node:crypto';
-import { fail, shown } from '../errors.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { DomainError, fail, shown } from '../errors.ts';
 import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
+import { prepareManifest } from './prepare-manifest.ts';
 import { isPlainObject, isValidVersion, ownMap, requireTag } from './rules.ts';
-import { readTarballManifest } from './tarball.ts';
+import { readTarball, type TarballLimits } from './tarball.ts';
 import { requireCleanManifests } from '../text.ts';
+
+/** A publish body whose shape was checked; the tarball is still base64 and unchecked. */
+export interface PublishRequest {
+  version: string;
+  /** The body's manifest, without the fields the registry derives. */
+  manifest: Record<string, unknown>;
+  tag: string;
+  access: Access | null;
+  /** The attachment's base64 data and the sha512 (base64) and sha1 (hex, or null) the body claims. */
+  data: string;
+  claimedSha512: string;
+  claimedShasum: string | null;
+  claimedLength: unknown;
+}
 
 export interface ValidPublish {
   version: string;
@@ -21,7 +40,20 @@ export interface ValidPublish {
 }
 
 // Fields a client may not set: the registry derives them.
-const DERIVED = ['_npmUser', 'maintainers', '_rev', 'users', 'time', '_attachments', 'dist-tags', '_id', 'deprecated'];
+const DERIVED = ['_npmUser', 'maintainers', '_rev', 'users', 'time', '_attachments', 'dist-tags', '_id', 'deprecated', 'hasInstallScript', '_hasShrinkwrap'];
+
+/**
+ * Fields that change what gets installed or what people read (npm view, the web UI, search):
+ * served as npm's preparation of the tarball's package.json gives them (prepare-manifest.ts).
+ * The body may leave one out; if it states one, it must equal the tarball's, prepared as npm
+ * prepares it (npm, and pnpm through npm) or as written (yarn 4 sends the packed package.json).
+ */
+export const FROM_TARBALL = [
+  'scripts', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta',
+  'bundleDependencies', 'bundledDependencies', 'acceptDependencies', 'bin', 'man', 'directories', 'os', 'cpu', 'libc',
+  'engines', 'main', 'exports', 'license', 'gypfile',
+] as const;
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function sha512Integrity(integrity: string): string | null {
@@ -31,7 +63,14 @@ function sha512Integrity(integrity: string): string | null {
   return null;
 }
 
-export function validatePublishBody(name: string, body: Record<string, unknown>, maxTarballBytes: number): ValidPublish {
+/**
+ * Checks a publish body's shape (PUT /PACKAGE as libnpmpublish builds it): one version whose
+ * manifest names the package and version, a sha512 dist.integrity, at most one dist-tag
+ * pointing at it, an access of public/restricted/null, and one .tgz attachment named
+ * NAME-VERSION.tgz no larger than `maxTarballBytes`. Cheap: the tarball is not decoded.
+ * Errors: INVALID_PUBLISH, INVALID_VERSION, INVALID_TAG, BODY_TOO_LARGE.
+ */
+export function validatePublishBody(name: string, body: Record<string, unknown>, maxTarballBytes: number): PublishRequest {
   const bad = (msg: string): never => fail('INVALID_PUBLISH', msg);
   requireCleanManifests(body.versions);
   if (body.name !== name) bad(`The body's name (${shown(body.name)}) differs from the package in the URL (${name}).`);
@@ -85,30 +124,70 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
   if (!isPlainObject(att) || typeof att.data !== 'string' || att.data.length === 0) bad('The tarball attachment has no data.');
   const data = (att as Record<string, unknown>).data as string;
   if (data.length > Math.ceil((maxTarballBytes * 4) / 3) + 4) fail('BODY_TOO_LARGE', 'The tarball is larger than this registry accepts.');
+  // Own properties only: a manifest key "__proto__" must stay data, not become a prototype.
+  const manifest = ownMap(Object.entries(m).filter(([k]) => !DERIVED.includes(k)));
+  delete manifest.dist;
+  return {
+    version, manifest, tag, access, data,
+    claimedSha512: sha512Integrity(dist.integrity as string) as string,
+    claimedShasum: typeof dist.shasum === 'string' ? dist.shasum.toLowerCase() : null,
+    claimedLength: (att as Record<string, unknown>).length,
+  };
+}
+
+const describe = (v: unknown) => (v === undefined ? 'nothing' : shown(v, 200));
+
+/**
+ * Decodes the tarball of a checked publish body and holds the body to it: the checksums must
+ * match the bytes, the tarball must read whole within `limits` (tarball.ts), its package.json,
+ * prepared as npm publish prepares it (prepare-manifest.ts), must name the same package and
+ * version (after semver.clean, as npm cleans `1.0.0+build.1` to `1.0.0`), and each field of
+ * FROM_TARBALL the body states must equal the tarball's. The manifest returned carries the
+ * tarball's values of those fields, `hasInstallScript` (true when scripts has preinstall,
+ * install or postinstall, as npmjs serves it), `_hasShrinkwrap`, and a `dist` of the
+ * registry's own values only (integrity, shasum, fileCount, unpackedSize; the tarball URL is
+ * added when served).
+ * Errors: INVALID_PUBLISH, INTEGRITY_MISMATCH, MANIFEST_MISMATCH, BODY_TOO_LARGE.
+ */
+export async function verifyPublishTarball(name: string, req: PublishRequest, limits: TarballLimits): Promise<ValidPublish> {
+  const bad = (msg: string): never => fail('INVALID_PUBLISH', msg);
+  const { data, version } = req;
   if (!BASE64.test(data)) bad('The tarball attachment is not valid base64.');
   const tarball = Buffer.from(data, 'base64');
   if (tarball.length === 0) bad('The tarball attachment is empty.');
-  const length = (att as Record<string, unknown>).length;
+  const length = req.claimedLength;
   if (length !== undefined && length !== tarball.length) bad(`The attachment's length (${shown(length)}) differs from its data (${tarball.length} bytes).`);
 
   const sha512 = createHash('sha512').update(tarball).digest();
   const shasum = createHash('sha1').update(tarball).digest('hex');
-  if (sha512Integrity(dist.integrity as string) !== sha512.toString('base64')) {
+  if (req.claimedSha512 !== sha512.toString('base64')) {
     fail('INTEGRITY_MISMATCH', 'dist.integrity does not match the tarball\'s bytes.');
   }
-  if (typeof dist.shasum === 'string' && dist.shasum.toLowerCase() !== shasum) {
+  if (req.claimedShasum !== null && req.claimedShasum !== shasum) {
     fail('INTEGRITY_MISMATCH', 'dist.shasum does not match the tarball\'s bytes.');
   }
-  const inner = readTarballManifest(tarball);
-  if ('error' in inner) bad(inner.error);
-  const innerManifest = (inner as { manifest: Record<string, unknown> }).manifest;
-  if (innerManifest.name !== name || innerManifest.version !== version) {
-    bad(`The tarball's package.json says ${shown(innerManifest.name)}@${shown(innerManifest.version)}, not ${name}@${version}.`);
+  const contents = await readTarball(tarball, limits);
+  const { raw, prepared } = await prepareManifest(contents);
+  if (prepared.name !== name || prepared.version !== version) {
+    bad(`The tarball's package.json says ${shown(raw.name)}@${shown(raw.version)}, not ${name}@${version}.`);
   }
 
-  // Own properties only: a manifest key "__proto__" must stay data, not become a prototype.
-  const manifest = ownMap(Object.entries(m).filter(([k]) => !DERIVED.includes(k)));
-  manifest.dist = { ...dist, integrity: `sha512-${sha512.toString('base64')}`, shasum };
-  delete (manifest.dist as Record<string, unknown>).tarball;
-  return { version, manifest, tag, access, tarball, integrity: `sha512-${sha512.toString('base64')}`, shasum, sha512Hex: sha512.toString('hex') };
+  const manifest: Record<string, unknown> = { ...req.manifest };
+  for (const field of FROM_TARBALL) {
+    const said = manifest[field];
+    if (said !== undefined && !isDeepStrictEqual(said, prepared[field]) && !isDeepStrictEqual(said, raw[field])) {
+      throw new DomainError(
+        'MANIFEST_MISMATCH',
+        `The body's "${field}" differs from the tarball's package.json: the body says ${describe(said)}, the tarball ${describe(prepared[field])}.`,
+      );
+    }
+    if (prepared[field] === undefined) delete manifest[field];
+    else manifest[field] = prepared[field];
+  }
+  const scripts = isPlainObject(prepared.scripts) ? prepared.scripts : {};
+  if (INSTALL_SCRIPTS.some((s) => typeof scripts[s] === 'string')) manifest.hasInstallScript = true;
+  manifest._hasShrinkwrap = contents.hasShrinkwrap;
+  const integrity = `sha512-${sha512.toString('base64')}`;
+  manifest.dist = { integrity, shasum, fileCount: contents.fileCount, unpackedSize: contents.unpackedSize };
+  return { version, manifest, tag: req.tag, access: req.access, tarball, integrity, shasum, sha512Hex: sha512.toString('hex') };
 }

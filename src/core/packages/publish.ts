@@ -2,7 +2,7 @@
 // (for a new name) ownership in one transaction. A failure leaves no version behind; a blob
 // written before a failed commit is content-addressed and harmless (docs/operations.md).
 
-import { requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
+import { canRead, isOwner, requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
 import { requireSecondFactor } from '../access/second-factor-check.ts';
 import { type Deps, isoNow, type RequestContext } from '../deps.ts';
@@ -10,32 +10,39 @@ import { fail } from '../errors.ts';
 import type { PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
 import { requireCleanManifests } from '../text.ts';
-import { validatePublishBody } from './publish-body.ts';
+import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
 
 export async function publish(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<void> {
   // The package's head only: a publish never needs the versions (the store refuses a version
   // published before, inside its transaction).
   const existing = await deps.store.packages.head(name);
   const isNew = !existing || existing.unpublished;
+  const reserved = existing && !(existing.unpublished && existing.owners.length === 0) ? existing : null;
   let writer: UserPrincipal;
-  if (existing && !(existing.unpublished && existing.owners.length === 0)) {
-    // Existing names, and unpublished names reserved for their former owners.
-    writer = requirePackageWriter(ctx.principal, existing);
+  if (reserved && (isOwner(ctx.principal, reserved) || canRead(ctx.principal, reserved))) {
+    // Owners, and others who can see the package anyway (public): 403 for non-owners.
+    writer = requirePackageWriter(ctx.principal, reserved);
   } else {
     const scope = parsePackageName(name)?.scope ?? null;
     const scopeOwner = scope === null ? null : await deps.store.packages.scopeOwner(scope);
     const problem = newPackageNameProblem(name, { scopeExists: scopeOwner !== null });
     if (problem) fail('INVALID_NAME', problem);
     writer = requirePackageCreator(ctx.principal, name, scopeOwner);
+    // A name taken in a scope the caller may publish in: that much cannot be hidden.
+    if (reserved) writer = requirePackageWriter(ctx.principal, reserved);
   }
   const ownerId = writer.user.id;
-  const valid = validatePublishBody(name, body, deps.settings.maxTarballBytes);
-  requireCleanManifests({ [valid.version]: valid.manifest }); // what is stored, wherever it came from (src/core/text.ts)
-  const changesAccess = !isNew && valid.access !== null && valid.access !== existing?.access;
+  // Cheap checks of the body, then the second factor, and only then the tarball's bytes
+  // (decode, hash, inflate, compare): nothing expensive runs for a request that lacks its OTP.
+  const request = validatePublishBody(name, body, deps.settings.maxTarballBytes);
+  const changesAccess = !isNew && request.access !== null && request.access !== existing?.access;
   if (changesAccess) requireGovernanceCredential(writer);
   const otp = await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', {
     packageMfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
   });
+  const valid = await verifyPublishTarball(name, request, { maxUnpackedBytes: deps.settings.maxUnpackedBytes });
+  // What is stored, wherever it came from (the body or the tarball's package.json): src/core/text.ts.
+  requireCleanManifests({ [valid.version]: valid.manifest });
 
   const blobKey = await deps.blobs.put(valid.tarball, valid.sha512Hex);
   const scope = parsePackageName(name)?.scope;

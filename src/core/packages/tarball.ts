@@ -1,72 +1,226 @@
-// Reads package/package.json out of a gzipped tarball, so that a publish whose tarball says
-// something else than its manifest is refused. A minimal ustar reader: npm's tarballs are
-// plain ustar with optional pax headers.
+// Reads a published tarball once, whole and bounded: inflated as a stream by zlib on libuv's
+// thread pool (never a synchronous inflate on the event loop), its entries read with `tar`
+// (npm's own tar library, which pacote extracts with), stopping as soon as the inflated size
+// passes the limit. One pass yields the raw package/package.json, the file list (for npm's
+// manifest preparation, prepare-manifest.ts), `fileCount` and `unpackedSize`.
 
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { DomainError } from '../errors.ts';
 
+export interface TarballLimits {
+  /** Most bytes the tar archive may inflate to (headers and padding included). */
+  maxUnpackedBytes: number;
+}
+
+export interface TarballContents {
+  /** The bytes of the one package.json at the top folder. */
+  packageJson: Buffer;
+  /** Paths of the regular files, relative to the top folder ("lib/index.js"), as npm extracts them. */
+  files: string[];
+  /** Regular files and the sum of their sizes in bytes (npm's `dist.fileCount` / `dist.unpackedSize`). */
+  fileCount: number;
+  unpackedSize: number;
+  /** Whether the package ships an npm-shrinkwrap.json (the registry's `_hasShrinkwrap`). */
+  hasShrinkwrap: boolean;
+}
+
+/** Largest package.json accepted inside a tarball. */
+const MAX_PACKAGE_JSON = 1024 * 1024;
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 const BLOCK = 512;
-/** Refuse to inflate more than this (a gzip bomb must not exhaust memory). */
-const MAX_INFLATED = 512 * 1024 * 1024;
+const ZEROS = Buffer.alloc(64 * 1024);
 
-function readString(buf: Buffer, start: number, length: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
+const bad = (message: string) => new DomainError('INVALID_PUBLISH', message);
+
+/**
+ * The path an entry is extracted to, relative to the package folder: pacote extracts with
+ * `strip: 1` (the top folder's name, `package/` from npm pack, is dropped). null for the top
+ * folder itself. Paths that other extractors could place differently (absolute, `.`, `..` or
+ * empty segments) are refused.
+ */
+function relativePath(raw: string): string | null {
+  const path = raw.replace(/\/+$/, '');
+  const parts = path.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw bad(`The tarball has an entry with a path that is not plainly relative: ${JSON.stringify(raw.slice(0, 200))}.`);
+  }
+  return parts.length < 2 ? null : parts.slice(1).join('/');
 }
 
-function parsePax(data: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let rest = data;
-  while (rest.length > 0) {
-    const space = rest.indexOf(' ');
-    const len = Number.parseInt(rest.slice(0, space), 10);
-    if (!Number.isFinite(len) || len <= 0) break;
-    const record = rest.slice(space + 1, len - 1);
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    rest = rest.slice(len);
-  }
-  return out;
+/** Whether an extractor could write this path as package.json (case-folding file systems, Windows separators). */
+function isManifestPath(rel: string): boolean {
+  const folded = rel.normalize('NFKC').toLowerCase().replace(/\\/g, '/');
+  return folded === 'package.json' || folded.startsWith('package.json/');
 }
 
-/** The parsed package.json at the tarball's top folder, or an error text. */
-export function readTarballManifest(gzipped: Buffer): { manifest: Record<string, unknown> } | { error: string } {
-  let tar: Buffer;
-  try {
-    tar = gunzipSync(gzipped, { maxOutputLength: MAX_INFLATED });
-  } catch {
-    return { error: 'The tarball is not a valid gzip file.' };
-  }
-  let offset = 0;
-  let paxPath: string | null = null;
-  while (offset + BLOCK <= tar.length) {
-    const header = tar.subarray(offset, offset + BLOCK);
-    if (header.every((b) => b === 0)) break;
-    const size = Number.parseInt(readString(header, 124, 12).trim() || '0', 8);
-    if (!Number.isFinite(size) || size < 0) return { error: 'The tarball has a corrupt header.' };
-    const type = String.fromCharCode(header[156] || 48);
-    const prefix = readString(header, 345, 155);
-    const rawName = readString(header, 0, 100);
-    const name = paxPath ?? (prefix ? `${prefix}/${rawName}` : rawName);
-    const dataStart = offset + BLOCK;
-    const data = tar.subarray(dataStart, dataStart + size);
-    offset = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (type === 'x') {
-      paxPath = parsePax(data.toString('utf8')).path ?? null;
-      continue;
-    }
-    paxPath = null;
-    // npm packs everything under one top folder, normally `package/`.
-    if ((type === '0' || type === '\0') && /^[^/]+\/package\.json$/.test(name)) {
+/**
+ * Inflates and reads a gzipped npm tarball.
+ *
+ * Errors (DomainError): BODY_TOO_LARGE when the archive inflates beyond
+ * `limits.maxUnpackedBytes` (reading stops there); INVALID_PUBLISH for a file that is not
+ * gzip, a tar archive that `tar` refuses in strict mode, nested compression, an entry path that
+ * is not plainly relative, no package.json at the top folder, or more than one entry an
+ * extractor could write as package.json (extractors keep the last one, so two could show the
+ * registry one manifest and install another).
+ */
+export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<TarballContents> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let inflated = 0;
+    let eof = false;
+    let first = true;
+    const files: string[] = [];
+    let fileCount = 0;
+    let unpackedSize = 0;
+    let hasShrinkwrap = false;
+    let manifests = 0;
+    const manifestChunks: Buffer[] = [];
+    let manifestSize = 0;
+
+    const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+    const parser = new Parser({ strict: true, zstd: false });
+    const stop = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      gunzip.destroy();
+      parser.removeAllListeners('entry');
+      reject(error);
+    };
+
+    parser.on('eof', () => {
+      eof = true;
+    });
+    parser.on('entry', (entry: ReadEntry) => {
       try {
-        const manifest: unknown = JSON.parse(data.toString('utf8'));
-        if (manifest && typeof manifest === 'object' && !Array.isArray(manifest)) {
-          return { manifest: manifest as Record<string, unknown> };
+        const rel = relativePath(entry.path);
+        const isFile = FILE_TYPES.has(entry.type);
+        if (rel === null) {
+          entry.resume();
+          return;
         }
-      } catch {
-        // fall through
+        if (isFile) {
+          fileCount++;
+          unpackedSize += entry.size;
+          files.push(rel);
+          if (rel === 'npm-shrinkwrap.json') hasShrinkwrap = true;
+        }
+        if (!isManifestPath(rel)) {
+          entry.resume();
+          return;
+        }
+        manifests++;
+        if (manifests > 1) throw bad('The tarball has more than one package.json at its top folder; extractors would keep the last.');
+        if (!isFile || rel !== 'package.json') throw bad(`The tarball's ${rel} is not a regular file named package.json.`);
+        if (entry.size > MAX_PACKAGE_JSON) throw bad(`The tarball's package.json is larger than ${MAX_PACKAGE_JSON} bytes.`);
+        entry.on('data', (c: Buffer) => {
+          manifestSize += c.length;
+          if (manifestSize <= MAX_PACKAGE_JSON) manifestChunks.push(c);
+        });
+      } catch (e) {
+        entry.resume();
+        stop(e);
       }
-      return { error: 'The package.json in the tarball is not valid JSON.' };
-    }
-  }
-  return { error: 'The tarball has no package/package.json.' };
+    });
+    parser.on('error', (e: Error) => stop(bad(`The tarball is not a valid tar archive (${e.message.slice(0, 200)}).`)));
+    parser.on('end', () => {
+      if (settled) return;
+      if (manifests === 0) return stop(bad('The tarball has no package/package.json.'));
+      settled = true;
+      resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap });
+    });
+
+    // tar stops at the end-of-archive marker (two zero blocks) and ignores what follows, but
+    // other extractors (tar-stream, yarn 1's) skip zero blocks and read on: anything but zeros
+    // after the marker could be a second package.json that only they see. So the archive is
+    // written to tar in block-aligned pieces that end after every pair of zero blocks outside
+    // an entry's body, and once tar reports the end, every byte left must be zero.
+    let carry: Buffer | null = null;
+    let prevZero = false;
+    let skip = 0; // bytes of the current entry's body still to come
+    let current: ReadEntry | null = null;
+    let pairEnd = false;
+    parser.on('ignoredEntry', (entry: ReadEntry) => {
+      current = entry;
+    });
+    parser.prependListener('entry', (entry: ReadEntry) => {
+      current = entry;
+    });
+    parser.on('eof', () => {
+      if (!pairEnd) stop(bad('The tarball\'s end-of-archive marker could not be placed.'));
+    });
+    const write = (piece: Buffer, endsWithPair: boolean) => {
+      if (piece.length === 0) return;
+      pairEnd = endsWithPair;
+      parser.write(piece);
+      pairEnd = false;
+    };
+    const afterEnd = (rest: Buffer) => {
+      for (let i = 0; i < rest.length; i += ZEROS.length) {
+        const part = rest.subarray(i, i + ZEROS.length);
+        if (!part.equals(ZEROS.subarray(0, part.length))) {
+          stop(bad('The tarball has data after its end-of-archive marker.'));
+          return;
+        }
+      }
+    };
+    const feed = (chunk: Buffer, last: boolean) => {
+      let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = null;
+      if (eof) return afterEnd(buf);
+      const whole = buf.length - (buf.length % BLOCK);
+      if (!last && whole < buf.length) {
+        carry = Buffer.from(buf.subarray(whole));
+        buf = buf.subarray(0, whole);
+      }
+      let start = 0;
+      let i = 0;
+      while (i + BLOCK <= buf.length && !settled) {
+        if (skip > 0) {
+          const s = Math.min(skip, buf.length - i);
+          i += s;
+          skip -= s;
+          prevZero = false;
+          continue;
+        }
+        const zero = buf[i] === 0 && buf.subarray(i, i + BLOCK).equals(ZEROS.subarray(0, BLOCK));
+        i += BLOCK;
+        if (zero && prevZero) {
+          write(buf.subarray(start, i), true);
+          start = i;
+          // the block just written may have been tar's first null header (the pair began in a body)
+          prevZero = true;
+          if (eof) return afterEnd(buf.subarray(i));
+          skip = current?.blockRemain ?? 0;
+          continue;
+        }
+        prevZero = zero;
+      }
+      if (!settled) write(buf.subarray(start), false);
+    };
+
+    gunzip.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      inflated += chunk.length;
+      if (inflated > limits.maxUnpackedBytes) {
+        stop(new DomainError('BODY_TOO_LARGE', `The tarball unpacks to more than ${limits.maxUnpackedBytes} bytes, the most this registry accepts.`));
+        return;
+      }
+      if (first) {
+        first = false;
+        // tar would inflate a nested gzip itself, synchronously and without our limit
+        if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
+          stop(bad('The tarball is compressed twice.'));
+          return;
+        }
+      }
+      feed(chunk, false);
+    });
+    gunzip.on('error', () => stop(bad('The tarball is not a valid gzip file.')));
+    gunzip.on('end', () => {
+      if (!settled && carry) feed(Buffer.alloc(0), true);
+      if (!settled) parser.end();
+    });
+    gunzip.end(gzipped);
+  });
 }

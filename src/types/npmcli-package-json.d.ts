@@ -1,0 +1,11 @@
+// The part of @npmcli/package-json (npm's own manifest reader, 7.x) that Tessera uses.
+declare module '@npmcli/package-json' {
+  export default class PackageJson {
+    static prepareSteps: readonly string[];
+    static fixSteps: readonly string[];
+    load(path: string, parseIndex?: boolean): Promise<PackageJson>;
+    fix(opts?: { changes?: string[] }): Promise<PackageJson>;
+    prepare(opts?: { steps?: readonly string[]; root?: string; changes?: string[] }): Promise<PackageJson>;
+    get content(): Record<string, unknown>;
+  }
+}
