@@ -8,6 +8,7 @@ import { registerContext } from './http/context.ts';
 import { withFastReads } from './http/fast-reads.ts';
 import { PackumentCache } from './http/packument-cache.ts';
 import { redactUrl } from './http/redact.ts';
+import { registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
@@ -119,6 +120,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   await app.register(
     async (scoped) => {
       registerContext(scoped, deps);
+      registerBodyRules(scoped, prefix);
       miscRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);

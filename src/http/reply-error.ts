@@ -16,6 +16,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   'too-many': 429,
   'too-large': 413,
+  unsupported: 415,
 };
 
 export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];
