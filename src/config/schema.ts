@@ -3,6 +3,7 @@
 // Sources, later ones winning: defaults, the config file (JSON), TESSERA_* variables, flags.
 
 import { availableParallelism } from 'node:os';
+import { rangeOf } from '../http/connections.ts';
 
 export type ConfigValue = string | number | boolean | string[];
 
@@ -105,6 +106,35 @@ export const schema = {
     doc: 'Password hashes computed at once (each takes ~16 ms of a core and 19 MiB); one core stays free for requests, and while requests keep the server busy each hash is followed by an equal rest.',
   },
   trustedProxies: { type: 'list', default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' },
+  headersTimeoutSeconds: { type: 'int', default: 30, min: 1, max: 3600, doc: 'Time a client has to send the request line and headers; then 408 and the connection is closed.' },
+  keepAliveSeconds: { type: 'int', default: 72, min: 1, max: 3600, doc: 'Idle time after which a kept-alive connection between requests is closed.' },
+  minTransferRate: {
+    type: 'int',
+    default: 4096,
+    min: 0,
+    max: 1024 * 1024 * 1024,
+    doc: 'Bytes per second a connection must move while the server waits on the client (the rest of a request body, or response bytes the client has not read); 0 turns the watch off.',
+  },
+  transferGraceSeconds: {
+    type: 'int',
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'Seconds in a row a transfer may stay below `minTransferRate` before its connection is dropped (a slow but steady upload still finishes).',
+  },
+  maxConnectionsPerClient: {
+    type: 'int',
+    default: 128,
+    min: 0,
+    max: 1000000,
+    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped.',
+  },
+  connectionLimitExempt: {
+    type: 'list',
+    default: [],
+    check: (v: string) => (rangeOf(v) ? null : 'must be an IP address or CIDR range'),
+    doc: 'Addresses or CIDR ranges `maxConnectionsPerClient` does not apply to (loopback is capped unless listed here).',
+  },
   logLevel: { type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' },
 } satisfies Record<string, KeySpec>;
 
@@ -132,6 +162,12 @@ export interface Config {
   defaultPackageMfa: 'none' | 'publish' | 'automation';
   hashConcurrency: number;
   trustedProxies: string[];
+  headersTimeoutSeconds: number;
+  keepAliveSeconds: number;
+  minTransferRate: number;
+  transferGraceSeconds: number;
+  maxConnectionsPerClient: number;
+  connectionLimitExempt: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 }
 
