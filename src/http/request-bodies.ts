@@ -93,14 +93,19 @@ export function registerBodyRules(app: FastifyInstance, prefix: string): void {
   const publishRoute = base + PUBLISH_ROUTE;
   const isWeb = (url: string) => url.startsWith(`${base}/-/web/`);
 
-  app.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
+  app.addHook('preParsing', async (request: FastifyRequest, reply, payload) => {
     if (!hasBody(request.raw)) return payload;
     const route = request.routeOptions.url ?? '';
     const principal = request.ctx.principal;
-    if (route === publishRoute) requireUser(principal);
-    else if (principal.kind !== 'user' && !anonymousOk.has(route) && !isWeb(route)) {
-      // Basic credentials are checked by the routes that accept them (small bodies only).
-      if (!/^Basic\s/i.test(request.headers.authorization ?? '')) requireUser(principal);
+    const refused =
+      principal.kind !== 'user' &&
+      (route === publishRoute ||
+        // Basic credentials are checked by the routes that accept them (small bodies only).
+        (!anonymousOk.has(route) && !isWeb(route) && !/^Basic\s/i.test(request.headers.authorization ?? '')));
+    if (refused) {
+      // The unread body is not worth draining to keep the connection: close it after the 401.
+      reply.header('connection', 'close');
+      requireUser(principal);
     }
     const decoder = decoderFor(request.headers['content-encoding']);
     if (!decoder) return payload;

@@ -55,6 +55,7 @@ test('an anonymous 130 MiB publish body gets 401 before it is read (review 1 fin
   const r = await partialBody('PUT', '/somepkg', {}, 130 * MiB);
   assert.equal(r.status, 401);
   assert.match(r.head, /www-authenticate: Bearer/i);
+  assert.match(r.head, /connection: close/i, 'the unread body is not drained');
   assert.equal(JSON.parse(r.body).code, 'UNAUTHENTICATED');
 });
 
