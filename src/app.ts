@@ -87,10 +87,10 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
         if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
         return server;
       }
-      // Bodies are watched by the connection guard; reads (GET, HEAD) have none.
+      // Request bodies are watched by the connection guard (two header lookups per request).
       let receiving: (req: IncomingMessage) => void = () => {};
       const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-        if (req.method !== 'GET' && req.method !== 'HEAD') receiving(req);
+        if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) receiving(req);
         fast(req, res);
       });
       receiving = guardConnections(server, limits, options.trustedProxies ?? []);

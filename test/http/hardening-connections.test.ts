@@ -76,6 +76,8 @@ test('a body that trickles in (one byte a second) is dropped within the grace pe
   const cases = [
     `PUT /slow-pkg HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${alice}\r\ncontent-type: application/json\r\ncontent-length: 100000000\r\n\r\n{`,
     `PUT /-/user/org.couchdb.user:slow HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{`,
+    `POST /-/v1/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1\r\n{\r\n`,
+    `GET /-/ping HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n{`,
   ];
   const results = await Promise.all(
     cases.map(async (head) => {
