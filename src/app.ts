@@ -1,14 +1,16 @@
 // buildApp: the composition of the HTTP edge. It never listens, so tests run it in process
 // with app.inject(); src/cli/serve.ts listens.
 
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Deps } from './core/deps.ts';
 import { clientAddressResolver } from './http/client-address.ts';
+import { guardConnections, type ConnectionLimits } from './http/connections.ts';
 import { registerContext } from './http/context.ts';
 import { withFastReads } from './http/fast-reads.ts';
 import { PackumentCache } from './http/packument-cache.ts';
 import { redactUrl } from './http/redact.ts';
+import { registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
@@ -26,6 +28,8 @@ export interface AppOptions {
   trustedProxies?: string[];
   /** Cached package reads answered before the router (http/fast-reads.ts); on unless false. */
   fastReads?: boolean;
+  /** Deadlines and the per-client cap of every connection (http/connections.ts); none if absent. */
+  connections?: ConnectionLimits;
 }
 
 /**
@@ -78,10 +82,22 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
         options.fastReads === false
           ? handler
           : withFastReads(deps, cache, { prefix, clientAddress, closing: () => closing, log: options.logger ? (fields) => app.log.info(fields, 'request') : undefined }, handler);
-      const server = createServer(fast);
-      server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
-      server.requestTimeout = opts.requestTimeout ?? 0;
-      server.setTimeout(opts.connectionTimeout ?? 0);
+      const limits = options.connections;
+      if (!limits) {
+        const server = createServer(fast);
+        server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
+        server.requestTimeout = opts.requestTimeout ?? 0;
+        server.setTimeout(opts.connectionTimeout ?? 0);
+        if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+        return server;
+      }
+      // Request bodies are watched by the connection guard (two header lookups per request).
+      let receiving: (req: IncomingMessage) => void = () => {};
+      const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+        if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) receiving(req);
+        fast(req, res);
+      });
+      receiving = guardConnections(server, limits, options.trustedProxies ?? []);
       if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
       return server;
     },
@@ -123,6 +139,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   await app.register(
     async (scoped) => {
       registerContext(scoped, deps, clientAddress);
+      registerBodyRules(scoped, prefix);
       miscRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);

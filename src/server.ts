@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
+import type { ConnectionLimits } from './http/connections.ts';
 import type { Config } from './config/schema.ts';
 import type { CoreSettings, Deps } from './core/deps.ts';
 import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
@@ -49,6 +50,18 @@ export function settingsFrom(config: Config): CoreSettings {
     maxUnpackedBytes: config.maxUnpackedMb * 1024 * 1024,
     defaultPackageMfa: MFA[config.defaultPackageMfa],
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },
+  };
+}
+
+/** The connection deadlines and cap of the config (http/connections.ts). */
+export function connectionLimits(config: Config): ConnectionLimits {
+  return {
+    headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+    keepAliveMs: config.keepAliveSeconds * 1000,
+    minBytesPerSecond: config.minTransferRate,
+    graceMs: config.transferGraceSeconds * 1000,
+    maxPerClient: config.maxConnectionsPerClient,
+    exempt: [...config.connectionLimitExempt],
   };
 }
 
@@ -140,7 +153,7 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    const built = await buildApp(deps, { logger: options.logger, trustedProxies: [...config.trustedProxies] });
+    const built = await buildApp(deps, { logger: options.logger, trustedProxies: [...config.trustedProxies], connections: connectionLimits(config) });
     app = built.app;
     const { cache } = built;
     opened.onPackageChanged((name) => cache.invalidate(name));

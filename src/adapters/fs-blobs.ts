@@ -57,6 +57,24 @@ export function createFsBlobStore(root: string): BlobStore {
         throw e;
       }
     },
+    async stream(key) {
+      if (!KEY.test(key)) return null;
+      let handle;
+      try {
+        handle = await open(pathOf(key), 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+      try {
+        const { size } = await handle.stat();
+        // The stream owns the handle from here: it closes it at the end or when destroyed.
+        return { size, body: handle.createReadStream({ highWaterMark: 64 * 1024 }) };
+      } catch (e) {
+        await handle.close();
+        throw e;
+      }
+    },
     async delete(key) {
       if (!KEY.test(key)) return;
       await unlink(pathOf(key)).catch((e: NodeJS.ErrnoException) => {

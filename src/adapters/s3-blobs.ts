@@ -11,6 +11,7 @@
 // keep S3-compatible servers (MinIO, Ceph, s3rver) working with the current SDK.
 
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -99,6 +100,24 @@ export function createS3BlobStore(location: S3Location): S3BlobStore {
         if (!res.Body) return null;
         const bytes = await res.Body.transformToByteArray();
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    },
+    async stream(key) {
+      if (!KEY.test(key)) return null;
+      try {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(key) }));
+        if (!res.Body) return null;
+        // In Node the SDK's body is the HTTP response itself: read with back-pressure, and
+        // destroying it ends the connection to the store.
+        const body = res.Body as Readable;
+        if (res.ContentLength === undefined) {
+          const bytes = Buffer.from(await res.Body.transformToByteArray());
+          return { size: bytes.length, bytes };
+        }
+        return { size: res.ContentLength, body };
       } catch (e) {
         if (isMissing(e)) return null;
         throw e;

@@ -9,6 +9,7 @@
 
 import { availableParallelism } from 'node:os';
 import { int, type Keys, list, oneOf, str, type ValuesOf } from './spec.ts';
+import { rangeOf } from '../core/tokens/cidr.ts';
 
 export { envName, flagName } from './spec.ts';
 
@@ -112,6 +113,31 @@ export const schema = {
     doc: 'Sign-ins one network (an IPv4 address or an IPv6 /64) may make per hour: `npm login` (legacy and web, each `POST /-/v1/login`) and the web sign-in. Failed passwords have their own, stricter limit.',
   }),
   trustedProxies: list({ default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' }),
+  headersTimeoutSeconds: int({ default: 30, min: 1, max: 3600, doc: 'Time a client has to send the request line and headers; then 408 and the connection is closed.' }),
+  keepAliveSeconds: int({ default: 72, min: 1, max: 3600, doc: 'Idle time after which a kept-alive connection between requests is closed.' }),
+  minTransferRate: int({
+    default: 4096,
+    min: 0,
+    max: 1024 * 1024 * 1024,
+    doc: 'Bytes per second a connection must move while the server waits on the client (the rest of a request body, or response bytes the client has not read); 0 turns the watch off.',
+  }),
+  transferGraceSeconds: int({
+    default: 20,
+    min: 1,
+    max: 3600,
+    doc: 'Seconds in a row a transfer may stay below `minTransferRate` before its connection is dropped (a slow but steady upload still finishes).',
+  }),
+  maxConnectionsPerClient: int({
+    default: 128,
+    min: 0,
+    max: 1000000,
+    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped.',
+  }),
+  connectionLimitExempt: list({
+    default: [],
+    check: (v: string) => (rangeOf(v) ? null : 'must be an IP address or CIDR range'),
+    doc: 'Addresses or CIDR ranges `maxConnectionsPerClient` does not apply to (loopback is capped unless listed here).',
+  }),
   logLevel: oneOf({ default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' }),
 } satisfies Keys;
 

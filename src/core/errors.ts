@@ -11,7 +11,8 @@ export type ErrorKind =
   | 'not-found' // does not exist, or may not be seen by the caller
   | 'conflict' // a stale revision
   | 'too-many' // throttled
-  | 'too-large'; // body over the configured limit
+  | 'too-large' // body over the configured limit
+  | 'unsupported'; // a body in a form the server does not read (Content-Encoding)
 
 export const errorCatalogue = {
   BAD_REQUEST: 'bad-input',
@@ -38,6 +39,8 @@ export const errorCatalogue = {
   REV_CONFLICT: 'conflict',
   TOO_MANY_ATTEMPTS: 'too-many',
   BODY_TOO_LARGE: 'too-large',
+  UNSUPPORTED_ENCODING: 'unsupported',
+  TOO_MANY_CONNECTIONS: 'too-many',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

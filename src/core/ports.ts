@@ -1,6 +1,8 @@
 // The interfaces that storage adapters implement. Every method that changes state is atomic:
 // it either applies completely or not at all.
 
+import type { Readable } from 'node:stream';
+
 export interface Clock {
   now(): number; // milliseconds since the epoch
 }
@@ -308,10 +310,23 @@ export interface PackageStore {
   isBlobReferenced(blobKey: string): Promise<boolean>;
 }
 
+/**
+ * A blob opened for sending: its size in bytes, and either the whole of it (`bytes`, when it is
+ * in memory already) or a stream of it (`body`, read with back-pressure). The caller must
+ * consume or destroy `body`; destroying it releases the file or connection behind it.
+ */
+export type BlobStream = { size: number; bytes: Buffer; body?: undefined } | { size: number; body: Readable; bytes?: undefined };
+
 export interface BlobStore {
   /** Stores bytes durably under a key derived from their content; idempotent. */
   put(bytes: Buffer, sha512Hex: string): Promise<string>;
+  /** The whole blob in memory, or null when there is none under the key. */
   get(key: string): Promise<Buffer | null>;
+  /**
+   * The blob for sending without holding it in memory (large tarballs): null when there is none
+   * under the key. Memory per reader stays bounded by the stream's buffer whatever the size.
+   */
+  stream(key: string): Promise<BlobStream | null>;
   delete(key: string): Promise<void>;
 }
 

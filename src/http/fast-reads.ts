@@ -8,6 +8,7 @@
 // which answers it as before. The decisions are the same functions the routes call.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import { canRead } from '../core/access/permissions.ts';
 import { anonymous, type Principal } from '../core/access/principal.ts';
 import type { Deps } from '../core/deps.ts';
@@ -73,6 +74,25 @@ function send(res: ServerResponse, req: IncomingMessage, headers: Record<string,
   return 200;
 }
 
+/**
+ * A large tarball from its stream, with back-pressure: memory per download stays at the
+ * stream's buffer, and a reader that stops is dropped by the connection watch (connections.ts).
+ */
+function sendStream(res: ServerResponse, req: IncomingMessage, headers: Record<string, string | number>, body: Readable, etag: string): number {
+  if (req.headers['if-none-match'] === etag) {
+    body.destroy();
+    delete headers['content-length'];
+    res.writeHead(304, headers);
+    res.end();
+    return 304;
+  }
+  res.writeHead(200, headers);
+  pipeline(body, res, (err) => {
+    if (err && !res.destroyed) res.destroy();
+  });
+  return 200;
+}
+
 /** Wraps Fastify's request handler: fast answers for cached reads, Fastify for the rest. */
 export function withFastReads(deps: Deps, cache: PackumentCache, options: FastReadOptions, fallback: Handler): Handler {
   async function principalOf(req: IncomingMessage): Promise<Principal | null> {
@@ -103,16 +123,17 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
     const pkg = await cache.get(target.name);
     if (!pkg || !canRead(principal, pkg)) return null;
     const tarball = pkg.files.get(target.file);
-    const bytes = tarball && (await deps.blobs.get(tarball.blobKey));
-    if (!tarball || !bytes) return null;
+    const blob = tarball && (await deps.blobs.stream(tarball.blobKey));
+    if (!tarball || !blob) return null;
     const etag = `"${tarball.shasum}"`;
     const headers = {
       'content-type': 'application/octet-stream',
       etag,
       'cache-control': tarballCacheControl(pkg),
-      'content-length': bytes.length,
+      'content-length': blob.size,
     };
-    return send(res, req, headers, bytes, etag);
+    if (blob.bytes) return send(res, req, headers, blob.bytes, etag);
+    return sendStream(res, req, headers, blob.body, etag);
   }
 
   return (req, res) => {

@@ -14,7 +14,8 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   'too-many': 429,
   'too-large': 413,
+  unsupported: 415,
 };
 
-/** 400-429 for an error kind (RFC 9110 section 15.5; 429 from RFC 6585). */
+/** 400-429 for an error kind (415 for an unsupported Content-Encoding) (RFC 9110 section 15.5; 429 from RFC 6585). */
 export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];

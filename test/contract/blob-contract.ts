@@ -29,6 +29,25 @@ export function blobContract(label: string, factory: () => Promise<{ blobs: Blob
       assert.ok(back.equals(bytes));
     });
 
+    check('stream gives the size and exactly the bytes, read with back-pressure; null for what is not there', async (blobs) => {
+      const bytes = randomBytes(1_500_000);
+      const key = await blobs.put(bytes, sha512(bytes));
+      const opened = await blobs.stream(key);
+      assert.ok(opened);
+      assert.equal(opened.size, bytes.length);
+      let back = opened.bytes;
+      if (!back) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of opened.body!) chunks.push(chunk as Buffer);
+        back = Buffer.concat(chunks);
+      }
+      assert.ok(back.equals(bytes));
+      const unread = await blobs.stream(key);
+      unread?.body?.destroy();
+      assert.equal(await blobs.stream(sha512(Buffer.from('never stored'))), null);
+      assert.equal(await blobs.stream('../../etc/passwd'), null);
+    });
+
     check('putting the same bytes again is harmless', async (blobs) => {
       const bytes = Buffer.from('same tarball');
       const key = sha512(bytes);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { withBlobCache } from '../../src/adapters/cached-blobs.ts';
 import { createFsBlobStore } from '../../src/adapters/fs-blobs.ts';
 import { createS3BlobStore, parseS3Url } from '../../src/adapters/s3-blobs.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -34,6 +35,15 @@ blobContract('local disk', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-blobs-'));
   return { blobs: createFsBlobStore(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
+
+// The memory cache in front (server.ts): small blobs kept and handed out whole, large ones
+// (over an eighth of the budget) streamed from the store behind it.
+for (const [label, budget] of [['small', 64 * 1024 * 1024], ['large, streamed', 1024 * 1024]] as const) {
+  blobContract(`local disk behind the memory cache (${label} blobs)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-blobs-'));
+    return { blobs: withBlobCache(createFsBlobStore(dir), budget), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  });
+}
 
 test('an s3:// URL names the bucket, prefix, endpoint, region and credentials', () => {
   const loc = parseS3Url('s3://AK:S%2FK@my-bucket/npm/tarballs/?endpoint=http%3A%2F%2F127.0.0.1%3A9000&region=eu-west-3');

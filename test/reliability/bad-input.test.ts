@@ -3,12 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { makeTarball, publishBody, tarArchive } from '../support/tarball.ts';
 import { enrol, TestClock } from '../support/tfa.ts';
 
@@ -217,6 +217,17 @@ function corpus(): Case[] {
   // Bodies over the limit.
   const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
   add({ what: 'publish body over the limit', method: 'PUT', path: '/new-pkg', body: Buffer.concat([Buffer.from('{"a":"'), big, Buffer.from('"}')]), headers: J, auth: true });
+  // Bodies without a valid credential on writes (refused before they are read), and compressed
+  // bodies: unknown codings, corrupt gzip, bombs past the limit.
+  add({ what: 'anonymous publish body', method: 'PUT', path: '/new-pkg', body: str(valid()), headers: J });
+  add({ what: 'publish body with a dead token', method: 'PUT', path: '/new-pkg', body: str(valid()), headers: { ...J, authorization: `Bearer tsr_${'0'.repeat(36)}` } });
+  add({ what: 'anonymous dist-tag body', method: 'PUT', path: '/-/package/good-pkg/dist-tags/beta', body: '"1.0.0"', headers: J });
+  for (const coding of ['compress', 'zstd', 'gzip, br', 'bogus']) {
+    add({ what: `Content-Encoding ${coding}`, method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: str({ name: 'bob', password: PASSWORD }), headers: { ...J, 'content-encoding': coding } });
+  }
+  add({ what: 'corrupt gzip body', method: 'POST', path: '/-/npm/v1/tokens', body: Buffer.from('not gzip at all'), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
+  add({ what: 'gzip bomb on the audit endpoint', method: 'POST', path: '/-/npm/v1/security/advisories/bulk', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' } });
+  add({ what: 'gzip bomb on the publish route', method: 'PUT', path: '/new-pkg', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
   add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
   // Queries.
   for (const q of ['size=abc', 'size=-1', 'from=1.5', `text=${'x'.repeat(300)}`]) add({ what: `search ${q.slice(0, 20)}`, path: `/-/v1/search?${q}` });

@@ -21,7 +21,7 @@ function header(name: string, size: number, type = '0'): Buffer {
   return h;
 }
 
-export function makeTarball(files: Record<string, string>): Buffer {
+export function makeTarball(files: Record<string, string | Buffer>): Buffer {
   const parts: Buffer[] = [];
   for (const [name, content] of Object.entries(files)) {
     const data = Buffer.from(content);

@@ -149,3 +149,11 @@ export function ipAllowed(ranges: string[], ip: string): boolean {
     return c !== null && cidrContains(c, ip);
   });
 }
+
+export function rangeOf(entry: string): Cidr | null {
+  const text = entry.trim();
+  if (text.includes('/')) return parseCidr(text);
+  const ip = parseIp(text);
+  if (!ip) return null;
+  return ip.family === 4 ? parseCidr(`${ip.bytes.join('.')}/32`) : parseCidr(`${text.replace(/%.*$/, '')}/128`);
+}

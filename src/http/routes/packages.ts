@@ -1,6 +1,7 @@
 // The package document: GET (full and abbreviated packuments, one version), PUT (publish and
 // the other document changes), DELETE (whole-package unpublish), and tarballs.
 
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canRead } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
@@ -68,15 +69,25 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     const file = request.params.file.includes('/') ? request.params.file.slice(request.params.file.lastIndexOf('/') + 1) : request.params.file;
     const tarball = pkg.files.get(file);
     if (!tarball) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
-    const bytes = await deps.blobs.get(tarball.blobKey);
-    if (!bytes) fail('NOT_FOUND', `The tarball ${file} is missing.`);
+    const blob = await deps.blobs.stream(tarball.blobKey);
+    if (!blob) fail('NOT_FOUND', `The tarball ${file} is missing.`);
     const etag = `"${tarball.shasum}"`;
     reply
       .header('content-type', 'application/octet-stream')
       .header('etag', etag)
       .header('cache-control', tarballCacheControl(pkg));
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.send(bytes);
+    if (request.headers['if-none-match'] === etag) {
+      blob.body?.destroy();
+      return reply.code(304).send();
+    }
+    if (blob.bytes) return reply.send(blob.bytes);
+    // A large tarball streams from the store with back-pressure (HEAD sends the headers only).
+    reply.header('content-length', blob.size);
+    if (request.method === 'HEAD') {
+      blob.body.destroy();
+      return reply.send(Readable.from([]));
+    }
+    return reply.send(blob.body);
   });
 
   app.put<{ Params: PkgParams; Body: unknown }>('/:pkg', { bodyLimit: publishLimit }, async (request, reply) => {
