@@ -1,4 +1,4 @@
-// The web OTP challenge (registry-api.md 2.2): a user who turns it on can approve a CLI write
+// The web OTP challenge (docs/security.md, "Approving in the browser"): a user who turns it on can approve a CLI write
 // in the browser; npm polls the doneUrl and retries with the single-use value.
 
 import assert from 'node:assert/strict';
