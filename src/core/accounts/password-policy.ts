@@ -7,7 +7,8 @@
  *   bounds hashing cost);
  * - any printable Unicode, spaces and emoji included; no composition rules
  *   (ASVS 4.0.3 2.1.9; NIST rev 4); control characters and unpaired
- *   surrogates are refused because they cannot be typed reliably and would not survive UTF-8 encoding;
+ *   surrogates are refused because they cannot be typed reliably and would
+ *   not survive UTF-8 encoding;
  * - refused when built from context words (username, e-mail, its local part,
  *   the product name, "npm") plus only digits/symbols, when on a small
  *   built-in list of common passwords, when on the caller's extra blocklist,
