@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { enrol } from '../support/tfa.ts';
 
 let t: TestApp;
 let base: string;
