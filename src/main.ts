@@ -3,21 +3,37 @@
 import { isDomainError } from './core/errors.ts';
 import { ConfigError } from './config/load.ts';
 import { parseArgs } from './cli/args.ts';
+import { type CommandUsage, usageLine } from './cli/usage.ts';
 
-const USAGE = `usage:
-  tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...
-  tessera user add NAME --email EMAIL [--data DIR]     (password on stdin)
-  tessera user reset-2fa NAME [--data DIR]             (lost device and recovery codes)
-  tessera user log NAME [--limit N] [--json] [--data DIR]
-  tessera migrate [--data DIR | --database postgres://...] [--blobs s3://...]
-  tessera backup DIR [--data DATA]                     (SQLite, tarballs, server.key; while serving)
-  tessera restore DIR [--data DATA]                    (into an empty data folder)
-`;
+/** Every command, in the order `tessera --help` lists them; each module exports its `usage`. */
+const COMMANDS = {
+  serve: () => import('./cli/serve.ts'),
+  'user add': () => import('./cli/user-add.ts'),
+  'user reset-2fa': () => import('./cli/user-reset-2fa.ts'),
+  'user log': () => import('./cli/user-log.ts'),
+  migrate: () => import('./cli/migrate.ts'),
+  backup: () => import('./cli/backup.ts'),
+  restore: () => import('./cli/restore.ts'),
+} satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
+
+/** Notes start at this column of the help, after the synopses. */
+const NOTE_COLUMN = 53;
+
+/** The text of `tessera --help`: every command's usage line, from the command's own module. */
+export async function helpText(): Promise<string> {
+  const lines = await Promise.all(Object.values(COMMANDS).map(async (load) => `  ${usageLine((await load()).usage, NOTE_COLUMN)}`));
+  return `usage:\n${lines.join('\n')}\nEvery setting (flag, environment variable, configuration file): docs/configuration.md.\n`;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
+    const name = command === 'user' ? `user ${sub}` : command;
+    if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
+      process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
+      return 0;
+    }
     // Each command loads only what it uses (a server on SQLite never loads pg or the S3 client).
     if (command === 'serve') return await (await import('./cli/serve.ts')).serve(flags);
     if (command === 'migrate') return await (await import('./cli/migrate.ts')).migrateCommand(flags);
@@ -27,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);
-    process.stderr.write(USAGE);
-    return command === undefined || command === 'help' ? 0 : 2;
+    process.stderr.write(await helpText());
+    return command === undefined || command === 'help' || flags.help !== undefined ? 0 : 2;
   } catch (e) {
     if (e instanceof ConfigError || isDomainError(e)) {
       process.stderr.write(`tessera: ${e.message}\n`);

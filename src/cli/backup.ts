@@ -7,17 +7,17 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { backupSqlite, copyTarballs, fsyncPath, inspectSqlite, listTarballs, writeDurably } from '../adapters/backup.ts';
+import { type CommandUsage, printUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera backup DIR [--data DATA]', note: 'SQLite, tarballs, server.key; while serving; DIR new or empty' };
 
 export const BACKUP_MANIFEST = 'tessera-backup.json';
 export const BACKUP_FORMAT = 1;
 
 export async function backup(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [target] = positionals;
-  if (!target) {
-    process.stderr.write('usage: tessera backup DIR [--data DATA]   (DIR must be new or empty)\n');
-    return 2;
-  }
+  if (!target) return printUsage(usage);
+  const { backupSqlite, copyTarballs, fsyncPath, inspectSqlite, listTarballs, writeDurably } = await import('../adapters/backup.ts');
   const config = loadConfig({ flags, env: process.env });
   if (config.database || config.blobs) {
     process.stderr.write(

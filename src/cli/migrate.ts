@@ -5,10 +5,9 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { loadConfig } from '../config/load.ts';
-import { migratePostgres } from '../adapters/postgres/index.ts';
-import { createS3BlobStore, parseS3Url } from '../adapters/s3-blobs.ts';
-import { migrate as migrateSqlite } from '../adapters/sqlite/migrations.ts';
-import { openDatabase } from '../adapters/sqlite/open.ts';
+import type { CommandUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera migrate [--data DIR | --database postgres://...] [--blobs s3://...]' };
 
 export async function migrateCommand(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });
@@ -16,11 +15,14 @@ export async function migrateCommand(flags: Record<string, string>): Promise<num
   let where: string;
   let version: number;
   if (config.database) {
+    const { migratePostgres } = await import('../adapters/postgres/index.ts');
     version = await migratePostgres(config.database);
     const url = new URL(config.database);
     where = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
   } else {
     mkdirSync(data, { recursive: true, mode: 0o700 });
+    const { migrate: migrateSqlite } = await import('../adapters/sqlite/migrations.ts');
+    const { openDatabase } = await import('../adapters/sqlite/open.ts');
     const db = openDatabase(join(data, 'tessera.db'));
     version = migrateSqlite(db);
     db.close();
@@ -28,6 +30,7 @@ export async function migrateCommand(flags: Record<string, string>): Promise<num
   }
   process.stdout.write(`Database schema at version ${version} (${where}).\n`);
   if (config.blobs) {
+    const { createS3BlobStore, parseS3Url } = await import('../adapters/s3-blobs.ts');
     const location = parseS3Url(config.blobs, process.env);
     const s3 = createS3BlobStore(location);
     try {

@@ -13,17 +13,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { copyRegularFile, copyTarballs, fsyncPath, inspectSqlite, listTarballs, NotRegularFileError, readRegularFile, requirePlainTree } from '../adapters/backup.ts';
-import { openDatabase } from '../adapters/sqlite/open.ts';
 import { escapeControls } from '../core/text.ts';
 import { BACKUP_FORMAT, BACKUP_MANIFEST } from './backup.ts';
+import { type CommandUsage, printUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera restore DIR [--data DATA]', note: 'into a new or empty data folder' };
 
 export async function restore(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [source] = positionals;
-  if (!source) {
-    process.stderr.write('usage: tessera restore DIR [--data DATA]   (DATA must be new or empty)\n');
-    return 2;
-  }
+  if (!source) return printUsage(usage);
+  const { copyRegularFile, copyTarballs, fsyncPath, inspectSqlite, listTarballs, NotRegularFileError, readRegularFile, requirePlainTree } = await import('../adapters/backup.ts');
+  const { openDatabase } = await import('../adapters/sqlite/open.ts');
   const config = loadConfig({ flags, env: process.env });
   if (config.database || config.blobs) {
     process.stderr.write('tessera restore restores the embedded storage. With PostgreSQL use pg_restore: see docs/operations.md.\n');

@@ -2,10 +2,15 @@
 // database and exit 0.
 
 import { loadConfig } from '../config/load.ts';
-import { createServer, defaultPublicUrl } from '../server.ts';
+import type { CommandUsage } from './usage.ts';
+
+export const usage: CommandUsage = {
+  synopsis: 'tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...',
+};
 
 export async function serve(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });
+  const { createServer, defaultPublicUrl } = await import('../server.ts');
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
   const server = await createServer(config, { logger });
   await server.app.listen({ host: config.host, port: config.port });

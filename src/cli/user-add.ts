@@ -1,19 +1,19 @@
 // tessera user add NAME --email E: creates an account; the password comes from stdin.
 // Works beside a running server (SQLite allows a second writer process).
 
-import { createUser } from '../core/accounts/login.ts';
 import { loadConfig } from '../config/load.ts';
-import { openDeps } from '../server.ts';
 import { readStdin } from './stdin.ts';
+import { type CommandUsage, printUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera user add NAME --email EMAIL [--data DIR]', note: 'password on stdin' };
 
 export async function userAdd(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [name] = positionals;
   const { email, ...configFlags } = flags;
-  if (!name || !email) {
-    process.stderr.write('usage: tessera user add NAME --email EMAIL [--data DIR] < password\n');
-    return 2;
-  }
+  if (!name || !email) return printUsage(usage);
   const password = (await readStdin()).replace(/\r?\n$/, '');
+  const { createUser } = await import('../core/accounts/login.ts');
+  const { openDeps } = await import('../server.ts');
   const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
   const { deps } = opened;
   try {

@@ -1,9 +1,10 @@
 // tessera user log NAME [--limit N]: the user's security log, newest first.
 
-import { userSecurityLog } from '../core/accounts/admin.ts';
 import { loadConfig } from '../config/load.ts';
 import { escapeControls } from '../core/text.ts';
-import { openDeps } from '../server.ts';
+import { type CommandUsage, printUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera user log NAME [--limit N] [--json] [--data DIR]' };
 
 /** JSON whose strings carry DEL and C1 controls as \\u escapes too (still valid JSON). */
 export function jsonForTerminal(value: unknown, indent = 2): string {
@@ -13,10 +14,9 @@ export function jsonForTerminal(value: unknown, indent = 2): string {
 export async function userLog(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [name] = positionals;
   const { limit = '50', json, ...configFlags } = flags;
-  if (!name || !/^\d+$/.test(limit)) {
-    process.stderr.write('usage: tessera user log NAME [--limit N] [--json] [--data DIR]\n');
-    return 2;
-  }
+  if (!name || !/^\d+$/.test(limit)) return printUsage(usage);
+  const { userSecurityLog } = await import('../core/accounts/admin.ts');
+  const { openDeps } = await import('../server.ts');
   const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
   const { deps } = opened;
   try {

@@ -2,16 +2,16 @@
 // for someone who lost both their device and their recovery codes. Works beside a running
 // server: the next request sees the change.
 
-import { resetTwoFactor } from '../core/accounts/admin.ts';
 import { loadConfig } from '../config/load.ts';
-import { openDeps } from '../server.ts';
+import { type CommandUsage, printUsage } from './usage.ts';
+
+export const usage: CommandUsage = { synopsis: 'tessera user reset-2fa NAME [--data DIR]', note: 'lost device and recovery codes' };
 
 export async function userReset2fa(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [name] = positionals;
-  if (!name) {
-    process.stderr.write('usage: tessera user reset-2fa NAME [--data DIR]\n');
-    return 2;
-  }
+  if (!name) return printUsage(usage);
+  const { resetTwoFactor } = await import('../core/accounts/admin.ts');
+  const { openDeps } = await import('../server.ts');
   const opened = await openDeps(loadConfig({ flags, env: process.env }));
   const { deps } = opened;
   try {

@@ -49,10 +49,10 @@ test('Basic credentials of a 2FA account are a login: the OTP is required on eve
   assert.equal(withOtp.json().fullname, 'Ada');
   const replay = await t.request({ url: '/-/npm/v1/user', headers: { authorization: auth, 'npm-otp': code }, remoteAddress: ip });
   assert.equal(replay.statusCode, 401, 'the code was used up by the Basic sign-in');
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const read = await t.request({ url: '/-/npm/v1/user', headers: { authorization: auth, 'npm-otp': codeAt(secret, clock) }, remoteAddress: ip });
   assert.equal(read.statusCode, 200);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 
   // Without 2FA, Basic still works as before (npm's enable-2fa reads the profile with it).
   await t.signUp('basicplain');
@@ -77,7 +77,7 @@ test('parallel guesses against one account from many addresses: 10 checked, then
   await t.signUp('race2');
   const results = await Promise.all(Array.from({ length: 40 }, (_, i) => couchLogin(t, 'race2', 'wrong guess spread out', `10.31.${i}.1`)));
   assert.deepEqual(count(results.map((r) => r.statusCode)), { 401: 10, 429: 30 });
-  clock.advance(31);
+  clock.advanceSeconds(31);
   assert.equal((await couchLogin(t, 'race2', PASSWORD, '10.31.99.1')).statusCode, 201, 'never a lock-out');
 });
 
@@ -118,7 +118,7 @@ test('password checks inside the account (token create, 2FA set-up, password cha
   assert.equal(tfa.statusCode, 401);
   const change = await t.request({ method: 'POST', url: '/-/npm/v1/user', token: session, remoteAddress: '10.34.0.3', payload: { password: { old: 'wrong old password!!', new: 'a brand new passphrase 77' } } });
   assert.equal(change.statusCode, 429);
-  clock.advance(31);
+  clock.advanceSeconds(31);
   const right = await t.request({ method: 'POST', url: '/-/npm/v1/tokens', token: session, remoteAddress: '10.34.0.4', payload: { password: PASSWORD, readonly: true, cidr_whitelist: [] } });
   assert.equal(right.statusCode, 201, right.body);
 });
@@ -140,7 +140,7 @@ test('the password is checked before the OTP: a credential without it cannot spe
   }
   const events = await t.deps.store.events.list(user!.id, { limit: 100 });
   assert.equal(events.filter((e) => e.type === 'otp-failed').length, 0, 'no OTP was tried');
-  clock.advance(31);
+  clock.advanceSeconds(31);
 });
 
 test('a right password is never refused because other right passwords are being checked at once', async () => {
@@ -171,7 +171,7 @@ test('per-address limits count an IPv6 /64 as one network, IPv4-mapped addresses
     const rows = () => (proxied.deps.store.counters.get('login-ip:2001:db8:1:3::/64'));
     assert.equal((await rows())?.count, 9);
     // A day later every window has passed: the next update prunes the old rows.
-    clock.advance(25 * 3600);
+    clock.advanceSeconds(25 * 3600);
     assert.equal((await via('2001:db8:9::1', 'someone')).statusCode, 401);
     assert.equal(await rows(), null);
     assert.equal(await proxied.deps.store.counters.get('login-ip:10.40.0.1'), null);
@@ -220,7 +220,7 @@ test('unauthenticated work that creates state has a per-address budget: 429 JSON
     assert.equal(web.statusCode, 429);
     assert.ok(Number(web.headers['retry-after']) > 0);
     // An hour after the window began, the address may sign up again.
-    clock.advance(3601);
+    clock.advanceSeconds(3601);
     assert.equal((await app.request({ method: 'PUT', url: '/-/user/org.couchdb.user:flood99', remoteAddress: '10.51.0.1', payload: { name: 'flood99', password: PASSWORD, email: 'flood99@example.com' } })).statusCode, 201);
   } finally {
     await app.close();

@@ -68,7 +68,7 @@ class Browser {
 
 /** A fresh code for the next time step (each step is accepted once per account). */
 function nextCode(secret: string): string {
-  clock.advance(30);
+  clock.advanceSeconds(30);
   return codeAt(secret, clock);
 }
 
@@ -198,7 +198,7 @@ test('wrong codes from a limited token use up only that token: the owner still s
 
   // Keeping at it for days reaches the token's own end, never the account's permanent lock.
   for (let i = 0; i < 100; i++) {
-    clock.advance(3601);
+    clock.advanceSeconds(3601);
     await guess();
   }
   const dead = await t.request({ method: 'PUT', url: '/-/package/frank-pkg/dist-tags/ci-tag', token: ci, payload: '"1.0.0"', headers: { ...json, 'npm-otp': nextCode(frank.secret) } });
@@ -219,7 +219,7 @@ test('wrong codes at password sign-in lock the sign-in budget, not the owner’s
   // Meanwhile the owner's CLI session has its own budget (the next step's code, within the window).
   const write = await t.request({ method: 'POST', url: '/-/npm/v1/user', token: gail.token, payload: { fullname: 'Gail' }, headers: { 'npm-otp': codeAt(gail.secret, clock, 1) } });
   assert.equal(write.statusCode, 200, write.body);
-  clock.advance(31);
+  clock.advanceSeconds(31);
   assert.equal((await login('gail', { 'npm-otp': nextCode(gail.secret) })).statusCode, 201);
 });
 
@@ -237,7 +237,7 @@ test('starting approvals is limited per address (and per account): a 429 JSON wi
   // A code still works meanwhile (npm --otp), and the limit ends with its window.
   const withCode = await t.request({ method: 'POST', url: '/-/npm/v1/user', token: hal.token, payload: { fullname: 'H' }, headers: { 'npm-otp': nextCode(hal.secret) } });
   assert.equal(withCode.statusCode, 200);
-  clock.advance(5 * 60 + 1);
+  clock.advanceSeconds(5 * 60 + 1);
   assert.equal((await start()).statusCode, 401);
   assert.equal(addressKey('2001:db8:1:2:3:4:5:6'), addressKey('2001:db8:1:2::9'), 'an IPv6 client counts by its /64');
   assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'));

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -17,7 +18,7 @@ let secret: string;
 
 const json = { 'content-type': 'application/json' };
 const otp = () => {
-  clock.advance(30);
+  clock.advanceSeconds(30);
   return codeAt(secret, clock);
 };
 

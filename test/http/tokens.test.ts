@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -121,7 +122,7 @@ test('an expired token is anonymous on public reads (with a notice) and 401 on w
   await publish(session, 'exp-pkg', '1.0.0');
   const tok = (await create(session, { ...writeAll, expires: 1 })).json().token;
   assert.equal((await publish(tok, 'exp-pkg', '1.1.0')).statusCode, 201);
-  clock.advance(86_400 + 1);
+  clock.advanceSeconds(86_400 + 1);
   const read = await t.request({ url: '/exp-pkg', token: tok });
   assert.equal(read.statusCode, 200);
   assert.match(String(read.headers['npm-notice']), /expired or revoked/);
@@ -224,12 +225,12 @@ test('with 2FA, creating and revoking tokens need an OTP (auth-only too)', async
   assert.equal(made.statusCode, 201);
   const key = made.json().key;
   assert.equal((await t.request({ method: 'DELETE', url: `/-/npm/v1/tokens/token/${key}`, token: session })).statusCode, 401);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await t.request({ method: 'DELETE', url: `/-/npm/v1/tokens/token/${key}`, token: session, headers: { 'npm-otp': codeAt(secret, clock) } })).statusCode, 204);
   // A token may always revoke itself (that is how `npm logout` cleans up a token).
   const self = (await create(session, writeAll, { 'npm-otp': codeAt(secret, clock) })).json();
   assert.equal((await t.request({ method: 'DELETE', url: `/-/npm/v1/tokens/token/${self.key}`, token: self.token })).statusCode, 204);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('bypass_2fa: content writes without an OTP, never governance, accounts or tokens; mfa=publish stops it', async () => {
@@ -237,10 +238,10 @@ test('bypass_2fa: content writes without an OTP, never governance, accounts or t
   await t.signUp('bypassfriend');
   const { secret } = await enrol(t, session, clock);
   assert.equal((await publish(session, 'bp-pkg', '1.0.0', { otp: codeAt(secret, clock) })).statusCode, 201);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const bypass = (await create(session, { ...writeAll, bypass_2fa: true }, { 'npm-otp': codeAt(secret, clock) })).json();
   assert.equal(bypass.bypass_2fa, true);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await publish(bypass.token, 'bp-pkg', '1.1.0')).statusCode, 201);
   const tag = await t.request({ method: 'PUT', url: '/-/package/bp-pkg/dist-tags/beta', token: bypass.token, payload: '"1.0.0"', headers: { 'content-type': 'application/json' } });
   assert.equal(tag.statusCode, 201);
@@ -254,9 +255,9 @@ test('bypass_2fa: content writes without an OTP, never governance, accounts or t
   // mfa=publish: an interactive OTP even with the bypass token; mfa=automation: not.
   const setMfa = (body: object) => t.request({ method: 'POST', url: '/-/package/bp-pkg/access', token: session, payload: body, headers: { 'npm-otp': codeAt(secret, clock) } });
   assert.equal((await setMfa({ publish_requires_tfa: true, automation_token_overrides_tfa: false })).statusCode, 200);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await publish(bypass.token, 'bp-pkg', '1.2.0')).statusCode, 401);
   assert.equal((await setMfa({ publish_requires_tfa: true, automation_token_overrides_tfa: true })).statusCode, 200);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await publish(bypass.token, 'bp-pkg', '1.2.0')).statusCode, 201);
 });

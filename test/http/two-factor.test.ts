@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import { resetTwoFactor } from '../../src/core/accounts/admin.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -81,10 +82,10 @@ test('auth-and-writes: package writes and profile changes need an OTP; --otp suc
   assertOtpChallenge(await publish(token, 'aw-new-pkg', '1.0.0'));
   const tag = (otp?: string) => t.request({ method: 'PUT', url: '/-/package/aw-pkg/dist-tags/beta', token, payload: '"1.0.0"', headers: { 'content-type': 'application/json', ...otpHeaders(otp) } });
   assertOtpChallenge(await tag());
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await tag(codeAt(secret, clock))).statusCode, 201);
   assertOtpChallenge(await profileSet(token, { fullname: 'W. Riter' }));
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const set = await profileSet(token, { fullname: 'W. Riter' }, codeAt(secret, clock));
   assert.equal(set.statusCode, 200);
   assert.equal(set.json().fullname, 'W. Riter');
@@ -94,7 +95,7 @@ test('auth-and-writes: package writes and profile changes need an OTP; --otp suc
   for (const url of ['/aw-pkg', '/-/whoami', '/-/v1/search?text=aw', '/-/npm/v1/user', '/-/package/aw-pkg/dist-tags']) {
     assert.equal((await t.request({ url, token })).statusCode, 200, url);
   }
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('auth-only: publishing stays free, login and identity changes are guarded', async () => {
@@ -106,7 +107,7 @@ test('auth-only: publishing stays free, login and identity changes are guarded',
   assertOtpChallenge(await login('authonly'));
   const ok = await login('authonly', codeAt(secret, clock));
   assert.equal(ok.statusCode, 201);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('login: the password is checked first, then the OTP; a recovery code works once', async () => {
@@ -128,7 +129,7 @@ test('login: the password is checked first, then the OTP; a recovery code works 
   const log = (await t.request({ url: '/-/tessera/v1/security-log', token })).json().objects.map((e: any) => e.type);
   assert.ok(log.includes('recovery-code-used'));
   assert.ok(log.includes('login-failed'));
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('a TOTP code is accepted once per account; only the token that used it may use it again', async () => {
@@ -141,25 +142,25 @@ test('a TOTP code is accepted once per account; only the token that used it may 
   assertOtpChallenge(await publish(a, 'replay-pkg', '1.0.1', code));
   assert.equal((await publish(b, 'replay-pkg', '1.0.1', code)).statusCode, 201);
   // An older step is refused once a newer one was used.
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await publish(a, 'replay-pkg', '1.0.2', codeAt(secret, clock))).statusCode, 201);
   assertOtpChallenge(await publish(b, 'replay-pkg', '1.0.3', codeAt(secret, clock, -1)));
   const types = (await t.request({ url: '/-/tessera/v1/security-log', token: a })).json().objects.map((e: any) => e.type);
   assert.ok(types.includes('otp-replayed'));
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('a failed write does not consume the step: the same code works on retry', async () => {
   const token = await t.signUp('retrier');
   const { secret } = await enrol(t, token, clock);
   const other = await login('retrier', codeAt(secret, clock));
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const code = codeAt(secret, clock);
   await publish(other.json().token, 'retry-pkg', '1.0.0', code);
   const token2 = other.json().token as string;
   const dup = await publish(token2, 'retry-pkg', '1.0.0', code);
   assert.equal(dup.statusCode, 403, 'republishing is refused after the OTP check');
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('ten wrong codes lock the second factor: 429 with Retry-After, even for a right code, uncounted', async () => {
@@ -174,12 +175,12 @@ test('ten wrong codes lock the second factor: 429 with Retry-After, even for a r
   // The failures were charged to that token: the password sign-in keeps its own budget.
   assert.equal((await t.deps.store.users.findByName('locked'))!.otpFailures, 0);
   assert.equal((await login('locked', codeAt(secret, clock))).statusCode, 201);
-  clock.advance(31);
+  clock.advanceSeconds(31);
   assert.equal((await publish(token, 'lock-pkg', '1.0.0', codeAt(secret, clock))).statusCode, 201);
   const types = (await t.request({ url: '/-/tessera/v1/security-log', token })).json().objects.map((e: any) => e.type);
   assert.ok(types.includes('otp-locked'));
   assert.ok(types.includes('otp-refused-locked'));
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('switching mode and disabling need the password and an OTP', async () => {
@@ -189,12 +190,12 @@ test('switching mode and disabling need the password and an OTP', async () => {
   const wrongPw = await profileSet(token, { tfa: { mode: 'auth-only', password: 'not my password at all' } }, codeAt(secret, clock));
   assert.equal(wrongPw.statusCode, 401);
   assert.doesNotMatch(wrongPw.body, /one-time pass/);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const sw = await profileSet(token, { tfa: { mode: 'auth-only', password: PASSWORD } }, codeAt(secret, clock));
   assert.equal(sw.statusCode, 200);
   assert.deepEqual(sw.json().tfa, { mode: 'auth-only', pending: false });
   assertOtpChallenge(await profileSet(token, { tfa: { mode: 'disable', password: PASSWORD } }));
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const off = await profileSet(token, { tfa: { mode: 'disable', password: PASSWORD } }, codeAt(secret, clock));
   assert.equal(off.statusCode, 200);
   assert.equal(off.json().tfa, false);
@@ -215,7 +216,7 @@ test('bad 2FA input is a 400 and changes nothing', async () => {
   }
   assert.deepEqual((await t.request({ url: '/-/npm/v1/user', token })).json().tfa, { mode: 'auth-and-writes', pending: false });
   assert.equal(await t.deps.store.packages.get('bad-otp-pkg'), null);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('changing the password checks the current one and ends the other sessions only', async () => {
@@ -270,7 +271,7 @@ test('TOTP secrets are encrypted at rest under a 0600 server key, and rotation k
   } finally {
     await rotated.app.close();
   }
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('the package mfa setting: an OTP for every owner with 2FA, 403 for owners without', async () => {
@@ -283,13 +284,13 @@ test('the package mfa setting: an OTP for every owner with 2FA, 403 for owners w
   assert.equal((await publish(withTfa, 'mfa-guarded', '1.1.0', codeAt(secret, clock))).statusCode, 201);
   const without = await t.signUp('mfaplain');
   const doc = (await t.request({ url: '/mfa-guarded' })).json();
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const addOwner = await t.request({ method: 'PUT', url: `/mfa-guarded/-rev/${doc._rev}`, token: withTfa, headers: { 'npm-otp': codeAt(secret, clock) }, payload: { _id: 'mfa-guarded', _rev: doc._rev, maintainers: [{ name: 'mfaowner' }, { name: 'mfaplain' }] } });
   assert.equal(addOwner.statusCode, 200);
   const refused = await publish(without, 'mfa-guarded', '1.2.0');
   assert.equal(refused.statusCode, 403);
   assert.match(refused.json().error, /enable two-factor/);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });
 
 test('an administrator can reset a lost second factor; it shows in the security log', async () => {
@@ -313,5 +314,5 @@ test('recovery codes can be regenerated with password and OTP; the old set dies'
   assert.equal(fresh.length, 10);
   assertOtpChallenge(await login('regen', codes[0]));
   assert.equal((await login('regen', fresh[0])).statusCode, 201);
-  clock.advance(30);
+  clock.advanceSeconds(30);
 });

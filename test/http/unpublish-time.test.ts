@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -19,7 +19,7 @@ after(() => t.close());
 test('npm unpublish NAME@VERSION: the version leaves "versions" but keeps its "time" entry', async () => {
   const times: Record<string, string> = {};
   for (const v of ['1.0.0', '1.1.0', '1.2.0']) {
-    clock.advance(60);
+    clock.advanceSeconds(60);
     assert.equal((await t.request({ method: 'PUT', url: '/timed', token: alice, payload: publishBody('timed', v) })).statusCode, 201);
     times[v] = (await t.request({ url: '/timed' })).json().time[v];
   }

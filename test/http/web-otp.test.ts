@@ -1,4 +1,4 @@
-// The web OTP challenge (registry-api.md 2.2): a user who turns it on can approve a CLI write
+// The web OTP challenge (docs/security.md, "Approving in the browser"): a user who turns it on can approve a CLI write
 // in the browser; npm polls the doneUrl and retries with the single-use value.
 
 import assert from 'node:assert/strict';
@@ -9,7 +9,8 @@ import type { User } from '../../src/core/ports.ts';
 import { hashToken } from '../../src/core/tokens/format.ts';
 import { startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -39,7 +40,7 @@ test('off by default: npm-auth-type web still gets the classic challenge only', 
 
 test('turning it on needs 2FA and an OTP', async () => {
   await assert.rejects(setWebOtpChallenge(t.deps, await ctxFor(), true), /one-time password/);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const user = await setWebOtpChallenge(t.deps, await ctxFor(codeAt(secret, clock)), true);
   assert.equal(user.webOtpChallenge, true);
   const plain = await t.signUp('nofactor');
@@ -69,7 +70,7 @@ test('a CLI write is approved in the browser, and the value works once', async (
   // The approval page needs a fresh second factor.
   const noCode = await ctxFor();
   await assert.rejects(approveOtpChallenge(t.deps, noCode, noCode.user, hashToken(token), id), /one-time password/);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   const ctx = await ctxFor(codeAt(secret, clock));
   await approveOtpChallenge(t.deps, ctx, ctx.user, hashToken(token), id);
 
@@ -91,7 +92,7 @@ test('with --otp (npm-auth-type legacy) the classic challenge and codes still wo
   const res = await publish('1.0.2', { 'npm-auth-type': 'legacy' });
   assert.equal(res.statusCode, 401);
   assert.equal(res.json().authUrl, undefined);
-  clock.advance(30);
+  clock.advanceSeconds(30);
   assert.equal((await publish('1.0.2', { 'npm-auth-type': 'legacy', 'npm-otp': codeAt(secret, clock) })).statusCode, 201);
 });
 
@@ -105,6 +106,6 @@ test('another account cannot approve, and unknown or expired links are 404', asy
     /another account/,
   );
   assert.equal((await t.request({ url: '/-/v1/otp-done?authId=nonsense' })).statusCode, 404);
-  clock.advance(6 * 60);
+  clock.advanceSeconds(6 * 60);
   assert.equal((await t.request({ url: challenged.doneUrl.replace('http://registry.test', '') })).statusCode, 404);
 });

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 import { redactUrl } from '../../src/http/redact.ts';
 
 const ORIGIN = 'http://registry.test';
@@ -195,10 +196,10 @@ test('a session idle for 30 minutes ends; an active one ends 12 hours after sign
   await t.signUp('max');
   const idle = new Browser(t);
   await idle.signIn('max');
-  clock.advance(29 * 60);
+  clock.advanceSeconds(29 * 60);
   assert.equal((await idle.get('/-/web/profile')).statusCode, 200);
   await t.deps.usage.flush();
-  clock.advance(30 * 60 + 1);
+  clock.advanceSeconds(30 * 60 + 1);
   const gone = await idle.get('/-/web/profile');
   assert.equal(gone.statusCode, 303);
   assert.match(String(gone.headers.location), /^\/-\/web\/login\?next=/);
@@ -207,10 +208,10 @@ test('a session idle for 30 minutes ends; an active one ends 12 hours after sign
   const busy = new Browser(t);
   await busy.signIn('max');
   for (let minutes = 0; minutes < 12 * 60 - 20; minutes += 20) {
-    clock.advance(20 * 60);
+    clock.advanceSeconds(20 * 60);
     assert.equal((await busy.get('/-/web/tokens')).statusCode, 200, `still signed in after ${minutes + 20} min`);
   }
-  clock.advance(25 * 60);
+  clock.advanceSeconds(25 * 60);
   assert.equal((await busy.get('/-/web/tokens')).statusCode, 303, 'the absolute lifetime is over');
 });
 
@@ -247,7 +248,7 @@ test('with 2FA the password step gives only a signed 5-minute pre-auth cookie, t
   const r = new Browser(t);
   await r.get('/-/web/login');
   await r.post('/-/web/login', { name: 'nia', password: PASSWORD });
-  clock.advance(5 * 60 + 1);
+  clock.advanceSeconds(5 * 60 + 1);
   assert.equal((await r.get('/-/web/login/otp')).headers.location, '/-/web/login');
   await r.post('/-/web/login', { name: 'nia', password: PASSWORD });
   await r.get('/-/web/login/otp');

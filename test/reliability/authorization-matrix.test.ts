@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { hashToken } from '../../src/core/tokens/format.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
-import { codeAt, enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { codeAt, enrol } from '../support/tfa.ts';
 import { type Caller, callers, type Endpoint, endpoints, expected, matrixMarkdown } from './matrix.ts';
 
 const clock = new TestClock();
@@ -20,7 +21,7 @@ const tokens: Partial<Record<Caller, string>> = {};
 
 const json = { 'content-type': 'application/json' };
 function freshOtp(): string {
-  clock.advance(30);
+  clock.advanceSeconds(30);
   return codeAt(secret, clock);
 }
 

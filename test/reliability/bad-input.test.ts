@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { createHash } from 'node:crypto';
 import { makeTarball, publishBody, tarArchive } from '../support/tarball.ts';
-import { enrol, TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
+import { enrol } from '../support/tfa.ts';
 
 let t: TestApp;
 let base: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
-import { TestClock } from '../support/tfa.ts';
+import { TestClock } from '../support/clock.ts';
 
 const clock = new TestClock();
 let t: TestApp;
@@ -29,7 +29,7 @@ test('password guessing from one address: 429 with Retry-After by the 10th failu
   assert.equal((await login('victim1', PASSWORD, '10.9.9.9')).statusCode, 429);
   // ...but not from the owner's own address.
   assert.equal((await login('victim1', PASSWORD, '10.1.1.1')).statusCode, 201);
-  clock.advance(15 * 60 + 1);
+  clock.advanceSeconds(15 * 60 + 1);
   assert.equal((await login('victim1', PASSWORD, '10.9.9.9')).statusCode, 201);
 });
 
@@ -42,10 +42,10 @@ test('password guessing against one account from many addresses: a short delay, 
   assert.ok(wait >= 1 && wait <= 30, `Retry-After ${wait}`);
   // The delay is capped: however many guesses came before, the owner waits at most 30 s.
   for (let i = 0; i < 20; i++) {
-    clock.advance(31);
+    clock.advanceSeconds(31);
     await login('victim2', 'yet another wrong guess', `10.3.0.${i}`);
   }
-  clock.advance(31);
+  clock.advanceSeconds(31);
   assert.equal((await login('victim2', PASSWORD, '10.4.4.4')).statusCode, 201);
   // A success resets the account's count.
   assert.equal((await login('victim2', 'wrong after success', '10.4.4.5')).statusCode, 401);
@@ -62,11 +62,11 @@ test('a flood of throttled attempts adds one line to the account log per 10 minu
   const throttledLines = async () => (await t.deps.store.events.list(user!.id, { limit: 500 })).filter((e) => e.type === 'login-throttled').length;
   for (let i = 0; i < 10; i++) await login('victim3', 'wrong guess number four', '10.5.0.1');
   for (let i = 0; i < 40; i++) assert.equal((await login('victim3', 'wrong guess number five', '10.5.0.1')).statusCode, 429);
-  clock.advance(5 * 60);
+  clock.advanceSeconds(5 * 60);
   for (let i = 0; i < 10; i++) assert.equal((await login('victim3', 'wrong guess number six', '10.5.0.1')).statusCode, 429);
   assert.equal(await throttledLines(), 1, 'fifty refused attempts, one line');
   // Ten minutes on, the flood (still refused: the address window is 15 minutes) is noted again.
-  clock.advance(5 * 60 + 1);
+  clock.advanceSeconds(5 * 60 + 1);
   assert.equal((await login('victim3', 'wrong guess number seven', '10.5.0.1')).statusCode, 429);
   assert.equal(await throttledLines(), 2);
   // Anything else logged in between (here the owner's own login) starts a new line too.

@@ -3,17 +3,9 @@
 import assert from 'node:assert/strict';
 import { totpCode } from '../../src/core/accounts/totp.ts';
 import { PASSWORD, type TestApp } from './app.ts';
+import type { TestClock } from './clock.ts';
 
-export class TestClock {
-  constructor(public ms = Date.parse('2026-03-01T12:00:10Z')) {}
-  now = () => this.ms;
-  advance(seconds: number) {
-    this.ms += seconds * 1000;
-  }
-  step() {
-    return Math.floor(this.ms / 30_000);
-  }
-}
+export { TestClock } from './clock.ts';
 
 export function codeAt(secret: string, clock: TestClock, offset = 0): string {
   return totpCode(secret, clock.step() + offset);
@@ -28,6 +20,6 @@ export async function enrol(t: TestApp, token: string, clock: TestClock, mode: '
   assert.equal(confirm.statusCode, 200, confirm.body);
   const codes = confirm.json().tfa as string[];
   // The confirmation consumed the current step: later writes use the next ones.
-  clock.advance(30);
+  clock.advanceSeconds(30);
   return { secret, codes, url };
 }

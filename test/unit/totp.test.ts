@@ -10,7 +10,9 @@ import {
   type HotpAlgorithm,
 } from '../../src/core/accounts/totp.ts';
 
-// RFC 6238 Appendix B seeds (ASCII), see security-checklist.md.
+// RFC 6238 Appendix B seeds (ASCII). The RFC's table names only the 20-byte seed; its Appendix A
+// reference code repeats the digits to 32 and 64 bytes for SHA-256 and SHA-512, and only those
+// reproduce the table.
 const SEED_SHA1 = Buffer.from('12345678901234567890', 'ascii');
 const SEED_SHA256 = Buffer.from('12345678901234567890123456789012', 'ascii');
 const SEED_SHA512 = Buffer.from('1234567890123456789012345678901234567890123456789012345678901234', 'ascii');

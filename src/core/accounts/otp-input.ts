@@ -1,6 +1,7 @@
 /**
  * Classifies the raw value of an `npm-otp` header (or an OTP body field)
- * before any verification (registry-api.md 2.3-2.4; checklist R5, R7):
+ * before any verification (npm CLI lib/utils/read-user-info.js; npm/registry
+ * docs/user/authentication.md: a recovery code works wherever an OTP does):
  * six digits go to the TOTP path, exactly 64 hex characters to the
  * recovery-code path. npm's own prompt strips spaces and accepts only these
  * two shapes.

@@ -1,17 +1,17 @@
 /**
  * Lockout policy for second-factor failures (TOTP and recovery codes share
- * one counter: checklist R8, T10). Pure arithmetic; the counter itself lives
- * in the database, per account, across sessions and IPs (checklist L4).
+ * one counter: NIST SP 800-63B §5.1.2.2, §5.2.2). Pure arithmetic; the counter itself lives
+ * in the database, per account, across sessions and IPs (RFC 4226 §7.3: "across login sessions").
  *
- * Numbers (security-checklist.md L1, L3; registry-api.md 2.4):
+ * Numbers (NIST SP 800-63B §5.2.2, RFC 4226 §7.3; the 10 free failures are this project's choice):
  * - Failures 1-9: no delay.
  * - From the 10th consecutive failure (OTP_FREE_FAILURES) the next attempt is
  *   locked for 30 s after the last failure, doubling with every further
  *   failure: 10 → 30 s, 11 → 60 s, 12 → 2 min, 13 → 4 min, 14 → 8 min,
  *   15 → 16 min, 16 → 32 min, 17 and later → 1 h (OTP_MAX_DELAY_MS).
- *   NIST SP 800-63B §5.2.2 gives "30 s rising to 1 h" as its example (L3).
+ *   NIST SP 800-63B §5.2.2 gives "30 s rising to 1 h" as its example.
  * - At 100 consecutive failures (OTP_DISABLE_AFTER_FAILURES, NIST's upper
- *   bound, L1) the factor is disabled: lockoutUntil returns +Infinity and only
+ *   bound) the factor is disabled: lockoutUntil returns +Infinity and only
  *   an out-of-band unlock (admin reset of the counter) re-enables it.
  *
  * Odds (RFC 4226 App. A, 3 codes accepted per try ⇒ p = 3·10⁻⁶ per try): at
@@ -23,7 +23,7 @@
  *    now < until ⇒ refuse (429, Retry-After = retryAfterSeconds(until, now))
  *    WITHOUT verifying the code and WITHOUT counting the attempt.
  * 2. Otherwise verify. Failure ⇒ failures + 1, lastFailureAt = now.
- *    Success ⇒ failures = 0. Issuing a new secret does not reset it (L1).
+ *    Success ⇒ failures = 0. Issuing a new secret does not reset it (NIST §5.2.2).
  * nextOtpThrottleState encodes this protocol for callers and tests.
  */
 

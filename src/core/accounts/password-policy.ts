@@ -1,21 +1,23 @@
 /**
  * Rules for a new password (registration and change), per
- * security-checklist.md P1-P5 and P7 (NIST SP 800-63B, OWASP ASVS):
- * - length counted in Unicode code points after NFKC normalisation (P3):
- *   at least 15 (P1: the checklist's one rule for everyone, which also meets
- *   NIST rev4 for password-only accounts), at most 128 (P2: ASVS 4.0.3 2.1.2,
+ * NIST SP 800-63B (rev 3 §5.1.1.2, rev 4 §3.1.1.2) and OWASP ASVS (4.0.3 V2.1, 5.0 V6.2):
+ * - length counted in Unicode code points after NFKC normalisation (NIST rev 3 §5.1.1.2):
+ *   at least 15 (one rule for everyone, which also meets ASVS 4.0.3 2.1.1's 12 and
+ *   NIST rev4 for password-only accounts), at most 128 (ASVS 4.0.3 2.1.2,
  *   bounds hashing cost);
  * - any printable Unicode, spaces and emoji included; no composition rules
- *   (P5); control characters and unpaired surrogates are refused because they
- *   cannot be typed reliably and would not survive UTF-8 encoding;
+ *   (ASVS 4.0.3 2.1.9; NIST rev 4); control characters and unpaired
+ *   surrogates are refused because they cannot be typed reliably and would
+ *   not survive UTF-8 encoding;
  * - refused when built from context words (username, e-mail, its local part,
  *   the product name, "npm") plus only digits/symbols, when on a small
  *   built-in list of common passwords, when on the caller's extra blocklist,
- *   or when one character or a short unit repeated or a plain sequence (P7).
- * The password is never truncated or otherwise changed (P4); hash
- * normalizePassword(password) at both set and verify time (P3).
+ *   or when one character or a short unit repeated or a plain sequence
+ *   (ASVS 5.0 6.2.11; NIST §5.1.1.2).
+ * The password is never truncated or otherwise changed (ASVS 5.0 6.2.8); hash
+ * normalizePassword(password) at both set and verify time.
  *
- * Not covered here (P7): the >= 3,000-entry common-password list and a
+ * Not covered here (ASVS 5.0 6.2.4, 6.2.12): the >= 3,000-entry common-password list and a
  * breached-password check; load them outside core and pass them as
  * `blocklist` (lower-cased, whitespace removed, NFKC).
  */
@@ -87,7 +89,7 @@ const CONTROL_OR_LONE_SURROGATE = /[\p{Cc}\p{Cs}]/u;
 const HAS_LETTER = /\p{L}/u;
 const WHITESPACE = /\s+/gu;
 
-/** The form that is length-checked and hashed (P3: NFKC, nothing else). */
+/** The form that is length-checked and hashed (NIST rev 3 §5.1.1.2: NFKC, nothing else). */
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }

@@ -1,12 +1,13 @@
 /**
- * Recovery codes (checklist R1-R6, registry-api.md 5.6): 64 lower-case hex
+ * Recovery codes (NIST SP 800-63B §5.1.2 look-up secrets; npm CLI
+ * lib/utils/read-user-info.js): 64 lower-case hex
  * characters = 256 bits from the CSPRNG, because npm's OTP prompt accepts only
  * digits or exactly 64 hex characters. Only hashes are stored; single use is
- * enforced by the storage layer (R6: `UPDATE ... WHERE hash = ? AND used_at IS NULL`).
+ * enforced by the storage layer (NIST §5.1.2.2: `UPDATE ... WHERE hash = ? AND used_at IS NULL`).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Default number of codes issued per set (R5; npmjs issues 5). */
+/** Default number of codes issued per set (npmjs issues 5: docs.npmjs.com, "Configuring two-factor authentication"). */
 export const RECOVERY_CODE_COUNT = 10;
 /** Random bytes per code: 32 bytes = 256 bits, written as 64 hex characters. */
 export const RECOVERY_CODE_BYTES = 32;
@@ -30,7 +31,7 @@ export function generateRecoveryCodes(n: number = RECOVERY_CODE_COUNT): string[]
  * the CSPRNG, so neither brute force nor precomputed tables can invert the
  * hash; salts and slow hashes only help for guessable (low-entropy) secrets.
  * NIST SP 800-63B §5.1.2.2 and ASVS 4.0.3 2.6.2 / 5.0 6.5.2 allow an approved
- * unsalted hash for look-up secrets with >= 112 bits of entropy (checklist R4).
+ * unsalted hash for look-up secrets with >= 112 bits of entropy.
  * It also makes the stored hash usable as an indexed lookup key.
  */
 export function hashRecoveryCode(code: string): string {

@@ -1,5 +1,6 @@
 /**
- * Encryption at rest for TOTP secrets (checklist T12: AES-256-GCM under a key
+ * Encryption at rest for TOTP secrets (RFC 4226 §7.5; NIST SP 800-63B §5.1.4.2;
+ * ASVS 4.0.3 2.8.2: AES-256-GCM under a key
  * held outside the database), with key rotation.
  *
  * Sealed format (self-describing, ASCII, no separators inside parts):

@@ -1,21 +1,22 @@
 /**
  * RFC 6238 TOTP (on top of the RFC 4226 HOTP core) with the parameters every
  * authenticator app honours: HMAC-SHA1, 6 digits, 30 s steps, T0 = 0.
- * See /work/shared/security-checklist.md T1-T8, T15 and registry-api.md 2.4.
+ * npm documents "six-digit codes every 30 seconds" (docs.npmjs.com, "About two-factor
+ * authentication"); apps ignore other values of the Key Uri Format's algorithm/digits/period.
  *
  * Pure: no I/O besides the CSPRNG used for secret generation. Replay protection
- * (T8: accept a step only if it is later than the stored last step) is the
+ * (RFC 6238 §5.2: accept a step only if it is later than the stored last step) is the
  * caller's job; matchTotp returns the matched step so the caller can do it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Time step X in seconds (RFC 6238 §4.1, checklist T1). */
+/** Time step X in seconds (RFC 6238 §4.1). */
 export const TOTP_PERIOD_SECONDS = 30;
-/** Code length (RFC 4226 §5.3, checklist T5). */
+/** Code length (RFC 4226 §5.3). */
 export const TOTP_DIGITS = 6;
-/** Secret length: 160 bits, the RFC 4226 R6 / RFC 6238 §5.1 recommendation for SHA-1 (T4). */
+/** Secret length: 160 bits, the RFC 4226 R6 / RFC 6238 §5.1 recommendation for SHA-1. */
 export const TOTP_SECRET_BYTES = 20;
-/** Largest accepted window: one step either side of the server clock (RFC 6238 §5.2, T6). */
+/** Largest accepted window: one step either side of the server clock (RFC 6238 §5.2). */
 export const TOTP_MAX_WINDOW = 1;
 
 export type HotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -64,7 +65,7 @@ function base32Decode(text: string): Buffer {
 
 /**
  * HOTP (RFC 4226 §5.3): dynamic truncation of HMAC(key, 8-byte big-endian
- * counter) to 31 bits, modulo 10^digits. The counter is 64-bit (RFC 6238 §4.2, T3).
+ * counter) to 31 bits, modulo 10^digits. The counter is 64-bit (RFC 6238 §4.2).
  */
 export function hotpCode(
   key: Uint8Array,
@@ -86,12 +87,12 @@ export function hotpCode(
   return (binary % 10 ** digits).toString().padStart(digits, '0');
 }
 
-/** A fresh 160-bit secret from the CSPRNG, as Base32 without padding (T4, T15). */
+/** A fresh 160-bit secret from the CSPRNG, as Base32 without padding (RFC 4226 §4 R6; Key Uri Format). */
 export function generateTotpSecret(): string {
   return base32Encode(randomBytes(TOTP_SECRET_BYTES));
 }
 
-/** The time step T = floor(now / 30 s) for a server-clock time in milliseconds (T1, T7). */
+/** The time step T = floor(now / 30 s) for a server-clock time in milliseconds (RFC 6238 §4.2; never a client's time). */
 export function totpStep(nowMs: number): number {
   if (!Number.isFinite(nowMs) || nowMs < 0) throw new RangeError('time must be a non-negative finite number of milliseconds');
   return Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS);
@@ -110,7 +111,8 @@ export interface OtpauthUrlInput {
 }
 
 /**
- * Key URI (Google Authenticator "Key Uri Format", checklist T15):
+ * Key URI (Google Authenticator "Key Uri Format",
+ * https://github.com/google/google-authenticator/wiki/Key-Uri-Format):
  * `otpauth://totp/<Issuer>:<account>?secret=<BASE32>&issuer=<Issuer>&algorithm=SHA1&digits=6&period=30`.
  * Label parts and the issuer parameter are percent-encoded (spaces as %20, never `+`);
  * neither may contain `:`, which separates them in the label.
@@ -134,7 +136,7 @@ export function otpauthUrl({ issuer, username, secret }: OtpauthUrlInput): strin
  * early exit. Anything but exactly six ASCII digits is refused.
  * If two steps happen to share the code, the one nearest the server clock wins
  * (order: now, now-1, now+1).
- * The caller must still refuse steps <= the last accepted step (replay, T8).
+ * The caller must still refuse steps <= the last accepted step (replay, RFC 6238 §5.2).
  */
 export function matchTotp(secret: string, code: string, nowMs: number, window: number = TOTP_MAX_WINDOW): number | null {
   if (!Number.isInteger(window) || window < 0 || window > TOTP_MAX_WINDOW) {

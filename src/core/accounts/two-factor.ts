@@ -1,4 +1,4 @@
-// The enable-2fa state machine (registry-api.md 5.4-5.5), driven by POST /-/npm/v1/user with
+// The enable-2fa state machine (npm CLI lib/commands/profile.js), driven by POST /-/npm/v1/user with
 // a `tfa` field:
 //   {tfa: {mode, password}}    off or pending → pending with a new secret (otpauth URL);
 //                              active → mode change (password + OTP)

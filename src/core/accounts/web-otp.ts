@@ -1,4 +1,4 @@
-// The web OTP challenge (registry-api.md 2.2), for users who turn it on: a CLI write that
+// The web OTP challenge (npm CLI lib/utils/auth.js otplease), for users who turn it on: a CLI write that
 // needs a second factor and comes from a client able to open a browser (npm-auth-type: web)
 // gets, with its 401, an authUrl to approve the write in the browser and a doneUrl that npm
 // polls. The approval needs a fresh code from the person's authenticator; the poll then hands

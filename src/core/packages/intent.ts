@@ -1,4 +1,6 @@
-// Telling PUT /PACKAGE requests apart (registry-api.md 7.2). A submitted document is never
+// Telling PUT /PACKAGE requests apart (the bodies of npm's lib/commands/{deprecate,owner,star}.js,
+// libnpmpublish's publish.js/unpublish.js and pnpm's partial deprecate; docs/security.md,
+// Packages). A submitted document is never
 // stored: an intent is derived from it and applied to the stored state. A body that matches
 // no intent is refused.
 

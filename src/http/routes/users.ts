@@ -1,6 +1,6 @@
 // Accounts: the legacy (couch) protocol's sign-up and login, the user document, logout,
 // whoami; and npm 11's web login (POST /-/v1/login, then npm polls the doneUrl while the
-// person signs in and approves in the browser: registry-api.md 4.1).
+// person signs in and approves in the browser: npm-profile lib/index.js `webAuth`; docs/security.md, Web UI).
 
 import type { FastifyInstance } from 'fastify';
 import { couchLogin } from '../../core/accounts/login.ts';

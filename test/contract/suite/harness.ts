@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type ErrorCode, isDomainError } from '../../../src/core/errors.ts';
+import { TestClock } from '../../support/clock.ts';
 import type { Clock, PackageMutation, PackageRecord, Store, TfaState, User, VersionRecord } from '../../../src/core/ports.ts';
 
 export interface StoreHandle {
@@ -16,16 +17,7 @@ export interface StoreHandle {
 
 export type StoreFactory = (clock: Clock) => Promise<StoreHandle>;
 
-export class TestClock implements Clock {
-  constructor(public ms = Date.parse('2026-03-01T12:00:00.000Z')) {}
-  now = () => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-  iso(): string {
-    return new Date(this.ms).toISOString();
-  }
-}
+export { TestClock };
 
 export interface Ctx {
   store: Store;
@@ -38,7 +30,7 @@ export type Check = (name: string, fn: (ctx: Ctx) => Promise<void>) => void;
 export function checker(factory: StoreFactory): Check {
   return (name, fn) => {
     test(name, async () => {
-      const clock = new TestClock();
+      const clock = new TestClock(Date.parse('2026-03-01T12:00:00.000Z'));
       const handle = await factory(clock);
       try {
         await fn({ store: handle.store, clock, open: handle.open });

@@ -10,7 +10,7 @@ export function miscContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       for (let i = 0; i < 5; i++) {
-        clock.advance(1000);
+        clock.advanceMs(1000);
         await store.events.append({ userId: alice.id, type: `e${i}`, ip: i % 2 ? '10.0.0.1' : null, userAgent: i % 2 ? 'npm/11' : null, ...(i === 2 ? { detail: { n: 2, ok: true, s: 'x', z: null } } : {}) });
       }
       await store.events.append({ userId: bob.id, type: 'bob', ip: null, userAgent: null });

@@ -31,7 +31,7 @@ export function packageContract(check: Check): void {
     check('a first version published under another tag gets latest too; later ones move only their tag', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0-beta.1'), { tag: 'beta' }));
-      clock.advance(1000);
+      clock.advanceMs(1000);
       const after = await commitAndGet(store, 'tool', publish(version('1.0.0-beta.2', {}, '2026-03-01T12:00:01.000Z'), 'beta'));
       assert.deepEqual(after.distTags, { beta: '1.0.0-beta.2', latest: '1.0.0-beta.1' });
       assert.equal(after.rev, 2);

@@ -45,7 +45,7 @@ export function userContract(check: Check): void {
 
     check('update changes only the given fields and the update time', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
-      clock.advance(5000);
+      clock.advanceMs(5000);
       const after = await store.users.update(alice.id, { fullname: 'Alice A', emailVerified: true, github: undefined, homepage: null });
       assert.equal(after.fullname, 'Alice A');
       assert.equal(after.emailVerified, true);
