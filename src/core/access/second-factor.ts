@@ -1,7 +1,7 @@
 // Which operations need a second factor: the one table of the policy (docs/security.md shows
 // it to users). Routes name the operation class; this file alone decides.
 
-import type { PackageMfa, TfaMode, TokenRecord } from '../ports.ts';
+import type { PackageMfa, TfaMode, TokenRecord, User } from '../ports.ts';
 
 export type OperationClass =
   /** Signing in with a password (legacy PUT, web sign-in). */
@@ -57,4 +57,9 @@ export function secondFactorFor(q: SecondFactorQuestion): SecondFactorAnswer {
     if (!packageRequires || q.packageMfa?.automationOverridesTfa) return { need: 'none' };
   }
   return { need: 'otp' };
+}
+
+/** The account's 2FA mode once confirmed; null when off or still pending. */
+export function confirmedTfaMode(user: User | null): TfaMode | null {
+  return user?.tfa && !user.tfa.pending ? user.tfa.mode : null;
 }

@@ -10,7 +10,8 @@
 // of a 2FA account.
 
 import type { Principal } from '../access/principal.ts';
-import { confirmedTfaMode, requireSecondFactor } from '../access/second-factor-check.ts';
+import { confirmedTfaMode } from '../access/second-factor.ts';
+import { requireSecondFactor } from './require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { checkPassword } from './sign-in.ts';
 

@@ -7,6 +7,8 @@
  * two shapes.
  */
 
+import { createHash } from 'node:crypto';
+
 /** Longer raw input is refused before any other processing. */
 export const OTP_INPUT_MAX_LENGTH = 128;
 
@@ -44,3 +46,12 @@ export function parseOtp(raw: string | undefined): ParsedOtp {
     reason: 'expected a 6-digit one-time password or a 64-character hexadecimal recovery code',
   };
 }
+
+/** A single-use value from a browser approval (web-otp.ts): `tsrotp_` and 43 base64url characters. */
+const WEB_VALUE = /^tsrotp_[A-Za-z0-9_-]{43}$/;
+
+/** Whether an npm-otp value is a browser-approval value rather than a code. */
+export const isWebOtpValue = (raw: string | undefined): raw is string => raw !== undefined && WEB_VALUE.test(raw.trim());
+
+/** The SHA-256 hex under which a browser-approval value is stored (values are never stored). */
+export const webOtpValueHash = (raw: string): string => createHash('sha256').update(raw.trim()).digest('hex');

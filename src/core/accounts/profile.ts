@@ -3,7 +3,7 @@
 // count as changes; an unchanged resend is a no-op and needs no OTP.
 
 import { requireAccountWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from './require-second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { ProfileFields, User, UserPatch } from '../ports.ts';

@@ -2,7 +2,7 @@
 // sign-in: throttled, the same work and answer for unknown users and wrong passwords, then
 // (for a new session) the second factor, consumed with the session's creation.
 
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from './require-second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TokenKind, User } from '../ports.ts';

@@ -7,7 +7,7 @@
 //                                       active → off (password + OTP)
 
 import { requireAccountWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from './require-second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TfaMode, User } from '../ports.ts';

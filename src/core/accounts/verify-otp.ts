@@ -13,11 +13,10 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpUse, User } from '../ports.ts';
 import { decideOtpAttempt, OTP_DISABLE_AFTER_FAILURES, OTP_FREE_FAILURES, retryAfterSeconds } from './otp-throttle.ts';
-import { parseOtp } from './otp-input.ts';
 import { findRecoveryCode, hashRecoveryCode } from './recovery-codes.ts';
 import { needsReseal, openSecret, sealSecret } from './secret-box.ts';
 import { matchTotp } from './totp.ts';
-import { isWebOtpValue, webOtpValueHash } from './web-otp.ts';
+import { isWebOtpValue, parseOtp, webOtpValueHash } from './otp-input.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 

@@ -5,74 +5,21 @@
 // npm a single-use value (tsrotp_...) that it sends back as npm-otp, valid for 5 minutes and
 // bound to what the page showed: the credential that started the challenge, the operation
 // class, the method and the path (webOtpBinding). Ids and values are 256-bit; ids, values and
-// bindings are stored only as hashes.
+// bindings are stored only as hashes. Starting a challenge (and its binding) is in
+// web-otp-start.ts; reading the value npm sends back is in otp-input.ts.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { requireAccountWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpChallenge, User } from '../ports.ts';
-import type { OperationClass } from '../access/second-factor.ts';
-import { takeOtpChallengeStart } from './otp-challenge-throttle.ts';
+import { requireSecondFactor } from './require-second-factor.ts';
 import { verifyOtp } from './verify-otp.ts';
 
-export const OTP_CHALLENGE_TTL_MS = 5 * 60_000;
 const ID = /^[A-Za-z0-9_-]{43}$/;
-const VALUE = /^tsrotp_[A-Za-z0-9_-]{43}$/;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export const isWebOtpValue = (raw: string | undefined): raw is string => raw !== undefined && VALUE.test(raw.trim());
-export const webOtpValueHash = (raw: string) => sha256(raw.trim());
-
-/**
- * What a browser approval is good for, as a SHA-256 hex: the credential of the request (a
- * token: its key; Basic credentials: "basic" and the user; a password login, which has no
- * credential yet: "password" and the user), the operation class of second-factor.ts, the
- * method and the path as received (which names the package). The request that started the
- * challenge and the one presenting the value must give the same binding; npm retries the same
- * request with the value (npm-registry-fetch's otplease path), so they do.
- * Throws when the request has no method and path (not an HTTP request): then no binding exists.
- */
-export function webOtpBinding(ctx: RequestContext, user: User, operation: OperationClass): string {
-  const p = ctx.principal;
-  const credential = p.kind === 'user' && p.token ? `token:${p.token.key}` : p.kind === 'user' ? `${p.via}:${p.user.id}` : `password:${user.id}`;
-  const target = ctx.target;
-  if (!target) throw new Error('webOtpBinding needs the request method and path');
-  return sha256(JSON.stringify([credential, user.id, operation, target.method.toUpperCase(), target.path]));
-}
-
-/** Whether to offer the browser approval along with the OTP challenge of this request. */
-export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
-  return user.webOtpChallenge && ctx.authType === 'web' && (ctx.otp === undefined || ctx.otp.trim() === '');
-}
-
-/**
- * Starts a challenge for a request that needs the user's second factor: stores it (hashed id,
- * the binding of webOtpBinding, what the page shows) and returns npm's authUrl and doneUrl.
- * Throttled per client address and per account (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS
- * (429, retryAfter in seconds) past it, before anything is stored.
- */
-export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
-  await takeOtpChallengeStart(deps, ctx.ip, user.id);
-  const id = randomBytes(32).toString('base64url');
-  const now = deps.clock.now();
-  await deps.store.otpChallenges.deleteExpired(now);
-  await deps.store.otpChallenges.create({
-    idHash: sha256(id),
-    userId: user.id,
-    createdAt: now,
-    expiresAt: now + OTP_CHALLENGE_TTL_MS,
-    ip: ctx.ip,
-    userAgent: ctx.userAgent,
-    action: ctx.action ?? 'a write',
-    approved: false,
-    bindingHash,
-  });
-  const base = deps.settings.publicUrl;
-  return { authUrl: `${base}-/web/otp/${id}`, doneUrl: `${base}-/v1/otp-done?authId=${id}` };
-}
-
+/** The pending challenge behind an approval link's id. Errors: NOT_FOUND when unknown or expired. */
 export async function describeOtpChallenge(deps: Deps, id: string): Promise<OtpChallenge> {
   const challenge = ID.test(id) ? await deps.store.otpChallenges.get(sha256(id)) : null;
   if (!challenge || challenge.expiresAt <= deps.clock.now()) fail('NOT_FOUND', 'This approval link has expired or was already used. Run the command again.');

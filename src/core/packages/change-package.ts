@@ -2,7 +2,7 @@
 // (npm unpublish of one version; pnpm's unpublish) and owner changes.
 
 import { requireGovernanceCredential, requirePackageWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import { classifyPut } from './intent.ts';

@@ -1,7 +1,7 @@
 // npm dist-tag ls / add / rm.
 
 import { requirePackageWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import { loadForWrite, readOverview } from './read-package.ts';

@@ -4,7 +4,7 @@
 
 import { canRead, isOwner, requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import { type Deps, isoNow, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { PackageMutation } from '../ports.ts';

@@ -1,7 +1,7 @@
 // npm access: visibility (public / restricted) and the package's 2FA requirement.
 
 import { requireGovernanceCredential, requirePackageWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { Access, PackageMfa } from '../ports.ts';

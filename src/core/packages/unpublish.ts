@@ -2,7 +2,7 @@
 // Unpublished versions are burned: they can never be published again.
 
 import { requirePackageWriter } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import { loadForWrite } from './read-package.ts';

@@ -3,7 +3,7 @@
 // sign-ins) are not listed.
 
 import { requireTokenManager, requireUser } from '../access/permissions.ts';
-import { requireSecondFactor } from '../access/second-factor-check.ts';
+import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import { checkOwnPassword } from '../accounts/sign-in.ts';
 import { type Deps, isoNow, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';

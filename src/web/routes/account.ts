@@ -2,7 +2,7 @@
 // profile with its password change.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
+import { confirmedTfaMode } from '../../core/access/second-factor.ts';
 import { profileOf, updateProfile } from '../../core/accounts/profile.ts';
 import { securityLog } from '../../core/accounts/security-log.ts';
 import type { Deps } from '../../core/deps.ts';

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anonymous } from '../../core/access/principal.ts';
-import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
+import { confirmedTfaMode } from '../../core/access/second-factor.ts';
 import { createUser } from '../../core/accounts/login.ts';
 import { spendAddressBudget } from '../../core/accounts/login-throttle.ts';
 import { checkPassword, openSession } from '../../core/accounts/sign-in.ts';

@@ -2,7 +2,7 @@
 // with the same options. A new token appears only in the answer to the POST that made it.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
+import { confirmedTfaMode } from '../../core/access/second-factor.ts';
 import type { Deps } from '../../core/deps.ts';
 import { createToken, listTokens, revokeToken } from '../../core/tokens/manage-tokens.ts';
 import { field, type FormBody, formOf } from '../form.ts';

@@ -3,7 +3,7 @@
 // answer to the POST that made them: never in a URL, never again.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirmedTfaMode } from '../../core/access/second-factor-check.ts';
+import { confirmedTfaMode } from '../../core/access/second-factor.ts';
 import { changeTwoFactor, recoveryCodesLeft, regenerateRecoveryCodes } from '../../core/accounts/two-factor.ts';
 import type { Deps } from '../../core/deps.ts';
 import { field, formOf } from '../form.ts';

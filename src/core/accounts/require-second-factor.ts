@@ -1,17 +1,13 @@
 // Applies the second-factor policy to one request. Returns the checked factor that the write
 // must consume in its own transaction, or null when none is needed.
 
-import { verifyOtp } from '../accounts/verify-otp.ts';
-import { isWebOtpValue, offersWebChallenge, startOtpChallenge, webOtpBinding } from '../accounts/web-otp.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { OtpUse, PackageMfa, TfaMode, User } from '../ports.ts';
-import { type OperationClass, secondFactorFor } from './second-factor.ts';
-
-/** The account's 2FA mode once confirmed; null when off or still pending. */
-export function confirmedTfaMode(user: User | null): TfaMode | null {
-  return user?.tfa && !user.tfa.pending ? user.tfa.mode : null;
-}
+import type { OtpUse, PackageMfa, User } from '../ports.ts';
+import { confirmedTfaMode, type OperationClass, secondFactorFor } from '../access/second-factor.ts';
+import { isWebOtpValue } from './otp-input.ts';
+import { verifyOtp } from './verify-otp.ts';
+import { offersWebChallenge, startOtpChallenge, webOtpBinding } from './web-otp-start.ts';
 
 export interface SecondFactorOptions {
   packageMfa?: PackageMfa | null;

@@ -1,0 +1,62 @@
+// Starting a web OTP challenge (a browser approval: see web-otp.ts for the flow): the binding
+// that ties the approval to one credential and one request, whether to offer it, and the
+// stored challenge with npm's authUrl and doneUrl. Kept apart from the approval and the poll,
+// which themselves need the second factor, so that enforcing it never imports them.
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { OperationClass } from '../access/second-factor.ts';
+import type { Deps, RequestContext } from '../deps.ts';
+import type { User } from '../ports.ts';
+import { takeOtpChallengeStart } from './otp-challenge-throttle.ts';
+
+/** How long an approval link and its value live, in milliseconds. */
+export const OTP_CHALLENGE_TTL_MS = 5 * 60_000;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * What a browser approval is good for, as a SHA-256 hex: the credential of the request (a
+ * token: its key; Basic credentials: "basic" and the user; a password login, which has no
+ * credential yet: "password" and the user), the operation class of second-factor.ts, the
+ * method and the path as received (which names the package). The request that started the
+ * challenge and the one presenting the value must give the same binding; npm retries the same
+ * request with the value (npm-registry-fetch's otplease path), so they do.
+ * Throws when the request has no method and path (not an HTTP request): then no binding exists.
+ */
+export function webOtpBinding(ctx: RequestContext, user: User, operation: OperationClass): string {
+  const p = ctx.principal;
+  const credential = p.kind === 'user' && p.token ? `token:${p.token.key}` : p.kind === 'user' ? `${p.via}:${p.user.id}` : `password:${user.id}`;
+  const target = ctx.target;
+  if (!target) throw new Error('webOtpBinding needs the request method and path');
+  return sha256(JSON.stringify([credential, user.id, operation, target.method.toUpperCase(), target.path]));
+}
+
+/** Whether to offer the browser approval along with the OTP challenge of this request. */
+export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
+  return user.webOtpChallenge && ctx.authType === 'web' && (ctx.otp === undefined || ctx.otp.trim() === '');
+}
+
+/**
+ * Starts a challenge for a request that needs the user's second factor: stores it (hashed id,
+ * the binding of webOtpBinding, what the page shows) and returns npm's authUrl and doneUrl.
+ * Throttled per client address and per account (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS
+ * (429, retryAfter in seconds) past it, before anything is stored.
+ */
+export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
+  await takeOtpChallengeStart(deps, ctx.ip, user.id);
+  const id = randomBytes(32).toString('base64url');
+  const now = deps.clock.now();
+  await deps.store.otpChallenges.deleteExpired(now);
+  await deps.store.otpChallenges.create({
+    idHash: sha256(id),
+    userId: user.id,
+    createdAt: now,
+    expiresAt: now + OTP_CHALLENGE_TTL_MS,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    action: ctx.action ?? 'a write',
+    approved: false,
+    bindingHash,
+  });
+  const base = deps.settings.publicUrl;
+  return { authUrl: `${base}-/web/otp/${id}`, doneUrl: `${base}-/v1/otp-done?authId=${id}` };
+}
