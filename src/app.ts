@@ -14,9 +14,10 @@ import { registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
-import { miscRoutes } from './http/routes/misc.ts';
+import { pingAuditRoutes } from './http/routes/ping-audit.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
+import { searchRoutes } from './http/routes/search.ts';
 import { starRoutes } from './http/routes/stars.ts';
 import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
@@ -139,8 +140,15 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   await app.register(
     async (scoped) => {
       registerContext(scoped, deps, clientAddress);
+      // API answers are personal or change at once: no-store unless the route says otherwise
+      // (packuments, tarballs and dist-tags set their own; the read fast path sets its own too).
+      scoped.addHook('onSend', (_request, reply, payload, done) => {
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+        done(null, payload);
+      });
       registerBodyRules(scoped, prefix);
-      miscRoutes(scoped, deps);
+      pingAuditRoutes(scoped);
+      searchRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);
       tokenRoutes(scoped, deps);

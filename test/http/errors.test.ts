@@ -63,3 +63,20 @@ test('path traversal in names and files finds nothing', async () => {
     assert.ok(res.statusCode === 404 || res.statusCode === 400, `${url}: ${res.statusCode}`);
   }
 });
+
+test('API answers default to cache-control: no-store; reads that may be cached keep their own', async () => {
+  const t = await startApp();
+  try {
+    const token = await t.signUp('cachey');
+    for (const url of ['/-/ping', '/-/whoami', '/-/npm/v1/user', '/-/npm/v1/tokens', '/-/v1/search?text=x', '/-/user/org.couchdb.user:cachey']) {
+      const res = await t.request({ url, token });
+      assert.equal(res.headers['cache-control'], 'no-store', `${url}: ${res.statusCode}`);
+    }
+    const pub = await t.request({ method: 'PUT', url: '/cachey-pkg', token, payload: publishBody('cachey-pkg', '1.0.0') });
+    assert.equal(pub.headers['cache-control'], 'no-store');
+    assert.notEqual((await t.request({ url: '/cachey-pkg' })).headers['cache-control'], 'no-store');
+    assert.equal((await t.request({ url: '/-/package/cachey-pkg/dist-tags' })).headers['cache-control'], 'no-cache');
+  } finally {
+    await t.close();
+  }
+});

@@ -46,7 +46,7 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     const write = request.query.write === 'true';
     const form = packumentForm(write ? undefined : request.headers.accept);
     const pkg = await visible(request, name, form);
-    if (write) return reply.header('cache-control', 'no-store').header('content-type', 'application/json').send(pkg.full.body);
+    if (write) return reply.header('content-type', 'application/json').send(pkg.full.body);
     return sendRendered(request, reply, pkg[form], packumentContentType(form), packumentCacheControl(pkg));
   });
 

@@ -15,14 +15,13 @@ export function profileRoutes(app: FastifyInstance, deps: Deps): void {
   app.get('/-/npm/v1/user', async (request, reply) => {
     await withBasic(deps, request);
     const { user } = requireUser(request.ctx.principal);
-    return reply.header('cache-control', 'no-store').send(profileOf(user));
+    return reply.send(profileOf(user));
   });
 
   app.post<{ Body: unknown }>('/-/npm/v1/user', async (request, reply) => {
     await withBasic(deps, request);
     const body = request.body;
     if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
-    reply.header('cache-control', 'no-store');
     if (body.tfa !== undefined) {
       if (Object.keys(body).length !== 1) fail('BAD_REQUEST', '"tfa" must be sent on its own.');
       return reply.send(await changeTwoFactor(deps, request.ctx, body.tfa));
@@ -31,16 +30,16 @@ export function profileRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   app.get('/-/tessera/v1/recovery-codes', async (request, reply) =>
-    reply.header('cache-control', 'no-store').send(await recoveryCodesLeft(deps, request.ctx)),
+    reply.send(await recoveryCodesLeft(deps, request.ctx)),
   );
 
   app.post<{ Body: unknown }>('/-/tessera/v1/recovery-codes', async (request, reply) => {
     const codes = await regenerateRecoveryCodes(deps, request.ctx, request.body);
-    return reply.header('cache-control', 'no-store').send({ codes });
+    return reply.send({ codes });
   });
 
   app.get<{ Querystring: { before?: string; limit?: string } }>('/-/tessera/v1/security-log', async (request, reply) => {
     const page = await securityLog(deps, request.ctx, request.query);
-    return reply.header('cache-control', 'no-store').send(page);
+    return reply.send(page);
   });
 }

@@ -8,6 +8,6 @@ import { starredByUser } from '../../core/packages/stars.ts';
 export function starRoutes(app: FastifyInstance, deps: Deps): void {
   app.get<{ Querystring: { key?: string } }>('/-/_view/starredByUser', async (request, reply) => {
     const result = await starredByUser(deps, request.ctx.principal, request.query.key);
-    return reply.header('cache-control', 'no-store').send(result);
+    return reply.send(result);
   });
 }

@@ -18,7 +18,7 @@ export function tokenRoutes(app: FastifyInstance, deps: Deps): void {
     const perPage = intQuery(request.query.perPage, 'perPage', 10, 1, 9999);
     const result = await listTokens(deps, request.ctx, page, perPage, (key) => deps.usage.lastUsed(key));
     const base = `${deps.settings.publicUrl}-/npm/v1/tokens`;
-    return reply.header('cache-control', 'no-store').send({
+    return reply.send({
       objects: result.objects,
       total: result.total,
       urls: {
@@ -31,7 +31,7 @@ export function tokenRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Body: unknown }>('/-/npm/v1/tokens', async (request, reply) => {
     await withBasic(deps, request);
     const created = await createToken(deps, request.ctx, request.body);
-    return reply.code(201).header('cache-control', 'no-store').send(created);
+    return reply.code(201).send(created);
   });
 
   app.delete<{ Params: { id: string } }>('/-/npm/v1/tokens/token/:id', async (request, reply) => {

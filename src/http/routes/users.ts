@@ -23,7 +23,7 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
   app.put<{ Params: { id: string } }>('/-/user/:id', async (request, reply) => {
     const name = couchName(request.params.id);
     const result = await couchLogin(deps, request.ctx, { name, body: request.body });
-    return reply.code(201).header('cache-control', 'no-store').send({
+    return reply.code(201).send({
       ok: result.created ? 'created new user' : `you are authenticated as '${name}'`,
       id: `${COUCH_PREFIX}${name}`,
       rev: '_we_dont_use_revs_any_more',
@@ -38,7 +38,7 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const password = typeof body.password === 'string' ? body.password : basic?.name === name ? basic.password : undefined;
     const result = await couchLogin(deps, request.ctx, { name, body: { name, password } });
-    return reply.code(201).header('cache-control', 'no-store').send({ ok: true, id: `${COUCH_PREFIX}${name}`, token: result.token });
+    return reply.code(201).send({ ok: true, id: `${COUCH_PREFIX}${name}`, token: result.token });
   });
 
   // The user document. Names are not probed here: every name gets the same answer, whether or
@@ -52,30 +52,29 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
     const doc: Record<string, unknown> = { _id: `${COUCH_PREFIX}${name}`, name };
     const principal = request.ctx.principal;
     if (principal.kind === 'user' && principal.user.name === name) doc.email = principal.user.email;
-    return reply.header('cache-control', 'no-store').send(doc);
+    return reply.send(doc);
   });
 
   // Logout: possession of the token is the proof; unknown tokens succeed too (idempotent).
   app.delete<{ Params: { token: string } }>('/-/user/token/:token', async (request, reply) => {
     await endSession(deps, request.params.token);
-    return reply.header('cache-control', 'no-store').send({ ok: true });
+    return reply.send({ ok: true });
   });
 
   app.get('/-/whoami', async (request, reply) => {
     const user = requireUser(request.ctx.principal);
-    return reply.header('cache-control', 'no-store').send({ username: user.user.name });
+    return reply.send({ username: user.user.name });
   });
 
   // The principal plays no part: npm sends its stale token, if any, while logging in again.
   app.post('/-/v1/login', async (request, reply) =>
-    reply.header('cache-control', 'no-store').send(await startWebLogin(deps, request.ctx, request.body)),
+    reply.send(await startWebLogin(deps, request.ctx, request.body)),
   );
 
   // npm's poll: 202 + Retry-After while waiting (npm parses the body as JSON, so send {}),
   // 200 {token} once, 404 afterwards (npm would then fall back to the password prompt).
   app.get<{ Querystring: { authId?: string } }>('/-/v1/done', async (request, reply) => {
     const result = await pollWebLogin(deps, request.ctx, request.query.authId);
-    reply.header('cache-control', 'no-store');
     if ('wait' in result) return reply.code(202).header('retry-after', '1').send({});
     return reply.send({ token: result.token });
   });
@@ -83,7 +82,6 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
   // The same poll for the web OTP challenge: npm then retries its write with npm-otp: TOKEN.
   app.get<{ Querystring: { authId?: string } }>('/-/v1/otp-done', async (request, reply) => {
     const result = await pollOtpChallenge(deps, request.query.authId);
-    reply.header('cache-control', 'no-store');
     if ('wait' in result) return reply.code(202).header('retry-after', '1').send({});
     return reply.send({ token: result.token });
   });
