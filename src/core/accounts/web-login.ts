@@ -4,32 +4,30 @@
 // only as a hash, single use, valid 10 minutes. The token is created when the approved
 // request is claimed by the poll, so no token secret is ever stored.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
+import { approvalHash, isApprovalId, newApprovalId } from './approval-ids.ts';
 import { fail } from '../errors.ts';
 import type { LoginRequest, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
 import { spendAddressBudget } from './login-throttle.ts';
 
 export const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
-const ID = /^[A-Za-z0-9_-]{43}$/;
-const hashId = (id: string) => createHash('sha256').update(id).digest('hex');
 
 export async function startWebLogin(deps: Deps, ctx: RequestContext, body: unknown) {
   // Unauthenticated, and each start stores a row: budgeted per network (login-throttle.ts).
   await spendAddressBudget(deps, ctx.ip, 'login');
   const create = typeof body === 'object' && body !== null && (body as Record<string, unknown>).create === true;
-  const id = randomBytes(32).toString('base64url');
+  const { id, idHash } = newApprovalId();
   const now = deps.clock.now();
   await deps.store.loginRequests.deleteExpired(now);
-  await deps.store.loginRequests.create({ idHash: hashId(id), createdAt: now, expiresAt: now + LOGIN_REQUEST_TTL_MS, ip: ctx.ip, userAgent: ctx.userAgent, create, approvedUserId: null });
+  await deps.store.loginRequests.create({ idHash, createdAt: now, expiresAt: now + LOGIN_REQUEST_TTL_MS, ip: ctx.ip, userAgent: ctx.userAgent, create, approvedUserId: null });
   const base = deps.settings.publicUrl;
   return { loginUrl: `${base}-/web/cli-login/${id}`, doneUrl: `${base}-/v1/done?authId=${id}` };
 }
 
 /** The pending request behind a login URL, for the approval page; NOT_FOUND when gone. */
 export async function describeWebLogin(deps: Deps, id: string): Promise<LoginRequest> {
-  const request = ID.test(id) ? await deps.store.loginRequests.get(hashId(id)) : null;
+  const request = isApprovalId(id) ? await deps.store.loginRequests.get(approvalHash(id)) : null;
   if (!request || request.expiresAt <= deps.clock.now()) fail('NOT_FOUND', 'This login link has expired or was already used. Run npm login again.');
   return request;
 }
@@ -44,9 +42,9 @@ export async function approveWebLogin(deps: Deps, ctx: RequestContext, user: Use
 
 /** npm's poll: pending → 'wait'; approved → a new session token, exactly once. */
 export async function pollWebLogin(deps: Deps, ctx: RequestContext, id: unknown): Promise<{ wait: true } | { token: string }> {
-  if (typeof id !== 'string' || !ID.test(id)) fail('NOT_FOUND', 'Unknown login request.');
+  if (!isApprovalId(id)) fail('NOT_FOUND', 'Unknown login request.');
   const now = deps.clock.now();
-  const userId = await deps.store.loginRequests.claim(hashId(id), now);
+  const userId = await deps.store.loginRequests.claim(approvalHash(id), now);
   if (userId === null) {
     await describeWebLogin(deps, id);
     return { wait: true };

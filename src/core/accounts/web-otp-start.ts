@@ -3,10 +3,11 @@
 // stored challenge with npm's authUrl and doneUrl. Kept apart from the approval and the poll,
 // which themselves need the second factor, so that enforcing it never imports them.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { OperationClass } from '../access/second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import type { User } from '../ports.ts';
+import { newApprovalId } from './approval-ids.ts';
 import { takeOtpChallengeStart } from './otp-challenge-throttle.ts';
 
 /** How long an approval link and its value live, in milliseconds. */
@@ -43,11 +44,11 @@ export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
  */
 export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
   await takeOtpChallengeStart(deps, ctx.ip, user.id);
-  const id = randomBytes(32).toString('base64url');
+  const { id, idHash } = newApprovalId();
   const now = deps.clock.now();
   await deps.store.otpChallenges.deleteExpired(now);
   await deps.store.otpChallenges.create({
-    idHash: sha256(id),
+    idHash,
     userId: user.id,
     createdAt: now,
     expiresAt: now + OTP_CHALLENGE_TTL_MS,

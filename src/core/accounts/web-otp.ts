@@ -8,20 +8,19 @@
 // bindings are stored only as hashes. Starting a challenge (and its binding) is in
 // web-otp-start.ts; reading the value npm sends back is in otp-input.ts.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { requireAccountWriter } from '../access/permissions.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { OtpChallenge, User } from '../ports.ts';
+import { approvalHash, isApprovalId } from './approval-ids.ts';
 import { requireSecondFactor } from './require-second-factor.ts';
 import { verifyOtp } from './verify-otp.ts';
 
-const ID = /^[A-Za-z0-9_-]{43}$/;
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The pending challenge behind an approval link's id. Errors: NOT_FOUND when unknown or expired. */
 export async function describeOtpChallenge(deps: Deps, id: string): Promise<OtpChallenge> {
-  const challenge = ID.test(id) ? await deps.store.otpChallenges.get(sha256(id)) : null;
+  const challenge = isApprovalId(id) ? await deps.store.otpChallenges.get(approvalHash(id)) : null;
   if (!challenge || challenge.expiresAt <= deps.clock.now()) fail('NOT_FOUND', 'This approval link has expired or was already used. Run the command again.');
   return challenge;
 }
@@ -44,7 +43,7 @@ export async function pollOtpChallenge(deps: Deps, id: unknown): Promise<{ wait:
   const challenge = await describeOtpChallenge(deps, id);
   if (!challenge.approved) return { wait: true };
   const value = `tsrotp_${randomBytes(32).toString('base64url')}`;
-  if (!(await deps.store.otpChallenges.issue(challenge.idHash, sha256(value), deps.clock.now()))) fail('NOT_FOUND', 'This approval was already collected.');
+  if (!(await deps.store.otpChallenges.issue(challenge.idHash, approvalHash(value), deps.clock.now()))) fail('NOT_FOUND', 'This approval was already collected.');
   return { token: value };
 }
 
