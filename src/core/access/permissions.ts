@@ -44,14 +44,14 @@ function requireWritableCredential(principal: UserPrincipal, name: string): void
 
 /**
  * May the principal write to an existing package? Owners may; others get 403 when they can
- * see the package and 404 when they cannot even read it.
+ * see the package. A package the credential cannot read (restricted, and the caller no owner
+ * or the token's package limits not covering it) gets the same 404 as a missing one, with the
+ * same text, so that no write route tells whether it exists.
  */
 export function requirePackageWriter(principal: Principal, pkg: PackageAccess): UserPrincipal {
   const user = requireUser(principal);
-  if (!isOwner(user, pkg)) {
-    if (!canRead(user, pkg) && !pkg.unpublished) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
-    fail('FORBIDDEN', `You are not an owner of ${pkg.name}.`);
-  }
+  if (!pkg.unpublished && !canRead(user, pkg)) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
+  if (!isOwner(user, pkg)) fail('FORBIDDEN', `You are not an owner of ${pkg.name}.`);
   requireWritableCredential(user, pkg.name);
   return user;
 }

@@ -18,7 +18,7 @@ export async function changePackage(
   body: Record<string, unknown>,
   pathRev: string | null,
 ): Promise<{ rev: number }> {
-  const pkg = await loadForWrite(deps, name);
+  const pkg = await loadForWrite(deps, ctx.principal, name);
   const writer = requirePackageWriter(ctx.principal, pkg);
   const expectRev = expectedRev(pkg, pathRev ?? body._rev);
   const intent = classifyPut(body, pkg, pathRev !== null);

@@ -12,7 +12,7 @@ export async function listDistTags(deps: Deps, ctx: RequestContext, name: string
 }
 
 export async function setDistTag(deps: Deps, ctx: RequestContext, name: string, tag: string, version: unknown): Promise<Record<string, string>> {
-  const pkg = await loadForWrite(deps, name);
+  const pkg = await loadForWrite(deps, ctx.principal, name);
   requirePackageWriter(ctx.principal, pkg);
   requireTag(tag);
   if (typeof version !== 'string') fail('BAD_REQUEST', 'The body must be the version as a JSON string, e.g. "1.2.0".');
@@ -24,7 +24,7 @@ export async function setDistTag(deps: Deps, ctx: RequestContext, name: string, 
 }
 
 export async function removeDistTag(deps: Deps, ctx: RequestContext, name: string, tag: string): Promise<Record<string, string>> {
-  const pkg = await loadForWrite(deps, name);
+  const pkg = await loadForWrite(deps, ctx.principal, name);
   requirePackageWriter(ctx.principal, pkg);
   requireTag(tag);
   if (tag === 'latest') fail('BAD_REQUEST', 'The "latest" dist-tag cannot be removed; point it at another version instead.');

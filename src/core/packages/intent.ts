@@ -39,11 +39,11 @@ export function isPublishBody(body: Record<string, unknown>): boolean {
   return isPlainObject(attachments) && Object.values(attachments).some((a) => isPlainObject(a) && typeof a.data === 'string' && a.data.length > 0);
 }
 
-export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | null, withRev: boolean): PutIntent {
+export function classifyPut(body: Record<string, unknown>, pkg: PackageRecord | null, withRev: boolean, name = ''): PutIntent {
   if (isPublishBody(body)) return { type: 'publish' };
   if (!pkg) {
     if ('_attachments' in body || 'versions' in body) fail('INVALID_PUBLISH', 'A publish must carry exactly one .tgz attachment with data.');
-    fail('NOT_FOUND', 'Package not found.');
+    fail('NOT_FOUND', name ? `Package ${name} not found.` : 'Package not found.');
   }
   const keys = Object.keys(body);
   if (withRev && body.maintainers !== undefined && keys.every((k) => k === '_id' || k === '_rev' || k === 'maintainers')) {

@@ -1,7 +1,7 @@
 // Loading a package for a request: 404 when it does not exist or the caller may not see it
 // (restricted packages never reveal that they exist).
 
-import { canRead } from '../access/permissions.ts';
+import { canRead, requireUser } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import type { Deps } from '../deps.ts';
 import { fail } from '../errors.ts';
@@ -30,8 +30,14 @@ export async function readHead(deps: Deps, principal: Principal, name: string): 
   return pkg;
 }
 
-/** For writes: the package as it is, also when unpublished (its name stays reserved). */
-export async function loadForWrite(deps: Deps, name: string): Promise<PackageRecord> {
+/**
+ * For writes: the package as it is, also when unpublished (its name stays reserved). The caller
+ * must be signed in first (401 otherwise), so that a missing package and an existing one that
+ * the caller may not see give the same answer (requirePackageWriter then answers 404 for the
+ * latter). Errors: UNAUTHENTICATED, NOT_FOUND.
+ */
+export async function loadForWrite(deps: Deps, principal: Principal, name: string): Promise<PackageRecord> {
+  requireUser(principal);
   const pkg = await deps.store.packages.get(name);
   if (!pkg || pkg.unpublished) fail('NOT_FOUND', `Package ${name} not found.`);
   return pkg;

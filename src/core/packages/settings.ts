@@ -27,7 +27,7 @@ export async function collaborators(deps: Deps, ctx: RequestContext, name: strin
 }
 
 export async function changeSettings(deps: Deps, ctx: RequestContext, name: string, body: unknown): Promise<void> {
-  const pkg = await loadForWrite(deps, name);
+  const pkg = await loadForWrite(deps, ctx.principal, name);
   requireGovernanceCredential(requirePackageWriter(ctx.principal, pkg));
   if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
   const unknown = Object.keys(body).filter((k) => !KNOWN.has(k));

@@ -3,7 +3,7 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { canRead } from '../../core/access/permissions.ts';
+import { canRead, requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { changePackage } from '../../core/packages/change-package.ts';
@@ -102,9 +102,12 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
       const { rev } = await starPackage(deps, request.ctx, name, body);
       return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
     }
-    // Not a publish: a body meant as one (but without a tarball) gets a 400 naming that.
-    const stored = await deps.store.packages.get(name);
-    if (!stored || stored.unpublished) classifyPut(body, null, false);
+    // Not a publish: a body meant as one (but without a tarball) gets a 400 naming that. A
+    // package the caller cannot see is treated exactly as a missing one (the same 400 or 404),
+    // so no body tells whether a restricted package exists.
+    requireUser(request.ctx.principal);
+    const stored = await deps.store.packages.head(name);
+    if (!stored || stored.unpublished || !canRead(request.ctx.principal, stored)) classifyPut(body, null, false, name);
     const { rev } = await changePackage(deps, request.ctx, name, body, null);
     return reply.send({ ok: true, id: name, rev: formatRev(name, rev) });
   });
