@@ -9,8 +9,14 @@
 //
 //   line      single-line fields (names, e-mails, tags, deprecations, keywords, people, URLs):
 //             no control character at all;
-//   text      free text (descriptions, scripts, tool configuration, token descriptions):
-//             tab, line feed and carriage return;
+//   text      free text (descriptions, scripts, tool configuration, token descriptions): tab,
+//             line feed, and carriage return only as part of a CRLF line end (a lone CR
+//             returns the cursor to the start of the line, so the text after it overwrites
+//             what was printed before it);
+//   both      also none of the Unicode formatting characters that reorder or break a printed
+//             line: the bidirectional embedding, override and isolate controls U+202A-U+202E
+//             and U+2066-U+2069 (the "Trojan Source" characters, CVE-2021-42574) and the line
+//             and paragraph separators U+2028, U+2029;
 //   document  the readme: also vertical tab and form feed (page breaks of older plain-text
 //             READMEs; a terminal only moves the cursor down for them).
 //
@@ -24,6 +30,9 @@ import { fail } from './errors.ts';
 export type TextKind = 'line' | 'text' | 'document';
 
 const CONTROL = /\p{Cc}/u;
+/** Reordering and line-breaking format characters, refused in all but the readme. */
+const LINE_FORMAT = /[\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+const SUSPECT = /[\p{Cc}\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
 const ALLOWED: Record<TextKind, string> = { line: '', text: '\t\n\r', document: '\t\n\v\f\r' };
 
 function codePoint(c: string): string {
@@ -35,11 +44,17 @@ function codePoint(c: string): string {
  * `{index, codePoint: "U+001B"}`; null when the text is clean.
  */
 export function controlCharacterIn(value: string, kind: TextKind = 'line'): { index: number; codePoint: string } | null {
-  if (!CONTROL.test(value)) return null;
+  if (!SUSPECT.test(value)) return null;
   const allowed = ALLOWED[kind];
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
-    if (CONTROL.test(c) && !allowed.includes(c)) return { index: i, codePoint: codePoint(c) };
+    if (CONTROL.test(c)) {
+      // A carriage return only as part of CRLF: alone it rewrites the printed line.
+      const ok = allowed.includes(c) && (c !== '\r' || value[i + 1] === '\n');
+      if (!ok) return { index: i, codePoint: codePoint(c) };
+    } else if (kind !== 'document' && LINE_FORMAT.test(c)) {
+      return { index: i, codePoint: codePoint(c) };
+    }
   }
   return null;
 }
@@ -48,8 +63,14 @@ export function controlCharacterIn(value: string, kind: TextKind = 'line'): { in
 export function controlProblem(field: string, value: string, kind: TextKind = 'line'): string | null {
   const found = controlCharacterIn(value, kind);
   if (!found) return null;
-  const what = kind === 'line' ? 'no control characters' : kind === 'text' ? 'no control characters but tab, line feed and carriage return' : 'no control characters but tab, line feed, vertical tab, form feed and carriage return';
-  return `${field} holds the control character ${found.codePoint} at position ${found.index}; it may hold ${what}.`;
+  const what =
+    kind === 'line'
+      ? 'no control characters and no bidirectional or line-separator formatting characters'
+      : kind === 'text'
+        ? 'no control characters but tab, line feed and CRLF line ends, and no bidirectional or line-separator formatting characters'
+        : 'no control characters but tab, line feed, vertical tab, form feed and CRLF line ends';
+  const name = CONTROL.test(value[found.index]) ? 'control character' : 'formatting character';
+  return `${field} holds the ${name} ${found.codePoint} at position ${found.index}; it may hold ${what}.`;
 }
 
 /** `value` when clean; otherwise a 400 (`BAD_REQUEST` unless told) naming the field. */
@@ -120,7 +141,7 @@ export function requireCleanManifests(versions: unknown): void {
  * `\x9b`, `\n`...), for printing stored text to a terminal (the CLI) or into error messages.
  */
 export function escapeControls(text: string): string {
-  return text.replace(/\p{Cc}/gu, (c) => {
+  return text.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069\u2028\u2029]/gu, (c) => {
     switch (c) {
       case '\n':
         return '\\n';
@@ -129,7 +150,7 @@ export function escapeControls(text: string): string {
       case '\t':
         return '\\t';
       default:
-        return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        return c.charCodeAt(0) > 0xff ? `\\u${c.charCodeAt(0).toString(16)}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
     }
   });
 }

@@ -42,6 +42,24 @@ test('the kinds of text: line, text and document hold only the whitespace they a
   assert.equal(manifestTextProblem({ description: 'two\nlines', scripts: { build: 'a &&\nb' }, readme: 'x\r\n\f\t' }, 'm'), null);
 });
 
+test('a lone carriage return and the reordering characters are refused (the second outside attack\'s siblings)', () => {
+  // A lone CR makes npm view print the rest over the start of the line: only CRLF is a line end.
+  assert.deepEqual(controlCharacterIn('harmless\rEVIL', 'text'), { index: 8, codePoint: 'U+000D' });
+  assert.deepEqual(controlCharacterIn('ok\r\nok\r', 'document'), { index: 6, codePoint: 'U+000D' });
+  assert.equal(controlCharacterIn('ok\r\nok', 'text'), null);
+  // Bidirectional overrides and isolates, line and paragraph separators: in every field but the readme.
+  for (const c of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u2028', '\u2029']) {
+    assert.ok(controlCharacterIn(`a${c}b`, 'line'), `line U+${c.charCodeAt(0).toString(16)}`);
+    assert.ok(controlCharacterIn(`a${c}b`, 'text'), `text U+${c.charCodeAt(0).toString(16)}`);
+    assert.equal(controlCharacterIn(`a${c}b`, 'document'), null);
+  }
+  assert.match(manifestTextProblem({ description: 'harmless\rEVIL' }, 'm') ?? '', /^m\.description holds the control character U\+000D/);
+  assert.match(manifestTextProblem({ scripts: { test: 'echo "\u202egnp.exe"' } }, 'm') ?? '', /^m\.scripts\.test holds the formatting character U\+202E/);
+  assert.equal(escapeControls('a\u202eb\u2028'), 'a\\u202eb\\u2028');
+  // Right-to-left text itself, and the marks that real RTL text uses, stay fine.
+  assert.equal(controlCharacterIn('שלום \u200f عربي', 'line'), null);
+});
+
 test('real packages publish: CRLF, tabs and form feeds in the readme, line feeds in scripts and descriptions', async () => {
   const manifest = {
     readme: '# Title\r\n\r\n\tindented\r\n\fNext page\r\n',
