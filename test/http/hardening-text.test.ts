@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { LightMyRequestResponse } from 'fastify';
+import { webBrowser } from '../support/web-browser.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
 import { controlCharacterIn, escapeControls, manifestTextProblem } from '../../src/core/text.ts';
@@ -128,22 +129,7 @@ test('e-mails, profile fields, token names and descriptions refuse control chara
 });
 
 test('the web forms (profile, tokens, sign-up) refuse control characters too', async () => {
-  const cookies = new Map<string, string>();
-  let csrf = '';
-  const absorb = (res: LightMyRequestResponse) => {
-    const set = res.headers['set-cookie'];
-    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
-      const [pair] = line.split(';');
-      cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
-    }
-    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
-    if (m) csrf = m[1];
-    return res;
-  };
-  const cookie = () => ({ cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') });
-  const get = async (url: string) => absorb(await t.request({ url, headers: cookie() }));
-  const post = async (url: string, fields: Record<string, string>) =>
-    absorb(await t.request({ method: 'POST', url, payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://registry.test', ...cookie() } }));
+  const { get, post } = webBrowser(t);
   await get('/-/web/signup');
   const signup = await post('/-/web/signup', { name: 'webby', email: `w${ESC}[2J@example.com`, password: PASSWORD, password2: PASSWORD });
   assert.equal(signup.statusCode, 400, signup.body);

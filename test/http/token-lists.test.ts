@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
+import { webBrowser } from '../support/web-browser.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 
 let t: TestApp;
@@ -98,31 +98,7 @@ test('packages and scopes: blank or invalid names are 400s naming the entry', as
 
 /** A signed-in browser on the token page, enough to post the token form. */
 async function browser(name: string) {
-  const cookies = new Map<string, string>();
-  let csrf = '';
-  const absorb = (res: LightMyRequestResponse) => {
-    const set = res.headers['set-cookie'];
-    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (/Max-Age=0/.test(line)) cookies.delete(pair.slice(0, eq));
-      else cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
-    if (m) csrf = m[1];
-    return res;
-  };
-  const headers = () => (cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {});
-  const get = async (url: string) => absorb(await t.request({ url, headers: headers() }));
-  const post = async (url: string, fields: Record<string, string>) =>
-    absorb(
-      await t.request({
-        method: 'POST',
-        url,
-        payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://registry.test', ...headers() },
-      }),
-    );
+  const { get, post } = webBrowser(t);
   await get('/-/web/login');
   const login = await post('/-/web/login', { name, password: PASSWORD, next: '/-/web/' });
   assert.equal(login.statusCode, 303, login.body);
