@@ -153,7 +153,12 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    const built = await buildApp(deps, { logger: options.logger, trustedProxies: [...config.trustedProxies], connections: connectionLimits(config) });
+    const built = await buildApp(deps, {
+      logger: options.logger,
+      trustedProxies: [...config.trustedProxies],
+      connections: connectionLimits(config),
+      bodies: { largeAtOnce: config.largeBodiesAtOnce, largePerUser: config.largeBodiesPerUser },
+    });
     app = built.app;
     const { cache } = built;
     opened.onPackageChanged((name) => cache.invalidate(name));

@@ -85,6 +85,18 @@ export const schema = {
   tokenReadMaxDays: int({ default: 365, min: 1, max: 3650, doc: 'Longest lifetime a read-only token may ask for, in days.' }),
   maxTokens: int({ default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' }),
   maxBodyMb: int({ default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' }),
+  largeBodiesAtOnce: int({
+    default: 4,
+    min: 0,
+    max: 1000,
+    doc: 'Publish bodies over 1 MiB (or of unknown size) received and parsed at once by this node; one more gets 503 `SERVER_BUSY` with Retry-After before its body is read. Each costs up to ~3 x `maxBodyMb` of memory until answered (see docs/security.md). 0 = no cap.',
+  }),
+  largeBodiesPerUser: int({
+    default: 2,
+    min: 0,
+    max: 1000,
+    doc: 'Publish bodies over 1 MiB one account may have in flight at once on this node; one more gets 429 `TOO_MANY_UPLOADS` with Retry-After before its body is read. 0 = no cap.',
+  }),
   maxUnpackedMb: int({ default: 512, min: 1, max: 16384, doc: 'Largest size a published tarball may inflate to, in MiB (its tar archive); inflating stops there and the publish gets 413, so a gzip bomb costs no more.' }),
   defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
   hashConcurrency: int({
