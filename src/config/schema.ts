@@ -140,10 +140,17 @@ export const schema = {
     doc: 'Seconds in a row a transfer may stay below `minTransferRate` before its connection is dropped (a slow but steady upload still finishes).',
   }),
   maxConnectionsPerClient: int({
-    default: 128,
+    default: 64,
     min: 0,
     max: 1000000,
-    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped.',
+    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped. 64 fits npm (`maxsockets` 15), pnpm and yarn (50) with room; list a NAT of many users in `connectionLimitExempt`.',
+  }),
+  maxConnections: int({
+    default: 0,
+    defaultDoc: '(open-file limit - 100) / 2',
+    min: 0,
+    max: 10_000_000,
+    doc: 'Connections the whole server holds at once; when full, idle kept-alive connections are closed first, else a new one gets 503 `SERVER_BUSY` and is closed. 0 = derived from the process\'s open-file soft limit (Linux, /proc/self/limits), leaving 100 descriptors for the database and logs and one per connection for a tarball read or write; elsewhere 0 means no cap. `tessera serve` warns at start when the limit is low for the caps.',
   }),
   connectionLimitExempt: list({
     default: [],
