@@ -10,7 +10,7 @@ import { registerContext } from './http/context.ts';
 import { withFastReads } from './http/fast-reads.ts';
 import { PackumentCache } from './http/packument-cache.ts';
 import { redactUrl } from './http/redact.ts';
-import { registerBodyRules } from './http/request-bodies.ts';
+import { type BodyLimits, registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
@@ -31,6 +31,8 @@ export interface AppOptions {
   fastReads?: boolean;
   /** Deadlines and the per-client cap of every connection (http/connections.ts); none if absent. */
   connections?: ConnectionLimits;
+  /** Large request bodies received at once (http/request-bodies.ts); 4 server-wide and 2 per user if absent. */
+  bodies?: BodyLimits;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
         if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
         done(null, payload);
       });
-      registerBodyRules(scoped, prefix);
+      registerBodyRules(scoped, prefix, options.bodies ?? { largeAtOnce: 4, largePerUser: 2 });
       pingAuditRoutes(scoped);
       searchRoutes(scoped, deps);
       userRoutes(scoped, deps);

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
-import type { ConnectionLimits } from './http/connections.ts';
+import { type ConnectionLimits, connectionCap, descriptorWarning, openFileLimit } from './http/connections.ts';
 import type { Config } from './config/schema.ts';
 import type { CoreSettings, Deps } from './core/deps.ts';
 import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
@@ -53,8 +53,8 @@ export function settingsFrom(config: Config): CoreSettings {
   };
 }
 
-/** The connection deadlines and cap of the config (http/connections.ts). */
-export function connectionLimits(config: Config): ConnectionLimits {
+/** The connection deadlines and caps of the config (http/connections.ts); the server-wide cap from the open-file limit unless configured. */
+export function connectionLimits(config: Config, fileLimit: number | null = openFileLimit()): ConnectionLimits {
   return {
     headersTimeoutMs: config.headersTimeoutSeconds * 1000,
     keepAliveMs: config.keepAliveSeconds * 1000,
@@ -62,7 +62,13 @@ export function connectionLimits(config: Config): ConnectionLimits {
     graceMs: config.transferGraceSeconds * 1000,
     maxPerClient: config.maxConnectionsPerClient,
     exempt: [...config.connectionLimitExempt],
+    maxConnections: connectionCap(fileLimit, config.maxConnections),
   };
+}
+
+/** Why this process's open-file limit is low for the configured connection caps, or null (printed by `tessera serve`). */
+export function startupWarning(config: Config, fileLimit: number | null = openFileLimit()): string | null {
+  return descriptorWarning(fileLimit, config.maxConnections, config.maxConnectionsPerClient);
 }
 
 export interface Server {
@@ -153,7 +159,12 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    const built = await buildApp(deps, { logger: options.logger, trustedProxies: [...config.trustedProxies], connections: connectionLimits(config) });
+    const built = await buildApp(deps, {
+      logger: options.logger,
+      trustedProxies: [...config.trustedProxies],
+      connections: connectionLimits(config),
+      bodies: { largeAtOnce: config.largeBodiesAtOnce, largePerUser: config.largeBodiesPerUser },
+    });
     app = built.app;
     const { cache } = built;
     opened.onPackageChanged((name) => cache.invalidate(name));

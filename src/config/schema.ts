@@ -85,6 +85,18 @@ export const schema = {
   tokenReadMaxDays: int({ default: 365, min: 1, max: 3650, doc: 'Longest lifetime a read-only token may ask for, in days.' }),
   maxTokens: int({ default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' }),
   maxBodyMb: int({ default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' }),
+  largeBodiesAtOnce: int({
+    default: 4,
+    min: 0,
+    max: 1000,
+    doc: 'Publish bodies over 1 MiB (or of unknown size) received and parsed at once by this node; one more gets 503 `SERVER_BUSY` with Retry-After before its body is read. Each costs up to ~3 x `maxBodyMb` of memory until answered (see docs/security.md). 0 = no cap.',
+  }),
+  largeBodiesPerUser: int({
+    default: 2,
+    min: 0,
+    max: 1000,
+    doc: 'Publish bodies over 1 MiB one account may have in flight at once on this node; one more gets 429 `TOO_MANY_UPLOADS` with Retry-After before its body is read. 0 = no cap.',
+  }),
   maxUnpackedMb: int({ default: 512, min: 1, max: 16384, doc: 'Largest size a published tarball may inflate to, in MiB (its tar archive); inflating stops there and the publish gets 413, so a gzip bomb costs no more.' }),
   defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
   hashConcurrency: int({
@@ -128,10 +140,17 @@ export const schema = {
     doc: 'Seconds in a row a transfer may stay below `minTransferRate` before its connection is dropped (a slow but steady upload still finishes).',
   }),
   maxConnectionsPerClient: int({
-    default: 128,
+    default: 64,
     min: 0,
     max: 1000000,
-    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped.',
+    doc: 'Connections one client address (IPv6: one /64) may hold open at once; more get 429 and are closed. 0 = no cap. Trusted proxies are not capped. 64 fits npm (`maxsockets` 15), pnpm and yarn (50) with room; list a NAT of many users in `connectionLimitExempt`.',
+  }),
+  maxConnections: int({
+    default: 0,
+    defaultDoc: '(open-file limit - 100) / 2',
+    min: 0,
+    max: 10_000_000,
+    doc: 'Connections the whole server holds at once; when full, idle kept-alive connections are closed first, else a new one gets 503 `SERVER_BUSY` and is closed. 0 = derived from the process\'s open-file soft limit (Linux, /proc/self/limits), leaving 100 descriptors for the database and logs and one per connection for a tarball read or write; elsewhere 0 means no cap. `tessera serve` warns at start when the limit is low for the caps.',
   }),
   connectionLimitExempt: list({
     default: [],

@@ -12,7 +12,8 @@ export type ErrorKind =
   | 'conflict' // a stale revision
   | 'too-many' // throttled
   | 'too-large' // body over the configured limit
-  | 'unsupported'; // a body in a form the server does not read (Content-Encoding)
+  | 'unsupported' // a body in a form the server does not read (Content-Encoding)
+  | 'busy'; // the server takes no more of this kind of work at the moment; retry later
 
 export const errorCatalogue = {
   BAD_REQUEST: 'bad-input',
@@ -41,6 +42,8 @@ export const errorCatalogue = {
   BODY_TOO_LARGE: 'too-large',
   UNSUPPORTED_ENCODING: 'unsupported',
   TOO_MANY_CONNECTIONS: 'too-many',
+  TOO_MANY_UPLOADS: 'too-many',
+  SERVER_BUSY: 'busy',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -48,7 +51,7 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly kind: ErrorKind;
-  /** Seconds the client should wait, for 'too-many'. */
+  /** Seconds the client should wait, for 'too-many' and 'busy'. */
   readonly retryAfter?: number;
   /** Extra fields for the error body (e.g. authUrl/doneUrl of a web OTP challenge). */
   readonly details?: Record<string, string>;

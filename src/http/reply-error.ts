@@ -34,6 +34,7 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       reply.header('www-authenticate', 'ipaddress');
       break;
     case 'too-many':
+    case 'busy':
       if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
       break;
     default:

@@ -15,7 +15,8 @@ const STATUS: Record<ErrorKind, number> = {
   'too-many': 429,
   'too-large': 413,
   unsupported: 415,
+  busy: 503,
 };
 
-/** 400-429 for an error kind (415 for an unsupported Content-Encoding) (RFC 9110 section 15.5; 429 from RFC 6585). */
+/** 400-429 for an error kind (415 for an unsupported Content-Encoding, 503 when busy) (RFC 9110 sections 15.5 and 15.6.4; 429 from RFC 6585). */
 export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -229,6 +229,10 @@ function corpus(): Case[] {
   add({ what: 'corrupt gzip body', method: 'POST', path: '/-/npm/v1/tokens', body: Buffer.from('not gzip at all'), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
   add({ what: 'gzip bomb on the audit endpoint', method: 'POST', path: '/-/npm/v1/security/advisories/bulk', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' } });
   add({ what: 'gzip bomb on the publish route', method: 'PUT', path: '/new-pkg', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
+  // Under the route's limit (2 MiB here) but inflating past 10x the bytes sent (review 2, edge item 1).
+  const ratioBomb = Buffer.concat([Buffer.from('{"name":"new-pkg","pad":"'), Buffer.alloc(1.8 * 1024 * 1024, 0x41), Buffer.from('"}')]);
+  add({ what: 'gzip body over 10x its compressed size', method: 'PUT', path: '/new-pkg', body: gzipSync(ratioBomb), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
+  add({ what: 'br body over 10x its compressed size', method: 'PUT', path: '/new-pkg', body: brotliCompressSync(ratioBomb), headers: { ...J, 'content-encoding': 'br' }, auth: true });
   add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
   // Queries.
   for (const q of ['size=abc', 'size=-1', 'from=1.5', `text=${'x'.repeat(300)}`]) add({ what: `search ${q.slice(0, 20)}`, path: `/-/v1/search?${q}` });
