@@ -1,7 +1,8 @@
 // Renders the README's compatibility table from what the client matrix ran: the files
-// test/e2e/clients-npm*.test.ts write test-results/compat/npm-MAJOR.json ({client, major,
-// version, node, ranAt, steps: [{step, result}]}), and this script puts a table of them
-// between the compat-table markers of README.md.
+// test/e2e/clients-npm*.test.ts and test/e2e/other-clients.test.ts write
+// test-results/compat/CLIENT-MAJOR.json ({client, major, version, node, ranAt, steps: [{step,
+// result}]}, test/e2e/harness/compat-record.ts), and this script puts a table of them between
+// the compat-table markers of README.md. A step a client's run has no test for shows "—".
 //
 //   node --import tsx test/e2e/... (or npm test -- clients-npm)   run the matrix
 //   node --import tsx scripts/compat-table.ts                     rewrite the README table
@@ -22,23 +23,28 @@ export interface CompatRun {
 }
 
 const MARK = { pass: 'yes', fail: '**fails**', 'not run': 'not run', 'n/a': 'n/a' } as const;
+const CLIENT_ORDER = ['npm', 'pnpm', 'yarn'];
 
-/** The Markdown table: one row per story step, one column per client run (oldest first). */
+/** The Markdown table: one row per step, one column per client run (npm, pnpm, yarn; oldest first). */
 export function renderTable(runs: CompatRun[]): string {
-  const sorted = [...runs].sort((a, b) => a.major - b.major);
+  const rank = (c: string): number => (CLIENT_ORDER.includes(c) ? CLIENT_ORDER.indexOf(c) : CLIENT_ORDER.length);
+  const sorted = [...runs].sort((a, b) => rank(a.client) - rank(b.client) || a.client.localeCompare(b.client) || a.major - b.major);
   const steps: string[] = [];
   for (const run of sorted) for (const s of run.steps) if (!steps.includes(s.step)) steps.push(s.step);
   const head = `| Step | ${sorted.map((r) => `${r.client} ${r.version}`).join(' | ')} |`;
   const rule = `| --- | ${sorted.map(() => '---').join(' | ')} |`;
-  const rows = steps.map((step) => `| ${step} | ${sorted.map((r) => MARK[r.steps.find((s) => s.step === step)?.result ?? 'not run']).join(' | ')} |`);
+  const rows = steps.map((step) => `| ${step} | ${sorted.map((r) => {
+    const found = r.steps.find((s) => s.step === step);
+    return found ? MARK[found.result] : '—';
+  }).join(' | ')} |`);
   const nodes = [...new Set(sorted.map((r) => r.node))].join(', ');
-  return [head, rule, ...rows, '', `Run on Node ${nodes} by \`test/e2e/clients-npm*.test.ts\`.`].join('\n');
+  return [head, rule, ...rows, '', `Run on Node ${nodes} by \`test/e2e/clients-npm*.test.ts\` and \`test/e2e/other-clients.test.ts\`; — marks a step with no test for that client.`].join('\n');
 }
 
 /** The runs recorded in `dir` (test-results/compat). */
 export function readRuns(dir: string): CompatRun[] {
   return readdirSync(dir)
-    .filter((f) => /^npm-\d+\.json$/.test(f))
+    .filter((f) => /^[a-z]+-\d+\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CompatRun);
 }
 

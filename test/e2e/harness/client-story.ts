@@ -12,9 +12,8 @@
 // - the OTP prompt: "Enter one-time password:" (npm 6-8 login, profile) or "Enter OTP:".
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot, startServer, type RunningServer } from './server.ts';
+import { startServer, type RunningServer } from './server.ts';
+import { compatRecorder } from './compat-record.ts';
 import { adduserAnswers, makeNpm, type Answer, type Npm, type PtyResult, type RunResult } from './npm.ts';
 import { api } from './http.ts';
 import { expectOk, nodeEval, re } from './expect.ts';
@@ -34,14 +33,6 @@ export interface ClientSpec {
   /** The exact version to install; none for the npm on PATH. */
   version?: string;
 }
-
-export interface StepRecord {
-  step: string;
-  result: 'pass' | 'fail' | 'not run' | 'n/a';
-}
-
-/** Where the matrix writes what it ran: one JSON file per client. */
-export const compatDir = join(repoRoot, 'test-results', 'compat');
 
 /** The story's steps, in order: the README table's columns. */
 export const STORY_STEPS = [
@@ -85,7 +76,8 @@ export function clientStory(spec: ClientSpec): void {
   const label = `npm ${spec.major}`;
   const legacyFlag = spec.major >= 9 ? ['--auth-type=legacy'] : [];
   const granularTokens = spec.major >= 11;
-  const results = new Map<StoryStep, StepRecord['result']>();
+  const record = compatRecorder('npm', spec.major, STORY_STEPS);
+  if (spec.major < 9) record.notApplicable('web login link (npm 9+)');
   let server: RunningServer;
   let cli: string | undefined;
   let version = '';
@@ -98,11 +90,7 @@ export function clientStory(spec: ClientSpec): void {
   const codes = step<CodeSource>('the 2FA secret');
 
   const storyStep = (name: StoryStep, fn: () => Promise<void>): void => {
-    test(`${label}: ${name}`, T, async () => {
-      results.set(name, 'fail');
-      await fn();
-      results.set(name, 'pass');
-    });
+    test(`${label}: ${name}`, T, record.wrap(name, fn));
   };
 
   const publishIn = (npm: Npm, name: string, v: string, args: string[] = []): Promise<RunResult> =>
@@ -150,12 +138,7 @@ export function clientStory(spec: ClientSpec): void {
 
     after(async () => {
       if (server) await server.stop().catch(() => server.kill9());
-      const steps: StepRecord[] = STORY_STEPS.map((s) => ({ step: s, result: results.get(s) ?? (s === 'web login link (npm 9+)' && spec.major < 9 ? 'n/a' : 'not run') }));
-      mkdirSync(compatDir, { recursive: true });
-      writeFileSync(
-        join(compatDir, `npm-${spec.major}.json`),
-        `${JSON.stringify({ client: 'npm', major: spec.major, version, node: process.version, ranAt: new Date().toISOString(), steps }, null, 2)}\n`,
-      );
+      record.write(version);
     });
 
     storyStep('adduser', async () => {
