@@ -230,6 +230,10 @@ function corpus(): Case[] {
   add({ what: 'gzip bomb on the audit endpoint', method: 'POST', path: '/-/npm/v1/security/advisories/bulk', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' } });
   add({ what: 'gzip bomb on the publish route', method: 'PUT', path: '/new-pkg', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
   add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
+  // Web login asked for by a client that did not ask for it (npm 6-8 POST /-/v1/login on every login).
+  for (const h of [{}, { 'npm-auth-type': 'legacy' }, { 'npm-auth-type': 'saml' }]) {
+    add({ what: `web login start with ${JSON.stringify(h)}`, method: 'POST', path: '/-/v1/login', body: str({ create: true, hostname: 'x' }), headers: { ...J, ...h } });
+  }
   // Queries.
   for (const q of ['size=abc', 'size=-1', 'from=1.5', `text=${'x'.repeat(300)}`]) add({ what: `search ${q.slice(0, 20)}`, path: `/-/v1/search?${q}` });
   for (const q of ['page=x', 'perPage=0', 'perPage=99999']) add({ what: `token list ${q}`, path: `/-/npm/v1/tokens?${q}`, auth: true });
