@@ -231,7 +231,7 @@ function corpus(): Case[] {
   add({ what: 'gzip bomb on the publish route', method: 'PUT', path: '/new-pkg', body: gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
   add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
   // Web login asked for by a client that did not ask for it (npm 6-8 POST /-/v1/login on every login).
-  for (const h of [{}, { 'npm-auth-type': 'legacy' }, { 'npm-auth-type': 'saml' }]) {
+  for (const h of [{}, { 'npm-auth-type': 'legacy' }, { 'npm-auth-type': 'saml' }] as Array<Record<string, string>>) {
     add({ what: `web login start with ${JSON.stringify(h)}`, method: 'POST', path: '/-/v1/login', body: str({ create: true, hostname: 'x' }), headers: { ...J, ...h } });
   }
   // Queries.
