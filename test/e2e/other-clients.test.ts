@@ -44,7 +44,7 @@ const url = (): string => server.url;
 
 const OTHER_STEPS = ['install', 'install restricted with a token', 'publish with a token', 'whoami', 'login at the prompts', 'publish --otp', 'login with OTP prompt'] as const;
 const recorders = {
-  pnpm: compatRecorder('pnpm', 10, ['install', 'install restricted with a token', 'publish with a token', 'publish --otp']),
+  pnpm: compatRecorder('pnpm', 10, ['install', 'install restricted with a token', 'publish with a token', 'login at the prompts', 'publish --otp']),
   yarn: compatRecorder('yarn', 1, ['install', 'install restricted with a token', 'publish with a token', 'publish --otp']),
   berry: compatRecorder('yarn', 4, OTHER_STEPS),
 };
@@ -53,6 +53,7 @@ const STEP_OF: Array<[RegExp, CompatRecorder, (typeof OTHER_STEPS)[number]]> = [
   [/^pnpm install of a restricted/, recorders.pnpm, 'install restricted with a token'],
   [/^pnpm publish of/, recorders.pnpm, 'publish with a token'],
   [/^pnpm publish without an OTP/, recorders.pnpm, 'publish --otp'],
+  [/^pnpm login/, recorders.pnpm, 'login at the prompts'],
   [/^yarn install of a public/, recorders.yarn, 'install'],
   [/^yarn install of a restricted/, recorders.yarn, 'install restricted with a token'],
   [/^yarn publish (of|--new-version)/, recorders.yarn, 'publish with a token'],
@@ -298,6 +299,23 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
       const project = pnpm.makeProject({ '@carol/secret': '^1.1.0' });
       ok(await pnpm.run(['install', '--no-frozen-lockfile'], { cwd: project }), 'pnpm install @carol/secret@^1.1.0');
       assert.equal(await required('@carol/secret', project), '@carol/secret@1.1.0');
+    });
+
+    test('pnpm login --auth-type=legacy is npm login (pnpm hands it to the npm on PATH): prompts, then a token Tessera accepts', T, async () => {
+      await fixtures();
+      const pnpm = makePnpm(url(), trap);
+      const r = await pnpm.pty(
+        ['login', '--auth-type=legacy'],
+        [
+          { prompt: /Username:/, answer: 'carol' },
+          { prompt: /Password:/, answer: PASSWORD },
+        ],
+      );
+      assert.equal(r.code, 0, `pnpm login\n${r.output}`);
+      assert.match(r.output, /Logged in/);
+      const token = new RegExp(`${re(':_authToken=')}(\\S+)`).exec(readFileSync(pnpm.npmrc, 'utf8'))?.[1];
+      assert.ok(token, `the token is in ${pnpm.npmrc}`);
+      assert.equal((await api(url(), '/-/whoami', { token })).json?.username, 'carol');
     });
   });
 
