@@ -98,6 +98,7 @@ export const schema = {
     doc: 'Publish bodies over 1 MiB one account may have in flight at once on this node; one more gets 429 `TOO_MANY_UPLOADS` with Retry-After before its body is read. 0 = no cap.',
   }),
   maxUnpackedMb: int({ default: 512, min: 1, max: 16384, doc: 'Largest size a published tarball may inflate to, in MiB (its tar archive); inflating stops there and the publish gets 413, so a gzip bomb costs no more.' }),
+  scopedPackageAccess: oneOf({ default: 'public', values: ['public', 'restricted'], doc: 'The access of a new scoped package published without `--access` (npm 6-11 then send none): `public` (every reader of a private registry is already inside) or `restricted`, as npmjs does. Unscoped packages are public unless published with `--access restricted`.' }),
   defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
   hashConcurrency: int({
     default: Math.max(1, availableParallelism() - 1),

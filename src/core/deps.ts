@@ -3,7 +3,7 @@
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
 import type { TokenUsage } from './tokens/usage.ts';
-import type { BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
+import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
   /** Absolute public URL of the registry, ending in '/'. */
@@ -19,6 +19,8 @@ export interface CoreSettings {
   /** Most bytes a published tarball may inflate to (its tar archive); inflating stops there. */
   maxUnpackedBytes: number;
   defaultPackageMfa: PackageMfa;
+  /** The access of a new scoped package whose publish names none (config scopedPackageAccess). */
+  scopedPackageAccess: Access;
   /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
 }

@@ -14,7 +14,7 @@
 // CLI (that side is registry.test.ts's business); then each client runs in its own HOME,
 // config, store and cache, behind an https proxy that only records, so a client that tried
 // to reach the public registry would be caught (the last test checks that nothing did).
-import { describe, test, before, after } from 'node:test';
+import { describe, test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ import { codeSource, type CodeSource } from './harness/totp.ts';
 import { registryVersions } from './harness/publishing.ts';
 import { step } from './harness/step.ts';
 import { makePnpm, makeYarn, makeYarnBerry, startTrapProxy, type Client, type Trap, type YarnBerry } from './harness/clients.ts';
+import { compatRecorder, type CompatRecorder } from './harness/compat-record.ts';
+import { repoRoot } from './harness/server.ts';
 
 const T = { timeout: 120_000 };
 const PASSWORD = 'quartz-Lantern-47-mosaic';
@@ -36,6 +38,46 @@ const EOTP = /This operation requires a one-time password/;
 let server: RunningServer;
 let trap: Trap;
 const url = (): string => server.url;
+
+// ---------------------------------------------------------------------------------------
+// The client matrix's record (README compatibility table): which test is which step of whose.
+
+const OTHER_STEPS = ['install', 'install restricted with a token', 'publish with a token', 'whoami', 'login at the prompts', 'publish --otp', 'login with OTP prompt'] as const;
+const recorders = {
+  pnpm: compatRecorder('pnpm', 10, ['install', 'install restricted with a token', 'publish with a token', 'login at the prompts', 'publish --otp']),
+  yarn: compatRecorder('yarn', 1, ['install', 'install restricted with a token', 'publish with a token', 'publish --otp']),
+  berry: compatRecorder('yarn', 4, OTHER_STEPS),
+};
+const STEP_OF: Array<[RegExp, CompatRecorder, (typeof OTHER_STEPS)[number]]> = [
+  [/^pnpm install of a public/, recorders.pnpm, 'install'],
+  [/^pnpm install of a restricted/, recorders.pnpm, 'install restricted with a token'],
+  [/^pnpm publish of/, recorders.pnpm, 'publish with a token'],
+  [/^pnpm publish without an OTP/, recorders.pnpm, 'publish --otp'],
+  [/^pnpm login/, recorders.pnpm, 'login at the prompts'],
+  [/^yarn install of a public/, recorders.yarn, 'install'],
+  [/^yarn install of a restricted/, recorders.yarn, 'install restricted with a token'],
+  [/^yarn publish (of|--new-version)/, recorders.yarn, 'publish with a token'],
+  [/^yarn publish without an OTP/, recorders.yarn, 'publish --otp'],
+  [/^yarn 4 install of a public/, recorders.berry, 'install'],
+  [/^yarn 4 install of a restricted/, recorders.berry, 'install restricted with a token'],
+  [/^yarn 4 npm whoami/, recorders.berry, 'whoami'],
+  [/^yarn 4 npm publish of/, recorders.berry, 'publish with a token'],
+  [/^yarn 4 npm publish without an OTP/, recorders.berry, 'publish --otp'],
+  [/^yarn 4 npm login at its prompts/, recorders.berry, 'login at the prompts'],
+  [/^yarn 4 npm login under 2FA/, recorders.berry, 'login with OTP prompt'],
+];
+
+/** node:test's test, recording the result of the tests that are a step of the matrix. */
+function test(name: string, opts: { timeout?: number } | (() => Promise<void> | void), fn?: () => Promise<void> | void): void {
+  if (typeof opts === 'function') return test(name, {}, opts);
+  const body = fn!;
+  const hit = STEP_OF.find(([re]) => re.test(name));
+  nodeTest(name, opts, hit ? hit[1].wrap(hit[2], async () => body()) : body);
+}
+
+function packageVersion(path: string): string {
+  return JSON.parse(readFileSync(join(repoRoot, 'node_modules', path, 'package.json'), 'utf8')).version;
+}
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -185,6 +227,9 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
   after(async () => {
     if (trap) await trap.close();
     if (server) await server.stop().catch(() => server.kill9());
+    recorders.pnpm.write(packageVersion('pnpm'));
+    recorders.yarn.write(packageVersion('yarn'));
+    recorders.berry.write(packageVersion('@yarnpkg/cli-dist'));
   });
 
   // -------------------------------------------------------------------------------------
@@ -254,6 +299,23 @@ describe('pnpm, yarn classic and yarn 4 against Tessera', { concurrency: 4 }, ()
       const project = pnpm.makeProject({ '@carol/secret': '^1.1.0' });
       ok(await pnpm.run(['install', '--no-frozen-lockfile'], { cwd: project }), 'pnpm install @carol/secret@^1.1.0');
       assert.equal(await required('@carol/secret', project), '@carol/secret@1.1.0');
+    });
+
+    test('pnpm login --auth-type=legacy is npm login (pnpm hands it to the npm on PATH): prompts, then a token Tessera accepts', T, async () => {
+      await fixtures();
+      const pnpm = makePnpm(url(), trap);
+      const r = await pnpm.pty(
+        ['login', '--auth-type=legacy'],
+        [
+          { prompt: /Username:/, answer: 'carol' },
+          { prompt: /Password:/, answer: PASSWORD },
+        ],
+      );
+      assert.equal(r.code, 0, `pnpm login\n${r.output}`);
+      assert.match(r.output, /Logged in/);
+      const token = new RegExp(`${re(':_authToken=')}(\\S+)`).exec(readFileSync(pnpm.npmrc, 'utf8'))?.[1];
+      assert.ok(token, `the token is in ${pnpm.npmrc}`);
+      assert.equal((await api(url(), '/-/whoami', { token })).json?.username, 'carol');
     });
   });
 

@@ -75,7 +75,7 @@ test('the Basic-auth fallback: GET ?write=true and PUT /-rev/REV log in', async 
 });
 
 test('POST /-/v1/login starts a web login: absolute loginUrl and doneUrl; the poll waits with 202', async () => {
-  const res = await t.request({ method: 'POST', url: '/-/v1/login', payload: { create: true } });
+  const res = await t.request({ method: 'POST', url: '/-/v1/login', payload: { create: true }, headers: { 'npm-auth-type': 'web' } });
   assert.equal(res.statusCode, 200);
   const { loginUrl, doneUrl } = res.json();
   assert.match(loginUrl, /^http:\/\/registry\.test\/-\/web\/cli-login\/[A-Za-z0-9_-]{43}$/);

@@ -104,7 +104,7 @@ test('anonymous bodies still work where npm sends them without a credential, wit
     payload: { name: 'carol', password: 'violet kettle orbit 42', email: 'carol@example.com' },
   });
   assert.equal(signup.statusCode, 201);
-  const web = await t.request({ method: 'POST', url: '/-/v1/login', payload: {} });
+  const web = await t.request({ method: 'POST', url: '/-/v1/login', payload: {}, headers: { 'npm-auth-type': 'web' } });
   assert.equal(web.statusCode, 200);
   const bulk = await t.request({ method: 'POST', url: '/-/npm/v1/security/advisories/bulk', payload: { 'left-pad': ['1.0.0'] } });
   assert.equal(bulk.statusCode, 200);

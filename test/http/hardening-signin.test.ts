@@ -188,7 +188,7 @@ test('unauthenticated work that creates state has a per-address budget: 429 JSON
     const starts: number[] = [];
     let last;
     for (let i = 0; i < 310; i++) {
-      last = await app.request({ method: 'POST', url: '/-/v1/login', payload: {}, remoteAddress: '10.50.0.1' });
+      last = await app.request({ method: 'POST', url: '/-/v1/login', payload: {}, headers: { 'npm-auth-type': 'web' }, remoteAddress: '10.50.0.1' });
       starts.push(last.statusCode);
     }
     assert.deepEqual(count(starts), { 200: 300, 429: 10 });
@@ -196,7 +196,7 @@ test('unauthenticated work that creates state has a per-address budget: 429 JSON
     assert.ok(Number(last!.headers['retry-after']) > 0 && Number(last!.headers['retry-after']) <= 3600);
     // The couch login shares the budget, so does the web sign-in; another address is free.
     assert.equal((await couchLogin(app, 'anyone', PASSWORD, '10.50.0.1')).statusCode, 429);
-    assert.equal((await app.request({ method: 'POST', url: '/-/v1/login', payload: {}, remoteAddress: '10.50.0.2' })).statusCode, 200);
+    assert.equal((await app.request({ method: 'POST', url: '/-/v1/login', payload: {}, headers: { 'npm-auth-type': 'web' }, remoteAddress: '10.50.0.2' })).statusCode, 200);
     // Reads are never budgeted.
     assert.equal((await app.request({ url: '/-/ping', remoteAddress: '10.50.0.1' })).statusCode, 200);
 

@@ -234,6 +234,10 @@ function corpus(): Case[] {
   add({ what: 'gzip body over 10x its compressed size', method: 'PUT', path: '/new-pkg', body: gzipSync(ratioBomb), headers: { ...J, 'content-encoding': 'gzip' }, auth: true });
   add({ what: 'br body over 10x its compressed size', method: 'PUT', path: '/new-pkg', body: brotliCompressSync(ratioBomb), headers: { ...J, 'content-encoding': 'br' }, auth: true });
   add({ what: 'login body over 1 MiB', method: 'PUT', path: '/-/user/org.couchdb.user:bob', body: Buffer.concat([Buffer.from('{"a":"'), big.subarray(0, 1.5 * 1024 * 1024), Buffer.from('"}')]), headers: J });
+  // Web login asked for by a client that did not ask for it (npm 6-8 POST /-/v1/login on every login).
+  for (const h of [{}, { 'npm-auth-type': 'legacy' }, { 'npm-auth-type': 'saml' }] as Array<Record<string, string>>) {
+    add({ what: `web login start with ${JSON.stringify(h)}`, method: 'POST', path: '/-/v1/login', body: str({ create: true, hostname: 'x' }), headers: { ...J, ...h } });
+  }
   // Queries.
   for (const q of ['size=abc', 'size=-1', 'from=1.5', `text=${'x'.repeat(300)}`]) add({ what: `search ${q.slice(0, 20)}`, path: `/-/v1/search?${q}` });
   for (const q of ['page=x', 'perPage=0', 'perPage=99999']) add({ what: `token list ${q}`, path: `/-/npm/v1/tokens?${q}`, auth: true });

@@ -13,7 +13,21 @@ import { spendAddressBudget } from './login-throttle.ts';
 
 export const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
 
+/**
+ * Starts a web login for a caller that asked for one: `ctx.authType` is the `npm-auth-type`
+ * request header, and only `web` (npm 9+'s `npm login`, their default, or `--auth-type=web`,
+ * set by npm-registry-fetch from the auth-type config; yarn 4's `yarn npm login --web-login`)
+ * gets a login link. npm 6 and 7 (no header) and npm 8 (`legacy`) POST here first whatever
+ * `--auth-type` says, and fall back to their Username/Password(/OTP) prompts only on a 4xx
+ * (the npm-profile they bundle, `webAuth`: WebLoginNotSupported on 400-499): they get
+ * NOT_FOUND, before anything is stored or budgeted. Header values compare case-insensitively.
+ * Returns `{ loginUrl, doneUrl }` (absolute URLs under settings.publicUrl).
+ * Errors: NOT_FOUND (no `npm-auth-type: web`), TOO_MANY_ATTEMPTS (the network's sign-in budget).
+ */
 export async function startWebLogin(deps: Deps, ctx: RequestContext, body: unknown) {
+  if (ctx.authType?.trim().toLowerCase() !== 'web') {
+    fail('NOT_FOUND', 'Web login is answered only to clients that ask for it (npm-auth-type: web); sign in with your user name and password instead.');
+  }
   // Unauthenticated, and each start stores a row: budgeted per network (login-throttle.ts).
   await spendAddressBudget(deps, ctx.ip, 'login');
   const create = typeof body === 'object' && body !== null && (body as Record<string, unknown>).create === true;

@@ -5,13 +5,37 @@
 import { canRead, isOwner, requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
 import { requireSecondFactor } from '../accounts/require-second-factor.ts';
-import { type Deps, isoNow, type RequestContext } from '../deps.ts';
+import { type Deps, isoNow, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { PackageMutation } from '../ports.ts';
+import type { Access, PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
 import { requireCleanManifests } from '../text.ts';
 import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
 
+/**
+ * The access of a package after a publish, and where it came from: the request's `access`
+ * (`npm publish --access`), else the package's own for an existing one, else the default for
+ * a new one: `settings.scopedPackageAccess` for a scoped name (npm 6-11 send `access: null`
+ * without --access; npmjs then makes it restricted, libnpmpublish/lib/publish.js), public for
+ * an unscoped one (npmjs has no restricted unscoped packages).
+ */
+export function publishAccess(
+  deps: Pick<Deps, 'settings'>,
+  name: string,
+  requested: Access | null,
+  existing: Access | null,
+): { access: Access; from: 'request' | 'kept' | 'default' } {
+  if (requested !== null) return { access: requested, from: 'request' };
+  if (existing !== null) return { access: existing, from: 'kept' };
+  const scoped = parsePackageName(name)?.scope != null;
+  return { access: scoped ? deps.settings.scopedPackageAccess : 'public', from: 'default' };
+}
+
+/**
+ * `npm publish` (PUT /NAME with one version and its attachment). Logs a `publish` event in the
+ * publisher's security log: `{ package, version, access, access_from }` (access_from:
+ * `request`, `kept` or `default`, see publishAccess).
+ */
 export async function publish(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<void> {
   // The package's head only: a publish never needs the versions (the store refuses a version
   // published before, inside its transaction).
@@ -63,10 +87,11 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
       },
     },
   };
+  const access = publishAccess(deps, name, valid.access, isNew ? null : existing!.access);
   if (isNew) {
     mutation.create = {
       ownerId,
-      access: valid.access ?? 'public',
+      access: access.access,
       mfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
       ...(scope ? { claimScope: scope } : {}),
     };
@@ -77,4 +102,5 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   // about to commit a reference to it, and an unreferenced blob is harmless.
   await deps.store.packages.commit(name, mutation, { otp });
   deps.packageChanged(name);
+  await logEvent(deps, ctx, ownerId, 'publish', { package: name, version: valid.version, access: access.access, access_from: access.from });
 }

@@ -67,6 +67,7 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   // The principal plays no part: npm sends its stale token, if any, while logging in again.
+  // Only callers sending npm-auth-type: web get a login link; npm 6-8 get a 404 and prompt.
   app.post('/-/v1/login', async (request, reply) =>
     reply.send(await startWebLogin(deps, request.ctx, request.body)),
   );

@@ -29,6 +29,8 @@ export interface Client {
   /** The user-level .npmrc (registry, token, proxy, no update checks). */
   npmrc: string;
   run(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs the client in a terminal, typing each answer once its prompt appears (npm.ts runInPty). */
+  pty(args: string[], answers: Answer[], opts?: RunOptions): Promise<PtyResult>;
   /** Puts the registry token into the user-level .npmrc, or removes it with undefined. */
   setToken(token: string | undefined): void;
   /** `//host:port/:_authToken=TOKEN`, the line pnpm and yarn users put in an .npmrc. */
@@ -223,6 +225,13 @@ function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
   const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> =>
     runNode(name, bin, args, opts.cwd ?? root, clientEnv({ ...env, ...opts.env }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
 
+  const pty = (args: string[], answers: Answer[], opts: RunOptions = {}): Promise<PtyResult> =>
+    runInPty([process.execPath, bin, ...args], answers, {
+      cwd: opts.cwd ?? root,
+      env: clientEnv({ ...env, TERM: 'dumb', ...opts.env }),
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+
   const makeProject = (dependencies: Record<string, string>, npmrcLines: string[] = []): string => {
     const d = dir('projects', `project-${++counter}`);
     const manifest = { name: `${name}-e2e-project`, version: '1.0.0', private: true, dependencies };
@@ -239,6 +248,7 @@ function makeClient(name: ClientName, registryUrl: string, trap: Trap): Client {
     registry,
     npmrc,
     run,
+    pty,
     setToken: (value) => {
       token = value;
       writeNpmrc();

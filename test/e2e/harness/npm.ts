@@ -54,6 +54,8 @@ export interface Npm {
   registry: string;
   run(args: string[], opts?: RunOptions): Promise<RunResult>;
   pty(args: string[], answers: Answer[], opts?: PtyOptions): Promise<PtyResult>;
+  /** Starts npm without a terminal and resolves with the first match of `pattern` in its output, then kills it. */
+  until(args: string[], pattern: RegExp, opts?: { timeoutMs?: number }): Promise<RegExpExecArray>;
   /** The _authToken stored for the registry in the userconfig, if any. */
   token(): string | undefined;
   /** Replaces the registry token in the userconfig (or removes it with undefined). */
@@ -195,7 +197,12 @@ export async function adduser(registryUrl: string, name: string, password: strin
 
 let packageCounter = 0;
 
-export function makeNpm(registryUrl: string): Npm {
+/**
+ * A fresh npm config for `registryUrl`. `cli` is the npm-cli.js of another npm than the one on
+ * PATH (the client matrix: harness/npm-versions.ts), run with this Node.
+ */
+export function makeNpm(registryUrl: string, opts: { cli?: string } = {}): Npm {
+  const command = opts.cli ? [process.execPath, opts.cli] : ['npm'];
   const registry = registryUrl.endsWith('/') ? registryUrl : `${registryUrl}/`;
   const root = tempDir('npm');
   const home = join(root, 'home');
@@ -234,7 +241,7 @@ export function makeNpm(registryUrl: string): Npm {
   };
 
   const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> => {
-    const child = spawn('npm', args, {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: opts.cwd ?? root,
       env: env(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -244,8 +251,45 @@ export function makeNpm(registryUrl: string): Npm {
   };
 
 
+  const until = (args: string[], pattern: RegExp, opts: { timeoutMs?: number } = {}): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(command[0]!, [...command.slice(1), ...args], { cwd: root, env: env(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      let out = '';
+      const stop = (): void => {
+        clearTimeout(timer);
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`npm ${args.join(' ')} printed no ${pattern} within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms\n${tail(out)}`));
+      }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const onData = (d: string): void => {
+        out += d;
+        const m = pattern.exec(out);
+        if (m) {
+          stop();
+          resolve(m);
+        }
+      };
+      child.stdin.on('error', () => {});
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`npm ${args.join(' ')} exited (${code}) before printing ${pattern}\n${tail(out)}`));
+      });
+    });
+
   const pty = (args: string[], answers: Answer[], opts: PtyOptions = {}): Promise<PtyResult> =>
-    runInPty(['npm', ...args], answers, {
+    runInPty([...command, ...args], answers, {
       cwd: opts.cwd ?? root,
       env: env({ TERM: 'dumb', ...opts.env }),
       timeoutMs: opts.timeoutMs,
@@ -306,5 +350,5 @@ export function makeNpm(registryUrl: string): Npm {
     return dir;
   };
 
-  return { root, userconfig, cache, registry, run, pty, token, setToken, makePackage, makeProject };
+  return { root, userconfig, cache, registry, run, pty, until, token, setToken, makePackage, makeProject };
 }

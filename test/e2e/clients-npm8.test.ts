@@ -1,0 +1,6 @@
+// The client matrix (harness/client-story.ts): the core story with npm 8, installed once from
+// the npm registry into the npm clients cache (harness/npm-versions.ts).
+import { clientStory } from './harness/client-story.ts';
+import { PINNED_NPM } from './harness/npm-versions.ts';
+
+clientStory({ major: 8, version: PINNED_NPM[8] });
