@@ -5,8 +5,9 @@
 // (libnpmpublish lib/publish.js patchManifest). Those steps read files of the folder
 // (binding.gyp adds `scripts.install`, server.js `scripts.start`, `directories.bin` fills
 // `bin`, `directories.man` fills `man`), so the tarball's files are laid out in a temporary
-// folder (empty files: only names matter to the steps Tessera compares) and the same library,
-// at the version npm bundles, prepares it.
+// folder (empty files where only names matter; README* and AUTHORS with their content, bounded,
+// for the `readme` and `authors` steps) and the same library, at the version npm bundles,
+// prepares it.
 
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { dirname, join, posix } from 'node:path';
 import PackageJson from '@npmcli/package-json';
 import semver from 'semver';
 import { DomainError } from '../errors.ts';
-import type { TarballContents } from './tarball.ts';
+import { isDocFile, type TarballContents } from './tarball.ts';
 
 export interface PreparedManifest {
   /** package.json as written in the tarball. */
@@ -35,10 +36,18 @@ function directoryPrefix(dir: unknown): string | null {
   return clean === '' || clean === '.' ? '' : `${clean.replace(/\/+$/, '')}/`;
 }
 
-/** Whether npm's prepare steps could look at this file: root *.gyp and server.js, and what lies under directories.bin / .man. */
-function wanted(file: string, prefixes: string[]): boolean {
+/** The .d.ts file npm's `fillTypes` step looks for beside `main` (normalize.js), or null. */
+function typesFile(main: unknown): string | null {
+  const index = typeof main === 'string' ? main : 'index.js';
+  const extless = posix.join(posix.dirname(index), posix.basename(index, posix.extname(index)));
+  return posix.normalize(`${extless}.d.ts`).replace(/^(\.\/)+/, '');
+}
+
+/** Whether npm's prepare steps could look at this file: root *.gyp, server.js, README*, AUTHORS, main's .d.ts, and what lies under directories.bin / .man. */
+function wanted(file: string, prefixes: string[], types: string | null): boolean {
   const top = file.split('/')[0];
-  if (/\.gyp$/i.test(top) || top === 'server.js') return true;
+  if (/\.gyp$/i.test(top) || top === 'server.js' || file === types) return true;
+  if (!file.includes('/') && isDocFile(file)) return true;
   return prefixes.some((p) => file.startsWith(p));
 }
 
@@ -65,11 +74,12 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     }
     const directories = raw.directories as Record<string, unknown> | undefined;
     const prefixes = [directoryPrefix(directories?.bin), directoryPrefix(directories?.man)].filter((p): p is string => p !== null);
+    const types = typesFile(raw.main);
     for (const file of contents.files) {
-      if (file === 'package.json' || !wanted(file, prefixes)) continue;
+      if (file === 'package.json' || !wanted(file, prefixes, types)) continue;
       try {
         await mkdir(dirname(join(dir, file)), { recursive: true });
-        await writeFile(join(dir, file), '');
+        await writeFile(join(dir, file), contents.docs.get(file)?.data ?? '');
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         if (SERVER_FAULTS.has(code)) throw e;

@@ -24,7 +24,18 @@ export interface TarballContents {
   unpackedSize: number;
   /** Whether the package ships an npm-shrinkwrap.json (the registry's `_hasShrinkwrap`). */
   hasShrinkwrap: boolean;
+  /**
+   * Contents of the top-level files npm's preparation reads (README*, AUTHORS), by path: at most
+   * MAX_DOC_BYTES of each and MAX_DOCS_TOTAL in all; `truncated` when the file is longer.
+   */
+  docs: Map<string, { data: Buffer; truncated: boolean }>;
 }
+
+/** Most bytes kept of one README or AUTHORS file (the readme a version stores: docs/security.md). */
+export const MAX_DOC_BYTES = 256 * 1024;
+const MAX_DOCS_TOTAL = 1024 * 1024;
+/** Top-level files whose content npm's `readme` and `authors` steps read (@npmcli/package-json normalize.js). */
+export const isDocFile = (rel: string) => /^readme(\.[^/]*)?$/i.test(rel) || rel === 'AUTHORS';
 
 /** Largest package.json accepted inside a tarball. */
 const MAX_PACKAGE_JSON = 1024 * 1024;
@@ -117,6 +128,8 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     let manifests = 0;
     const manifestChunks: Buffer[] = [];
     let manifestSize = 0;
+    const docs = new Map<string, { data: Buffer; truncated: boolean }>();
+    let docsTotal = 0;
     const top = { name: null as string | null, manifests: 0 };
     const rawEntries: RawEntry[] = [];
     const tarPaths: string[] = [];
@@ -154,6 +167,22 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
           files.push(rel);
           if (rel === 'npm-shrinkwrap.json') hasShrinkwrap = true;
         }
+        if (isFile && isDocFile(rel) && !docs.has(rel)) {
+          const room = Math.max(0, Math.min(MAX_DOC_BYTES, MAX_DOCS_TOTAL - docsTotal));
+          const doc = { data: Buffer.alloc(0), truncated: entry.size > room };
+          const parts: Buffer[] = [];
+          let kept = 0;
+          docs.set(rel, doc);
+          docsTotal += Math.min(room, entry.size);
+          entry.on('data', (c: Buffer) => {
+            if (kept < room) parts.push(c.subarray(0, room - kept));
+            kept += c.length;
+          });
+          entry.on('end', () => {
+            doc.data = Buffer.concat(parts);
+          });
+          return;
+        }
         if (!isManifestPath(rel)) {
           entry.resume();
           return;
@@ -182,7 +211,7 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
         }
       }
       settled = true;
-      resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap });
+      resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap, docs });
     });
 
     // tar stops at the end-of-archive marker (two zero blocks) and ignores what follows, but
