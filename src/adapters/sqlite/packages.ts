@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
+import { manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 interface PackageRow {
   name: string;
@@ -67,6 +68,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`),
     hasVersion: db.prepare('SELECT 1 FROM versions WHERE package = ? AND version = ?'),
+    // readmes aside: packuments serve only the latest's (manifest-limits.ts)
+    manifestBytes: db.prepare(`SELECT COALESCE(SUM(length(CAST(manifest AS BLOB)) - COALESCE(length(CAST(json_extract(manifest, '$.readme') AS BLOB)), 0)), 0) AS n
+      FROM versions WHERE package = ?`),
     setTag: db.prepare('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?) ON CONFLICT(package, tag) DO UPDATE SET version = excluded.version'),
     removeTag: db.prepare('DELETE FROM dist_tags WHERE package = ? AND tag = ?'),
     clearTags: db.prepare('DELETE FROM dist_tags WHERE package = ?'),
@@ -173,6 +177,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
         q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum);
+        if (m.maxManifestBytes !== undefined) {
+          const total = Number((q.manifestBytes.get(name) as { n: number | bigint }).n);
+          if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
+        }
         q.setTag.run(name, m.tag, v.version);
         // A package always has a latest tag: the first version gets it whatever --tag said.
         if (m.tag !== 'latest' && !(q.tags.all(name) as Array<{ tag: string }>).some((x) => x.tag === 'latest')) {
