@@ -86,7 +86,7 @@ export const schema = {
   maxTokens: int({ default: 1000, min: 1, max: 100000, doc: 'Most tokens (besides login sessions) one account may hold.' }),
   maxBodyMb: int({ default: 140, min: 1, max: 2048, doc: 'Largest request body accepted, in MiB (a 100 MB tarball is ~134 MiB base64\'d).' }),
   maxUnpackedMb: int({ default: 512, min: 1, max: 16384, doc: 'Largest size a published tarball may inflate to, in MiB (its tar archive); inflating stops there and the publish gets 413, so a gzip bomb costs no more.' }),
-  maxPackumentMb: int({ default: 24, min: 1, max: 1024, doc: 'Most manifest data one package may hold, in MiB: the JSON of all its versions, readmes aside (packuments serve only the latest readme). A publish past it gets 413. The largest npmjs packuments are about 10 MiB (typescript, @types/node); at 24, two packages at the limit stay in the 96 MiB packument cache in both forms.' }),
+  maxPackumentMb: int({ default: 20, min: 1, max: 1024, doc: 'Most manifest data one package may hold, in MiB: the JSON of all its versions, readmes aside (packuments serve only the latest readme). A publish past it gets 413. The largest npmjs packuments are about 10 MiB (typescript, @types/node); at 20, two packages at the limit stay in the 96 MiB packument cache in both forms.' }),
   defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
   hashConcurrency: int({
     default: Math.max(1, availableParallelism() - 1),
