@@ -26,6 +26,8 @@ export interface PreparedManifest {
 
 /** `gitHead` looks for a .git folder above the package folder: outside the tarball, and no field Tessera compares. */
 const STEPS = PackageJson.prepareSteps.filter((s) => s !== 'gitHead');
+/** Most README* / AUTHORS files at the top folder (each is written out for npm's `readme` step). */
+const MAX_DOC_FILES = 32;
 /** Errors that are the server's, not the tarball's. */
 const SERVER_FAULTS = new Set(['ENOSPC', 'EMFILE', 'ENFILE', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'EDQUOT']);
 
@@ -55,8 +57,9 @@ function wanted(file: string, prefixes: string[], types: string | null): boolean
  * Runs npm publish's manifest preparation on a tarball's package.json and files.
  *
  * Errors (DomainError INVALID_PUBLISH): package.json that is not a JSON object, or that npm's
- * own preparation refuses (an invalid name or version, a non-string `main`, ...), or files that
- * cannot be laid out (a file and a folder of one name). Failures of the temporary folder
+ * own preparation refuses (an invalid name or version, a non-string `main`, ...), files that
+ * cannot be laid out (a file and a folder of one name), or more than MAX_DOC_FILES README*
+ * and AUTHORS files at the top folder. Failures of the temporary folder
  * itself (disk full) are the server's and rethrown.
  */
 export async function prepareManifest(contents: TarballContents): Promise<PreparedManifest> {
@@ -75,6 +78,10 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     const directories = raw.directories as Record<string, unknown> | undefined;
     const prefixes = [directoryPrefix(directories?.bin), directoryPrefix(directories?.man)].filter((p): p is string => p !== null);
     const types = typesFile(raw.main);
+    const docFiles = contents.files.filter((f) => !f.includes('/') && isDocFile(f)).length;
+    if (docFiles > MAX_DOC_FILES) {
+      throw new DomainError('INVALID_PUBLISH', `The tarball has ${docFiles} README or AUTHORS files at its top folder; at most ${MAX_DOC_FILES} are accepted.`);
+    }
     for (const file of contents.files) {
       if (file === 'package.json' || !wanted(file, prefixes, types)) continue;
       try {
