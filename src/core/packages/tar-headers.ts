@@ -46,9 +46,9 @@ function field(h: Buffer, start: number, length: number, what: string): string {
 /** An octal size field as every reader parses it; base-256 and stray characters are refused. */
 function octalSize(h: Buffer): number {
   const text = h.subarray(124, 136).toString('latin1');
-  const m = /^ *([0-7]+)[ \0]*$/.exec(text);
+  const m = /^ *([0-7]*)[ \0]*$/.exec(text);
   if (!m) throw bad(`The tarball has an entry whose size field is not plain octal (${JSON.stringify(text)}).`);
-  return parseInt(m[1], 8);
+  return m[1] === '' ? 0 : parseInt(m[1], 8);
 }
 
 /** Pax extended-header records ("LEN key=value\n"), strictly: malformed or repeated keys are refused. */
