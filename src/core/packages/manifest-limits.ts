@@ -6,6 +6,16 @@
 import { DomainError } from '../errors.ts';
 
 /**
+ * The bytes a version's manifest counts toward `maxPackumentMb`: its JSON, without its readme
+ * (packuments serve only the latest version's, cut to 64 KiB). Stored per version at publish
+ * (versions.manifest_bytes), so the check sums integers and never reads the manifests.
+ */
+export function countedManifestBytes(manifest: Record<string, unknown>): number {
+  const readme = typeof manifest.readme === 'string' ? Buffer.byteLength(JSON.stringify(manifest.readme)) : 0;
+  return Buffer.byteLength(JSON.stringify(manifest)) - readme;
+}
+
+/**
  * The error a publish gets when the package's stored manifests (JSON bytes, every version, the
  * new one included) would pass `limit` bytes: 413 BODY_TOO_LARGE naming the limit and the key.
  * Thrown by the stores inside the publish transaction (PackageMutation.maxManifestBytes).
