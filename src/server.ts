@@ -48,6 +48,7 @@ export function settingsFrom(config: Config): CoreSettings {
     maxBodyBytes: config.maxBodyMb * 1024 * 1024,
     maxTarballBytes: Math.floor((config.maxBodyMb * 1024 * 1024 * 3) / 4),
     maxUnpackedBytes: config.maxUnpackedMb * 1024 * 1024,
+    maxPackumentBytes: config.maxPackumentMb * 1024 * 1024,
     defaultPackageMfa: MFA[config.defaultPackageMfa],
     scopedPackageAccess: config.scopedPackageAccess,
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },

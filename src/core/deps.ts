@@ -18,6 +18,8 @@ export interface CoreSettings {
   maxTarballBytes: number;
   /** Most bytes a published tarball may inflate to (its tar archive); inflating stops there. */
   maxUnpackedBytes: number;
+  /** Most bytes a package's stored manifests may total, readmes aside (manifest-limits.ts). */
+  maxPackumentBytes: number;
   defaultPackageMfa: PackageMfa;
   /** The access of a new scoped package whose publish names none (config scopedPackageAccess). */
   scopedPackageAccess: Access;

@@ -224,6 +224,11 @@ export type PackageMutation =
       /** Set on the first publish of a name (or of a name whose package was unpublished). */
       create?: { ownerId: number; access: Access; mfa: PackageMfa; claimScope?: string };
       access?: Access;
+      /**
+       * Most bytes the package's stored manifests (JSON, every version, this one included) may
+       * total: checked inside the transaction; beyond it the commit throws BODY_TOO_LARGE.
+       */
+      maxManifestBytes?: number;
     }
   | { type: 'set-tag'; tag: string; version: string }
   | { type: 'remove-tag'; tag: string }

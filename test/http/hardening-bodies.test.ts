@@ -93,7 +93,7 @@ test('an authenticated caller gets 413 before reading a body over the route limi
   assert.equal(JSON.parse(small.body).code, 'FST_ERR_CTP_BODY_TOO_LARGE');
   const huge = await partialBody('PUT', '/somepkg', { authorization: `Bearer ${alice}` }, 141 * MiB);
   assert.equal(huge.status, 413);
-  const ok = await t.request({ method: 'PUT', url: '/big-ok', token: alice, payload: publishBody('big-ok', '1.0.0', { manifest: { readme: 'r'.repeat(2 * MiB) }, tarballManifest: { name: 'big-ok', version: '1.0.0', main: 'index.js' } }) });
+  const ok = await t.request({ method: 'PUT', url: '/big-ok', token: alice, payload: publishBody('big-ok', '1.0.0', { manifest: { readme: 'r'.repeat(2 * MiB) }, tarballManifest: { name: 'big-ok', version: '1.0.0', main: 'index.js' }, files: { README: 'r'.repeat(2 * MiB) } }) });
   assert.equal(ok.statusCode, 201, ok.body);
 });
 

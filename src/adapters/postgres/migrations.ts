@@ -192,6 +192,13 @@ export const migrations: string[] = [
   UPDATE counters SET expires_at = last_at + 86400000;
   CREATE INDEX counters_expires_at ON counters (expires_at);
   `,
+  `
+  -- The bytes each version's manifest counts toward maxPackumentMb (its JSON, readme aside:
+  -- core/packages/manifest-limits.ts), so the publish check sums integers.
+  ALTER TABLE versions ADD COLUMN manifest_bytes BIGINT NOT NULL DEFAULT 0;
+  UPDATE versions SET manifest_bytes = octet_length(manifest::text)
+    - CASE WHEN json_typeof(manifest->'readme') = 'string' THEN octet_length((manifest->'readme')::text) ELSE 0 END;
+  `,
 ];
 
 /** The schema version this code expects. */

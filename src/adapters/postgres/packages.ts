@@ -4,6 +4,7 @@ import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore,
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
+import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 import { PACKAGE_CHANNEL } from './channels.ts';
@@ -194,10 +195,16 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
       const tb = v.tarball;
       await c.query(
-        `INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
-          VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9)`,
-        [name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum],
+        `INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum, manifest_bytes)
+          VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10)`,
+        [name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest)],
       );
+      if (m.maxManifestBytes !== undefined) {
+        // readmes aside, counted at publish (manifest-limits.ts)
+        const r = await c.query('SELECT COALESCE(SUM(manifest_bytes), 0)::bigint AS n FROM versions WHERE package = $1', [name]);
+        const total = Number(r.rows[0].n);
+        if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
+      }
       await setTag(c, name, m.tag, v.version);
       // A package always has a latest tag: the first version gets it whatever --tag said.
       if (m.tag !== 'latest') {

@@ -180,6 +180,13 @@ export const migrations: string[] = [
   UPDATE counters SET expires_at = last_at + 86400000;
   CREATE INDEX counters_expires_at ON counters (expires_at);
   `,
+  `
+  -- The bytes each version's manifest counts toward maxPackumentMb (its JSON, readme aside:
+  -- core/packages/manifest-limits.ts), so the publish check sums integers.
+  ALTER TABLE versions ADD COLUMN manifest_bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE versions SET manifest_bytes = length(CAST(manifest AS BLOB))
+    - CASE json_type(manifest, '$.readme') WHEN 'text' THEN length(CAST(json_quote(json_extract(manifest, '$.readme')) AS BLOB)) ELSE 0 END;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

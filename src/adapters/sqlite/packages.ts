@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
+import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 interface PackageRow {
   name: string;
@@ -64,9 +65,11 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     removeStar: db.prepare('DELETE FROM stars WHERE package = ? AND user_id = ?'),
     clearStars: db.prepare('DELETE FROM stars WHERE package = ?'),
     starredBy: db.prepare('SELECT s.package FROM stars s JOIN packages p ON p.name = s.package WHERE s.user_id = ? AND p.unpublished = 0 ORDER BY s.package').pluck(),
-    insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum)
-      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`),
+    insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum, manifest_bytes)
+      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`),
     hasVersion: db.prepare('SELECT 1 FROM versions WHERE package = ? AND version = ?'),
+    // readmes aside, counted at publish (manifest-limits.ts)
+    manifestBytes: db.prepare('SELECT COALESCE(SUM(manifest_bytes), 0) AS n FROM versions WHERE package = ?'),
     setTag: db.prepare('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?) ON CONFLICT(package, tag) DO UPDATE SET version = excluded.version'),
     removeTag: db.prepare('DELETE FROM dist_tags WHERE package = ? AND tag = ?'),
     clearTags: db.prepare('DELETE FROM dist_tags WHERE package = ?'),
@@ -172,7 +175,11 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         }
         q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
-        q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum);
+        q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest));
+        if (m.maxManifestBytes !== undefined) {
+          const total = Number((q.manifestBytes.get(name) as { n: number | bigint }).n);
+          if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
+        }
         q.setTag.run(name, m.tag, v.version);
         // A package always has a latest tag: the first version gets it whatever --tag said.
         if (m.tag !== 'latest' && !(q.tags.all(name) as Array<{ tag: string }>).some((x) => x.tag === 'latest')) {

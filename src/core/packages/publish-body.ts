@@ -1,6 +1,6 @@
 // Validation of the body of `npm publish` (PUT /PACKAGE with one attachment). Nothing in the
-// body is trusted: the name, version, tarball bytes and checksums must all agree, and every
-// field that affects installation or what people read comes from the tarball's package.json.
+// body is trusted: the name, version, tarball bytes and checksums must all agree, and the
+// served manifest is the tarball's package.json as npm prepares it (the body adds only npm's metadata).
 // Two steps: validatePublishBody checks the body's shape (cheap, before the second factor);
 // verifyPublishTarball then decodes, hashes, inflates and compares (after it).
 
@@ -11,7 +11,7 @@ import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
 import { prepareManifest } from './prepare-manifest.ts';
 import { isPlainObject, isValidVersion, ownMap, requireTag } from './rules.ts';
-import { readTarball, type TarballLimits } from './tarball.ts';
+import { MAX_DOC_BYTES, readTarball, type TarballLimits } from './tarball.ts';
 import { requireCleanManifests } from '../text.ts';
 
 /** A publish body whose shape was checked; the tarball is still base64 and unchecked. */
@@ -43,17 +43,30 @@ export interface ValidPublish {
 const DERIVED = ['_npmUser', 'maintainers', '_rev', 'users', 'time', '_attachments', 'dist-tags', '_id', 'deprecated', 'hasInstallScript', '_hasShrinkwrap'];
 
 /**
- * Fields that change what gets installed or what people read (npm view, the web UI, search):
- * served as npm's preparation of the tarball's package.json gives them (prepare-manifest.ts).
- * The body may leave one out; if it states one, it must equal the tarball's, prepared as npm
- * prepares it (npm, and pnpm through npm) or as written (yarn 4 sends the packed package.json).
+ * Fields that change what gets installed: a body that states one must state the tarball's
+ * value, also when the tarball has none (other body fields the tarball lacks are dropped).
  */
 export const FROM_TARBALL = [
   'scripts', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta',
   'bundleDependencies', 'bundledDependencies', 'acceptDependencies', 'bin', 'man', 'directories', 'os', 'cpu', 'libc',
   'engines', 'main', 'exports', 'license', 'gypfile',
-] as const;
+];
+
+/**
+ * What npm publish adds to the manifest that is not in package.json, kept from the body when
+ * it is a short string: libnpmpublish lib/publish.js patchManifest (`_nodeVersion`,
+ * `_npmVersion`) and @npmcli/package-json's `gitHead` step (reads the .git folder, which the
+ * tarball does not hold). yarn 4 sends `gitHead` too.
+ */
+const PUBLISH_METADATA = ['_nodeVersion', '_npmVersion', 'gitHead'];
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+
+/** `text` cut to at most `bytes` UTF-8 bytes, at a character boundary. */
+function truncateUtf8(text: string, bytes: number): string {
+  let cut = Buffer.from(text).subarray(0, bytes).toString('utf8');
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut;
+}
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function sha512Integrity(integrity: string): string | null {
@@ -141,9 +154,12 @@ const describe = (v: unknown) => (v === undefined ? 'nothing' : shown(v, 200));
  * Decodes the tarball of a checked publish body and holds the body to it: the checksums must
  * match the bytes, the tarball must read whole within `limits` (tarball.ts), its package.json,
  * prepared as npm publish prepares it (prepare-manifest.ts), must name the same package and
- * version (after semver.clean, as npm cleans `1.0.0+build.1` to `1.0.0`), and each field of
- * FROM_TARBALL the body states must equal the tarball's. The manifest returned carries the
- * tarball's values of those fields, `hasInstallScript` (true when scripts has preinstall,
+ * version (after semver.clean, as npm cleans `1.0.0+build.1` to `1.0.0`), and each field the
+ * body states that the tarball's package.json also has (as written, or prepared) must equal it
+ * (npm sends the prepared manifest, yarn 4 the packed package.json); other body fields are
+ * dropped, except npm's publish metadata (PUBLISH_METADATA). The manifest returned is the
+ * prepared package.json (with `readme` from the tarball's README as npm's `readme` step reads
+ * it, cut to MAX_DOC_BYTES), that metadata, `hasInstallScript` (true when scripts has preinstall,
  * install or postinstall, as npmjs serves it), `_hasShrinkwrap`, and a `dist` of the
  * registry's own values only (integrity, shasum, fileCount, unpackedSize; the tarball URL is
  * added when served).
@@ -172,17 +188,26 @@ export async function verifyPublishTarball(name: string, req: PublishRequest, li
     bad(`The tarball's package.json says ${shown(raw.name)}@${shown(raw.version)}, not ${name}@${version}.`);
   }
 
-  const manifest: Record<string, unknown> = { ...req.manifest };
-  for (const field of FROM_TARBALL) {
-    const said = manifest[field];
-    if (said !== undefined && !isDeepStrictEqual(said, prepared[field]) && !isDeepStrictEqual(said, raw[field])) {
+  // The served manifest is the prepared package.json; the body only adds npm's publish metadata.
+  const manifest: Record<string, unknown> = ownMap(Object.entries(prepared).filter(([k]) => !DERIVED.includes(k) && k !== 'dist'));
+  const readmeFile = typeof prepared.readmeFilename === 'string' ? contents.docs.get(prepared.readmeFilename) : undefined;
+  for (const [field, said] of Object.entries(req.manifest)) {
+    if (PUBLISH_METADATA.includes(field)) {
+      if (typeof said !== 'string' || said.length > 200) bad(`The body's "${field}" must be a string of at most 200 characters.`);
+      manifest[field] = said;
+      continue;
+    }
+    if (!Object.hasOwn(prepared, field) && !Object.hasOwn(raw, field) && !FROM_TARBALL.includes(field)) continue; // dropped
+    if (field === 'readme' && readmeFile?.truncated) continue; // only its first MAX_DOC_BYTES were read
+    if (!isDeepStrictEqual(said, prepared[field]) && !isDeepStrictEqual(said, raw[field])) {
       throw new DomainError(
         'MANIFEST_MISMATCH',
         `The body's "${field}" differs from the tarball's package.json: the body says ${describe(said)}, the tarball ${describe(prepared[field])}.`,
       );
     }
-    if (prepared[field] === undefined) delete manifest[field];
-    else manifest[field] = prepared[field];
+  }
+  if (typeof manifest.readme === 'string' && Buffer.byteLength(manifest.readme) > MAX_DOC_BYTES) {
+    manifest.readme = truncateUtf8(manifest.readme, MAX_DOC_BYTES);
   }
   const scripts = isPlainObject(prepared.scripts) ? prepared.scripts : {};
   if (INSTALL_SCRIPTS.some((s) => typeof scripts[s] === 'string')) manifest.hasInstallScript = true;

@@ -73,6 +73,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const mutation: PackageMutation = {
     type: 'publish',
     tag: valid.tag,
+    maxManifestBytes: deps.settings.maxPackumentBytes,
     version: {
       version: valid.version,
       manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email } },

@@ -7,6 +7,7 @@
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { DomainError } from '../errors.ts';
+import { type RawEntry, TarHeaderWalker } from './tar-headers.ts';
 
 export interface TarballLimits {
   /** Most bytes the tar archive may inflate to (headers and padding included). */
@@ -23,11 +24,22 @@ export interface TarballContents {
   unpackedSize: number;
   /** Whether the package ships an npm-shrinkwrap.json (the registry's `_hasShrinkwrap`). */
   hasShrinkwrap: boolean;
+  /**
+   * Contents of the top-level files npm's preparation reads (README*, AUTHORS), by path: at most
+   * MAX_DOC_BYTES of each and MAX_DOCS_TOTAL in all; `truncated` when the file is longer.
+   */
+  docs: Map<string, { data: Buffer; truncated: boolean }>;
 }
+
+/** Most bytes kept of one README or AUTHORS file (the readme a version stores: docs/security.md). */
+export const MAX_DOC_BYTES = 256 * 1024;
+const MAX_DOCS_TOTAL = 1024 * 1024;
+/** Top-level files whose content npm's `readme` and `authors` steps read (@npmcli/package-json normalize.js). */
+export const isDocFile = (rel: string) => /^readme(\.[^/]*)?$/i.test(rel) || rel === 'AUTHORS';
 
 /** Largest package.json accepted inside a tarball. */
 const MAX_PACKAGE_JSON = 1024 * 1024;
-const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+const FILE_TYPES = new Set(['File', 'OldFile']);
 const BLOCK = 512;
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -54,6 +66,45 @@ function isManifestPath(rel: string): boolean {
   return folded === 'package.json' || folded.startsWith('package.json/');
 }
 
+const showPath = (p: string) => JSON.stringify(p.slice(0, 200));
+
+/**
+ * Holds one raw entry (tar-headers.ts) to a single meaning: every path an extractor could give
+ * it lies in the one top folder (`top.name`, set by the first entry), is plainly relative
+ * (`\\` counts as a separator, as on Windows), and is a file only below the top folder; an
+ * entry any reading of which is package.json must read the same under every reader, and only
+ * one entry may. Throws INVALID_PUBLISH naming the entry.
+ */
+function checkRawEntry(e: RawEntry, top: { name: string | null; manifests: number }): void {
+  const split = (reading: string) => reading.replace(/\/+$/, '').split(/[\\/]/);
+  const manifest = e.readings.some((r) => {
+    const parts = split(r);
+    return parts.length >= 2 && isManifestPath(parts.slice(1).join('/'));
+  });
+  if (manifest && e.readings.length !== 1) {
+    throw bad(`The tarball's entry ${showPath(e.path)} is read as package.json by some extractors and as ${e.readings.filter((r) => r !== e.path).map(showPath).join(', ')} by others.`);
+  }
+  if (manifest && ++top.manifests > 1) {
+    throw bad(`The tarball has more than one package.json at its top folder (${showPath(e.path)}); extractors would keep the last.`);
+  }
+  for (const reading of e.readings) {
+    // a header name that an extension header replaces is only a reading for extractors without
+    // pax/GNU support (none of npm's, yarn's, pnpm's or GNU tar): it only must not be package.json
+    if (reading !== e.path && e.extended) continue;
+    const parts = split(reading);
+    if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+      throw bad(`The tarball has an entry with a path that is not plainly relative: ${showPath(reading)}.`);
+    }
+    top.name ??= parts[0];
+    if (parts[0] !== top.name) {
+      throw bad(`The tarball's entry ${showPath(reading)} is outside its top folder ${showPath(top.name)}; extractors would place it differently.`);
+    }
+    if (parts.length < 2 && e.type !== '5') {
+      throw bad(`The tarball's entry ${showPath(reading)} is a file outside its top folder; npm would skip it and other extractors write it.`);
+    }
+  }
+}
+
 /**
  * Inflates and reads a gzipped npm tarball.
  *
@@ -77,6 +128,15 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     let manifests = 0;
     const manifestChunks: Buffer[] = [];
     let manifestSize = 0;
+    const docs = new Map<string, { data: Buffer; truncated: boolean }>();
+    let docsTotal = 0;
+    const top = { name: null as string | null, manifests: 0 };
+    const rawEntries: RawEntry[] = [];
+    const tarPaths: string[] = [];
+    const walker = new TarHeaderWalker((e) => {
+      checkRawEntry(e, top);
+      rawEntries.push(e);
+    });
 
     const gunzip = createGunzip({ chunkSize: 64 * 1024 });
     const parser = new Parser({ strict: true, zstd: false });
@@ -93,9 +153,11 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     });
     parser.on('entry', (entry: ReadEntry) => {
       try {
+        tarPaths.push(entry.path);
         const rel = relativePath(entry.path);
         const isFile = FILE_TYPES.has(entry.type);
         if (rel === null) {
+          if (entry.type !== 'Directory') throw bad(`The tarball's entry ${showPath(entry.path)} is outside its top folder.`);
           entry.resume();
           return;
         }
@@ -104,6 +166,22 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
           unpackedSize += entry.size;
           files.push(rel);
           if (rel === 'npm-shrinkwrap.json') hasShrinkwrap = true;
+        }
+        if (isFile && isDocFile(rel) && !docs.has(rel)) {
+          const room = Math.max(0, Math.min(MAX_DOC_BYTES, MAX_DOCS_TOTAL - docsTotal));
+          const doc = { data: Buffer.alloc(0), truncated: entry.size > room };
+          const parts: Buffer[] = [];
+          let kept = 0;
+          docs.set(rel, doc);
+          docsTotal += Math.min(room, entry.size);
+          entry.on('data', (c: Buffer) => {
+            if (kept < room) parts.push(c.subarray(0, room - kept));
+            kept += c.length;
+          });
+          entry.on('end', () => {
+            doc.data = Buffer.concat(parts);
+          });
+          return;
         }
         if (!isManifestPath(rel)) {
           entry.resume();
@@ -126,8 +204,14 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     parser.on('end', () => {
       if (settled) return;
       if (manifests === 0) return stop(bad('The tarball has no package/package.json.'));
+      // node-tar and the raw reading must agree on every entry's path (tar-headers.ts)
+      for (let i = 0; i < Math.max(rawEntries.length, tarPaths.length); i++) {
+        if (rawEntries[i]?.path !== tarPaths[i]) {
+          return stop(bad(`The tarball's entry ${showPath(tarPaths[i] ?? rawEntries[i]?.path ?? '')} reads differently under different tar readers.`));
+        }
+      }
       settled = true;
-      resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap });
+      resolve({ packageJson: Buffer.concat(manifestChunks), files, fileCount, unpackedSize, hasShrinkwrap, docs });
     });
 
     // tar stops at the end-of-archive marker (two zero blocks) and ignores what follows, but
@@ -142,6 +226,7 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     let pairEnd = false;
     parser.on('ignoredEntry', (entry: ReadEntry) => {
       current = entry;
+      stop(bad(`The tarball's entry ${showPath(entry.path)} is one npm's tar reader skips (other extractors may write it).`));
     });
     parser.prependListener('entry', (entry: ReadEntry) => {
       current = entry;
@@ -152,6 +237,12 @@ export function readTarball(gzipped: Buffer, limits: TarballLimits): Promise<Tar
     const write = (piece: Buffer, endsWithPair: boolean) => {
       if (piece.length === 0) return;
       pairEnd = endsWithPair;
+      try {
+        walker.push(piece);
+      } catch (e) {
+        stop(e);
+        return;
+      }
       parser.write(piece);
       pairEnd = false;
     };

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import type { PackageMutation } from '../../../src/core/ports.ts';
 import { type Check, commitAndGet, create, makeUser, publish, rejectsWith, version } from './harness.ts';
 
 export function packageContract(check: Check): void {
@@ -60,6 +61,21 @@ export function packageContract(check: Check): void {
       await rejectsWith(store.packages.commit('tool', create(alice.id, version('1.0.0'))), 'VERSION_EXISTS');
       const back = await commitAndGet(store, 'tool', create(alice.id, version('2.0.0')));
       assert.deepEqual(back.versions.map((v) => v.version), ['2.0.0']);
+    });
+
+    check('maxManifestBytes caps the package\'s manifests (readmes aside) inside the transaction', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const cap = (m: PackageMutation): PackageMutation => (m.type === 'publish' ? { ...m, maxManifestBytes: 10_000 } : m);
+      const big = (v: string) => version(v, { notes: 'n'.repeat(4000), readme: 'r'.repeat(50_000) });
+      await store.packages.commit('tool', cap(create(alice.id, big('1.0.0'))));
+      await store.packages.commit('tool', cap(publish(big('1.0.1'))));
+      await rejectsWith(store.packages.commit('tool', cap(publish(big('1.0.2'))) as never), 'BODY_TOO_LARGE');
+      const pkg = await store.packages.get('tool');
+      assert.deepEqual(pkg?.versions.map((v) => v.version), ['1.0.0', '1.0.1'], 'the refused version left nothing');
+      assert.equal(pkg?.rev, 2);
+      // the refused version is not burned: it can be published once room is made
+      await store.packages.commit('tool', { type: 'remove-versions', versions: ['1.0.1'], distTags: { latest: '1.0.0' } });
+      await store.packages.commit('tool', cap(publish(big('1.0.2'))));
     });
 
     check('a publish without `create` to an unknown name is NOT_FOUND', async ({ store }) => {
