@@ -4,6 +4,10 @@ declare module '@npmcli/package-json' {
     static prepareSteps: readonly string[];
     static fixSteps: readonly string[];
     load(path: string, parseIndex?: boolean): Promise<PackageJson>;
+    /** Sets the folder (for the steps that read files) and an empty manifest; no I/O. */
+    create(path: string): PackageJson;
+    /** Parses package.json text as load() does (json-parse-even-better-errors). */
+    fromJSON(data: string | Buffer): PackageJson;
     fix(opts?: { changes?: string[] }): Promise<PackageJson>;
     prepare(opts?: { steps?: readonly string[]; root?: string; changes?: string[] }): Promise<PackageJson>;
     get content(): Record<string, unknown>;

@@ -8,8 +8,18 @@
 // folder (empty files where only names matter; README* and AUTHORS with their content, bounded,
 // for the `readme` and `authors` steps) and the same library, at the version npm bundles,
 // prepares it.
+//
+// Cost: a publish runs this once, so it is kept small. The folder lives in /dev/shm (memory)
+// where there is one, is written with synchronous calls (a few small files, at most 1 MiB of
+// README/AUTHORS text: microseconds on tmpfs, where the promise API costs a millisecond), and
+// the steps that read the folder run only when a file or field they look for exists (their
+// globs are most of the library's time): `gypfile` with a root *.gyp, `serverjs` with
+// server.js, `authors` with AUTHORS, `readme` with a README*, `mans`/`binDir` with
+// directories.man/.bin, `fillTypes` with the .d.ts beside `main`. Without its trigger each of
+// those steps changes nothing, except `readme`, which would write the placeholder "ERROR: No
+// README data found!" that Tessera leaves out.
 
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import PackageJson from '@npmcli/package-json';
@@ -26,6 +36,43 @@ export interface PreparedManifest {
 
 /** `gitHead` looks for a .git folder above the package folder: outside the tarball, and no field Tessera compares. */
 const STEPS = PackageJson.prepareSteps.filter((s) => s !== 'gitHead');
+
+/** Off only in the test that compares the shortcut with the library's own `readme` step. */
+let FAST_README = true;
+export function useReadmeShortcut(on: boolean): void {
+  FAST_README = on;
+}
+
+/** Where the temporary folders go: memory (/dev/shm) when it is there and writable. */
+const SCRATCH = (() => {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+})();
+
+/**
+ * The prepare steps that read the folder, each with what must exist for it to change anything.
+ * `oneReadme`: the package has exactly one README* file, which prepareManifest then sets itself
+ * (the `readme` step's glob is most of its cost, and with one candidate its choice is that
+ * file: test/unit/prepare-manifest.test.ts holds the two to the same answer).
+ */
+function stepsFor(raw: Record<string, unknown>, laidOut: string[], types: string | null, oneReadme: boolean): string[] {
+  const top = laidOut.filter((f) => !f.includes('/'));
+  const directories = (raw.directories ?? {}) as Record<string, unknown>;
+  const needs: Record<string, boolean> = {
+    gypfile: top.some((f) => /\.gyp$/i.test(f)),
+    serverjs: top.includes('server.js'),
+    authors: top.includes('AUTHORS'),
+    readme: !oneReadme && top.some((f) => isDocFile(f) && f !== 'AUTHORS'),
+    mans: directories.man !== undefined,
+    binDir: directories.bin !== undefined,
+    fillTypes: types !== null && laidOut.includes(types),
+  };
+  return STEPS.filter((step) => needs[step] ?? true);
+}
 /** Most README* / AUTHORS files at the top folder (each is written out for npm's `readme` step). */
 const MAX_DOC_FILES = 32;
 /** Errors that are the server's, not the tarball's. */
@@ -63,13 +110,13 @@ function wanted(file: string, prefixes: string[], types: string | null): boolean
  * itself (disk full) are the server's and rethrown.
  */
 export async function prepareManifest(contents: TarballContents): Promise<PreparedManifest> {
-  const dir = await mkdtemp(join(tmpdir(), 'tessera-manifest-'));
+  const dir = mkdtempSync(join(SCRATCH, 'tessera-manifest-'));
   try {
-    await writeFile(join(dir, 'package.json'), contents.packageJson);
     let pkg: PackageJson;
     let raw: Record<string, unknown>;
     try {
-      pkg = await new PackageJson().load(dir);
+      // As load(dir) would read it (the steps read other files, never package.json again).
+      pkg = new PackageJson().create(dir).fromJSON(contents.packageJson);
       if (typeof pkg.content !== 'object' || pkg.content === null || Array.isArray(pkg.content)) throw new Error('not an object');
       raw = structuredClone(pkg.content);
     } catch {
@@ -82,20 +129,31 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     if (docFiles > MAX_DOC_FILES) {
       throw new DomainError('INVALID_PUBLISH', `The tarball has ${docFiles} README or AUTHORS files at its top folder; at most ${MAX_DOC_FILES} are accepted.`);
     }
+    const laidOut: string[] = [];
     for (const file of contents.files) {
       if (file === 'package.json' || !wanted(file, prefixes, types)) continue;
       try {
-        await mkdir(dirname(join(dir, file)), { recursive: true });
-        await writeFile(join(dir, file), contents.docs.get(file)?.data ?? '');
+        mkdirSync(dirname(join(dir, file)), { recursive: true, mode: 0o700 });
+        writeFileSync(join(dir, file), contents.docs.get(file)?.data ?? '', { mode: 0o600 });
+        laidOut.push(file);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
         if (SERVER_FAULTS.has(code)) throw e;
         throw new DomainError('INVALID_PUBLISH', `The tarball's files cannot be laid out as npm extracts them (${JSON.stringify(file.slice(0, 200))}: ${code || 'error'}).`);
       }
     }
+    // One README: what the `readme` step would choose, set here without its glob.
+    // The step takes a name ending like .md/.markdown (any case) or exactly in "README".
+    const readmes = laidOut.filter((f) => !f.includes('/') && f !== 'AUTHORS' && isDocFile(f));
+    const chosen = readmes.length === 1 && (/\.m?a?r?k?d?o?w?n?$/i.test(readmes[0]) || readmes[0].endsWith('README'));
+    const oneReadme = chosen && FAST_README && typeof raw.readme !== 'string' ? readmes[0] : null;
     try {
       await pkg.fix({ changes: [] });
-      await pkg.prepare({ steps: STEPS, root: dir });
+      if (oneReadme !== null && !pkg.content.readme) {
+        pkg.content.readme = (contents.docs.get(oneReadme)?.data ?? Buffer.alloc(0)).toString('utf8');
+        pkg.content.readmeFilename = oneReadme;
+      }
+      await pkg.prepare({ steps: stepsFor(raw, laidOut, types, oneReadme !== null), root: dir });
     } catch (e) {
       throw new DomainError('INVALID_PUBLISH', `npm's preparation refuses the tarball's package.json: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
     }
@@ -104,6 +162,6 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     if (version !== null) prepared.version = version;
     return { raw, prepared };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
