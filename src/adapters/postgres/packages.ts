@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit } from '../../core/ports.ts';
+import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionSummary } from '../../core/ports.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
@@ -72,6 +72,16 @@ function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>):
   };
 }
 
+/** A version row as LOAD and OVERVIEW give it (OVERVIEW without the manifest). */
+function versionSummaryOf(v: PackageRow['versions'][number]): VersionSummary {
+  return {
+    version: v.version,
+    publishedAt: v.published_at,
+    deprecated: v.deprecated,
+    tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
+  };
+}
+
 async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
   const { rows } = await c.query<PackageRow>(LOAD, [name]);
   const p = rows[0];
@@ -79,13 +89,7 @@ async function load(c: Queryable, name: string): Promise<PackageRecord | null> {
   return {
     ...headOf(p),
     distTags: p.tags,
-    versions: p.versions.map((v) => ({
-      version: v.version,
-      manifest: v.manifest,
-      publishedAt: v.published_at,
-      deprecated: v.deprecated,
-      tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
-    })),
+    versions: p.versions.map((v) => ({ ...versionSummaryOf(v), manifest: v.manifest })),
     removedVersions: p.removed,
     stars: p.stars,
   };
@@ -341,13 +345,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       const v = r.v;
       return {
         pkg: { ...headOf(r), distTags: r.tags },
-        version: {
-          version: v.version,
-          manifest: v.manifest,
-          publishedAt: v.published_at,
-          deprecated: v.deprecated,
-          tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
-        },
+        version: { ...versionSummaryOf(v), manifest: v.manifest },
       };
     },
     async overview(name) {
@@ -358,12 +356,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       return {
         ...headOf(p),
         distTags: p.tags,
-        versions: p.versions.map((v) => ({
-          version: v.version,
-          publishedAt: v.published_at,
-          deprecated: v.deprecated,
-          tarball: { file: v.file, blobKey: v.blob_key, size: Number(v.size), integrity: v.integrity, shasum: v.shasum },
-        })),
+        versions: p.versions.map(versionSummaryOf),
       };
     },
     async namesOwnedBy(userId) {
