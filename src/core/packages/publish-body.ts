@@ -198,7 +198,10 @@ export async function verifyPublishTarball(name: string, req: PublishRequest, li
       continue;
     }
     if (!Object.hasOwn(prepared, field) && !Object.hasOwn(raw, field) && !FROM_TARBALL.includes(field)) continue; // dropped
-    if (field === 'readme' && readmeFile?.truncated) continue; // only its first MAX_DOC_BYTES were read
+    // The readme is always the tarball's README, never compared: clients differ in what they send
+    // for it (npm's placeholder "ERROR: No README data found!", another file, a cut copy), and
+    // it affects no install. The body's value is dropped.
+    if (field === 'readme' || field === 'readmeFilename') continue;
     if (!isDeepStrictEqual(said, prepared[field]) && !isDeepStrictEqual(said, raw[field])) {
       throw new DomainError(
         'MANIFEST_MISMATCH',
