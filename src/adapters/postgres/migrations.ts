@@ -198,6 +198,8 @@ export const migrations: string[] = [
   ALTER TABLE versions ADD COLUMN manifest_bytes BIGINT NOT NULL DEFAULT 0;
   UPDATE versions SET manifest_bytes = octet_length(manifest::text)
     - CASE WHEN json_typeof(manifest->'readme') = 'string' THEN octet_length((manifest->'readme')::text) ELSE 0 END;
+  -- The sum reads this index only, never the version rows with their manifests.
+  CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
 ];
 

@@ -186,6 +186,8 @@ export const migrations: string[] = [
   ALTER TABLE versions ADD COLUMN manifest_bytes INTEGER NOT NULL DEFAULT 0;
   UPDATE versions SET manifest_bytes = length(CAST(manifest AS BLOB))
     - CASE json_type(manifest, '$.readme') WHEN 'text' THEN length(CAST(json_quote(json_extract(manifest, '$.readme')) AS BLOB)) ELSE 0 END;
+  -- The sum reads this index only, never the version rows with their manifests.
+  CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
 ];
 
