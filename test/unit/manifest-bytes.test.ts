@@ -22,7 +22,7 @@ test('countedManifestBytes is the JSON size without the readme', () => {
 
 test('the SQLite migration backfills versions.manifest_bytes as countedManifestBytes computes it', () => {
   const db = new Database(':memory:');
-  db.exec('CREATE TABLE versions (id INTEGER PRIMARY KEY, manifest TEXT NOT NULL)');
+  db.exec('CREATE TABLE versions (id INTEGER PRIMARY KEY, package TEXT NOT NULL DEFAULT \'p\', manifest TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO versions (manifest) VALUES (?)');
   for (const m of manifests) insert.run(JSON.stringify(m));
   db.exec(migrations.find((m) => m.includes('ADD COLUMN manifest_bytes')) as string);
