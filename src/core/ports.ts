@@ -285,7 +285,11 @@ export interface PackageStore {
    * transaction (a version is never published twice, a tag points at an existing version,
    * a package keeps at least one owner) and throws DomainErrors when they do not.
    */
-  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number }): Promise<CommitResult>;
+  /**
+   * Applies a mutation atomically. `event`, when given, is appended to the security log in the
+   * same transaction (a publish's log line costs no transaction of its own).
+   */
+  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number; event?: SecurityEvent }): Promise<CommitResult>;
   /** The user who owns a scope (without '@'), or null when unclaimed. */
   scopeOwner(scope: string): Promise<number | null>;
   /**

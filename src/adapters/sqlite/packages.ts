@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionRecord } from '../../core/ports.ts';
+import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionRecord } from '../../core/ports.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
@@ -138,8 +138,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   }
 
   const consume = otpConsumer(db, now);
-  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined): void => {
+  const insertEvent = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined, event: SecurityEvent | undefined): void => {
     consume(otp);
+    if (event) insertEvent.run(event.userId, now(), event.type, event.ip, event.userAgent, event.detail ? JSON.stringify(event.detail) : null);
     const t = now();
     const existing = q.pkg.get(name) as PackageRow | undefined;
     if (m.type === 'publish' && m.create) {
@@ -237,7 +239,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       return head(name);
     },
     async commit(name, mutation, options = {}) {
-      apply.immediate(name, mutation, options.expectRev, options.otp);
+      apply.immediate(name, mutation, options.expectRev, options.otp, options.event);
       const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
       return { rev: tagsAndRev.get(name) as number, distTags };
     },

@@ -5,7 +5,7 @@
 import { canRead, isOwner, requireGovernanceCredential, requirePackageCreator, requirePackageWriter } from '../access/permissions.ts';
 import type { UserPrincipal } from '../access/principal.ts';
 import { requireSecondFactor } from '../accounts/require-second-factor.ts';
-import { type Deps, isoNow, logEvent, type RequestContext } from '../deps.ts';
+import { type Deps, isoNow, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { Access, PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
@@ -101,7 +101,8 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   }
   // A failed commit leaves the blob where it is: a concurrent publish of the same bytes may be
   // about to commit a reference to it, and an unreferenced blob is harmless.
-  await deps.store.packages.commit(name, mutation, { otp });
+  // The security-log line is written in the commit's own transaction.
+  const event = { userId: ownerId, type: 'publish', ip: ctx.ip, userAgent: ctx.userAgent, detail: { package: name, version: valid.version, access: access.access, access_from: access.from } };
+  await deps.store.packages.commit(name, mutation, { otp, event });
   deps.packageChanged(name);
-  await logEvent(deps, ctx, ownerId, 'publish', { package: name, version: valid.version, access: access.access, access_from: access.from });
 }

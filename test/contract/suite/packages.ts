@@ -29,6 +29,19 @@ export function packageContract(check: Check): void {
       assert.equal(await store.packages.get('nothing'), null);
     });
 
+    check('a security-log event given with a commit is written in its transaction: kept with it, gone with a refused one', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const event = (v: string) => ({ userId: alice.id, type: 'publish', ip: '10.0.0.1', userAgent: 'npm/11', detail: { package: 'tool', version: v } });
+      await store.packages.commit('tool', create(alice.id, version('1.0.0')), { event: event('1.0.0') });
+      // The same version again is refused inside the transaction: its event must not stay.
+      await rejectsWith(store.packages.commit('tool', publish(version('1.0.0')), { event: event('again') }), 'VERSION_EXISTS');
+      const log = await store.events.list(alice.id, { limit: 10 });
+      assert.deepEqual(
+        log.map((e) => [e.type, e.ip, e.userAgent, e.detail]),
+        [['publish', '10.0.0.1', 'npm/11', { package: 'tool', version: '1.0.0' }]],
+      );
+    });
+
     check('a first version published under another tag gets latest too; later ones move only their tag', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
       await store.packages.commit('tool', create(alice.id, version('1.0.0-beta.1'), { tag: 'beta' }));
