@@ -26,7 +26,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Cidr, cidrContains, parseIp, rangeOf } from '../core/tokens/cidr.ts';
+import { addressNetwork } from '../core/accounts/address.ts';
+import { type Cidr, cidrContains, rangeOf } from '../core/tokens/cidr.ts';
 import { errorBody } from './reply-error.ts';
 
 export interface ConnectionLimits {
@@ -110,18 +111,6 @@ function refuse(socket: Socket, status: string, code: string, text: string): voi
   socket.destroySoon();
 }
 
-/**
- * The key a client address is counted under: the IPv4 address, or the first 64 bits of an
- * IPv6 one (one customer's usual delegation, RFC 6177), written as hex; IPv4-mapped IPv6 is
- * IPv4. An address that does not parse counts as itself.
- */
-export function clientKey(address: string): string {
-  const ip = parseIp(address);
-  if (!ip) return address;
-  if (ip.family === 4) return ip.bytes.join('.');
-  return `${Buffer.from(ip.bytes.subarray(0, 8)).toString('hex')}::/64`;
-}
-
 /** `10.0.0.0/8`, `::1` or `127.0.0.1` as a range (a bare address is a range of one); null if neither. */
 interface Watched {
   /** The request whose body is being received, while it is incomplete. */
@@ -176,7 +165,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits, trust
     }
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
     if (limits.maxPerClient > 0 && !exempt.some((c) => cidrContains(c, address))) {
-      const key = clientKey(address);
+      const key = addressNetwork(address);
       const open = perClient.get(key) ?? 0;
       if (open >= limits.maxPerClient) {
         refuse(socket, '429 Too Many Requests', 'TOO_MANY_CONNECTIONS', `Too many connections from your address (at most ${limits.maxPerClient} at once).`);

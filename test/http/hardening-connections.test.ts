@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { clientKey } from '../../src/http/connections.ts';
+import { addressNetwork as clientKey } from '../../src/core/accounts/address.ts';
 import { startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
 

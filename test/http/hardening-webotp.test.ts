@@ -11,7 +11,8 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config/load.ts';
-import { addressKey, OTP_CHALLENGE_STARTS } from '../../src/core/accounts/otp-challenge-throttle.ts';
+import { addressNetwork } from '../../src/core/accounts/address.ts';
+import { OTP_CHALLENGE_STARTS } from '../../src/core/accounts/otp-challenge-throttle.ts';
 import { createServer } from '../../src/server.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
@@ -239,8 +240,8 @@ test('starting approvals is limited per address (and per account): a 429 JSON wi
   assert.equal(withCode.statusCode, 200);
   clock.advanceSeconds(5 * 60 + 1);
   assert.equal((await start()).statusCode, 401);
-  assert.equal(addressKey('2001:db8:1:2:3:4:5:6'), addressKey('2001:db8:1:2::9'), 'an IPv6 client counts by its /64');
-  assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'));
+  assert.equal(addressNetwork('2001:db8:1:2:3:4:5:6'), addressNetwork('2001:db8:1:2::9'), 'an IPv6 client counts by its /64');
+  assert.notEqual(addressNetwork('2001:db8:1:2::1'), addressNetwork('2001:db8:1:3::1'));
 });
 
 test('with a session, a CSRF token minted for an anonymous nonce is refused (the nonce cookie planted)', async () => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { SecurityLog, StoredSecurityEvent } from '../../core/ports.ts';
+import type { SecurityEvent, SecurityLog, StoredSecurityEvent } from '../../core/ports.ts';
+import type { Queryable } from './pool.ts';
 
 interface EventRow {
   id: string;
@@ -11,17 +12,22 @@ interface EventRow {
   detail: StoredSecurityEvent['detail'] | null;
 }
 
+/** Appends one event through `c`: the pool, or a transaction's client (a publish's own line). */
+export async function appendEvent(c: Queryable, e: SecurityEvent, at: string): Promise<void> {
+  await c.query('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
+    e.userId,
+    at,
+    e.type,
+    e.ip,
+    e.userAgent,
+    e.detail ? JSON.stringify(e.detail) : null,
+  ]);
+}
+
 export function postgresEvents(pool: pg.Pool, now: () => string): SecurityLog {
   return {
     async append(e) {
-      await pool.query('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-        e.userId,
-        now(),
-        e.type,
-        e.ip,
-        e.userAgent,
-        e.detail ? JSON.stringify(e.detail) : null,
-      ]);
+      await appendEvent(pool, e, now());
     },
     async list(userId, { before, limit }) {
       const { rows } = await pool.query<EventRow>(

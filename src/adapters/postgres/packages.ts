@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionSummary } from '../../core/ports.ts';
+import { appendEvent } from './events.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
@@ -279,17 +280,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         if (mutation.type === 'publish' && mutation.create?.claimScope) await lockName(c, 'name', mutation.create.claimScope);
         await consumeOtp(c, options.otp, now());
         await apply(c, name, mutation, options.expectRev, now());
-        const e = options.event;
-        if (e) {
-          await c.query('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)', [
-            e.userId,
-            now(),
-            e.type,
-            e.ip,
-            e.userAgent,
-            e.detail ? JSON.stringify(e.detail) : null,
-          ]);
-        }
+        if (options.event) await appendEvent(c, options.event, now());
         // Delivered to every listening node when (and only if) this transaction commits.
         await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
         const { rows } = await c.query<{ rev: number; tags: Record<string, string> }>(

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SecurityLog, StoredSecurityEvent } from '../../core/ports.ts';
+import type { SecurityEvent, SecurityLog, StoredSecurityEvent } from '../../core/ports.ts';
 
 interface EventRow {
   id: number;
@@ -11,12 +11,20 @@ interface EventRow {
   detail: string | null;
 }
 
-export function sqliteEvents(db: Database.Database, now: () => string): SecurityLog {
+/** Appends one event (synchronously: inside a caller's transaction too, as a publish's own line). */
+export function eventAppender(db: Database.Database, now: () => string): (e: SecurityEvent) => void {
   const insert = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  return (e) => {
+    insert.run(e.userId, now(), e.type, e.ip, e.userAgent, e.detail ? JSON.stringify(e.detail) : null);
+  };
+}
+
+export function sqliteEvents(db: Database.Database, now: () => string): SecurityLog {
+  const append = eventAppender(db, now);
   const page = db.prepare('SELECT * FROM security_events WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
   return {
     async append(e) {
-      insert.run(e.userId, now(), e.type, e.ip, e.userAgent, e.detail ? JSON.stringify(e.detail) : null);
+      append(e);
     },
     async list(userId, { before, limit }) {
       return (page.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map(

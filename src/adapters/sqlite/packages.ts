@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionRecord } from '../../core/ports.ts';
+import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
@@ -138,10 +139,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   }
 
   const consume = otpConsumer(db, now);
-  const insertEvent = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
+  const appendEvent = eventAppender(db, now);
   const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined, event: SecurityEvent | undefined): void => {
     consume(otp);
-    if (event) insertEvent.run(event.userId, now(), event.type, event.ip, event.userAgent, event.detail ? JSON.stringify(event.detail) : null);
+    if (event) appendEvent(event);
     const t = now();
     const existing = q.pkg.get(name) as PackageRow | undefined;
     if (m.type === 'publish' && m.create) {

@@ -5,24 +5,14 @@
 // refused attempts are counted too, so a flood stays refused until it pauses for the window.
 // The style of login-throttle.ts.
 
-import { isIPv6 } from 'node:net';
 import type { Deps } from '../deps.ts';
 import { fail } from '../errors.ts';
+import { addressNetwork } from './address.ts';
 
 /** Challenges one address (or one account) may start per window. */
 export const OTP_CHALLENGE_STARTS = 20;
 /** The window: as long as a challenge lives (web-otp.ts OTP_CHALLENGE_TTL_MS), 5 minutes. */
 export const OTP_CHALLENGE_WINDOW_MS = 5 * 60_000;
-
-/** The key of an address: IPv4 as is, IPv6 by its /64 (RFC 4291 §2.5.4 interface ids). */
-export function addressKey(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  const [head, tail = ''] = ip.toLowerCase().split('::');
-  const left = head ? head.split(':') : [];
-  const right = ip.includes('::') && tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
 
 /**
  * Takes one challenge start for `ip` and `userId`, or refuses with TOO_MANY_ATTEMPTS (429,
@@ -30,7 +20,7 @@ export function addressKey(ip: string): string {
  */
 export async function takeOtpChallengeStart(deps: Deps, ip: string, userId: number): Promise<void> {
   const now = deps.clock.now();
-  for (const key of [`otp-challenge-ip:${addressKey(ip)}`, `otp-challenge-user:${userId}`]) {
+  for (const key of [`otp-challenge-ip:${addressNetwork(ip)}`, `otp-challenge-user:${userId}`]) {
     const hit = await deps.store.counters.increment(key, now, OTP_CHALLENGE_WINDOW_MS);
     if (hit.count > OTP_CHALLENGE_STARTS) {
       fail('TOO_MANY_ATTEMPTS', 'Too many approval requests were started. Wait a few minutes, or give a code with --otp.', {
