@@ -126,7 +126,7 @@ export const schema = {
     max: 1_000_000,
     doc: 'Sign-ins one network (an IPv4 address or an IPv6 /64) may make per hour: `npm login` (legacy and web, each `POST /-/v1/login`) and the web sign-in. Failed passwords have their own, stricter limit.',
   }),
-  trustedProxies: list({ default: [], doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' }),
+  trustedProxies: list({ default: [], check: (v: string) => (rangeOf(v) ? null : 'must be an IP address or CIDR range'), doc: 'Addresses (or CIDRs) of reverse proxies whose X-Forwarded-For is believed.' }),
   headersTimeoutSeconds: int({ default: 30, min: 1, max: 3600, doc: 'Time a client has to send the request line and headers; then 408 and the connection is closed.' }),
   keepAliveSeconds: int({ default: 72, min: 1, max: 3600, doc: 'Idle time after which a kept-alive connection between requests is closed.' }),
   minTransferRate: int({

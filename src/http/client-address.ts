@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { ConfigError } from '../config/load.ts';
-import { cidrContains, parseCidr, type Cidr } from '../core/tokens/cidr.ts';
+import { cidrContains, rangeOf, type Cidr } from '../core/tokens/cidr.ts';
 
 /** `::ffff:127.0.0.1` is 127.0.0.1. */
 export function normaliseIp(ip: string): string {
@@ -26,9 +26,7 @@ export type ClientAddress = (req: Pick<IncomingMessage, 'headers' | 'socket'>) =
  */
 export function clientAddressResolver(trustedProxies: readonly string[]): ClientAddress {
   const ranges: Cidr[] = trustedProxies.map((entry) => {
-    const text = entry.trim();
-    const family = isIP(text);
-    const range = parseCidr(family === 4 ? `${text}/32` : family === 6 ? `${text}/128` : text);
+    const range = rangeOf(entry);
     if (!range) throw new ConfigError(`Invalid configuration: trustedProxies: "${entry}" is neither an IP address nor a CIDR range.`);
     return range;
   });
