@@ -122,3 +122,15 @@ test('the checker sees imports (a guard against a regex that matches nothing)', 
   assert.ok(edges.length > 200, `only ${edges.length} imports found`);
   assert.ok(edges.some((e) => e.from === 'app.ts' && e.to === 'http/fast-reads.ts'));
 });
+
+test('README.md\'s layout section names files that exist and the libraries core/ may use', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Layout');
+  assert.ok(start >= 0, 'README.md has a Layout section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1) === -1 ? undefined : readme.indexOf('\n## ', start + 1));
+  const named = [...section.matchAll(/`(src\/[\w./-]+\.ts)`/g)].map((m) => m[1]);
+  assert.ok(named.length >= 5, `only ${named.length} files named`);
+  const missing = named.filter((f) => !files.includes(join(root, f)));
+  assert.deepEqual(missing, []);
+  for (const lib of CORE_LIBRARIES) assert.ok(section.includes(lib), `the layout section names ${lib}`);
+});
