@@ -24,11 +24,3 @@ export function formOf(body: unknown): FormBody {
 }
 
 export const field = (form: FormBody, name: string): string => (typeof form[name] === 'string' ? form[name] : '');
-
-/** A comma- or whitespace-separated list field. */
-export function listField(form: FormBody, name: string): string[] {
-  return field(form, name)
-    .split(/[\s,]+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DomainError } from '../../core/errors.ts';
-import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionSummary } from '../../core/ports.ts';
+import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionSummary } from '../../core/ports.ts';
 import { appendEvent } from './events.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';

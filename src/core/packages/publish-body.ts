@@ -190,7 +190,6 @@ export async function verifyPublishTarball(name: string, req: PublishRequest, li
 
   // The served manifest is the prepared package.json; the body only adds npm's publish metadata.
   const manifest: Record<string, unknown> = ownMap(Object.entries(prepared).filter(([k]) => !DERIVED.includes(k) && k !== 'dist'));
-  const readmeFile = typeof prepared.readmeFilename === 'string' ? contents.docs.get(prepared.readmeFilename) : undefined;
   for (const [field, said] of Object.entries(req.manifest)) {
     if (PUBLISH_METADATA.includes(field)) {
       if (typeof said !== 'string' || said.length > 200) bad(`The body's "${field}" must be a string of at most 200 characters.`);
