@@ -21,7 +21,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function tessera(name: string, extra: string[]): Promise<Proc> {
   return spawnNode({
     name,
-    args: [join(repoRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', join(work, name), '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000', ...extra],
+    args: [join(repoRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', join(work, name), '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000', '--upstream', 'none', ...extra],
     cwd: repoRoot,
     env: cleanEnv(),
     logFile: join(work, `${name}.log`),

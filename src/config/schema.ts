@@ -8,7 +8,8 @@
 // enum → oneOf({...}), list → list({...}); the other fields keep their names.
 
 import { availableParallelism } from 'node:os';
-import { int, type Keys, list, oneOf, str, type ValuesOf } from './spec.ts';
+import { arrayOf, int, type Keys, list, oneOf, section, str, type ValuesOf } from './spec.ts';
+import { patternProblem } from '../core/proxy/rules.ts';
 import { rangeOf } from '../core/tokens/cidr.ts';
 
 export { envName, flagName } from './spec.ts';
@@ -159,6 +160,40 @@ export const schema = {
     check: (v: string) => (rangeOf(v) ? null : 'must be an IP address or CIDR range'),
     doc: 'Addresses or CIDR ranges `maxConnectionsPerClient` does not apply to (loopback is capped unless listed here).',
   }),
+  upstream: str({
+    default: 'https://registry.npmjs.org/',
+    check: (v: string) => (v === 'none' ? null : v === '' ? 'must be an http(s) URL or "none"' : urlCheck(v)),
+    doc: 'The upstream registry that names without local versions are fetched from and cached (the proxy, docs/proxy.md), when `upstreams` is empty: it is then the upstream `default`, and every name that is not local may come from it. `none` turns the proxy off: nothing is ever asked upstream.',
+  }),
+  upstreams: arrayOf({
+    doc: 'Named upstream registries (config file only); when given, `upstream` is not used unless `none`, and `proxyRules` say which names come from which.',
+    item: section({
+      doc: 'One upstream registry.',
+      keys: {
+        name: str({ check: (v: string) => (/^[a-z0-9][a-z0-9_-]{0,31}$/.test(v) && v !== 'none' ? null : 'must be 1-32 lowercase letters, digits, "-" or "_", and not "none"'), doc: 'The name `proxyRules` refer to.' }),
+        url: str({ check: (v: string) => (v === '' ? 'must be an http(s) URL' : urlCheck(v)), doc: 'Its URL, e.g. `https://registry.npmjs.org/`.' }),
+        token: str({ default: '', secret: true, doc: 'A bearer token sent to it.' }),
+        tokenEnv: str({ default: '', doc: 'The environment variable holding a bearer token for it (instead of `token`).' }),
+        username: str({ default: '', doc: 'A user name for Basic auth (with `passwordEnv`).' }),
+        passwordEnv: str({ default: '', doc: 'The environment variable holding the Basic auth password.' }),
+        timeoutSeconds: int({ default: 10, min: 1, max: 600, doc: 'Seconds to wait for its answer (and between chunks of a body) before serving the cached copy, or 504 when there is none.' }),
+      },
+    }),
+  }),
+  proxyRules: arrayOf({
+    doc: 'Ordered rules (config file only): the first whose `pattern` matches a name says which upstream it may come from (`none`: local only, never asked upstream). A name no rule matches is local only. Default: one rule, `*` from the default upstream.',
+    item: section({
+      doc: 'One rule.',
+      keys: {
+        pattern: str({ check: patternProblem, doc: '`*`, `@scope/*` or an exact package name.' }),
+        upstream: str({ doc: 'The name of an upstream in `upstreams` (`default` for `upstream`), or `none` for local only.' }),
+        minReleaseAgeHours: int({ default: 0, min: 0, max: 24 * 365, doc: 'Upstream versions younger than this are hidden from packuments and their tarballs refused (0: off).' }),
+        minReleaseAgeExempt: list({ default: [], check: (v: string) => patternProblem(v), doc: 'Patterns the minimum release age does not apply to.' }),
+      },
+    }),
+  }),
+  proxyFreshSeconds: int({ default: 120, min: 0, max: 7 * 86400, doc: 'Seconds a fetched upstream packument is served before the upstream is asked again (a conditional request).' }),
+  proxyReaders: oneOf({ default: 'anyone', values: ['anyone', 'users'], doc: 'Who may read proxied packages: `anyone` who may read the registry, or signed-in `users` only.' }),
   logLevel: oneOf({ default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' }),
 } satisfies Keys;
 

@@ -30,7 +30,7 @@ export interface Registry {
 /** Tessera in this process, listening on 127.0.0.1 with a port the system picked. */
 export async function startRegistry(flags: Record<string, string> = {}): Promise<Registry> {
   const data = mkdtempSync(join(tmpdir(), 'tessera-browser-'));
-  const server = await createServer(loadConfig({ flags: { data, host: '127.0.0.1', port: '0', 'password-failures-per-address': '1000000', 'signups-per-hour': '1000000', 'logins-per-hour': '1000000', ...flags }, env: {} }));
+  const server = await createServer(loadConfig({ flags: { data, host: '127.0.0.1', port: '0', upstream: 'none', 'password-failures-per-address': '1000000', 'signups-per-hour': '1000000', 'logins-per-hour': '1000000', ...flags }, env: {} }));
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/`;

@@ -169,7 +169,7 @@ describe('backup and restore of the embedded storage', () => {
     const data = join(tempDir('badkey'), 'data');
     assert.equal((await runTessera(['restore', backupDir, '--data', data])).code, 0);
     writeFileSync(join(data, 'server.key'), 'secret-line-from-victim-file: hunter2\nroot:$6$abc:19000:0:99999:7:::\n');
-    const serve = await runTessera(['serve', '--data', data, '--port', '0', '--host', '127.0.0.1'], { timeoutMs: 20_000 });
+    const serve = await runTessera(['serve', '--data', data, '--port', '0', '--host', '127.0.0.1', '--upstream', 'none'], { timeoutMs: 20_000 });
     assert.notEqual(serve.code, 0);
     assert.match(serve.stderr, /server\.key is not a Tessera key file/);
     assert.ok(!/hunter2|secret-line|root/.test(serve.stderr), serve.stderr);

@@ -78,7 +78,7 @@ async function granular(owner: string, extra: object): Promise<string> {
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tessera-fast-'));
-  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/' }, env: {} });
+  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', upstream: 'none' }, env: {} });
   opened = await openDeps(config);
   // Fastify alone (fastReads: false) answers inject(); the socket server puts the fast path in
   // front of the same app, the way buildApp's server factory does.

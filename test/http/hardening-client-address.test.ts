@@ -37,7 +37,7 @@ test('the resolver: rightmost untrusted X-Forwarded-For entry behind trusted pro
 
 test('behind a trusted proxy the fast path and the routes log the same client address; token CIDR limits apply to it on both', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-addr-'));
-  const opened = await openDeps(loadConfig({ flags: { data: dataDir, url: 'http://registry.test/' }, env: {} }));
+  const opened = await openDeps(loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', upstream: 'none' }, env: {} }));
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {

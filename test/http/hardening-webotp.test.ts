@@ -269,7 +269,7 @@ test('approval and login-request ids never reach the request log, in paths or in
     },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-log-'));
-  const config = loadConfig({ flags: { data: dataDir, url: 'http://127.0.0.1/' }, env: {} });
+  const config = loadConfig({ flags: { data: dataDir, url: 'http://127.0.0.1/', upstream: 'none' }, env: {} });
   const server = await createServer(config, { logger: { level: 'info', stream } });
   try {
     const address = await server.app.listen({ port: 0, host: '127.0.0.1' });

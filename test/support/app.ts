@@ -30,7 +30,7 @@ export const RAISED_LIMITS = { 'password-failures-per-address': '1000000', 'sign
 export async function startApp(flags: Record<string, string> = {}, clock?: Clock, options: { defaultLimits?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-http-'));
   const limits = options.defaultLimits ? {} : RAISED_LIMITS;
-  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', ...limits, ...flags }, env: {} });
+  const config = loadConfig({ flags: { data: dataDir, url: 'http://registry.test/', upstream: 'none', ...limits, ...flags }, env: {} });
   const server = await createServer(config, { clock });
   const t: TestApp = {
     app: server.app,

@@ -78,7 +78,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     cwd: repoRoot,
     // Many users sign up and log in from 127.0.0.1 in one file: the per-address budgets are
     // raised (a test of those limits sets its own values in opts.env).
-    env: cleanEnv({ TESSERA_PASSWORD_FAILURES_PER_ADDRESS: '1000000', TESSERA_SIGNUPS_PER_HOUR: '1000000', TESSERA_LOGINS_PER_HOUR: '1000000', ...opts.env }),
+    env: cleanEnv({ TESSERA_UPSTREAM: 'none', TESSERA_PASSWORD_FAILURES_PER_ADDRESS: '1000000', TESSERA_SIGNUPS_PER_HOUR: '1000000', TESSERA_LOGINS_PER_HOUR: '1000000', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
