@@ -10,6 +10,8 @@ import type { Config } from './config/schema.ts';
 import type { CoreSettings, Deps } from './core/deps.ts';
 import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
 import { ConfigError } from './config/load.ts';
+import { proxySettingsFrom } from './config/proxy.ts';
+import { createUpstreamClient } from './adapters/upstream-http.ts';
 import { createArgon2Hasher } from './adapters/argon2-hasher.ts';
 import { withBlobCache } from './adapters/cached-blobs.ts';
 import { withTokenCache } from './adapters/cached-tokens.ts';
@@ -52,6 +54,7 @@ export function settingsFrom(config: Config): CoreSettings {
     defaultPackageMfa: MFA[config.defaultPackageMfa],
     scopedPackageAccess: config.scopedPackageAccess,
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },
+    proxy: proxySettingsFrom(config),
   };
 }
 
@@ -104,6 +107,8 @@ export interface OpenedDeps {
  * (`database`), tarballs in DATA (default) or S3 (`blobs`). Opening applies the migrations.
  */
 export async function openDeps(config: Config, clock: Clock = systemClock): Promise<OpenedDeps> {
+  // Settings first: a config problem (e.g. a proxy rule naming no upstream) stops before anything opens.
+  const settings = settingsFrom(config);
   const data = resolve(config.data);
   mkdirSync(data, { recursive: true, mode: 0o700 });
   if (config.database && !config.totpKeys) {
@@ -134,13 +139,15 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     await store.close();
     throw e;
   }
+  const upstream = createUpstreamClient();
   const deps: Deps = {
     store,
+    upstream,
     // Tarballs are immutable and content-addressed: a memory cache in front is never stale.
     blobs: withBlobCache(blobs, BLOB_CACHE_BYTES),
     clock,
     hasher: createArgon2Hasher(config.hashConcurrency),
-    settings: settingsFrom(config),
+    settings,
     secrets: loadKeyRing(config.totpKeys, data),
     usage: new TokenUsage(store.tokens),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
@@ -150,6 +157,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     onPackageChanged: (l) => listeners.add(l),
     async close() {
       closeBlobs();
+      await upstream.close();
       await store.close();
     },
   };

@@ -2,6 +2,8 @@
 
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
+import type { ProxySettings } from './proxy/rules.ts';
+import type { UpstreamClient } from './proxy/ports.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
@@ -25,6 +27,8 @@ export interface CoreSettings {
   scopedPackageAccess: Access;
   /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
+  /** The upstream proxy's upstreams and rules (config/proxy.ts); PROXY_OFF when `upstream: none`. */
+  proxy: ProxySettings;
 }
 
 export interface Deps {
@@ -35,6 +39,8 @@ export interface Deps {
   settings: CoreSettings;
   /** Last-use times of tokens, written in batches. */
   usage: TokenUsage;
+  /** The HTTP client of upstream registries (adapters/upstream-http.ts). */
+  upstream: UpstreamClient;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** Told after every committed change of a package, so caches can drop it. */

@@ -1,0 +1,25 @@
+// Dependency confusion, closed by construction: a name is local or proxied, never both.
+// A name is local (never asked upstream) when a rule says so, when it has or ever had a local
+// version (an unpublished package keeps its record), when it is in the `@user` scope of a
+// local user, or in a scope that is already claimed here. docs/proxy.md.
+
+import type { Deps } from '../deps.ts';
+import { parsePackageName } from '../packages/names.ts';
+import { type ProxySettings, type Route, routeOf } from './rules.ts';
+
+/**
+ * The route of `name` after the local checks: `upstream` is null when the name must never be
+ * asked upstream. Reads the package head, the scope's owner and the user of that name (at most
+ * three indexed lookups); no network.
+ */
+export async function proxyRouteOf(deps: Pick<Deps, 'store'>, proxy: ProxySettings, name: string): Promise<Route> {
+  const route = routeOf(proxy, name);
+  if (route.upstream === null) return route;
+  if (await deps.store.packages.head(name)) return { upstream: null, minReleaseAgeMs: 0 };
+  const scope = parsePackageName(name)?.scope ?? null;
+  if (scope !== null) {
+    if ((await deps.store.packages.scopeOwner(scope)) !== null) return { upstream: null, minReleaseAgeMs: 0 };
+    if (await deps.store.users.findByName(scope)) return { upstream: null, minReleaseAgeMs: 0 };
+  }
+  return route;
+}
