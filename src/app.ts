@@ -149,7 +149,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
         done(null, payload);
       });
       registerBodyRules(scoped, prefix, options.bodies ?? { largeAtOnce: 4, largePerUser: 2 });
-      pingAuditRoutes(scoped);
+      pingAuditRoutes(scoped, deps);
       searchRoutes(scoped, deps);
       userRoutes(scoped, deps);
       profileRoutes(scoped, deps);

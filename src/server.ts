@@ -12,6 +12,7 @@ import { type BlobStore, type Clock, systemClock } from './core/ports.ts';
 import { ConfigError } from './config/load.ts';
 import { proxySettingsFrom } from './config/proxy.ts';
 import { createUpstreamClient } from './adapters/upstream-http.ts';
+import { createAuditForwarder } from './adapters/upstream-audit.ts';
 import { createArgon2Hasher } from './adapters/argon2-hasher.ts';
 import { withBlobCache } from './adapters/cached-blobs.ts';
 import { withTokenCache } from './adapters/cached-tokens.ts';
@@ -140,9 +141,11 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     throw e;
   }
   const upstream = createUpstreamClient();
+  const auditForwarder = createAuditForwarder();
   const deps: Deps = {
     store,
     upstream,
+    auditForwarder,
     // Tarballs are immutable and content-addressed: a memory cache in front is never stale.
     blobs: withBlobCache(blobs, BLOB_CACHE_BYTES),
     clock,
@@ -158,6 +161,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     async close() {
       closeBlobs();
       await upstream.close();
+      await auditForwarder.close();
       await store.close();
     },
   };

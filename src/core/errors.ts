@@ -13,7 +13,9 @@ export type ErrorKind =
   | 'too-many' // throttled
   | 'too-large' // body over the configured limit
   | 'unsupported' // a body in a form the server does not read (Content-Encoding)
-  | 'busy'; // the server takes no more of this kind of work at the moment; retry later
+  | 'busy' // the server takes no more of this kind of work at the moment; retry later
+  | 'upstream-down' // an upstream registry the request needs cannot be reached or did not answer in time
+  | 'upstream-bad'; // an upstream registry the request needs sent an answer that is refused
 
 export const errorCatalogue = {
   BAD_REQUEST: 'bad-input',
@@ -44,6 +46,8 @@ export const errorCatalogue = {
   TOO_MANY_CONNECTIONS: 'too-many',
   TOO_MANY_UPLOADS: 'too-many',
   SERVER_BUSY: 'busy',
+  UPSTREAM_UNAVAILABLE: 'upstream-down',
+  UPSTREAM_BAD_ANSWER: 'upstream-bad',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
