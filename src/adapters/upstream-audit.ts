@@ -8,18 +8,9 @@
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { Agent, errors, request } from 'undici';
-import type { AuditForwarder } from '../core/proxy/audit.ts';
+import { type AuditForwarder, upstreamLabel as label } from '../core/proxy/audit-port.ts';
 import { UpstreamError } from '../core/proxy/ports.ts';
 import type { Upstream } from '../core/proxy/rules.ts';
-
-/** "npmjs (registry.npmjs.org)": the upstream's name and host, never credentials. */
-function label(upstream: Upstream): string {
-  try {
-    return `${upstream.name} (${new URL(upstream.url).host})`;
-  } catch {
-    return upstream.name;
-  }
-}
 
 function failure(upstream: Upstream, e: unknown): UpstreamError {
   if (e instanceof UpstreamError) return e;
@@ -36,13 +27,19 @@ function failure(upstream: Upstream, e: unknown): UpstreamError {
   return new UpstreamError('unreachable', upstream.name, `The upstream ${label(upstream)} cannot be reached (${err?.code ?? err?.name ?? 'error'}).`);
 }
 
+/** Drops an answer's body unread (undici reports the abort as an error event: it is expected here). */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 async function readBounded(body: Readable, maxBytes: number, upstream: Upstream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new UpstreamError('bad-answer', upstream.name, `The upstream ${label(upstream)} sent an audit answer of more than ${maxBytes} bytes.`);
     }
     chunks.push(chunk as Buffer);
@@ -75,14 +72,14 @@ export function createAuditForwarder(): AuditForwarder & { close(): Promise<void
           signal: AbortSignal.timeout(2 * upstream.timeoutMs),
         });
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          discard(res.body);
           const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
           // A 5xx says the upstream is down or overloaded: the same as no answer for the client.
           throw new UpstreamError(res.statusCode >= 500 ? 'unreachable' : 'bad-answer', upstream.name, `The upstream ${label(upstream)} answered the audit with ${why}.`);
         }
         const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
         if (type !== 'application/json') {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${label(upstream)} answered the audit with content type "${type.slice(0, 80)}", not JSON.`);
         }
         let bytes = await readBounded(res.body, options.maxBytes, upstream);

@@ -4,7 +4,7 @@ import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
-import type { AuditForwarder } from './proxy/audit.ts';
+import type { AuditForwarder } from './proxy/audit-port.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 

@@ -2,7 +2,7 @@
 // ever leaves the registry, and the upstreams' answers checked and put back together. Pure: no
 // I/O. The wire forms are npm's: the bulk body of @npmcli/arborist lib/audit-report.js
 // (prepareBulkData) and its answer, and the older "quick audit" body (npm 6 lib/install/audit.js;
-// arborist 2-6 sent its lockfile, `tree.meta.commit()`, there when the bulk request failed) with
+// older arborist versions sent their lockfile, `tree.meta.commit()`, there when the bulk request failed) with
 // the npm 6 report as its answer (what npm-audit-report reads). docs/proxy.md, "npm audit".
 
 /** Which names may be sent to the upstream at hand. */

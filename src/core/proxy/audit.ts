@@ -21,29 +21,9 @@ import {
   quickNames,
 } from './audit-bodies.ts';
 import { proxyRouteOf } from './local-names.ts';
+import { AUDIT_ANSWER_MAX_BYTES, AUDIT_BULK_PATH, AUDIT_QUICK_PATH, type AuditPath, upstreamLabel } from './audit-port.ts';
 import { UpstreamError } from './ports.ts';
 import type { Upstream } from './rules.ts';
-
-/** The bulk advisory endpoint (npm 7+, @npmcli/arborist lib/audit-report.js), relative to a registry URL. */
-export const AUDIT_BULK_PATH = '-/npm/v1/security/advisories/bulk';
-/** The older quick-audit endpoint (npm 6; arborist's fallback before npm 10), relative to a registry URL. */
-export const AUDIT_QUICK_PATH = '-/npm/v1/security/audits/quick';
-export type AuditPath = typeof AUDIT_BULK_PATH | typeof AUDIT_QUICK_PATH;
-
-/** The most bytes of an upstream's audit answer that are read (after gzip). */
-export const AUDIT_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
-
-/** The HTTP client that sends an audit body to an upstream registry. */
-export interface AuditForwarder {
-  /**
-   * POSTs `body` as JSON to `<upstream.url><path>` with the upstream's authorization and
-   * timeout, and resolves with the answer parsed as JSON (any JSON value: the caller checks its
-   * shape). Throws UpstreamError: `unreachable` (no connection, or a 5xx answer), `timeout`, or
-   * `bad-answer` (another status than 200, a redirect, a content type other than JSON, more
-   * than `maxBytes`, not JSON). Messages name the upstream, never its credentials.
-   */
-  post(upstream: Upstream, path: AuditPath, body: unknown, options: { maxBytes: number }): Promise<unknown>;
-}
 
 type AuditDeps = Pick<Deps, 'store' | 'settings' | 'auditForwarder'>;
 type Json = Record<string, unknown>;
@@ -82,7 +62,7 @@ function mayForward(deps: AuditDeps, principal: Principal): void {
 /** One upstream's answer, with its failures as catalogue errors (503 down, 502 bad answer) that name it. */
 async function ask(deps: AuditDeps, upstream: Upstream, path: AuditPath, body: unknown): Promise<unknown> {
   const forwarder = deps.auditForwarder;
-  if (!forwarder) fail('UPSTREAM_UNAVAILABLE', `This registry cannot forward audits to the upstream ${upstream.name}; npm audit cannot check the packages that come from it.`);
+  if (!forwarder) fail('UPSTREAM_UNAVAILABLE', `This registry cannot forward audits to the upstream ${upstreamLabel(upstream)}; npm audit cannot check the packages that come from it.`);
   try {
     return await forwarder.post(upstream, path, body, { maxBytes: AUDIT_ANSWER_MAX_BYTES });
   } catch (e) {
@@ -115,7 +95,7 @@ export async function auditBulk(deps: AuditDeps, principal: Principal, body: unk
     [...groups.values()].map(async ({ upstream, names }) => {
       const asked = bulkFor(bulk, (n) => names.has(n));
       const checked = checkBulkAnswer(await ask(deps, upstream, AUDIT_BULK_PATH, asked), asked);
-      if ('problem' in checked) return badUpstream(new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a bad audit answer (${checked.problem}).`));
+      if ('problem' in checked) return badUpstream(new UpstreamError('bad-answer', upstream.name, `The upstream ${upstreamLabel(upstream)} sent a bad audit answer (${checked.problem}).`));
       return checked.ok;
     }),
   );
@@ -137,7 +117,7 @@ export async function auditQuick(deps: AuditDeps, principal: Principal, body: un
     [...groups.values()].map(async ({ upstream, names }) => {
       const answer = await ask(deps, upstream, AUDIT_QUICK_PATH, quickBodyFor(tree, (n) => names.has(n)));
       const problem = quickAnswerProblem(answer);
-      if (problem) return badUpstream(new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a bad audit answer (${problem}).`));
+      if (problem) return badUpstream(new UpstreamError('bad-answer', upstream.name, `The upstream ${upstreamLabel(upstream)} sent a bad audit answer (${problem}).`));
       return answer as Json;
     }),
   );
