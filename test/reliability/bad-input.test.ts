@@ -121,6 +121,13 @@ function corpus(): Case[] {
     ['PUT', '/-/package/good-pkg/dist-tags/beta', { version: '1.0.0' }],
     ['POST', '/-/package/good-pkg/access', { access: true }],
     ['POST', '/-/package/good-pkg/access', { publish_requires_tfa: 'true' }],
+    // npm audit bodies of the wrong shape (bulk: {name: [versions]}; quick: an object).
+    ['POST', '/-/npm/v1/security/advisories/bulk', []],
+    ['POST', '/-/npm/v1/security/advisories/bulk', { lodash: '4.17.21' }],
+    ['POST', '/-/npm/v1/security/advisories/bulk', { lodash: [4] }],
+    ['POST', '/-/npm/v1/security/advisories/bulk', JSON.parse('{"__proto__": ["1.0.0"], "lodash": [null]}')],
+    ['POST', '/-/npm/v1/security/audits/quick', ['lodash']],
+    ['POST', '/-/npm/v1/security/audits/quick', 42],
   ];
   for (const [method, path, body] of wrong) add({ what: `wrong type ${str(body).slice(0, 60)} to ${path}`, method, path, body: str(body), headers: J, auth: true });
   // Publish bodies that do not hold together.
