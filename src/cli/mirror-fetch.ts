@@ -3,7 +3,9 @@
 // at the packument's `dist.tarball` (Tessera's own URL: that GET is what makes a proxying
 // Tessera fetch and keep it), hashing the bytes as they arrive against the lockfile's
 // integrity (else the packument's). A few requests at a time, one packument GET per name.
-// Tessera says `x-tessera-cache: hit` on a packument or tarball it already held.
+// Tessera says `x-tessera-cache: hit` on a packument or tarball it already held and `miss` on
+// one it just fetched upstream: a package counts as already cached when its tarball was a hit
+// and its packument no miss; without the header (a local package, an older Tessera), as fetched.
 
 import { expectedIntegrity, IntegrityCheck, sha1HexIntegrity } from '../core/proxy/integrity.ts';
 import type { LockedPackage } from '../core/proxy/lockfile.ts';
@@ -25,6 +27,9 @@ export interface MirrorOptions {
 
 export type Outcome = { pkg: LockedPackage; state: 'fetched' | 'cached' } | { pkg: LockedPackage; state: 'failed'; reason: string };
 
+/** Tessera's answer to "did you hold it already?" on proxied packuments and tarballs: `hit` or `miss`. */
+export const CACHE_HEADER = 'x-tessera-cache';
+
 /** A failure whose message is the reason shown for the package. */
 class Failure extends Error {}
 
@@ -35,6 +40,8 @@ const RETRY_DELAY_MS = 500;
 interface Packument {
   versions: Record<string, { dist?: { tarball?: unknown; integrity?: unknown; shasum?: unknown } }>;
   latest: string | undefined;
+  /** The x-tessera-cache header of its answer: `hit`, `miss`, or null when absent. */
+  cache: string | null;
 }
 
 /** The path segment npm uses for a name: `@scope%2fname` (npm-package-arg's escapedName). */
@@ -83,7 +90,7 @@ export async function mirrorPackages(packages: LockedPackage[], options: MirrorO
       const fromLockfile = expectedIntegrity(pkg.integrity);
       const sri = fromLockfile ? pkg.integrity : typeof manifest.dist?.integrity === 'string' ? manifest.dist.integrity : (sha1HexIntegrity(manifest.dist?.shasum as string | undefined) ?? undefined);
       const cached = await fetchTarball(url, headers(url, '*/*'), sri, fromLockfile ? 'the lockfile' : 'the packument');
-      return { pkg, state: cached ? 'cached' : 'fetched' };
+      return { pkg, state: cached && packument.cache !== 'miss' ? 'cached' : 'fetched' };
     } catch (e) {
       if (e instanceof Failure) return { pkg, state: 'failed', reason: e.message };
       throw e;
@@ -113,7 +120,7 @@ async function fetchPackument(url: string, headers: (url: string, accept: string
   const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!record(body) || !record(body.versions)) throw new Failure('packument: the answer has no versions');
   const tags = record(body['dist-tags']) ? body['dist-tags'] : {};
-  return { versions: body.versions as Packument['versions'], latest: typeof tags.latest === 'string' ? tags.latest : undefined };
+  return { versions: body.versions as Packument['versions'], latest: typeof tags.latest === 'string' ? tags.latest : undefined, cache: res.headers.get(CACHE_HEADER) };
 }
 
 /** GETs a tarball and checks its bytes; resolves with whether Tessera said it already held it. */
@@ -129,7 +136,7 @@ async function fetchTarball(url: string, headers: Record<string, string>, sri: s
   }
   const verdict = check?.verdict();
   if (verdict && !verdict.ok) throw new Failure(`integrity mismatch: ${source} says ${sri}, the tarball Tessera served is ${verdict.actual}`);
-  return res.headers.get('x-tessera-cache') === 'hit';
+  return res.headers.get(CACHE_HEADER) === 'hit';
 }
 
 /** fetch, tried again once after a network error or a 5xx but 501. */
