@@ -114,8 +114,8 @@ async function fetchPackument(url: string, headers: (url: string, accept: string
   let body: unknown;
   try {
     body = await res.json();
-  } catch {
-    throw new Failure('packument: the answer is not JSON');
+  } catch (e) {
+    throw new Failure(e instanceof SyntaxError ? 'packument: the answer is not JSON' : `packument: the answer broke off (${causeOf(e)})`);
   }
   const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!record(body) || !record(body.versions)) throw new Failure('packument: the answer has no versions');

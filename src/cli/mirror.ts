@@ -41,6 +41,7 @@ export async function mirror(positionals: string[], flags: Record<string, string
     try {
       const u = new URL(registryFlag);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+      if (u.username || u.password) return fail('--registry must not carry a user name or password: give a token with --token or TESSERA_TOKEN.', 2);
       registry = u.href.endsWith('/') ? u.href : `${u.href}/`;
     } catch {
       return fail(`--registry must be an http(s) URL; got ${registryFlag}.`, 2);

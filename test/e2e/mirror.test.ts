@@ -96,7 +96,8 @@ test('tessera mirror fetches every package of a package-lock.json v3, names what
   for (const id of NEEDED) assert.match(r.stderr, new RegExp(`^fetched [1-3]/3 ${id.replace(/[.]/g, '\\.')}$`, 'm'), r.stderr);
 });
 
-test('without --registry the configured public URL is used (--url, or the url key of --config)', T, async () => {
+test('without --registry the configured public URL is used (--url, or the url key of --config); a URL without its last slash works', T, async () => {
+  expectExit(await mirror([join(project, 'package-lock.json'), '--registry', server.url.replace(/\/$/, '')]), 0, 'tessera mirror --registry without the slash');
   const r = await mirror([join(project, 'package-lock.json'), '--url', server.url, '--concurrency', '1']);
   expectExit(r, 0, 'tessera mirror --url');
   assert.match(r.stdout, /\(1 at a time\)/);
@@ -162,6 +163,9 @@ test('wrong arguments, a file that is no lockfile, and an unreachable registry',
   expectExit(await mirror([join(project, 'nothing.json'), '--registry', server.url]), 2, 'a missing file');
   expectExit(await mirror([join(project, 'package-lock.json'), '--registry', server.url, '--concurrency', '0']), 2, '--concurrency 0');
   expectExit(await mirror([join(project, 'package-lock.json'), '--registry', 'ftp://x/']), 2, 'an ftp registry');
+  const withPassword = await mirror([join(project, 'package-lock.json'), '--registry', `http://me:hunter2@127.0.0.1:${server.port}/`]);
+  expectExit(withPassword, 2, 'a registry URL with a password');
+  assert.doesNotMatch(withPassword.stderr, /hunter2/);
   expectExit(await mirror([join(project, 'package-lock.json'), '--registry', server.url, '--bogus', 'x']), 2, 'an unknown flag');
   const port = await freePort();
   const down = await mirror([join(project, 'package-lock.json'), '--registry', `http://127.0.0.1:${port}/`]);
