@@ -7,7 +7,7 @@
 // one it just fetched upstream: a package counts as already cached when its tarball was a hit
 // and its packument no miss; without the header (a local package, an older Tessera), as fetched.
 
-import { expectedIntegrity, IntegrityCheck, sha1HexIntegrity } from '../core/proxy/integrity.ts';
+import { expectedIntegrity, IntegrityCheck, sha1HexIntegrity } from '../core/proxy/sri-check.ts';
 import type { LockedPackage } from '../core/proxy/lockfile.ts';
 
 /** pacote's accept header for the abbreviated ("corgi") packument npm installs from. */

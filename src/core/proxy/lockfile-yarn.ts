@@ -13,7 +13,7 @@
 import yarnLockfile from '@yarnpkg/lockfile';
 import { parse as parseYaml } from 'yaml';
 import { DomainError } from '../errors.ts';
-import { sha1HexIntegrity } from './integrity.ts';
+import { sha1HexIntegrity } from './sri-check.ts';
 import { addEntry, type Collected, emptyCollected, isRecord, nonRegistryReason, splitAtVersion } from './lockfile-entry.ts';
 
 /** Whether a yarn.lock's text is yarn 2+'s YAML (it has `__metadata`) rather than yarn 1's format. */

@@ -1,11 +1,11 @@
-// Tarball integrity as `tessera mirror` checks it (src/core/proxy/integrity.ts), which is how
+// Tarball integrity as `tessera mirror` checks it (src/core/proxy/sri-check.ts), which is how
 // npm ci checks it (ssri's checkData): the strongest algorithm listed decides, any of its
 // hashes matching is enough.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { expectedIntegrity, IntegrityCheck, sha1HexIntegrity } from '../../src/core/proxy/integrity.ts';
+import { expectedIntegrity, IntegrityCheck, sha1HexIntegrity } from '../../src/core/proxy/sri-check.ts';
 
 const bytes = Buffer.from('a tarball, pretend');
 const sri = (algorithm: string, data: Buffer = bytes) => `${algorithm}-${createHash(algorithm).update(data).digest('base64')}`;
