@@ -4,9 +4,14 @@
 // and a retry. test/e2e/mirror.test.ts runs the command against the real Tessera.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CORGI_ACCEPT, mirrorPackages, type Outcome } from '../../src/cli/mirror-fetch.ts';
 import type { LockedPackage } from '../../src/core/proxy/lockfile.ts';
@@ -41,6 +46,7 @@ before(async () => {
     setTimeout(() => {
       inFlight--;
       const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => res.writeHead(status, headers).end(body);
+      if (url === '/-/ping') return send(200, '{}', { 'content-type': 'application/json' });
       if (url === '/down') return send(500, JSON.stringify({ error: 'the upstream registry is unreachable and nothing is cached' }), { 'content-type': 'application/json' });
       if (url === '/flaky' && ++flakyTries === 1) return send(503, 'busy');
       const tgz = /^\/(.+)\/-\/[^/]+-(\d+\.\d+\.\d+)\.tgz$/.exec(url);
@@ -129,4 +135,33 @@ test('no more requests in flight than --concurrency', async () => {
   maxInFlight = 0;
   await run(many, 8);
   assert.ok(maxInFlight > 2, `more at once with 8, saw ${maxInFlight}`);
+});
+
+test('the command\'s summary counts what the registry already held, then names each failure; exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-mirror-'));
+  try {
+    const lock = {
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'p', version: '1.0.0' },
+        'node_modules/hot': { version: '1.0.0', integrity: sri(tarball('hot', '1.0.0')) },
+        'node_modules/@s/fresh': { version: '2.0.0' },
+        'node_modules/down': { version: '1.0.0' },
+      },
+    };
+    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock));
+    const bin = fileURLToPath(new URL('../../bin/tessera.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'mirror', join(dir, 'package-lock.json'), '--registry', base], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^TESSERA_/i.test(k))),
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 1, stdout);
+    assert.match(stdout, /^fetched 1\nalready cached 1\nskipped 0\nfailed 1:\n {2}down@1\.0\.0: packument: HTTP 500 \(the upstream registry is unreachable and nothing is cached\)\n$/m, stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
