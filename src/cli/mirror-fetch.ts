@@ -33,7 +33,7 @@ export const CACHE_HEADER = 'x-tessera-cache';
 /** A failure whose message is the reason shown for the package. */
 class Failure extends Error {}
 
-/** Attempts per request: a refused connection or a 5xx (but 501) is tried once more, as npm's fetch-retries does. */
+/** Attempts per request: a refused connection or a 5xx (but 501) is tried once more (npm retries such failures too: fetch-retries). */
 const ATTEMPTS = 2;
 const RETRY_DELAY_MS = 500;
 
@@ -52,7 +52,8 @@ export const escapedName = (name: string): string => name.replace('/', '%2f');
  * per package, in the order given. Never rejects for a package's failure (it is an outcome).
  */
 export async function mirrorPackages(packages: LockedPackage[], options: MirrorOptions): Promise<Outcome[]> {
-  const registry = new URL(options.registry).href;
+  const href = new URL(options.registry).href;
+  const registry = href.endsWith('/') ? href : `${href}/`;
   const packuments = new Map<string, Promise<Packument>>();
   const outcomes: Outcome[] = new Array(packages.length);
   let next = 0;
@@ -76,7 +77,7 @@ export async function mirrorPackages(packages: LockedPackage[], options: MirrorO
   const one = async (pkg: LockedPackage): Promise<Outcome> => {
     try {
       const packument = await packumentOf(pkg.name);
-      const manifest = packument.versions[pkg.version];
+      const manifest = Object.hasOwn(packument.versions, pkg.version) ? packument.versions[pkg.version] : undefined;
       if (!manifest) throw new Failure(`version ${pkg.version} is not in the packument Tessera serves (${Object.keys(packument.versions).length} versions${packument.latest ? `, latest ${packument.latest}` : ''})`);
       const tarball = manifest.dist?.tarball;
       if (typeof tarball !== 'string') throw new Failure('the packument gives no dist.tarball for this version');
@@ -153,12 +154,21 @@ async function send(url: string, headers: Record<string, string>): Promise<Respo
   }
 }
 
-/** `HTTP 404 (the server's JSON "error")` for a refusal, the body read up to 64 KiB. */
+/** How much of a refusal's body is read for its JSON `error`. */
+const ERROR_BODY_BYTES = 65536;
+
+/** `HTTP 404 (the server's JSON "error")` for a refusal; only the body's first 64 KiB are read. */
 export async function httpProblem(res: Response): Promise<string> {
   let detail = '';
   try {
-    const text = (await res.text()).slice(0, 65536);
-    const parsed: unknown = JSON.parse(text);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      chunks.push(chunk as Uint8Array);
+      size += (chunk as Uint8Array).length;
+      if (size >= ERROR_BODY_BYTES) break; // leaving the loop cancels the rest
+    }
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { error?: unknown }).error === 'string') detail = (parsed as { error: string }).error;
   } catch {
     // not JSON: the status says it
