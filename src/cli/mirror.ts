@@ -36,20 +36,18 @@ export async function mirror(positionals: string[], flags: Record<string, string
   if (!(concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) return fail(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}; got ${concurrencyFlag}.`, 2);
   // Validates the other flags and the configuration even when --registry is given.
   const config = loadConfig({ flags: configFlags, env: process.env });
+  const given = registryFlag ?? (await import('../server.ts')).defaultPublicUrl(config);
+  const where = registryFlag !== undefined ? '--registry' : 'The configured public URL (url)';
   let registry: string;
-  if (registryFlag !== undefined) {
-    try {
-      const u = new URL(registryFlag);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-      if (u.username || u.password) return fail('--registry must not carry a user name or password: give a token with --token or TESSERA_TOKEN.', 2);
-      registry = u.href.endsWith('/') ? u.href : `${u.href}/`;
-    } catch {
-      return fail(`--registry must be an http(s) URL; got ${registryFlag}.`, 2);
-    }
-  } else {
-    registry = (await import('../server.ts')).defaultPublicUrl(config);
+  try {
+    const u = new URL(given);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    if (u.username || u.password) return fail(`${where} must not carry a user name or password: give a token with --token or TESSERA_TOKEN.`, 2);
+    registry = u.href.endsWith('/') ? u.href : `${u.href}/`;
+  } catch {
+    return fail(`${where} must be an http(s) URL; got ${given}.`, 2);
   }
-  const token = tokenFlag ?? process.env.TESSERA_TOKEN ?? undefined;
+  const token = (tokenFlag ?? process.env.TESSERA_TOKEN) || undefined;
 
   let lock: LockfileContents;
   try {
