@@ -14,6 +14,7 @@ const COMMANDS = {
   migrate: () => import('./cli/migrate.ts'),
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
+  mirror: () => import('./cli/mirror.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     const dirs = sub === undefined ? [] : [sub, ...rest];
     if (command === 'backup') return await (await import('./cli/backup.ts')).backup(dirs, flags);
     if (command === 'restore') return await (await import('./cli/restore.ts')).restore(dirs, flags);
+    if (command === 'mirror') return await (await import('./cli/mirror.ts')).mirror(dirs, flags);
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);

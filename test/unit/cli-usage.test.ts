@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { usage as backup } from '../../src/cli/backup.ts';
 import { usage as migrate } from '../../src/cli/migrate.ts';
+import { usage as mirror } from '../../src/cli/mirror.ts';
 import { usage as restore } from '../../src/cli/restore.ts';
 import { usage as serve } from '../../src/cli/serve.ts';
 import { usage as userAdd } from '../../src/cli/user-add.ts';
@@ -16,7 +17,7 @@ import { usage as userReset2fa } from '../../src/cli/user-reset-2fa.ts';
 import { usageLine } from '../../src/cli/usage.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const all = { serve, userAdd, userReset2fa, userLog, migrate, backup, restore };
+const all = { serve, userAdd, userReset2fa, userLog, migrate, backup, restore, mirror };
 
 function tessera(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/tessera.js', ...args], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
@@ -41,7 +42,7 @@ test('an unknown command prints the help and exits 2', () => {
 });
 
 test('a command with missing arguments prints its own usage line and exits 2', () => {
-  for (const [args, u] of [[['backup'], backup], [['restore'], restore], [['user', 'add', 'x'], userAdd], [['user', 'log'], userLog], [['user', 'reset-2fa'], userReset2fa]] as const) {
+  for (const [args, u] of [[['backup'], backup], [['restore'], restore], [['user', 'add', 'x'], userAdd], [['user', 'log'], userLog], [['user', 'reset-2fa'], userReset2fa], [['mirror'], mirror]] as const) {
     const r = tessera(...args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stderr, `usage: ${usageLine(u)}\n`, args.join(' '));
@@ -59,5 +60,5 @@ test('COMMAND --help prints that command\'s usage and runs nothing (serve does n
 test('src/main.ts repeats no usage text of a command', () => {
   const main = readFileSync(new URL('../../src/main.ts', import.meta.url), 'utf8');
   for (const u of Object.values(all)) assert.ok(!main.includes(u.synopsis), u.synopsis);
-  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore) /);
+  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore|mirror) /);
 });

@@ -17,8 +17,11 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const src = join(root, 'src');
 
-/** Libraries core/ may use: pure functions over values, no I/O of their own at import. */
-export const CORE_LIBRARIES = ['semver', 'tar', '@npmcli/package-json'];
+/**
+ * Libraries core/ may use: pure functions over values, no I/O of their own at import. yaml and
+ * @yarnpkg/lockfile parse lockfile text for core/proxy/lockfile*.ts.
+ */
+export const CORE_LIBRARIES = ['semver', 'tar', '@npmcli/package-json', 'yaml', '@yarnpkg/lockfile'];
 
 interface Edge {
   from: string;
