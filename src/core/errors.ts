@@ -35,6 +35,7 @@ export const errorCatalogue = {
   READ_ONLY_TOKEN: 'forbidden',
   TFA_REQUIRED: 'forbidden',
   NAME_TOO_SIMILAR: 'forbidden',
+  NAME_EXISTS_UPSTREAM: 'forbidden',
   NOT_FOUND: 'not-found',
   USER_EXISTS: 'conflict',
   REV_CONFLICT: 'conflict',
@@ -44,6 +45,7 @@ export const errorCatalogue = {
   TOO_MANY_CONNECTIONS: 'too-many',
   TOO_MANY_UPLOADS: 'too-many',
   SERVER_BUSY: 'busy',
+  UPSTREAM_CHECK_FAILED: 'busy',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
