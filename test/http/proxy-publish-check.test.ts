@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
+import { enrol, TestClock } from '../support/tfa.ts';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
@@ -37,6 +38,7 @@ let upstream: Server;
 let t: TestApp;
 let dir: string;
 let alice: string;
+const clock = new TestClock(Date.now());
 
 function answer(req: IncomingMessage, res: import('node:http').ServerResponse): void {
   seen.push({ method: req.method ?? '', url: req.url ?? '', accept: req.headers.accept, authorization: req.headers.authorization });
@@ -75,7 +77,7 @@ before(async () => {
     ],
   }));
   // Rules: `lodash` is marked local-only (it is ours); `@private/*` too; the rest may come from `up`.
-  t = await startApp({ config, upstream: `http://127.0.0.1:${port}/` });
+  t = await startApp({ config, upstream: `http://127.0.0.1:${port}/` }, clock);
   alice = await t.signUp('alice');
 });
 
@@ -196,5 +198,10 @@ test('a publish that fails its own checks (no credential, bad body) sends nothin
   const readOnly = await t.request({ method: 'POST', url: '/-/npm/v1/tokens', token: bob, payload: { password: 'violet kettle orbit 42', readonly: true } });
   assert.equal(readOnly.statusCode, 201, readOnly.body);
   assert.equal((await publish('leak-me', '1.0.0', readOnly.json().token)).statusCode, 403);
+  const carol = await t.signUp('carol');
+  await enrol(t, carol, clock);
+  const noOtp = await publish('leak-me', '1.0.0', carol);
+  assert.equal(noOtp.statusCode, 401, 'a second factor is asked first');
+  assert.equal(noOtp.headers['www-authenticate'], 'otp');
   assert.deepEqual(seen.slice(before), []);
 });
