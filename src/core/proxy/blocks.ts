@@ -8,6 +8,8 @@ import { fail, shown } from '../errors.ts';
 import { isPlausiblePackageName } from '../packages/names.ts';
 import { isValidVersion } from '../packages/rules.ts';
 import type { ProxyBlock } from './ports.ts';
+import type { Route } from './rules.ts';
+import { ageSource, type VersionPolicy } from './versions.ts';
 
 /** Longest reason kept (it is shown in 404 answers and on terminals). */
 export const MAX_BLOCK_REASON = 500;
@@ -60,4 +62,14 @@ export async function unblockVersion(deps: Pick<Deps, 'store'>, spec: string): P
 export async function listBlocks(deps: Pick<Deps, 'store'>, name: string | null): Promise<ProxyBlock[]> {
   if (name !== null && !isPlausiblePackageName(name)) fail('INVALID_NAME', `${shown(name)} is not a package name.`);
   return deps.store.proxyBlocks.blocks(name);
+}
+
+/**
+ * The version policy of one proxied name now: its route's minimum release age (0 for exempt
+ * names, routeOf) and the administrators' blocks of that name (one indexed read). What the
+ * serving path passes to servedPackument / hiddenVersionReason.
+ */
+export async function versionPolicyOf(deps: Pick<Deps, 'store' | 'clock'>, name: string, route: Pick<Route, 'minReleaseAgeMs' | 'ruleIndex'>): Promise<VersionPolicy> {
+  const blocks = await deps.store.proxyBlocks.blocks(name);
+  return { nowMs: deps.clock.now(), minReleaseAgeMs: route.minReleaseAgeMs, blocked: new Map(blocks.map((b) => [b.version, b.reason])), ageSource: ageSource(route) };
 }

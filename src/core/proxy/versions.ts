@@ -143,6 +143,26 @@ export function visibleVersions(doc: PackumentDoc, form: PackumentForm, policy: 
 }
 
 /**
+ * Why `version` of an upstream packument is not served (blocked, too young, or of unknown age
+ * while a minimum age is in force), or null when it is. The same rule as visibleVersions, for
+ * one version: what a tarball request needs without rendering the whole document.
+ */
+export function hiddenVersionReason(doc: PackumentDoc, version: string, policy: VersionPolicy): string | null {
+  const name = typeof doc.name === 'string' ? doc.name : '';
+  return hiddenReason(name, version, isPlainObject(doc.time) ? doc.time : {}, policy);
+}
+
+/**
+ * The document served for an upstream packument: the policy applied (visibleVersions), then
+ * the abbreviated form derived when the client asked for it and `doc` is the full form.
+ * `docForm` is the form `doc` was fetched in (full whenever a minimum age is in force).
+ */
+export function servedPackument(doc: PackumentDoc, docForm: PackumentForm, wanted: PackumentForm, policy: VersionPolicy): VisibleVersions {
+  const visible = visibleVersions(doc, docForm, policy);
+  return wanted === 'abbreviated' && docForm === 'full' ? { doc: abbreviate(visible.doc), hidden: visible.hidden } : visible;
+}
+
+/**
  * The abbreviated packument (application/vnd.npm.install-v1+json) derived from a full one:
  * `name`, `modified` (the full form's `time.modified`, or the document's own `modified`),
  * `dist-tags` and each version's install fields: the same list as local packages
