@@ -49,6 +49,15 @@ function answer(req: IncomingMessage, res: import('node:http').ServerResponse): 
   };
   const listing = /^-\/(org|user)\/([^/]+)\/package$/.exec(path);
   if (listing) {
+    if (listing[2] === 'htmlorg') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<html>sign in</html>');
+    }
+    if (listing[2] === 'movedorg') {
+      res.writeHead(302, { location: 'http://elsewhere.example/' });
+      return res.end();
+    }
+    if (listing[2] === 'closedorg') return json(401, { error: 'sign in' });
     const table = listing[1] === 'org' ? orgs : users;
     const list = table[listing[2]!];
     return list ? json(200, list) : json(404, { error: 'not found' });
@@ -204,4 +213,16 @@ test('a publish that fails its own checks (no credential, bad body) sends nothin
   assert.equal(noOtp.statusCode, 401, 'a second factor is asked first');
   assert.equal(noOtp.headers['www-authenticate'], 'otp');
   assert.deepEqual(seen.slice(before), []);
+});
+
+test('odd scope listings: a 401 counts as no packages; a redirect or a body that is not JSON is an upstream that cannot be asked (503)', async () => {
+  assert.equal((await publish('@closedorg/x')).statusCode, 201);
+  assert.deepEqual(asked('closedorg'), ['GET /@closedorg%2Fx', 'GET /-/org/closedorg/package', 'GET /-/user/closedorg/package']);
+  let res = await publish('@htmlorg/x');
+  assert.equal(res.statusCode, 503, res.body);
+  assert.match(res.json().error, /answered the packages of @htmlorg with something other than JSON/);
+  res = await publish('@movedorg/x');
+  assert.equal(res.statusCode, 503, res.body);
+  assert.match(res.json().error, /answered a redirect \(302\) for the packages of @movedorg/);
+  for (const name of ['@htmlorg/x', '@movedorg/x']) assert.equal(await t.deps.store.packages.head(name), null);
 });
