@@ -51,11 +51,13 @@ function answer(req: IncomingMessage, res: import('node:http').ServerResponse): 
   if (listing) {
     if (listing[2] === 'htmlorg') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      return res.end('<html>sign in</html>');
+      res.end('<html>sign in</html>');
+      return;
     }
     if (listing[2] === 'movedorg') {
       res.writeHead(302, { location: 'http://elsewhere.example/' });
-      return res.end();
+      res.end();
+      return;
     }
     if (listing[2] === 'closedorg') return json(401, { error: 'sign in' });
     const table = listing[1] === 'org' ? orgs : users;
