@@ -37,6 +37,7 @@ export const errorCatalogue = {
   READ_ONLY_TOKEN: 'forbidden',
   TFA_REQUIRED: 'forbidden',
   NAME_TOO_SIMILAR: 'forbidden',
+  NAME_EXISTS_UPSTREAM: 'forbidden',
   NOT_FOUND: 'not-found',
   USER_EXISTS: 'conflict',
   REV_CONFLICT: 'conflict',
@@ -48,6 +49,7 @@ export const errorCatalogue = {
   SERVER_BUSY: 'busy',
   UPSTREAM_UNAVAILABLE: 'upstream-down',
   UPSTREAM_BAD_ANSWER: 'upstream-bad',
+  UPSTREAM_CHECK_FAILED: 'busy',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -2,6 +2,7 @@
 // it either applies completely or not at all.
 
 import type { Readable } from 'node:stream';
+import type { ProxyStore } from './proxy/ports.ts';
 
 export interface Clock {
   now(): number; // milliseconds since the epoch
@@ -421,6 +422,12 @@ export interface Store {
   counters: Counters;
   loginRequests: LoginRequestStore;
   otpChallenges: OtpChallengeStore;
+  /**
+   * Administrators' blocks of upstream versions (`tessera proxy block`). A change reaches the
+   * other processes on the same data as a package change (PostgreSQL: a 'package' notification
+   * of the name; SQLite: the data_version poll's 'reset'). To be folded into `proxy` (ProxyStore).
+   */
+  proxyBlocks: Pick<ProxyStore, 'block' | 'unblock' | 'blocks'>;
   /**
    * Hears of package changes committed by any process sharing this store (several nodes on
    * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed

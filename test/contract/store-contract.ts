@@ -13,6 +13,7 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { packageContract } from './suite/packages.ts';
+import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { rulesContract } from './suite/rules.ts';
 import { tokenContract } from './suite/tokens.ts';
 import { userContract } from './suite/users.ts';
@@ -28,5 +29,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     rulesContract(check, options.subscribe);
     miscContract(check);
     nodeContract(check, options.subscribe);
+    proxyBlocksContract(check);
   });
 }

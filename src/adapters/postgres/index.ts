@@ -10,6 +10,7 @@ import { postgresOtpChallenges } from './otp-challenges.ts';
 import { migrate } from './migrations.ts';
 import { postgresPackages } from './packages.ts';
 import { createPool } from './pool.ts';
+import { postgresProxyBlocks } from './proxy-blocks.ts';
 import { postgresTokens } from './tokens.ts';
 import { postgresUsers } from './users.ts';
 
@@ -31,6 +32,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     counters: postgresCounters(pool),
     otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
+    proxyBlocks: postgresProxyBlocks(pool),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

@@ -201,6 +201,18 @@ export const migrations: string[] = [
   -- The sum reads this index only, never the version rows with their manifests.
   CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
+  `
+  -- Upstream versions an administrator blocked (tessera proxy block): left out of proxied
+  -- packuments, their tarballs refused (core/proxy/versions.ts).
+  CREATE TABLE proxy_blocks (
+    name TEXT COLLATE "C" NOT NULL,
+    version TEXT COLLATE "C" NOT NULL,
+    reason TEXT NOT NULL,
+    blocked_by TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  `,
 ];
 
 /** The schema version this code expects. */

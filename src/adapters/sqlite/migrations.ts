@@ -189,6 +189,18 @@ export const migrations: string[] = [
   -- The sum reads this index only, never the version rows with their manifests.
   CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
+  `
+  -- Upstream versions an administrator blocked (tessera proxy block): left out of proxied
+  -- packuments, their tarballs refused (core/proxy/versions.ts).
+  CREATE TABLE proxy_blocks (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    blocked_by TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database): number {
