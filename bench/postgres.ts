@@ -48,13 +48,12 @@ async function main() {
       async (s, t, round) => {
         const name = `pub-${round}`;
         await publishOnce(s.url, t, name, publishBody(name, '0.0.0').body);
-        let n = 0;
         return measure({
           base: s.url,
           path: `/${name}`,
           method: 'PUT',
           headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-          next: () => ({ body: publishBody(name, `1.0.${n++}`).body }),
+          gen: { kind: 'publish', name, major: 1, prebuild: 0 },
           connections: 8,
           durationS: seconds,
           pid: s.pid,
