@@ -1,6 +1,7 @@
 // The printed report: the comparison table, the scale table and the targets with verdicts.
 
 import { cell, CLIENT_NOTE, clientCell, cpuCell, fmtRatio, markdownTable, type Goal, type Results, verdict } from './report.ts';
+import { proxyTable, type Stampede } from './proxy.ts';
 import { RANDOM_ROW } from './scale.ts';
 import { READ_KINDS, readRow } from './scenarios.ts';
 
@@ -126,6 +127,7 @@ export function render(res: Results, info: Record<string, unknown>): string {
     '',
     `The headline of each read row is the server's CPU time per response against the ceiling's (1.00 = as cheap as a bare node:http server replaying the bytes; lower is cheaper): it holds when the machine is busy or the client is the limit, req/s does not. ${CLIENT_NOTE}`,
     '',
+    info.proxy ? `${proxyTable(res, (info.stampedes as Stampede[] | undefined) ?? [], info.proxy === 'tessera', info.proxyError as string | undefined)}\n` : '',
     res.samples(readRow('full', true), 'tessera-10k').length ? `${scaleTable(res, memory, info.seed as { packages: number; tokens: number } | undefined)}\n` : '',
     markdownTable(['target', 'measured (req/s)', 'wanted', 'verdict', 'CPU view', 'CPU verdict'], tg),
   ];
