@@ -76,6 +76,18 @@ export async function startTessera(name: string, dataDir: string, logDir: string
   return start(false);
 }
 
+/**
+ * `['--upstream', 'none']` when this build's `tessera serve` has the option, else `[]` (asked
+ * once: a start with an out-of-range port fails either on the unknown option or on the port).
+ */
+export function upstreamNoneArgs(): string[] {
+  if (proxySupported === undefined) {
+    const r = spawnSync(process.execPath, [join(codeRoot, 'bin/tessera.js'), 'serve', '--upstream', 'none', '--port', '99999', '--data', join(codeRoot, 'no-such-dir')], { cwd: codeRoot, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+    proxySupported = !/Unknown option --upstream/.test(`${r.stdout}${r.stderr}`);
+  }
+  return proxySupported ? ['--upstream', 'none'] : [];
+}
+
 /** The static upstream registry (bench/upstream.ts) serving DIR. */
 export function startUpstream(name: string, dir: string, logDir: string, delayMs = 0): Promise<Proc> {
   return spawnNode({
