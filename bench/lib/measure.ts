@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertLoopback } from './client.ts';
-import { track } from './procs.ts';
+import { cpuTimeUs, track } from './procs.ts';
 
 export interface Sample {
   /** 2xx responses per second (errors and other statuses do not count). */
@@ -21,8 +21,10 @@ export interface Sample {
   cpuUs: number;
   /** The server's CPU time over the measurement's wall time, in cores (NaN without a pid). */
   serverCores: number;
-  /** The load generator's CPU time over the wall time, in cores: near 1, it was the limit. */
+  /** The load generator's CPU time over the wall time, in cores (all its processes together). */
   clientCores: number;
+  /** The busiest load-generator process, in cores: near 1, that one-thread client was the limit. */
+  clientMaxCores?: number;
 }
 
 /** Requests built anew each time, described as data (the generator runs in the worker). */
@@ -54,8 +56,12 @@ export interface WireLoad extends Omit<Load, 'base' | 'path'> {
 /** A load generator is "client-bound" at or above this many cores (BENCH_CLIENT_BOUND). */
 export const CLIENT_BOUND = Number(process.env.BENCH_CLIENT_BOUND ?? 0.9);
 
-export function clientBound(s: Pick<Sample, 'clientCores'>): boolean {
-  return Number.isFinite(s.clientCores) && s.clientCores >= CLIENT_BOUND;
+/** Load-generator processes one load is split over (BENCH_LOAD_PROCS, default 1: two cores have none to spare). */
+export const LOAD_PROCS = Math.max(1, Math.floor(Number(process.env.BENCH_LOAD_PROCS ?? 1)) || 1);
+
+export function clientBound(s: Pick<Sample, 'clientCores' | 'clientMaxCores'>): boolean {
+  const c = s.clientMaxCores ?? s.clientCores;
+  return Number.isFinite(c) && c >= CLIENT_BOUND;
 }
 
 interface Worker {
@@ -101,8 +107,37 @@ function spawnWorker(): Worker {
   return w;
 }
 
-/** Runs one load in an idle load-generator process (a new one when all are busy). */
+/**
+ * Runs one load: in one idle load-generator process, or split over LOAD_PROCS of them (its
+ * connections shared out; publishes are never split, their versions would collide). A split
+ * load's p50 is the responses-weighted mean of the parts' p50s and its p99 the largest p99.
+ */
 export async function measure(load: Load): Promise<Sample> {
+  const n = Math.min(LOAD_PROCS, load.connections);
+  if (n <= 1 || load.gen?.kind === 'publish') return measureOne(load);
+  const serverBefore = load.pid ? cpuTimeUs(load.pid) : NaN;
+  const t0 = process.hrtime.bigint();
+  const parts = await Promise.all(
+    Array.from({ length: n }, (_, i) => measureOne({ ...load, pid: undefined, connections: Math.floor(load.connections / n) + (i < load.connections % n ? 1 : 0) })),
+  );
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const serverUs = load.pid ? cpuTimeUs(load.pid) - serverBefore : NaN;
+  const ok = parts.reduce((a, s) => a + s.ok, 0);
+  return {
+    rps: parts.reduce((a, s) => a + s.rps, 0),
+    p50: parts.reduce((a, s) => a + s.p50 * s.ok, 0) / Math.max(ok, 1),
+    p99: Math.max(...parts.map((s) => s.p99)),
+    ok,
+    bad: parts.reduce((a, s) => a + s.bad, 0),
+    statuses: parts.map((s) => s.statuses).join(' + '),
+    cpuUs: serverUs / Math.max(ok, 1),
+    serverCores: serverUs / wallUs,
+    clientCores: parts.reduce((a, s) => a + s.clientCores, 0),
+    clientMaxCores: Math.max(...parts.map((s) => s.clientCores)),
+  };
+}
+
+async function measureOne(load: Load): Promise<Sample> {
   const url = new URL(load.path.replace(/^\//, ''), load.base).toString();
   assertLoopback(url);
   const { base: _b, path: _p, ...rest } = load;

@@ -28,8 +28,8 @@ export class Results {
   }
 
   /** Median of a metric over the rounds. */
-  med(row: string, server: string, metric: 'rps' | 'p50' | 'p99' | 'cpuUs' | 'clientCores' | 'serverCores'): number {
-    return median(this.samples(row, server).map((s) => s[metric]));
+  med(row: string, server: string, metric: 'rps' | 'p50' | 'p99' | 'cpuUs' | 'clientCores' | 'clientMaxCores' | 'serverCores'): number {
+    return median(this.samples(row, server).map((s) => (metric === 'clientMaxCores' ? (s.clientMaxCores ?? s.clientCores) : s[metric])));
   }
 
   /** Median over rounds of the per-round ratio a/b of req/s (pairs measured close in time). */
@@ -57,7 +57,7 @@ export class Results {
 
   /** The load generator used at least CLIENT_BOUND of a core (median over rounds): req/s is the client's limit. */
   clientBound(row: string, server: string): boolean {
-    return this.med(row, server, 'clientCores') >= CLIENT_BOUND;
+    return this.med(row, server, 'clientMaxCores') >= CLIENT_BOUND;
   }
 
   toJSON(): unknown {
@@ -96,12 +96,12 @@ export function clientCell(res: Results, row: string, servers: string[]): string
     .map((s) => {
       if (!res.samples(row, s).length) return '–';
       const c = res.med(row, s, 'clientCores');
-      return Number.isFinite(c) ? `${c.toFixed(2)}${c >= CLIENT_BOUND ? '*' : ''}` : '–';
+      return Number.isFinite(c) ? `${c.toFixed(2)}${res.clientBound(row, s) ? '*' : ''}` : '–';
     })
     .join(' / ');
 }
 
-export const CLIENT_NOTE = `\* client-bound: the load generator (autocannon, in a process of its own) used at least ${CLIENT_BOUND} of a core, so that req/s is its limit rather than the server's; server CPU per response still compares.`;
+export const CLIENT_NOTE = `\* client-bound: the load generator (autocannon, in a process of its own) (or one of its BENCH_LOAD_PROCS processes) used at least ${CLIENT_BOUND} of a core, so that req/s is its limit rather than the server's; server CPU per response still compares.`;
 
 export interface Goal {
   label: string;
