@@ -8,7 +8,8 @@
 //   npm run bench -- --skip-proxy     without the proxied reads (n/a anyway in a build without --upstream)
 // Also: BENCH_SCALE_PACKAGES, BENCH_SCALE_TOKENS, BENCH_TIMEOUT_MIN (15), BENCH_OUT (results
 // folder), BENCH_CPU_PROF=DIR (Tessera runs with --cpu-prof), BENCH_VERDACCIO_DIR,
-// BENCH_UPSTREAM_DELAY_MS (50: how late the local upstream answers the proxies).
+// BENCH_UPSTREAM_DELAY_MS (50: how late the local upstream answers the proxies), BENCH_LOAD_PROCS
+// (1: load-generator processes per load), BENCH_CLIENT_BOUND (0.9 cores: a row is client-bound).
 // Every Tessera is started with `--upstream none` (when the build has the option) except the
 // proxying one, whose upstream is a local static registry: nothing leaves the machine.
 
