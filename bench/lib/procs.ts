@@ -17,6 +17,12 @@ export interface Proc {
 
 const live = new Set<ChildProcess>();
 
+/** Kills this child with the others when the run ends (the load generators). */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 export function killAll(): void {
   for (const c of live) c.kill('SIGKILL');
   live.clear();
