@@ -2,6 +2,7 @@
 // it either applies completely or not at all.
 
 import type { Readable } from 'node:stream';
+import type { ProxyStore } from './proxy/ports.ts';
 
 export interface Clock {
   now(): number; // milliseconds since the epoch
@@ -421,6 +422,8 @@ export interface Store {
   counters: Counters;
   loginRequests: LoginRequestStore;
   otpChallenges: OtpChallengeStore;
+  /** What the upstream proxy fetched and keeps (core/proxy/ports.ts). */
+  proxy: ProxyStore;
   /**
    * Hears of package changes committed by any process sharing this store (several nodes on
    * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed

@@ -201,6 +201,40 @@ export const migrations: string[] = [
   -- The sum reads this index only, never the version rows with their manifests.
   CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
+  `
+  -- The upstream proxy (core/proxy/ports.ts ProxyStore): packuments as fetched from an
+  -- upstream (one row per name and form), tarballs fetched from upstreams (bytes in the blob
+  -- store), and cached upstream versions an administrator blocked.
+  CREATE TABLE proxy_packuments (
+    name TEXT NOT NULL,
+    form TEXT NOT NULL CHECK (form IN ('full', 'abbreviated')),
+    upstream TEXT NOT NULL,
+    body BYTEA NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at BIGINT NOT NULL,
+    PRIMARY KEY (name, form)
+  );
+  CREATE TABLE proxy_tarballs (
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    version TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    integrity TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    fetched_at BIGINT NOT NULL,
+    PRIMARY KEY (name, file)
+  );
+  CREATE INDEX proxy_tarballs_blob ON proxy_tarballs(blob_key);
+  CREATE TABLE proxy_blocks (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    blocked_by TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  `,
 ];
 
 /** The schema version this code expects. */
