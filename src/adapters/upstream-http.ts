@@ -39,7 +39,7 @@ async function readBounded(body: Readable, maxBytes: number, upstream: Upstream,
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent more than ${maxBytes} bytes.`);
     }
     chunks.push(chunk as Buffer);
@@ -51,6 +51,12 @@ async function readBounded(body: Readable, maxBytes: number, upstream: Upstream,
   } catch {
     throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a gzip body that is corrupt or inflates past ${maxBytes} bytes.`);
   }
+}
+
+/** Drops a body unread: undici reports the abort as an 'error' event, which must have a listener. */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** Creates the client; `close()` ends its connection pools. */
@@ -74,21 +80,21 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
           return typeof v === 'string' ? v : null;
         };
         if (res.statusCode === 404) {
-          res.body.destroy();
+          discard(res.body);
           return { kind: 'not-found' };
         }
         if (res.statusCode === 304) {
-          res.body.destroy();
+          discard(res.body);
           return { kind: 'not-modified', etag: header('etag') ?? options.etag ?? null, lastModified: header('last-modified') ?? options.lastModified ?? null };
         }
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          discard(res.body);
           const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${why} for ${name}.`);
         }
         const type = (header('content-type') ?? '').split(';')[0].trim().toLowerCase();
         if (type !== 'application/json' && type !== ABBREVIATED) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${name} with content type "${type.slice(0, 80)}", not JSON.`);
         }
         const body = await readBounded(res.body, options.maxBytes, upstream, header('content-encoding') === 'gzip');
@@ -107,17 +113,17 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
       try {
         const res = await request(target, { method: 'GET', headers: headers(upstream, { accept: '*/*' }), dispatcher: agent, headersTimeout: upstream.timeoutMs, bodyTimeout: upstream.timeoutMs });
         if (res.statusCode === 404) {
-          res.body.destroy();
+          discard(res.body);
           return null;
         }
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered status ${res.statusCode} for ${target.pathname}.`);
         }
         const length = Number(res.headers['content-length']);
         const size = Number.isFinite(length) && length >= 0 ? length : null;
         if (size !== null && size > options.maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} offers a tarball of ${size} bytes, over the limit of ${options.maxBytes}.`);
         }
         const gzipped = res.headers['content-encoding'] === 'gzip';

@@ -4,6 +4,7 @@ import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
+import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
@@ -41,6 +42,8 @@ export interface Deps {
   usage: TokenUsage;
   /** The HTTP client of upstream registries (adapters/upstream-http.ts). */
   upstream: UpstreamClient;
+  /** How each upstream fared lately, in memory (the web UI shows it). */
+  upstreamState: UpstreamState;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** Told after every committed change of a package, so caches can drop it. */

@@ -13,7 +13,9 @@ export type ErrorKind =
   | 'too-many' // throttled
   | 'too-large' // body over the configured limit
   | 'unsupported' // a body in a form the server does not read (Content-Encoding)
-  | 'busy'; // the server takes no more of this kind of work at the moment; retry later
+  | 'busy' // the server takes no more of this kind of work at the moment; retry later
+  | 'upstream-failed' // an upstream registry could not be used (unreachable, bad answer) and nothing usable is cached
+  | 'upstream-timeout'; // an upstream registry did not answer in time and nothing usable is cached
 
 export const errorCatalogue = {
   BAD_REQUEST: 'bad-input',
@@ -44,6 +46,8 @@ export const errorCatalogue = {
   TOO_MANY_CONNECTIONS: 'too-many',
   TOO_MANY_UPLOADS: 'too-many',
   SERVER_BUSY: 'busy',
+  UPSTREAM_FAILED: 'upstream-failed',
+  UPSTREAM_TIMEOUT: 'upstream-timeout',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -16,7 +16,9 @@ const STATUS: Record<ErrorKind, number> = {
   'too-large': 413,
   unsupported: 415,
   busy: 503,
+  'upstream-failed': 502,
+  'upstream-timeout': 504,
 };
 
-/** 400-429 for an error kind (415 for an unsupported Content-Encoding, 503 when busy) (RFC 9110 sections 15.5 and 15.6.4; 429 from RFC 6585). */
+/** 400-429 for an error kind (415 for an unsupported Content-Encoding, 503 when busy, 502/504 when an upstream registry fails) (RFC 9110 sections 15.5, 15.6.3-15.6.5; 429 from RFC 6585). */
 export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];
