@@ -14,6 +14,7 @@ const COMMANDS = {
   migrate: () => import('./cli/migrate.ts'),
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
+  'proxy purge': () => import('./cli/proxy-purge.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' ? `user ${sub}` : command;
+    const name = command === 'user' || command === 'proxy' ? `${command} ${sub}` : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);
+    if (command === 'proxy' && sub === 'purge') return await (await import('./cli/proxy-purge.ts')).proxyPurge(rest, flags);
     process.stderr.write(await helpText());
     return command === undefined || command === 'help' || flags.help !== undefined ? 0 : 2;
   } catch (e) {

@@ -206,7 +206,9 @@ export class PackumentCache {
     const files = new Map<string, CachedFile>();
     for (const [file, f] of view.files) {
       // A tarball stored since (its blob found by the tarball route) stays known.
-      files.set(file, { blobKey: earlier?.files.get(file)?.blobKey ?? '', shasum: f.integrity, upstream: f });
+      // (a stored tarball's blob never changes, so even an expired entry's knowledge holds).
+      const known = earlierEntry?.pkg?.proxy?.upstream.name === route.upstream.name ? earlierEntry.pkg.files.get(file) : undefined;
+      files.set(file, { blobKey: known?.upstream?.integrity === f.integrity ? known.blobKey : '', shasum: f.integrity, upstream: f });
     }
     const other: Form = form === 'full' ? 'abbreviated' : 'full';
     const pkg: CachedPackage = {
