@@ -32,7 +32,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     counters: postgresCounters(pool),
     otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
-    proxy: postgresProxy(pool),
+    proxy: postgresProxy(pool, now),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

@@ -234,6 +234,15 @@ export const migrations: string[] = [
     at BIGINT NOT NULL,
     PRIMARY KEY (name, version)
   );
+  -- npm star of a proxied package: the user's own data, kept here (a proxied name has no
+  -- package row, and must not get one: that would make it local).
+  CREATE TABLE proxy_stars (
+    name TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (name, user_id)
+  );
+  CREATE INDEX proxy_stars_user ON proxy_stars(user_id);
   `,
 ];
 

@@ -47,7 +47,7 @@ const toTarball = (r: TarballRow): CachedUpstreamTarball => ({
   fetchedAt: Number(r.fetched_at),
 });
 
-export function postgresProxy(pool: pg.Pool): ProxyStore {
+export function postgresProxy(pool: pg.Pool, now: () => string): ProxyStore {
   return {
     async getPackument(name, form) {
       const { rows } = await pool.query<PackumentRow>('SELECT * FROM proxy_packuments WHERE name = $1 AND form = $2', [name, form]);
@@ -111,6 +111,16 @@ export function postgresProxy(pool: pg.Pool): ProxyStore {
         name === null ? [] : [name],
       );
       return rows.map((r): ProxyBlock => ({ ...r, at: Number(r.at) }));
+    },
+    async setStar(name, userId, starred) {
+      const r = starred
+        ? await pool.query('INSERT INTO proxy_stars (name, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (name, user_id) DO NOTHING', [name, userId, now()])
+        : await pool.query('DELETE FROM proxy_stars WHERE name = $1 AND user_id = $2', [name, userId]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async starredBy(userId) {
+      const { rows } = await pool.query<{ name: string }>('SELECT name FROM proxy_stars WHERE user_id = $1 ORDER BY name', [userId]);
+      return rows.map((r) => r.name);
     },
   };
 }

@@ -24,7 +24,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     counters: sqliteCounters(db),
     loginRequests: sqliteLoginRequests(db),
     otpChallenges: sqliteOtpChallenges(db),
-    proxy: sqliteProxy(db),
+    proxy: sqliteProxy(db, now),
     // SQLite's data_version changes when another connection (e.g. `tessera user reset-2fa`
     // beside a running server) commits: caches then start afresh.
     async subscribe(listener: (event: StoreChange) => void) {

@@ -45,7 +45,7 @@ const toTarball = (r: TarballRow): CachedUpstreamTarball => ({
   fetchedAt: r.fetched_at,
 });
 
-export function sqliteProxy(db: Database.Database): ProxyStore {
+export function sqliteProxy(db: Database.Database, now: () => string): ProxyStore {
   const getPackument = db.prepare('SELECT * FROM proxy_packuments WHERE name = ? AND form = ?');
   const putPackument = db.prepare(`INSERT INTO proxy_packuments (name, form, upstream, body, etag, last_modified, fetched_at)
     VALUES (@name, @form, @upstream, @body, @etag, @lastModified, @fetchedAt)
@@ -67,6 +67,10 @@ export function sqliteProxy(db: Database.Database): ProxyStore {
   const deleteBlock = db.prepare('DELETE FROM proxy_blocks WHERE name = ? AND version = ?');
   const blocksOf = db.prepare('SELECT name, version, reason, blocked_by AS by, at FROM proxy_blocks WHERE name = ? ORDER BY version');
   const allBlocks = db.prepare('SELECT name, version, reason, blocked_by AS by, at FROM proxy_blocks ORDER BY name, version');
+
+  const addStar = db.prepare('INSERT INTO proxy_stars (name, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT(name, user_id) DO NOTHING');
+  const removeStar = db.prepare('DELETE FROM proxy_stars WHERE name = ? AND user_id = ?');
+  const starredBy = db.prepare('SELECT name FROM proxy_stars WHERE user_id = ? ORDER BY name').pluck();
 
   const purge = db.transaction((name: string | null) => {
     const keys = ((name === null ? allKeys.all() : keysOf.all(name)) as Array<{ blob_key: string }>).map((r) => r.blob_key);
@@ -109,6 +113,12 @@ export function sqliteProxy(db: Database.Database): ProxyStore {
     },
     async blocks(name) {
       return (name === null ? allBlocks.all() : blocksOf.all(name)) as ProxyBlock[];
+    },
+    async setStar(name, userId, starred) {
+      return (starred ? addStar.run(name, userId, now()) : removeStar.run(name, userId)).changes > 0;
+    },
+    async starredBy(userId) {
+      return starredBy.all(userId) as string[];
     },
   };
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { CachedUpstreamPackument, CachedUpstreamTarball } from '../../../src/core/proxy/ports.ts';
-import type { Check } from './harness.ts';
+import { type Check, makeUser } from './harness.ts';
 
 const packument = (name: string, form: 'full' | 'abbreviated', over: Partial<CachedUpstreamPackument> = {}): CachedUpstreamPackument => ({
   name,
@@ -96,6 +96,21 @@ export function proxyContract(check: Check): void {
       assert.equal(await store.proxy.unblock('evil', '1.0.0'), true);
       assert.equal(await store.proxy.unblock('evil', '1.0.0'), false);
       assert.deepEqual((await store.proxy.blocks('evil')).map((b) => b.version), ['1.0.1']);
+    });
+
+    check('stars of proxied names are kept per user, without any package row', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      assert.equal(await store.proxy.setStar('lodash', alice.id, true), true);
+      assert.equal(await store.proxy.setStar('lodash', alice.id, true), false, 'starring twice changes nothing');
+      assert.equal(await store.proxy.setStar('@types/node', alice.id, true), true);
+      assert.equal(await store.proxy.setStar('lodash', bob.id, true), true);
+      assert.deepEqual(await store.proxy.starredBy(alice.id), ['@types/node', 'lodash']);
+      assert.equal(await store.packages.head('lodash'), null, 'no package row: the name stays proxied');
+      assert.equal(await store.proxy.setStar('lodash', alice.id, false), true);
+      assert.equal(await store.proxy.setStar('lodash', alice.id, false), false);
+      assert.deepEqual(await store.proxy.starredBy(alice.id), ['@types/node']);
+      assert.deepEqual(await store.proxy.starredBy(bob.id), ['lodash']);
     });
 
     check('a second handle on the same data sees what the first stored', async ({ store, open }) => {
