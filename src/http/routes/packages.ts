@@ -102,6 +102,8 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
       if (!blob) {
         reply.header('content-type', 'application/octet-stream').header('etag', etag).header('cache-control', tarballCacheControl(pkg));
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        // HEAD fetches nothing (the size is unknown until the upstream is asked).
+        if (request.method === 'HEAD') return reply.send(Readable.from([]));
         const body = await openUpstreamTarball(deps, pkg.proxy.upstream, name, file, from, tarballFailures, proxyLog, (key) => {
           tarball.blobKey = key;
         });
