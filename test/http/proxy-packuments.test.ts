@@ -172,3 +172,27 @@ test('proxyReaders users: anonymous reads of proxied names get 401 and nothing i
     await up2.close();
   }
 });
+
+test('with a minimum release age, both forms come from one fetch of the full form', async () => {
+  const up3 = await startUpstream();
+  const other = await startApp({ upstream: up3.url }, clock);
+  try {
+    const proxy = other.deps.settings.proxy;
+    other.deps.settings.proxy = { ...proxy, rules: [{ pattern: '*', upstream: 'default', minReleaseAgeMs: 3 * 86_400_000, minReleaseAgeExempt: [] }] };
+    up3.addVersion('aged', '1.0.0', Buffer.from('a'));
+    up3.delayMs = 100;
+    const [abbreviated, full] = await Promise.all([
+      other.request({ method: 'GET', url: '/aged', headers: { accept: ABBREVIATED } }),
+      other.request({ method: 'GET', url: '/aged' }),
+    ]);
+    assert.equal(abbreviated.statusCode, 200);
+    assert.equal(full.statusCode, 200);
+    assert.equal(full.json().time['1.0.0'], '2020-01-01T00:00:00.000Z');
+    assert.equal(up3.requests.length, 1, 'one upstream request for both forms');
+    assert.equal(up3.requests[0].accept, 'application/json', 'the full form (which has time) was fetched');
+    assert.equal(await other.deps.store.proxy.getPackument('aged', 'abbreviated'), null, 'only the full form is kept');
+  } finally {
+    await other.close();
+    await up3.close();
+  }
+});
