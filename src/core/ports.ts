@@ -316,7 +316,7 @@ export interface PackageStore {
   setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
   /** Names of the (not unpublished) packages the user starred, sorted; no visibility check. */
   starredBy(userId: number): Promise<string[]>;
-  /** Blob keys no version refers to any more (after an unpublish), for deletion. */
+  /** Whether a version, or a cached upstream tarball (proxy_tarballs), refers to the blob: a blob nothing refers to may be deleted. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
 }
 

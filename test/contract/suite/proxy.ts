@@ -76,10 +76,12 @@ export function proxyContract(check: Check): void {
       assert.ok(await store.proxy.getPackument('b', 'full'));
       assert.ok(await store.proxy.getTarball('b', 'b-1.0.0.tgz'));
       assert.deepEqual(await store.proxy.purge('nothing-here'), { packuments: 0, tarballs: [] });
+      assert.equal(await store.packages.isBlobReferenced('shared'), true, 'a cached tarball keeps its blob referenced');
       const all = await store.proxy.purge(null);
       assert.equal(all.packuments, 1);
       assert.deepEqual(all.tarballs, ['shared']);
       assert.equal(await store.proxy.getTarball('b', 'b-1.0.0.tgz'), null);
+      assert.equal(await store.packages.isBlobReferenced('shared'), false);
     });
 
     check('blocks are kept per name and version, replaced, listed and removed', async ({ store }) => {
