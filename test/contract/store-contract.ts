@@ -28,7 +28,7 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     packageContract(check);
     rulesContract(check, options.subscribe);
     miscContract(check);
-    proxyContract(check);
+    proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
   });
 }

@@ -29,8 +29,28 @@ const tarball = (name: string, file: string, blobKey: string, over: Partial<Cach
   ...over,
 });
 
-export function proxyContract(check: Check): void {
+export function proxyContract(check: Check, hasSubscribe: boolean): void {
   describe('proxy cache', () => {
+    check('a purge and a block are announced to the other nodes, which drop their copies', async ({ store, open }) => {
+      if (!hasSubscribe) return; // a single-node store has no change feed
+      const nodeB = await open();
+      const heard: string[] = [];
+      const stop = await nodeB.subscribe!((e) => {
+        if (e.type === 'package') heard.push(e.name);
+      });
+      try {
+        await store.proxy.putPackument(packument('announced', 'full'));
+        await store.proxy.purge('announced');
+        await store.proxy.block({ name: 'blocked-one', version: '1.0.0', reason: 'r', by: 'a', at: 1 });
+        const deadline = Date.now() + 2000;
+        while (!(heard.includes('announced') && heard.includes('blocked-one')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(heard.includes('announced'), 'the purge was heard');
+        assert.ok(heard.includes('blocked-one'), 'the block was heard');
+      } finally {
+        await stop();
+      }
+    });
+
     check('packuments are kept per name and form, replaced whole, and revalidated in place', async ({ store }) => {
       assert.equal(await store.proxy.getPackument('lodash', 'full'), null);
       await store.proxy.putPackument(packument('lodash', 'full'));
