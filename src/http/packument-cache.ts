@@ -132,13 +132,26 @@ export class PackumentCache {
   async lookup(name: string, form?: Form): Promise<Lookup<CachedPackage | null>> {
     const hit = this.entries.get(name);
     const current = hit && (hit.expiresAt === undefined || hit.expiresAt > this.deps.clock.now());
-    if (hit && current && (!hit.pkg || !form || hit.pkg[form])) {
-      // Most recently used last, so that eviction takes the least recently used first.
-      this.entries.delete(name);
-      this.entries.set(name, hit);
-      if (hit.error) throw hit.error;
-      return { pkg: hit.pkg, miss: false };
+    if (hit && (!hit.pkg || !form || hit.pkg[form])) {
+      // A copy already served stale (its upstream failing) stays served at once while one
+      // request in the background asks the upstream again: no reader waits for its timeout.
+      const staleAgain = !current && hit.pkg?.proxy?.stale != null;
+      if (current || staleAgain) {
+        // Most recently used last, so that eviction takes the least recently used first.
+        this.entries.delete(name);
+        this.entries.set(name, hit);
+        if (hit.error) throw hit.error;
+        if (staleAgain) this.start(name, form).catch(() => {});
+        return { pkg: hit.pkg, miss: false };
+      }
     }
+    const entry = await this.start(name, form);
+    if (entry.error) throw entry.error;
+    return { pkg: entry.pkg, miss: entry.fetched === true };
+  }
+
+  /** The load of a name and form, joined when one is in flight. */
+  private start(name: string, form: Form | undefined): Promise<Entry> {
     const key = `${form ?? ''}:${name}`;
     let pending = this.loading.get(key);
     if (!pending) {
@@ -150,9 +163,7 @@ export class PackumentCache {
       };
       started.then(done, done);
     }
-    const entry = await pending;
-    if (entry.error) throw entry.error;
-    return { pkg: entry.pkg, miss: entry.fetched === true };
+    return pending;
   }
 
   private async load(name: string, form: Form | undefined): Promise<Entry> {

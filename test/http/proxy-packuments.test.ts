@@ -196,3 +196,30 @@ test('with a minimum release age, both forms come from one fetch of the full for
     await up3.close();
   }
 });
+
+test('an upstream slower than its timeout: the stored copy is served stale, and once stale it is served at once while the upstream is retried', async () => {
+  const slow = await startUpstream();
+  const other = await startApp({ upstream: slow.url }, clock);
+  try {
+    (other.deps.settings.proxy.upstreams.get('default') as { timeoutMs: number }).timeoutMs = 300;
+    slow.addVersion('sluggish', '1.0.0', Buffer.from('s'));
+    assert.equal((await other.request({ method: 'GET', url: '/sluggish' })).statusCode, 200);
+    clock.advanceSeconds(121);
+    slow.delayMs = 3000;
+    const first = await other.request({ method: 'GET', url: '/sluggish' });
+    assert.equal(first.statusCode, 200);
+    assert.equal(first.headers.warning, '110 - "Response is stale"');
+    clock.advanceSeconds(10);
+    const started = performance.now();
+    const second = await other.request({ method: 'GET', url: '/sluggish' });
+    assert.equal(second.statusCode, 200);
+    assert.equal(second.headers.warning, '110 - "Response is stale"');
+    assert.ok(performance.now() - started < 250, 'no wait for the upstream timeout');
+    for (const r of await Promise.all(Array.from({ length: 5 }, () => other.request({ method: 'GET', url: '/sluggish' })))) assert.equal(r.statusCode, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(slow.requests.length, 3, 'the first fetch, the timed-out revalidation, one background retry: not one per request');
+  } finally {
+    await other.close();
+    await slow.close();
+  }
+});
