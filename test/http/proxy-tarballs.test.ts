@@ -147,3 +147,18 @@ test('a tarball the upstream lacks is our 404; a file the packument does not lis
   assert.equal(other.statusCode, 404);
   assert.equal(up.requests.length, before);
 });
+
+test('a tarball answered with a redirect is refused (502, never followed); HEAD of a tarball not stored asks nothing', async () => {
+  up.addVersion('redirected', '1.0.0', Buffer.from('r'));
+  await fetch(`${base}redirected`);
+  up.overrides.set('/redirected/-/redirected-1.0.0.tgz', { status: 302, headers: { location: 'http://198.51.100.9/x.tgz' } });
+  const res = await t.request({ method: 'GET', url: '/redirected/-/redirected-1.0.0.tgz' });
+  assert.equal(res.statusCode, 502);
+  assert.match(res.json().error, /status 302/);
+  assert.equal(await t.deps.store.proxy.getTarball('redirected', 'redirected-1.0.0.tgz'), null);
+  up.overrides.delete('/redirected/-/redirected-1.0.0.tgz');
+  const before = tarballRequests('/redirected/-/redirected-1.0.0.tgz');
+  const head = await t.request({ method: 'HEAD', url: '/redirected/-/redirected-1.0.0.tgz' });
+  assert.equal(head.statusCode, 200);
+  assert.equal(tarballRequests('/redirected/-/redirected-1.0.0.tgz'), before);
+});
