@@ -162,3 +162,21 @@ test('a tarball answered with a redirect is refused (502, never followed); HEAD 
   assert.equal(head.statusCode, 200);
   assert.equal(tarballRequests('/redirected/-/redirected-1.0.0.tgz'), before);
 });
+
+test('concurrent requests for a tarball not stored yet make one upstream request', async () => {
+  const bytes = randomBytes(50_000);
+  up.addVersion('herd', '1.0.0', bytes);
+  await fetch(`${base}herd`);
+  up.delayMs = 200;
+  try {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => download('herd/-/herd-1.0.0.tgz')));
+    for (const a of answers) {
+      assert.equal(a.status, 200);
+      assert.ok(a.body.equals(bytes));
+    }
+    assert.deepEqual(answers.map((a) => a.headers['x-tessera-cache']).sort(), ['hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'hit', 'miss']);
+  } finally {
+    up.delayMs = 0;
+  }
+  assert.equal(tarballRequests('/herd/-/herd-1.0.0.tgz'), 1);
+});

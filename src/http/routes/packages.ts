@@ -1,7 +1,7 @@
 // The package document: GET (full and abbreviated packuments, one version), PUT (publish and
 // the other document changes), DELETE (whole-package unpublish), and tarballs.
 
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canRead, requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
@@ -36,6 +36,8 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
   const publishLimit = deps.settings.maxBodyBytes;
 
   const tarballFailures = new TarballFailures();
+  /** Proxied tarballs being fetched, by name/file: concurrent requests wait for the one fill (true: stored). */
+  const fills = new Map<string, Promise<boolean>>();
   const proxyLog = (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => app.log[level](fields, message);
 
   /**
@@ -96,6 +98,10 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
       // A proxied tarball: stored once fetched (and then served like a local one), else
       // fetched from the upstream, checked and stored while it streams (core/proxy/fetch-tarball.ts).
       if (from.hidden !== undefined) fail('NOT_FOUND', `${name}@${from.version} is not served by this registry: ${from.hidden}`);
+      const fillKey = `${name}/${file}`;
+      // Another request is fetching it: wait for that one fill rather than asking again.
+      const filling = request.method === 'GET' ? fills.get(fillKey) : undefined;
+      if (filling) await filling;
       if (!tarball.blobKey) tarball.blobKey = (await deps.store.proxy.getTarball(name, file))?.blobKey ?? '';
       blob = tarball.blobKey ? await deps.blobs.stream(tarball.blobKey) : null;
       reply.header('x-tessera-cache', blob ? 'hit' : 'miss');
@@ -104,9 +110,24 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
         if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // HEAD fetches nothing (the size is unknown until the upstream is asked).
         if (request.method === 'HEAD') return reply.send(Readable.from([]));
-        const body = await openUpstreamTarball(deps, pkg.proxy.upstream, name, file, from, tarballFailures, proxyLog, (key) => {
-          tarball.blobKey = key;
+        let settle = (_stored: boolean) => {};
+        const fill = new Promise<boolean>((resolve) => {
+          settle = (stored) => {
+            if (fills.get(fillKey) === fill) fills.delete(fillKey);
+            resolve(stored);
+          };
         });
+        fills.set(fillKey, fill);
+        let body: Readable;
+        try {
+          body = await openUpstreamTarball(deps, pkg.proxy.upstream, name, file, from, tarballFailures, proxyLog, (key) => {
+            tarball.blobKey = key;
+          });
+        } catch (e) {
+          settle(false);
+          throw e;
+        }
+        finished(body, () => settle(tarball.blobKey !== ''));
         return reply.send(body);
       }
     }
