@@ -117,14 +117,14 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
       const { pkg, miss } = await cache.lookup(target.name, form);
       if (!pkg || !canRead(principal, pkg)) return null;
       const r = pkg[form];
-      const headers = {
+      const headers: Record<string, string | number> = {
         'content-type': packumentContentType(form),
         etag: r.etag,
         vary: PACKUMENT_VARY,
         'cache-control': packumentCacheControl(pkg),
         'content-length': r.body.length,
-        ...proxyHeaders(pkg, miss),
       };
+      if (pkg.proxy) Object.assign(headers, proxyHeaders(pkg, miss));
       return send(res, req, headers, r.body, r.etag);
     }
     const pkg = await cache.get(target.name);
@@ -135,13 +135,13 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
     const blob = await deps.blobs.stream(tarball.blobKey);
     if (!blob) return null;
     const etag = `"${tarball.shasum}"`;
-    const headers = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',
       etag,
       'cache-control': tarballCacheControl(pkg),
       'content-length': blob.size,
-      ...(pkg.proxy ? { 'x-tessera-cache': 'hit' } : {}),
     };
+    if (pkg.proxy) headers['x-tessera-cache'] = 'hit';
     if (blob.bytes) return send(res, req, headers, blob.bytes, etag);
     return sendStream(res, req, headers, blob.body, etag);
   }

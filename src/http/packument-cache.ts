@@ -190,7 +190,10 @@ export class PackumentCache {
       entry = { pkg, bytes: ENTRY_OVERHEAD + bodies + pkg.files.size * FILE_OVERHEAD };
     }
     // A change during the load makes the loaded state stale: answer with it, do not keep it.
-    if (generation === this.generation) this.keep(name, entry);
+    // An upstream failure for one form does not replace the other form's current copy.
+    const current = this.entries.get(name);
+    const keepsOther = entry.error !== undefined && current?.pkg?.proxy !== undefined && (current.expiresAt ?? 0) > this.deps.clock.now();
+    if (generation === this.generation && !keepsOther) this.keep(name, entry);
     return entry;
   }
 
