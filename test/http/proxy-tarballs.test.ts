@@ -180,3 +180,25 @@ test('concurrent requests for a tarball not stored yet make one upstream request
   }
   assert.equal(tarballRequests('/herd/-/herd-1.0.0.tgz'), 1);
 });
+
+test('a stored tarball is served with the upstream gone even when no copy of its packument form is kept', async () => {
+  const bytes = randomBytes(5000);
+  up.addVersion('full-only', '1.0.0', bytes);
+  assert.equal((await fetch(`${base}full-only`)).status, 200, 'the full form only');
+  assert.equal((await download('full-only/-/full-only-1.0.0.tgz')).status, 200);
+  assert.equal(await t.deps.store.proxy.getPackument('full-only', 'abbreviated'), null);
+  const gone = await startUpstream();
+  await gone.close();
+  const node2 = await createServer(loadConfig({ flags: { data: t.dataDir, url: 'http://registry.test/', upstream: gone.url }, env: {} }), { clock });
+  try {
+    const res = await node2.app.inject({ method: 'GET', url: '/full-only/-/full-only-1.0.0.tgz' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['x-tessera-cache'], 'hit');
+    assert.ok(res.rawPayload.equals(bytes));
+    await node2.deps.store.proxy.block({ name: 'full-only', version: '1.0.0', reason: 'pulled', by: 'admin', at: 0 });
+    const blocked = await node2.app.inject({ method: 'GET', url: '/full-only/-/full-only-1.0.0.tgz' });
+    assert.equal(blocked.statusCode, 502, 'a blocked version is not served this way');
+  } finally {
+    await node2.close();
+  }
+});

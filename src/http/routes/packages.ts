@@ -5,7 +5,7 @@ import { finished, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canRead, requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
-import { fail } from '../../core/errors.ts';
+import { fail, isDomainError } from '../../core/errors.ts';
 import { changePackage } from '../../core/packages/change-package.ts';
 import { classifyPut, isPublishBody } from '../../core/packages/intent.ts';
 import { isPlausiblePackageName } from '../../core/packages/names.ts';
@@ -85,10 +85,31 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     return reply.header('cache-control', 'no-cache').send(doc);
   });
 
+  /**
+   * A stored upstream tarball served without its packument, when the upstream fails and no copy
+   * of the packument is kept (e.g. only the other form was fetched): not when it is blocked.
+   */
+  async function storedTarball(name: string, file: string, reply: FastifyReply): Promise<FastifyReply | null> {
+    const stored = await deps.store.proxy.getTarball(name, file);
+    if (!stored || (await deps.store.proxy.blocks(name)).some((b) => b.version === stored.version)) return null;
+    const blob = await deps.blobs.stream(stored.blobKey);
+    if (!blob) return null;
+    reply.header('content-type', 'application/octet-stream').header('etag', `"${stored.integrity}"`).header('x-tessera-cache', 'hit');
+    reply.header('cache-control', tarballCacheControl({ access: 'public' })).header('content-length', blob.size);
+    return reply.send(blob.bytes ?? blob.body);
+  }
+
   app.get<{ Params: PkgParams & { file: string } }>('/:pkg/-/:file', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const pkg = await visible(request, reply, name);
     const file = request.params.file.includes('/') ? request.params.file.slice(request.params.file.lastIndexOf('/') + 1) : request.params.file;
+    let pkg: CachedPackage;
+    try {
+      pkg = await visible(request, reply, name);
+    } catch (e) {
+      if (!isDomainError(e) || (e.code !== 'UPSTREAM_FAILED' && e.code !== 'UPSTREAM_TIMEOUT')) throw e;
+      if (request.method === 'GET' && (await storedTarball(name, file, reply))) return reply;
+      throw e;
+    }
     const tarball = pkg.files.get(file);
     if (!tarball) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
     const etag = `"${tarball.shasum}"`;
