@@ -18,6 +18,7 @@ const COMMANDS = {
   'proxy block': () => import('./cli/proxy-block.ts'),
   'proxy unblock': async () => ({ usage: (await import('./cli/proxy-block.ts')).unblockUsage }),
   'proxy blocks': async () => ({ usage: (await import('./cli/proxy-block.ts')).blocksUsage }),
+  'proxy purge': () => import('./cli/proxy-purge.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
     if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
     if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);
+    if (command === 'proxy' && sub === 'purge') return await (await import('./cli/proxy-purge.ts')).proxyPurge(rest, flags);
     process.stderr.write(await helpText());
     return command === undefined || command === 'help' || flags.help !== undefined ? 0 : 2;
   } catch (e) {

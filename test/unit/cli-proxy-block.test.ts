@@ -30,7 +30,7 @@ test('block, list, re-block, unblock: what a running server reads from the same 
   assert.equal(r.status, 0, r.stderr);
   const server = createSqliteStore(join(data, 'tessera.db'), systemClock);
   try {
-    const blocks = await server.proxyBlocks.blocks(null);
+    const blocks = await server.proxy.blocks(null);
     assert.deepEqual(blocks.map((b) => [b.name, b.version, b.reason]), [['@acme/kit', '1.0.0-beta.1', ''], ['lodash', '4.17.22', 'worm, see INC-42']]);
     assert.equal(blocks[1]!.by, 'alice');
     assert.ok(blocks[0]!.by.length > 0, 'recorded as the operating-system user by default');

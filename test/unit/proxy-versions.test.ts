@@ -218,8 +218,8 @@ test('versionPolicyOf: the route\'s minimum age and the name\'s blocks from the 
   const clock = new TestClock(NOW);
   const store = createSqliteStore(join(dir, 'tessera.db'), clock);
   try {
-    await store.proxyBlocks.block({ name: 'lodash', version: '4.17.22', reason: 'worm', by: 'admin', at: NOW });
-    await store.proxyBlocks.block({ name: 'other', version: '1.0.0', reason: 'x', by: 'admin', at: NOW });
+    await store.proxy.block({ name: 'lodash', version: '4.17.22', reason: 'worm', by: 'admin', at: NOW });
+    await store.proxy.block({ name: 'other', version: '1.0.0', reason: 'x', by: 'admin', at: NOW });
     const p = await versionPolicyOf({ store, clock }, 'lodash', { minReleaseAgeMs: 72 * HOUR, ruleIndex: 2 });
     assert.deepEqual(p, { nowMs: NOW, minReleaseAgeMs: 72 * HOUR, blocked: new Map([['4.17.22', 'worm']]), ageSource: 'proxyRules[2].minReleaseAgeHours' });
   } finally {

@@ -38,7 +38,7 @@ function reasonProblem(reason: string): string | null {
  * Blocks (or re-blocks with a new reason) one upstream version. A name with local versions
  * (or that ever had some) is refused with BAD_REQUEST: it never comes from an upstream, so a
  * block would do nothing (unpublish or deprecate it instead). The store announces the change
- * to running servers (Store.proxyBlocks).
+ * to running servers (Store.proxy).
  */
 export async function blockVersion(deps: Pick<Deps, 'store' | 'clock'>, input: { spec: string; reason: string; by: string }): Promise<ProxyBlock> {
   const { name, version } = parseNameAtVersion(input.spec);
@@ -48,20 +48,20 @@ export async function blockVersion(deps: Pick<Deps, 'store' | 'clock'>, input: {
     fail('BAD_REQUEST', `${name} is a local package: it never comes from an upstream, so there is nothing to block. Unpublish or deprecate the version instead.`);
   }
   const block: ProxyBlock = { name, version, reason: input.reason, by: input.by, at: deps.clock.now() };
-  await deps.store.proxyBlocks.block(block);
+  await deps.store.proxy.block(block);
   return block;
 }
 
 /** Lifts a block; false when that version was not blocked. */
 export async function unblockVersion(deps: Pick<Deps, 'store'>, spec: string): Promise<boolean> {
   const { name, version } = parseNameAtVersion(spec);
-  return deps.store.proxyBlocks.unblock(name, version);
+  return deps.store.proxy.unblock(name, version);
 }
 
 /** The blocks of one name, or all (name null), by name then version. */
 export async function listBlocks(deps: Pick<Deps, 'store'>, name: string | null): Promise<ProxyBlock[]> {
   if (name !== null && !isPlausiblePackageName(name)) fail('INVALID_NAME', `${shown(name)} is not a package name.`);
-  return deps.store.proxyBlocks.blocks(name);
+  return deps.store.proxy.blocks(name);
 }
 
 /**
@@ -70,6 +70,6 @@ export async function listBlocks(deps: Pick<Deps, 'store'>, name: string | null)
  * serving path passes to servedPackument / hiddenVersionReason.
  */
 export async function versionPolicyOf(deps: Pick<Deps, 'store' | 'clock'>, name: string, route: Pick<Route, 'minReleaseAgeMs' | 'ruleIndex'>): Promise<VersionPolicy> {
-  const blocks = await deps.store.proxyBlocks.blocks(name);
+  const blocks = await deps.store.proxy.blocks(name);
   return { nowMs: deps.clock.now(), minReleaseAgeMs: route.minReleaseAgeMs, blocked: new Map(blocks.map((b) => [b.version, b.reason])), ageSource: ageSource(route) };
 }

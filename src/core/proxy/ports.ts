@@ -110,4 +110,8 @@ export interface ProxyStore {
   unblock(name: string, version: string): Promise<boolean>;
   /** Blocks of one name (all when null). */
   blocks(name: string | null): Promise<ProxyBlock[]>;
+  /** Adds (`starred`) or removes a user's star on a proxied package; returns whether anything changed. */
+  setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
+  /** Names of the proxied packages the user starred, sorted. */
+  starredBy(userId: number): Promise<string[]>;
 }
