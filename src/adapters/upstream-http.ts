@@ -37,28 +37,35 @@ function failure(upstream: Upstream, e: unknown): UpstreamError {
  * Drops an answer's body unread. undici's body stream emits an AbortError when destroyed: with
  * no listener that would be an uncaught exception that ends the process.
  */
-function discard(body: Readable): void {
+export function discard(body: Readable): void {
   body.on('error', () => {});
   body.destroy();
 }
 
-async function readBounded(body: Readable, maxBytes: number, upstream: Upstream, gzip: boolean): Promise<Buffer> {
+/**
+ * Reads a whole answer body of `upstream` (named `who` in messages), at most `maxBytes`, and
+ * inflates gzip within the same bound when `gzip` is true. Throws UpstreamError('bad-answer')
+ * saying "sent <what> of more than N bytes" or that the gzip is corrupt or too large.
+ */
+export async function readBounded(body: Readable, maxBytes: number, upstream: Upstream, options: { gzip: boolean; who?: string; what?: string }): Promise<Buffer> {
+  const who = options.who ?? upstream.name;
+  const what = options.what ?? 'an answer';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
       discard(body);
-      throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent more than ${maxBytes} bytes.`);
+      throw new UpstreamError('bad-answer', upstream.name, `The upstream ${who} sent ${what} of more than ${maxBytes} bytes.`);
     }
     chunks.push(chunk as Buffer);
   }
   const bytes = Buffer.concat(chunks);
-  if (!gzip) return bytes;
+  if (!options.gzip) return bytes;
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch {
-    throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a gzip body that is corrupt or inflates past ${maxBytes} bytes.`);
+    throw new UpstreamError('bad-answer', upstream.name, `The upstream ${who} sent ${what} in gzip that is corrupt or inflates past ${maxBytes} bytes.`);
   }
 }
 
@@ -100,7 +107,7 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
           discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${name} with content type "${type.slice(0, 80)}", not JSON.`);
         }
-        const body = await readBounded(res.body, options.maxBytes, upstream, header('content-encoding') === 'gzip');
+        const body = await readBounded(res.body, options.maxBytes, upstream, { gzip: header('content-encoding') === 'gzip' });
         return { kind: 'ok', body, etag: header('etag'), lastModified: header('last-modified') };
       } catch (e) {
         throw failure(upstream, e);
@@ -153,7 +160,7 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
             const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
             throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${why} for the packages of @${scope}.`);
           }
-          const body = await readBounded(res.body, options.maxBytes, upstream, res.headers['content-encoding'] === 'gzip');
+          const body = await readBounded(res.body, options.maxBytes, upstream, { gzip: res.headers['content-encoding'] === 'gzip' });
           let list: unknown;
           try {
             list = JSON.parse(body.toString('utf8'));
