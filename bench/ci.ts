@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureUpstream, lockEntries } from './lib/ci-upstream.ts';
 import { assertLoopback } from './lib/client.ts';
-import { cpuTimeUs, killAll, type Proc } from './lib/procs.ts';
+import { cpuTimeUs, runBench, type Proc } from './lib/procs.ts';
 import { fmtRatio, markdownTable, median } from './lib/report.ts';
 import { cleanEnv, NoProxyError, proxySupported, repoRoot, startTessera, startUpstream, startVerdaccio, upstreamNoneArgs } from './lib/servers.ts';
 import { resetUpstream, upstreamStats } from './lib/proxy.ts';
@@ -233,22 +233,6 @@ function report(): void {
   process.stdout.write(`\n${text}\n\nresults: ${join(out, 'ci-results.json')}\n`);
 }
 
-const watchdog = setTimeout(() => {
-  log('the run exceeded its time limit: stopping');
-  killAll();
-  process.exit(1);
-}, Number(process.env.BENCH_TIMEOUT_MIN ?? 30) * 60_000);
-watchdog.unref();
-
-try {
-  await main();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  report();
-  for (const p of [...procs].reverse()) await p.stop().catch(() => undefined);
-  killAll();
+await runBench({ timeoutMin: Number(process.env.BENCH_TIMEOUT_MIN ?? 30), log, main, report, procs, cleanup: () => {
   for (const d of readdirSync(out)) if (d === 'project' || d.startsWith('npm-cache-') || /-ci-\d+$/.test(d)) rmSync(join(out, d), { recursive: true, force: true });
-  clearTimeout(watchdog);
-}
+} });

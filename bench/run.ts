@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { couchLogin } from './lib/client.ts';
 import { measure } from './lib/measure.ts';
 import { PASSWORD } from './lib/packages.ts';
-import { killAll, type Proc } from './lib/procs.ts';
+import { runBench, type Proc } from './lib/procs.ts';
 import { render } from './lib/render.ts';
 import { Results } from './lib/report.ts';
 import { memoryLine, runSeed, scaleRound, scanRound } from './lib/scale.ts';
@@ -198,22 +198,6 @@ function report(): void {
   process.stdout.write(`\n${text}\nresults: ${join(out, 'results.json')}\n`);
 }
 
-const watchdog = setTimeout(() => {
-  log(`the run exceeded ${cfg.timeoutMin} minutes: stopping`);
-  killAll();
-  process.exit(1);
-}, cfg.timeoutMin * 60_000);
-watchdog.unref();
-
-try {
-  await main();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  report();
-  for (const p of [...procs].reverse()) await p.stop().catch(() => undefined);
-  killAll();
+await runBench({ timeoutMin: cfg.timeoutMin, log, main, report, procs, cleanup: () => {
   for (const d of ['data-small', 'data-small-2', 'data-scale', 'data-proxy', 'upstream', 'verdaccio', 'code']) rmSync(join(out, d), { recursive: true, force: true });
-  clearTimeout(watchdog);
-}
+} });
