@@ -181,6 +181,23 @@ test('concurrent requests for a tarball not stored yet make one upstream request
   assert.equal(tarballRequests('/herd/-/herd-1.0.0.tgz'), 1);
 });
 
+test('concurrent requests for a tarball of a name never read (a cold npm ci asks for tarballs only) make one packument and one tarball request', async () => {
+  const bytes = randomBytes(20_000);
+  up.addVersion('cold-herd', '1.0.0', bytes);
+  const before = up.requests.length;
+  up.delayMs = 100;
+  try {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => download('cold-herd/-/cold-herd-1.0.0.tgz')));
+    for (const a of answers) {
+      assert.equal(a.status, 200);
+      assert.ok(a.body.equals(bytes));
+    }
+  } finally {
+    up.delayMs = 0;
+  }
+  assert.deepEqual(up.requests.slice(before).map((r) => r.url).sort(), ['/cold-herd', '/cold-herd/-/cold-herd-1.0.0.tgz']);
+});
+
 test('a stored tarball is served with the upstream gone even when no copy of its packument form is kept', async () => {
   const bytes = randomBytes(5000);
   up.addVersion('full-only', '1.0.0', bytes);

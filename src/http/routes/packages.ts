@@ -120,35 +120,50 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
       // fetched from the upstream, checked and stored while it streams (core/proxy/fetch-tarball.ts).
       if (from.hidden !== undefined) fail('NOT_FOUND', `${name}@${from.version} is not served by this registry: ${from.hidden}`);
       const fillKey = `${name}/${file}`;
-      // Another request is fetching it: wait for that one fill rather than asking again.
-      const filling = request.method === 'GET' ? fills.get(fillKey) : undefined;
-      if (filling) await filling;
-      if (!tarball.blobKey) tarball.blobKey = (await deps.store.proxy.getTarball(name, file))?.blobKey ?? '';
-      blob = tarball.blobKey ? await deps.blobs.stream(tarball.blobKey) : null;
+      // One fill per tarball: the first GET that finds it unstored registers its fill before any
+      // await, so that concurrent requests (50 clients of one cold install) wait for that one
+      // upstream fetch rather than asking again.
+      let settle: ((stored: boolean) => void) | null = null;
+      if (request.method === 'GET' && !tarball.blobKey) {
+        const filling = fills.get(fillKey);
+        if (filling) await filling;
+        else {
+          const fill = new Promise<boolean>((resolve) => {
+            settle = (stored) => {
+              if (fills.get(fillKey) === fill) fills.delete(fillKey);
+              resolve(stored);
+            };
+          });
+          fills.set(fillKey, fill);
+        }
+      }
+      const done = (stored: boolean) => (settle as ((stored: boolean) => void) | null)?.(stored);
+      try {
+        if (!tarball.blobKey) tarball.blobKey = (await deps.store.proxy.getTarball(name, file))?.blobKey ?? '';
+        blob = tarball.blobKey ? await deps.blobs.stream(tarball.blobKey) : null;
+      } catch (e) {
+        done(false);
+        throw e;
+      }
       reply.header('x-tessera-cache', blob ? 'hit' : 'miss');
-      if (!blob) {
+      if (blob) done(true);
+      else {
         reply.header('content-type', 'application/octet-stream').header('etag', etag).header('cache-control', tarballCacheControl(pkg));
-        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
         // HEAD fetches nothing (the size is unknown until the upstream is asked).
-        if (request.method === 'HEAD') return reply.send(Readable.from([]));
-        let settle = (_stored: boolean) => {};
-        const fill = new Promise<boolean>((resolve) => {
-          settle = (stored) => {
-            if (fills.get(fillKey) === fill) fills.delete(fillKey);
-            resolve(stored);
-          };
-        });
-        fills.set(fillKey, fill);
+        if (request.headers['if-none-match'] === etag || request.method === 'HEAD') {
+          done(false);
+          return request.method === 'HEAD' ? reply.send(Readable.from([])) : reply.code(304).send();
+        }
         let body: Readable;
         try {
           body = await openUpstreamTarball(deps, pkg.proxy.upstream, name, file, from, tarballFailures, proxyLog, (key) => {
             tarball.blobKey = key;
           });
         } catch (e) {
-          settle(false);
+          done(false);
           throw e;
         }
-        finished(body, () => settle(tarball.blobKey !== ''));
+        finished(body, () => done(tarball.blobKey !== ''));
         return reply.send(body);
       }
     }
