@@ -4,7 +4,7 @@
 // on PostgreSQL (a notification) and within about 250 ms on SQLite (the data_version poll).
 
 import { userInfo } from 'node:os';
-import { loadConfig } from '../config/load.ts';
+import { withRegistry } from './open-registry.ts';
 import { escapeControls } from '../core/text.ts';
 import { type CommandUsage, printUsage } from './usage.ts';
 import { jsonForTerminal } from './user-log.ts';
@@ -23,23 +23,14 @@ function operator(by: string | undefined): string {
   }
 }
 
-async function withDeps<T>(configFlags: Record<string, string>, fn: (deps: import('../core/deps.ts').Deps) => Promise<T>): Promise<T> {
-  const { openDeps } = await import('../server.ts');
-  const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
-  try {
-    return await fn(opened.deps);
-  } finally {
-    await opened.close();
-  }
-}
-
 export async function proxyBlock(positionals: string[], flags: Record<string, string>): Promise<number> {
   const [spec, ...extra] = positionals;
   const { reason = '', by, ...configFlags } = flags;
   if (!spec || extra.length > 0 || reason === 'true') return printUsage(usage);
   const { blockVersion } = await import('../core/proxy/blocks.ts');
-  const block = await withDeps(configFlags, (deps) => blockVersion(deps, { spec, reason, by: operator(by) }));
+  const block = await withRegistry(configFlags, { existing: true }, (deps) => blockVersion(deps, { spec, reason, by: operator(by) }));
   process.stdout.write(`${escapeControls(`Blocked ${block.name}@${block.version}${block.reason ? ` (${block.reason})` : ''}: left out of its packument, its tarball answers 404, also on running servers.`)}\n`);
+  if (!block.cached) process.stdout.write(`${escapeControls(`Note: nothing of ${block.name} is cached here yet (check the name); the block applies when it is first fetched.`)}\n`);
   return 0;
 }
 
@@ -47,7 +38,7 @@ export async function proxyUnblock(positionals: string[], flags: Record<string, 
   const [spec, ...extra] = positionals;
   if (!spec || extra.length > 0) return printUsage(unblockUsage);
   const { unblockVersion } = await import('../core/proxy/blocks.ts');
-  const lifted = await withDeps(flags, (deps) => unblockVersion(deps, spec));
+  const lifted = await withRegistry(flags, { existing: true }, (deps) => unblockVersion(deps, spec));
   if (!lifted) {
     process.stderr.write(`${escapeControls(`tessera: ${spec} was not blocked.`)}\n`);
     return 1;
@@ -61,7 +52,7 @@ export async function proxyBlocks(positionals: string[], flags: Record<string, s
   const { json, ...configFlags } = flags;
   if (extra.length > 0) return printUsage(blocksUsage);
   const { listBlocks } = await import('../core/proxy/blocks.ts');
-  const blocks = await withDeps(configFlags, (deps) => listBlocks(deps, name ?? null));
+  const blocks = await withRegistry(configFlags, { existing: true }, (deps) => listBlocks(deps, name ?? null));
   if (json === 'true') {
     process.stdout.write(`${jsonForTerminal(blocks.map((b) => ({ ...b, at: new Date(b.at).toISOString() })))}\n`);
     return 0;

@@ -2,6 +2,7 @@
 // database and exit 0.
 
 import { loadConfig } from '../config/load.ts';
+import { proxySummary } from '../core/proxy/rules.ts';
 import type { CommandUsage } from './usage.ts';
 
 export const usage: CommandUsage = {
@@ -21,6 +22,7 @@ export async function serve(flags: Record<string, string>): Promise<number> {
   if (!config.url) server.deps.settings.publicUrl = defaultPublicUrl(config, port);
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`Tessera listening on http://${shown}:${port}/ (public URL ${server.deps.settings.publicUrl})\n`);
+  process.stdout.write(`${proxySummary(server.deps.settings.proxy)}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -1,7 +1,7 @@
 // tessera user add NAME --email E: creates an account; the password comes from stdin.
 // Works beside a running server (SQLite allows a second writer process).
 
-import { loadConfig } from '../config/load.ts';
+import { withRegistry } from './open-registry.ts';
 import { readStdin } from './stdin.ts';
 import { type CommandUsage, printUsage } from './usage.ts';
 
@@ -13,14 +13,7 @@ export async function userAdd(positionals: string[], flags: Record<string, strin
   if (!name || !email) return printUsage(usage);
   const password = (await readStdin()).replace(/\r?\n$/, '');
   const { createUser } = await import('../core/accounts/login.ts');
-  const { openDeps } = await import('../server.ts');
-  const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
-  const { deps } = opened;
-  try {
-    const user = await createUser(deps, { name, email, password });
-    process.stdout.write(`Created user ${user.name} <${user.email}>\n`);
-    return 0;
-  } finally {
-    await opened.close();
-  }
+  const user = await withRegistry(configFlags, { existing: false }, (deps) => createUser(deps, { name, email, password }));
+  process.stdout.write(`Created user ${user.name} <${user.email}>\n`);
+  return 0;
 }

@@ -1,6 +1,6 @@
 // tessera user log NAME [--limit N]: the user's security log, newest first.
 
-import { loadConfig } from '../config/load.ts';
+import { withRegistry } from './open-registry.ts';
 import { escapeControls } from '../core/text.ts';
 import { type CommandUsage, printUsage } from './usage.ts';
 
@@ -16,23 +16,16 @@ export async function userLog(positionals: string[], flags: Record<string, strin
   const { limit = '50', json, ...configFlags } = flags;
   if (!name || !/^\d+$/.test(limit)) return printUsage(usage);
   const { userSecurityLog } = await import('../core/accounts/admin.ts');
-  const { openDeps } = await import('../server.ts');
-  const opened = await openDeps(loadConfig({ flags: configFlags, env: process.env }));
-  const { deps } = opened;
-  try {
-    const events = await userSecurityLog(deps, name, Number(limit));
-    // Stored text reaches the administrator's terminal: user agents come from an unauthenticated
-    // header that Node reads as latin1 (so C1 controls such as U+009B CSI get in), and
-    // JSON.stringify escapes C0 but not DEL or C1. Every control is printed escaped.
-    if (json === 'true') process.stdout.write(`${jsonForTerminal(events)}\n`);
-    else {
-      for (const e of events) {
-        const line = `${e.at}  ${e.type.padEnd(26)} ${(e.ip ?? '-').padEnd(16)} ${e.detail ? jsonForTerminal(e.detail, 0) : ''}  ${e.userAgent ?? ''}`;
-        process.stdout.write(`${escapeControls(line)}\n`);
-      }
+  const events = await withRegistry(configFlags, { existing: true }, (deps) => userSecurityLog(deps, name, Number(limit)));
+  // Stored text reaches the administrator's terminal: user agents come from an unauthenticated
+  // header that Node reads as latin1 (so C1 controls such as U+009B CSI get in), and
+  // JSON.stringify escapes C0 but not DEL or C1. Every control is printed escaped.
+  if (json === 'true') process.stdout.write(`${jsonForTerminal(events)}\n`);
+  else {
+    for (const e of events) {
+      const line = `${e.at}  ${e.type.padEnd(26)} ${(e.ip ?? '-').padEnd(16)} ${e.detail ? jsonForTerminal(e.detail, 0) : ''}  ${e.userAgent ?? ''}`;
+      process.stdout.write(`${escapeControls(line)}\n`);
     }
-    return 0;
-  } finally {
-    await opened.close();
   }
+  return 0;
 }

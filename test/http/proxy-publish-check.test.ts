@@ -165,6 +165,15 @@ test('the @user scope of a local user is never asked upstream', async () => {
   assert.deepEqual(asked('alice'), []);
 });
 
+test('a new scope with packages already fetched from the upstream is refused, whatever the upstream says of listings (a Tessera upstream has none)', async () => {
+  // What a read of @cachedco/widget through the proxy leaves behind.
+  await t.deps.store.proxy.putPackument({ name: '@cachedco/widget', form: 'abbreviated', upstream: 'up', body: Buffer.from('{}'), etag: null, lastModified: null, fetchedAt: clock.now() });
+  const res = await publish('@cachedco/other');
+  assert.equal(res.statusCode, 403, res.body);
+  assert.match(res.json().error, /^The scope @cachedco exists on the upstream up/);
+  assert.equal(await t.deps.store.packages.scopeOwner('cachedco'), null, 'the scope is not claimed');
+});
+
 test('a new scope: refused when it exists upstream as an org or a user with packages; a free one is asked once and then claimed', async () => {
   let res = await publish('@bigco/other');
   assert.equal(res.statusCode, 403, res.body);

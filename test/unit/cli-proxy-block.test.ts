@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +22,29 @@ function tessera(...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+test('in a folder with no registry the commands refuse rather than create an empty one', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'tessera-no-registry-'));
+  try {
+    for (const args of [['proxy', 'block', 'lodash@1.0.0'], ['proxy', 'blocks'], ['proxy', 'purge', '--all'], ['user', 'log', 'bob'], ['user', 'reset-2fa', 'bob']]) {
+      const r = spawnSync(process.execPath, ['bin/tessera.js', ...args, '--data', empty], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, /There is no registry in .* \(no tessera\.db there\): pass the server's own --data DIR or --config FILE/);
+    }
+    assert.deepEqual(readdirSync(empty), [], 'nothing created');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 test('block, list, re-block, unblock: what a running server reads from the same data', async () => {
+  await createSqliteStore(join(data, 'tessera.db'), systemClock).close();
   let r = tessera('proxy', 'block', 'lodash@4.17.22', '--reason', 'worm, see INC-42', '--by', 'alice');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^Blocked lodash@4\.17\.22 \(worm, see INC-42\)/);
+  assert.match(r.stdout, /Note: nothing of lodash is cached here yet \(check the name\)/);
+  const local = tessera('proxy', 'block', 'lodash@4.17.22', '--upstream', 'none');
+  assert.equal(local.status, 2);
+  assert.match(local.stderr, /lodash never comes from an upstream here .*nothing to block/);
   r = tessera('proxy', 'block', '@acme/kit@1.0.0-beta.1');
   assert.equal(r.status, 0, r.stderr);
   const server = createSqliteStore(join(data, 'tessera.db'), systemClock);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { proxySettingsFrom } from '../../src/config/proxy.ts';
-import { patternProblem, routeOf } from '../../src/core/proxy/rules.ts';
+import { patternProblem, proxySummary, routeOf } from '../../src/core/proxy/rules.ts';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,4 +56,11 @@ test('config errors are refused at start with the key and the reason', () => {
   assert.throws(() => fromFile({ proxyRules: [{ pattern: 'Bad*', upstream: 'default' }] }), /proxyRules\[0\]\.pattern/);
   assert.throws(() => loadConfig({ flags: { upstream: '' }, env: {} }), /upstream .*must be an http\(s\) URL or "none"/);
   for (const bad of ['', '**', '@scope', '@/*', 'a b', 'UPPER']) assert.ok(patternProblem(bad), bad);
+});
+
+test('the start-up line says how names are routed, without credentials', () => {
+  assert.equal(proxySummary(proxySettingsFrom(loadConfig({ flags: { upstream: 'none' }, env: {} }))), 'Proxy: off (upstream none): every name is local, nothing is asked of another registry.');
+  assert.equal(proxySummary(proxySettingsFrom(loadConfig({ env: {} }))), 'Proxy: * from default (https://registry.npmjs.org/); see docs/proxy.md.');
+  const s = fromFile({ upstreams: [{ name: 'corp', url: 'http://user:pw@127.0.0.1:2/' }], proxyRules: [{ pattern: '@acme/*', upstream: 'none' }, { pattern: '*', upstream: 'corp', minReleaseAgeHours: 72 }] });
+  assert.equal(proxySummary(s), 'Proxy: * from corp (http://127.0.0.1:2/), held back 72 h; local only: @acme/*; see docs/proxy.md.');
 });

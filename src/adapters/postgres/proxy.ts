@@ -64,6 +64,10 @@ export function postgresProxy(pool: pg.Pool, now: () => string): ProxyStore {
     async revalidated(name, form, fetchedAt, etag, lastModified) {
       await pool.query('UPDATE proxy_packuments SET fetched_at = $1, etag = $2, last_modified = $3 WHERE name = $4 AND form = $5', [fetchedAt, etag, lastModified, name, form]);
     },
+    async hasScope(scope) {
+      const { rows } = await pool.query('SELECT 1 FROM proxy_packuments WHERE starts_with(name, $1) LIMIT 1', [`@${scope}/`]);
+      return rows.length > 0;
+    },
     async getTarball(name, file) {
       const { rows } = await pool.query<TarballRow>('SELECT * FROM proxy_tarballs WHERE name = $1 AND file = $2', [name, file]);
       return rows[0] ? toTarball(rows[0]) : null;

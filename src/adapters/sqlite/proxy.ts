@@ -53,6 +53,8 @@ export function sqliteProxy(db: Database.Database, now: () => string): ProxyStor
       last_modified = excluded.last_modified, fetched_at = excluded.fetched_at`);
   const revalidated = db.prepare('UPDATE proxy_packuments SET fetched_at = ?, etag = ?, last_modified = ? WHERE name = ? AND form = ?');
   const getTarball = db.prepare('SELECT * FROM proxy_tarballs WHERE name = ? AND file = ?');
+  // '@scope/' up to '@scope0' ('0' follows '/'): every name of the scope, by the primary key.
+  const inScope = db.prepare('SELECT 1 FROM proxy_packuments WHERE name >= ? AND name < ? LIMIT 1');
   const insertTarball = db.prepare(`INSERT INTO proxy_tarballs (name, file, version, blob_key, integrity, size, fetched_at)
     VALUES (@name, @file, @version, @blobKey, @integrity, @size, @fetchedAt) ON CONFLICT(name, file) DO NOTHING`);
   const keysOf = db.prepare('SELECT DISTINCT blob_key FROM proxy_tarballs WHERE name = ?');
@@ -94,6 +96,9 @@ export function sqliteProxy(db: Database.Database, now: () => string): ProxyStor
     },
     async revalidated(name, form, fetchedAt, etag, lastModified) {
       revalidated.run(fetchedAt, etag, lastModified, name, form);
+    },
+    async hasScope(scope) {
+      return inScope.get(`@${scope}/`, `@${scope}0`) !== undefined;
     },
     async getTarball(name, file) {
       const row = getTarball.get(name, file) as TarballRow | undefined;

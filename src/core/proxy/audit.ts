@@ -25,7 +25,7 @@ import { AUDIT_ANSWER_MAX_BYTES, AUDIT_BULK_PATH, AUDIT_QUICK_PATH, type AuditPa
 import { UpstreamError } from './ports.ts';
 import type { Upstream } from './rules.ts';
 
-type AuditDeps = Pick<Deps, 'store' | 'settings' | 'auditForwarder'>;
+type AuditDeps = Pick<Deps, 'store' | 'settings' | 'auditForwarder' | 'upstreamState' | 'clock'>;
 type Json = Record<string, unknown>;
 
 /** Route lookups at once (each is up to three indexed reads). */
@@ -64,9 +64,13 @@ async function ask(deps: AuditDeps, upstream: Upstream, path: AuditPath, body: u
   const forwarder = deps.auditForwarder;
   if (!forwarder) fail('UPSTREAM_UNAVAILABLE', `This registry cannot forward audits to the upstream ${upstreamLabel(upstream)}; npm audit cannot check the packages that come from it.`);
   try {
-    return await forwarder.post(upstream, path, body, { maxBytes: AUDIT_ANSWER_MAX_BYTES });
+    const answer = await forwarder.post(upstream, path, body, { maxBytes: AUDIT_ANSWER_MAX_BYTES });
+    deps.upstreamState.success(upstream.name, deps.clock.now());
+    return answer;
   } catch (e) {
     if (!(e instanceof UpstreamError)) throw e;
+    // The web UI's Upstreams page shows it as the upstream's last error.
+    deps.upstreamState.failure(upstream.name, deps.clock.now(), `npm audit: ${e.message}`);
     return badUpstream(e);
   }
 }

@@ -8,6 +8,7 @@ import { fail, shown } from '../errors.ts';
 import { isPlausiblePackageName } from '../packages/names.ts';
 import { isValidVersion } from '../packages/rules.ts';
 import type { ProxyBlock } from './ports.ts';
+import { proxyRouteOf } from './local-names.ts';
 import type { Route } from './rules.ts';
 import { ageSource, type VersionPolicy } from './versions.ts';
 
@@ -38,18 +39,24 @@ function reasonProblem(reason: string): string | null {
  * Blocks (or re-blocks with a new reason) one upstream version. A name with local versions
  * (or that ever had some) is refused with BAD_REQUEST: it never comes from an upstream, so a
  * block would do nothing (unpublish or deprecate it instead). The store announces the change
- * to running servers (Store.proxy).
+ * to running servers (Store.proxy). A name no upstream may serve (proxyRouteOf) is refused too.
+ * `cached` says whether anything of the name is cached yet (a block of a name never fetched
+ * still applies once it is).
  */
-export async function blockVersion(deps: Pick<Deps, 'store' | 'clock'>, input: { spec: string; reason: string; by: string }): Promise<ProxyBlock> {
+export async function blockVersion(deps: Pick<Deps, 'store' | 'clock' | 'settings'>, input: { spec: string; reason: string; by: string }): Promise<ProxyBlock & { cached: boolean }> {
   const { name, version } = parseNameAtVersion(input.spec);
   const problem = reasonProblem(input.reason);
   if (problem) fail('BAD_REQUEST', problem);
   if (await deps.store.packages.head(name)) {
     fail('BAD_REQUEST', `${name} is a local package: it never comes from an upstream, so there is nothing to block. Unpublish or deprecate the version instead.`);
   }
+  if ((await proxyRouteOf(deps, deps.settings.proxy, name)).upstream === null) {
+    fail('BAD_REQUEST', `${name} never comes from an upstream here (a proxy rule keeps it local, its scope is local, or the proxy is off): there is nothing to block.`);
+  }
   const block: ProxyBlock = { name, version, reason: input.reason, by: input.by, at: deps.clock.now() };
   await deps.store.proxy.block(block);
-  return block;
+  const cached = (await deps.store.proxy.getPackument(name, 'full')) !== null || (await deps.store.proxy.getPackument(name, 'abbreviated')) !== null;
+  return { ...block, cached };
 }
 
 /** Lifts a block; false when that version was not blocked. */

@@ -2,6 +2,7 @@
 // fared lately, and a proxied package as it is cached (never a fetch: a page view does not ask
 // the upstream anything). docs/proxy.md, "In the web UI".
 
+import { compare, valid } from 'semver';
 import type { Principal } from '../access/principal.ts';
 import type { Deps } from '../deps.ts';
 import { fail } from '../errors.ts';
@@ -69,7 +70,7 @@ export interface ProxiedPackageOverview {
   fetchedAt: number;
   description: string | null;
   distTags: Record<string, string>;
-  /** Served versions, oldest first, with their upstream publish time when known (ISO 8601). */
+  /** Served versions, lowest first (semver order), with their upstream publish time when known (ISO 8601). */
   versions: Array<{ version: string; publishedAt: string | null; deprecated: string | null }>;
   /** Versions held back (minimum release age, blocks) and why. */
   hidden: Array<{ version: string; reason: string }>;
@@ -85,7 +86,8 @@ export async function proxiedPackageOverview(deps: Pick<Deps, 'store' | 'setting
   if (route.upstream === null) return null;
   if (deps.settings.proxy.readers === 'users' && principal.kind === 'anonymous') fail('UNAUTHENTICATED', 'Sign in to see packages that come from an upstream registry.');
   const cached = (await deps.store.proxy.getPackument(name, 'full')) ?? (await deps.store.proxy.getPackument(name, 'abbreviated'));
-  if (!cached) return null;
+  // A copy from another upstream (the rules changed since) is not what this name serves now.
+  if (!cached || cached.upstream !== route.upstream.name) return null;
   let doc;
   try {
     doc = parseUpstreamPackument(cached.body, name);
@@ -94,7 +96,10 @@ export async function proxiedPackageOverview(deps: Pick<Deps, 'store' | 'setting
   }
   const { doc: visible, hidden } = visibleVersions(doc, cached.form, await versionPolicyOf(deps, name, route));
   const time = isPlainObject(visible.time) ? visible.time : {};
-  const versions = Object.entries(isPlainObject(visible.versions) ? visible.versions : {}).map(([version, m]) => {
+  const versions = Object.entries(isPlainObject(visible.versions) ? visible.versions : {})
+    .filter(([version]) => valid(version) !== null)
+    .sort(([a], [b]) => compare(a, b))
+    .map(([version, m]) => {
     const manifest = m as Record<string, unknown>;
     return {
       version,

@@ -102,6 +102,8 @@ export interface ProxyStore {
   /** After a 304: the new validators and fetch time, body unchanged. */
   revalidated(name: string, form: PackumentForm, fetchedAt: number, etag: string | null, lastModified: string | null): Promise<void>;
   getTarball(name: string, file: string): Promise<CachedUpstreamTarball | null>;
+  /** Whether any packument of the scope (without '@') was fetched from an upstream and is kept. */
+  hasScope(scope: string): Promise<boolean>;
   /** Inserts the row unless one exists for (name, file); returns the row that is stored. */
   putTarball(t: CachedUpstreamTarball): Promise<CachedUpstreamTarball>;
   /** Removes cached packuments and tarball rows of a name (all names when null); returns the blob keys no longer referenced by the proxy's rows. */

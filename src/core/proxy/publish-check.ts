@@ -21,7 +21,8 @@ const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
  * (proxyRouteOf: a rule with upstream none, a name with a local record, a `@user` scope of a
  * local user, a scope claimed here): so once a name has a local version it is never asked
  * again. Requests: the abbreviated packument of `name` (as npm asks,
- * UpstreamClient.packument), and for a new scope UpstreamClient.scopeHasPackages.
+ * UpstreamClient.packument), and for a new scope the proxy cache (ProxyStore.hasScope) and
+ * UpstreamClient.scopeHasPackages.
  */
 export async function requireNameFreeUpstream(deps: Pick<Deps, 'store' | 'settings' | 'upstream'>, name: string): Promise<void> {
   const route = await proxyRouteOf(deps, deps.settings.proxy, name);
@@ -34,7 +35,9 @@ export async function requireNameFreeUpstream(deps: Pick<Deps, 'store' | 'settin
     if (answer.kind !== 'not-found') {
       fail('NAME_EXISTS_UPSTREAM', `${name} exists on the upstream ${upstream.name}: a package of the same name here would be confused with it (dependency confusion). Choose another name, or ${localOnly}.`);
     }
-    if (scope !== null && (await deps.upstream.scopeHasPackages(upstream, scope, { maxBytes: MAX_ANSWER_BYTES }))) {
+    // Packages of the scope already fetched from an upstream say it exists there, whatever that
+    // upstream answers about listings (a Tessera upstream has no /-/org/ listing).
+    if (scope !== null && ((await deps.store.proxy.hasScope(scope)) || (await deps.upstream.scopeHasPackages(upstream, scope, { maxBytes: MAX_ANSWER_BYTES })))) {
       fail('NAME_EXISTS_UPSTREAM', `The scope @${scope} exists on the upstream ${upstream.name}: packages published into it here would be confused with its packages there (dependency confusion). Publish under a scope of your own, or ${localOnly}.`);
     }
   } catch (e) {

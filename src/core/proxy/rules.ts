@@ -83,3 +83,23 @@ export function routeOf(settings: ProxySettings, name: string): Route {
   }
   return LOCAL;
 }
+
+/**
+ * One line for the start-up output saying how names are routed, e.g. "Proxy: * from default
+ * (https://registry.npmjs.org/); local only: @acme/*; see docs/proxy.md", or that it is off.
+ * Never shows credentials (an upstream URL's user name or password is left out).
+ */
+export function proxySummary(settings: ProxySettings): string {
+  if (settings.upstreams.size === 0) return 'Proxy: off (upstream none): every name is local, nothing is asked of another registry.';
+  const bare = (url: string) => {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  };
+  const routed = settings.rules
+    .filter((r) => r.upstream !== null)
+    .map((r) => `${r.pattern} from ${r.upstream} (${bare(settings.upstreams.get(r.upstream!)!.url)})${r.minReleaseAgeMs ? `, held back ${r.minReleaseAgeMs / 3600_000} h` : ''}`);
+  const local = settings.rules.filter((r) => r.upstream === null).map((r) => r.pattern);
+  return `Proxy: ${routed.join('; ') || 'no rule names an upstream'}${local.length ? `; local only: ${local.join(', ')}` : ''}; see docs/proxy.md.`;
+}

@@ -19,7 +19,7 @@ ${o.upstreams.map(
   (u) => html`<tr><td data-label="Upstream">${u.name}</td><td data-label="URL"><code>${u.url}</code>${u.auth === 'none' ? '' : html` <span class="muted">(${u.auth} auth)</span>`}</td><td data-label="Names">${u.patterns.length ? u.patterns.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`) : html`<span class="muted">no rule</span>`}</td><td data-label="State">${u.reachable === null ? 'not asked yet' : u.reachable ? 'reachable' : 'failing'}</td><td data-label="Last success">${when(iso(u.status.lastSuccessAt))}</td><td data-label="Last error">${u.status.lastError ? html`${when(iso(u.status.lastErrorAt))}: ${u.status.lastError}` : '—'}</td></tr>`,
 )}
 </tbody></table>
-${o.localOnly.length ? html`<p>Never asked upstream (local only): ${o.localOnly.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}; nor any name that has or had a local version, nor the <code>@user</code> scope of a local user.</p>` : html`<p>Never asked upstream: a name that has or had a local version, and the <code>@user</code> scope of a local user.</p>`}`,
+${o.localOnly.length ? html`<p>Never asked upstream (local only): ${o.localOnly.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}; nor any name that has or had a local version, nor the <code>@user</code> scope of a local user, nor a scope that has packages here.</p>` : html`<p>Never asked upstream: a name that has or had a local version, the <code>@user</code> scope of a local user, and a scope that has packages here.</p>`}`,
   );
 }
 

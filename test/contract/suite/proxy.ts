@@ -31,6 +31,19 @@ const tarball = (name: string, file: string, blobKey: string, over: Partial<Cach
 
 export function proxyContract(check: Check, hasSubscribe: boolean): void {
   describe('proxy cache', () => {
+    check('hasScope: whether any cached upstream packument is in a scope (and no other scope)', async ({ store }) => {
+      assert.equal(await store.proxy.hasScope('pubco'), false);
+      await store.proxy.putPackument(packument('@pubco/widget', 'abbreviated'));
+      await store.proxy.putPackument(packument('@pubco-other/x', 'full'));
+      await store.proxy.putPackument(packument('@pub/y', 'full'));
+      assert.equal(await store.proxy.hasScope('pubco'), true);
+      assert.equal(await store.proxy.hasScope('pubc'), false);
+      assert.equal(await store.proxy.hasScope('pub'), true);
+      assert.equal(await store.proxy.hasScope('pub_'), false, 'no LIKE wildcards');
+      await store.proxy.purge('@pubco/widget');
+      assert.equal(await store.proxy.hasScope('pubco'), false);
+    });
+
     check('a purge and a block are announced to the other nodes, which drop their copies', async ({ store, open }) => {
       if (!hasSubscribe) return; // a single-node store has no change feed
       const nodeB = await open();
