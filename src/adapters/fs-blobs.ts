@@ -26,11 +26,16 @@ export function createFsBlobStore(root: string): BlobStore {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const pathOf = (key: string) => join(root, key.slice(0, 2), `${key}.tgz`);
+  // The (at most 256) prefix folders made or found by this process: made once, not per put.
+  const made = new Set<string>();
   return {
     async put(bytes, sha512Hex) {
       if (!KEY.test(sha512Hex)) throw new Error('blob key must be a sha512 hex digest');
       const dir = join(root, sha512Hex.slice(0, 2));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        made.add(dir);
+      }
       const temp = join(tmp, `${sha512Hex.slice(0, 16)}-${randomBytes(8).toString('hex')}`);
       const handle = await open(temp, 'wx', 0o600); // files at rest are private (docs/operations.md)
       try {
@@ -40,7 +45,12 @@ export function createFsBlobStore(root: string): BlobStore {
         await handle.close();
       }
       try {
-        await rename(temp, pathOf(sha512Hex));
+        await rename(temp, pathOf(sha512Hex)).catch(async (e: NodeJS.ErrnoException) => {
+          // the prefix folder was removed behind this process's back: make it again
+          if (e.code !== 'ENOENT') throw e;
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          await rename(temp, pathOf(sha512Hex));
+        });
       } catch (e) {
         await rm(temp, { force: true });
         throw e;

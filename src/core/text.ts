@@ -93,12 +93,31 @@ const LINE_FIELDS = new Set([
 const DOCUMENT_FIELDS = new Set(['readme']);
 const MAX_DEPTH = 64;
 
+/** Whether no key or string in `value` holds a SUSPECT character, within MAX_DEPTH levels (else: look closer). */
+function plainlyClean(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !SUSPECT.test(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainlyClean(value[i], depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (SUSPECT.test(key) || !plainlyClean((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
 /**
  * The first control character in a package manifest (every string and every key, recursively),
  * as a message naming its path (`versions["1.0.0"].author.email`), or null. Objects nested
  * deeper than 64 levels are refused too (JSON.parse builds them; no manifest needs them).
  */
 export function manifestTextProblem(manifest: unknown, path: string): string | null {
+  // Nearly every manifest is clean: one quick pass tests each key and string for any character
+  // some kind refuses, and only a hit (or a deep object) takes the walk that names the path.
+  if (plainlyClean(manifest, 0)) return null;
   const walk = (value: unknown, at: string, kind: TextKind, depth: number): string | null => {
     if (typeof value === 'string') return controlProblem(at, value, kind);
     if (value === null || typeof value !== 'object') return null;

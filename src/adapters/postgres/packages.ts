@@ -5,7 +5,7 @@ import { appendEvent } from './events.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
-import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
+import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 import { PACKAGE_CHANNEL } from './channels.ts';
@@ -199,10 +199,11 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       const burned = await c.query('INSERT INTO burned_versions (package, version, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, v.version, v.publishedAt]);
       if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
       const tb = v.tarball;
+      const json = JSON.stringify(v.manifest);
       await c.query(
         `INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum, manifest_bytes)
           VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10)`,
-        [name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest)],
+        [name, v.version, json, v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedJsonBytes(v.manifest, json)],
       );
       if (m.maxManifestBytes !== undefined) {
         // readmes aside, counted at publish (manifest-limits.ts)

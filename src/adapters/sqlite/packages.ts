@@ -4,7 +4,7 @@ import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord
 import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
-import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
+import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 interface PackageRow {
   name: string;
@@ -130,10 +130,11 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   const tagsAndRev = db.prepare('SELECT rev FROM packages WHERE name = ?').pluck();
 
   /** The search columns follow the latest version (one manifest read, not the package). */
-  function refreshSummary(name: string): void {
+  function refreshSummary(name: string, inHand?: { version: string; manifest: Record<string, unknown> }): void {
     const latest = latestVersion.get(name, name) as string | null;
-    const text = latest === null ? undefined : (oneManifest.get(name, latest) as string | undefined);
-    const m = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    // the version just published is usually the latest: its manifest need not be read back
+    const text = latest === null || latest === inHand?.version ? undefined : (oneManifest.get(name, latest) as string | undefined);
+    const m = latest !== null && latest === inHand?.version ? inHand.manifest : text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const list = Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [];
     q.setSummary.run(typeof m.description === 'string' ? m.description : null, list.join(' '), JSON.stringify(list), latest, name);
   }
@@ -178,7 +179,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         }
         q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
-        q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest));
+        const json = JSON.stringify(v.manifest);
+        q.insertVersion.run(name, v.version, json, v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedJsonBytes(v.manifest, json));
         if (m.maxManifestBytes !== undefined) {
           const total = Number((q.manifestBytes.get(name) as { n: number | bigint }).n);
           if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
@@ -229,7 +231,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         if (m.mfa) q.setMfa.run(m.mfa.publishRequiresTfa ? 1 : 0, m.mfa.automationOverridesTfa ? 1 : 0, name);
         break;
     }
-    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name);
+    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name, m.type === 'publish' ? m.version : undefined);
   });
 
   return {

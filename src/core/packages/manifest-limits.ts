@@ -11,8 +11,13 @@ import { DomainError } from '../errors.ts';
  * (versions.manifest_bytes), so the check sums integers and never reads the manifests.
  */
 export function countedManifestBytes(manifest: Record<string, unknown>): number {
+  return countedJsonBytes(manifest, JSON.stringify(manifest));
+}
+
+/** countedManifestBytes when the caller has the manifest's JSON.stringify already (the text a store writes). */
+export function countedJsonBytes(manifest: Record<string, unknown>, json: string): number {
   const readme = typeof manifest.readme === 'string' ? Buffer.byteLength(JSON.stringify(manifest.readme)) : 0;
-  return Buffer.byteLength(JSON.stringify(manifest)) - readme;
+  return Buffer.byteLength(json) - readme;
 }
 
 /**

@@ -17,9 +17,11 @@
 // server.js, `authors` with AUTHORS, `readme` with a README*, `mans`/`binDir` with
 // directories.man/.bin, `fillTypes` with the .d.ts beside `main`. Without its trigger each of
 // those steps changes nothing, except `readme`, which would write the placeholder "ERROR: No
-// README data found!" that Tessera leaves out.
+// README data found!" that Tessera leaves out. When none of those steps runs and the files
+// cannot clash (none, or the one README the shortcut below reads from memory), no folder is made.
 
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import PackageJson from '@npmcli/package-json';
@@ -73,6 +75,60 @@ function stepsFor(raw: Record<string, unknown>, laidOut: string[], types: string
   };
   return STEPS.filter((step) => needs[step] ?? true);
 }
+/** The steps that read the package folder (stepsFor keeps each only when what it reads is there). */
+const FOLDER_STEPS = new Set(['gypfile', 'serverjs', 'authors', 'readme', 'mans', 'binDir', 'fillTypes']);
+
+/** Whether these files (none, or one top-level file however often named) can be laid out without clashing or failing. */
+function cannotClash(files: string[]): boolean {
+  if (files.length === 0) return true;
+  const f = files[0];
+  return files.every((x) => x === f) && !f.includes('/') && !f.includes('\0') && Buffer.byteLength(f) <= 255;
+}
+
+/**
+ * A private temporary folder in SCRATCH: its path is chosen at once, the folder is made only
+ * when needed (`make`, or a file written to it), and `remove` takes away what was made: the
+ * top-level files one by one, anything deeper recursively.
+ */
+class ScratchFolder {
+  readonly path = join(SCRATCH, `tessera-manifest-${randomBytes(8).toString('hex')}`);
+  #made = false;
+  #nested = false;
+  readonly #files: string[] = [];
+
+  make(): void {
+    if (this.#made) return;
+    mkdirSync(this.path, { mode: 0o700 });
+    this.#made = true;
+  }
+
+  /** Writes `rel` (a relative path) with its folders, as an extractor would. */
+  write(rel: string, data: Buffer | string): void {
+    this.make();
+    const file = join(this.path, rel);
+    if (rel.includes('/')) {
+      this.#nested = true;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    }
+    writeFileSync(file, data, { mode: 0o600 });
+    this.#files.push(file);
+  }
+
+  remove(): void {
+    if (!this.#made) return;
+    if (!this.#nested) {
+      try {
+        for (const f of this.#files) rmSync(f, { force: true });
+        rmdirSync(this.path);
+        return;
+      } catch {
+        // anything unexpected: the recursive removal below
+      }
+    }
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
 /** Most README* / AUTHORS files at the top folder (each is written out for npm's `readme` step). */
 const MAX_DOC_FILES = 32;
 /** Errors that are the server's, not the tarball's. */
@@ -110,13 +166,13 @@ function wanted(file: string, prefixes: string[], types: string | null): boolean
  * itself (disk full) are the server's and rethrown.
  */
 export async function prepareManifest(contents: TarballContents): Promise<PreparedManifest> {
-  const dir = mkdtempSync(join(SCRATCH, 'tessera-manifest-'));
+  const folder = new ScratchFolder();
   try {
     let pkg: PackageJson;
     let raw: Record<string, unknown>;
     try {
       // As load(dir) would read it (the steps read other files, never package.json again).
-      pkg = new PackageJson().create(dir).fromJSON(contents.packageJson);
+      pkg = new PackageJson().create(folder.path).fromJSON(contents.packageJson);
       if (typeof pkg.content !== 'object' || pkg.content === null || Array.isArray(pkg.content)) throw new Error('not an object');
       raw = structuredClone(pkg.content);
     } catch {
@@ -129,31 +185,34 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     if (docFiles > MAX_DOC_FILES) {
       throw new DomainError('INVALID_PUBLISH', `The tarball has ${docFiles} README or AUTHORS files at its top folder; at most ${MAX_DOC_FILES} are accepted.`);
     }
-    const laidOut: string[] = [];
-    for (const file of contents.files) {
-      if (file === 'package.json' || !wanted(file, prefixes, types)) continue;
-      try {
-        mkdirSync(dirname(join(dir, file)), { recursive: true, mode: 0o700 });
-        writeFileSync(join(dir, file), contents.docs.get(file)?.data ?? '', { mode: 0o600 });
-        laidOut.push(file);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        if (SERVER_FAULTS.has(code)) throw e;
-        throw new DomainError('INVALID_PUBLISH', `The tarball's files cannot be laid out as npm extracts them (${JSON.stringify(file.slice(0, 200))}: ${code || 'error'}).`);
-      }
-    }
+    const laidOut = contents.files.filter((file) => file !== 'package.json' && wanted(file, prefixes, types));
     // One README: what the `readme` step would choose, set here without its glob.
     // The step takes a name ending like .md/.markdown (any case) or exactly in "README".
     const readmes = laidOut.filter((f) => !f.includes('/') && f !== 'AUTHORS' && isDocFile(f));
     const chosen = readmes.length === 1 && (/\.m?a?r?k?d?o?w?n?$/i.test(readmes[0]) || readmes[0].endsWith('README'));
     const oneReadme = chosen && FAST_README && typeof raw.readme !== 'string' ? readmes[0] : null;
+    const steps = stepsFor(raw, laidOut, types, oneReadme !== null);
+    // The folder is written when a step reads it, or when its files could clash (laying them out
+    // is what refuses that): most packages have one README there and need no folder at all.
+    if (steps.some((step) => FOLDER_STEPS.has(step)) || !cannotClash(laidOut)) {
+      folder.make();
+      for (const file of laidOut) {
+        try {
+          folder.write(file, contents.docs.get(file)?.data ?? '');
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? '';
+          if (SERVER_FAULTS.has(code)) throw e;
+          throw new DomainError('INVALID_PUBLISH', `The tarball's files cannot be laid out as npm extracts them (${JSON.stringify(file.slice(0, 200))}: ${code || 'error'}).`);
+        }
+      }
+    }
     try {
       await pkg.fix({ changes: [] });
       if (oneReadme !== null && !pkg.content.readme) {
         pkg.content.readme = (contents.docs.get(oneReadme)?.data ?? Buffer.alloc(0)).toString('utf8');
         pkg.content.readmeFilename = oneReadme;
       }
-      await pkg.prepare({ steps: stepsFor(raw, laidOut, types, oneReadme !== null), root: dir });
+      await pkg.prepare({ steps, root: folder.path });
     } catch (e) {
       throw new DomainError('INVALID_PUBLISH', `npm's preparation refuses the tarball's package.json: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
     }
@@ -162,6 +221,6 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     if (version !== null) prepared.version = version;
     return { raw, prepared };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    folder.remove();
   }
 }
