@@ -21,7 +21,7 @@
 // cannot clash (none, or the one README the shortcut below reads from memory), no folder is made.
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import PackageJson from '@npmcli/package-json';
@@ -86,25 +86,29 @@ function cannotClash(files: string[]): boolean {
 }
 
 /**
- * A private temporary folder in SCRATCH: its path is chosen at once, the folder is made only
- * when needed (`make`, or a file written to it), and `remove` takes away what was made: the
- * top-level files one by one, anything deeper recursively.
+ * The folder the steps are given when none of them reads it: never made (a name no one can
+ * guess, one per process), so the only step that still looks (`binRefs`, which only logs a
+ * warning for a missing bin file) finds nothing.
+ */
+const ABSENT = join(SCRATCH, `tessera-manifest-${randomBytes(8).toString('hex')}-none`);
+
+/**
+ * A private temporary folder in SCRATCH, made with `make` (mkdtemp), with the files written to
+ * it; `remove` takes away what was made: top-level files one by one, anything deeper recursively.
  */
 class ScratchFolder {
-  readonly path = join(SCRATCH, `tessera-manifest-${randomBytes(8).toString('hex')}`);
+  path = ABSENT;
   #made = false;
   #nested = false;
   readonly #files: string[] = [];
 
   make(): void {
-    if (this.#made) return;
-    mkdirSync(this.path, { mode: 0o700 });
+    this.path = mkdtempSync(join(SCRATCH, 'tessera-manifest-'));
     this.#made = true;
   }
 
   /** Writes `rel` (a relative path) with its folders, as an extractor would. */
   write(rel: string, data: Buffer | string): void {
-    this.make();
     const file = join(this.path, rel);
     if (rel.includes('/')) {
       this.#nested = true;
@@ -168,13 +172,13 @@ function wanted(file: string, prefixes: string[], types: string | null): boolean
 export async function prepareManifest(contents: TarballContents): Promise<PreparedManifest> {
   const folder = new ScratchFolder();
   try {
-    let pkg: PackageJson;
+    let content: Record<string, unknown>;
     let raw: Record<string, unknown>;
     try {
       // As load(dir) would read it (the steps read other files, never package.json again).
-      pkg = new PackageJson().create(folder.path).fromJSON(contents.packageJson);
-      if (typeof pkg.content !== 'object' || pkg.content === null || Array.isArray(pkg.content)) throw new Error('not an object');
-      raw = structuredClone(pkg.content);
+      content = new PackageJson().fromJSON(contents.packageJson).content;
+      if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('not an object');
+      raw = structuredClone(content);
     } catch {
       throw new DomainError('INVALID_PUBLISH', 'The package.json in the tarball is not a valid JSON object.');
     }
@@ -206,6 +210,7 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
         }
       }
     }
+    const pkg = new PackageJson().create(folder.path).fromContent(content);
     try {
       await pkg.fix({ changes: [] });
       if (oneReadme !== null && !pkg.content.readme) {
