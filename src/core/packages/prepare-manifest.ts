@@ -21,6 +21,7 @@
 // cannot clash (none, or the one README the shortcut below reads from memory), no folder is made.
 
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -35,6 +36,37 @@ export interface PreparedManifest {
   /** What npm publish sends for it: fixed, prepared, version cleaned. */
   prepared: Record<string, unknown>;
 }
+
+/**
+ * npm's preparation asks hosted-git-info's `fromUrl` about the repository URL and every
+ * dependency spec, twice (`fix`, then `normalizeData`). The library caches the git hosts it
+ * finds but not a miss (its LRU cache drops an undefined value), and a miss ("^1.2.0", a URL
+ * of an unknown host) costs one or two failed `new URL()`s each time: a third of the
+ * preparation. So misses of plain one-argument calls are remembered here (the answer depends
+ * on the string alone; at most 10,000 strings of at most 512 characters, then forgotten at
+ * once), on the very module @npmcli/package-json loads. Found hosts go to the library's cache.
+ */
+const GitHost = createRequire(createRequire(import.meta.url).resolve('@npmcli/package-json'))('hosted-git-info') as {
+  fromUrl: (giturl: unknown, opts?: unknown) => unknown;
+};
+const uncachedFromUrl = GitHost.fromUrl;
+const gitUrlMisses = new Set<string>();
+let MEMO_GIT_URLS = true;
+/** Off only in the test that holds the remembered misses to the library's own answers. */
+export function useGitUrlMemo(on: boolean): void {
+  MEMO_GIT_URLS = on;
+  gitUrlMisses.clear();
+}
+GitHost.fromUrl = function fromUrl(this: unknown, giturl: unknown, opts?: unknown): unknown {
+  const memo = MEMO_GIT_URLS && opts === undefined && typeof giturl === 'string' && giturl.length <= 512;
+  if (memo && gitUrlMisses.has(giturl)) return undefined;
+  const found = uncachedFromUrl.call(this, giturl, opts);
+  if (memo && found === undefined) {
+    if (gitUrlMisses.size >= 10_000) gitUrlMisses.clear();
+    gitUrlMisses.add(giturl);
+  }
+  return found;
+};
 
 /** `gitHead` looks for a .git folder above the package folder: outside the tarball, and no field Tessera compares. */
 const STEPS = PackageJson.prepareSteps.filter((s) => s !== 'gitHead');
