@@ -129,9 +129,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   const versionSummaries = db.prepare('SELECT version, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? ORDER BY published_at, version');
   const tagsAndRev = db.prepare('SELECT rev FROM packages WHERE name = ?').pluck();
 
-  /** The search columns follow the latest version (one manifest read, not the package). */
-  function refreshSummary(name: string, inHand?: { version: string; manifest: Record<string, unknown> }): void {
-    const latest = latestVersion.get(name, name) as string | null;
+  /** The search columns follow the latest version (one manifest read, not the package; none when it is the version just published, `inHand`). */
+  function refreshSummary(name: string, inHand?: { version: string; manifest: Record<string, unknown> }, inHandIsLatest = false): void {
+    const latest = inHandIsLatest && inHand ? inHand.version : (latestVersion.get(name, name) as string | null);
     // the version just published is usually the latest: its manifest need not be read back
     const text = latest === null || latest === inHand?.version ? undefined : (oneManifest.get(name, latest) as string | undefined);
     const m = latest !== null && latest === inHand?.version ? inHand.manifest : text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -231,7 +231,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         if (m.mfa) q.setMfa.run(m.mfa.publishRequiresTfa ? 1 : 0, m.mfa.automationOverridesTfa ? 1 : 0, name);
         break;
     }
-    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name, m.type === 'publish' ? m.version : undefined);
+    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name, m.type === 'publish' ? m.version : undefined, m.type === 'publish' && m.tag === 'latest');
   });
 
   return {
