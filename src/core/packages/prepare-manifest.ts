@@ -253,7 +253,7 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     } catch (e) {
       throw new DomainError('INVALID_PUBLISH', `npm's preparation refuses the tarball's package.json: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
     }
-    const prepared = structuredClone(pkg.content);
+    const prepared = pkg.content; // pkg is dropped here: its content needs no copy
     const version = typeof prepared.version === 'string' ? semver.clean(prepared.version) : null;
     if (version !== null) prepared.version = version;
     return { raw, prepared };
