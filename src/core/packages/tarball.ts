@@ -59,8 +59,9 @@ export function useSyncInflate(on: boolean): void {
 
 /**
  * The whole inflated archive when `gzipped` is small and inflates to at most
- * min(SYNC_OUTPUT_BYTES, limit) bytes; 'stream' when it must be read as a stream; an error for a
- * file that is not gzip (as the stream would find) or that passes a limit at most SYNC_OUTPUT_BYTES.
+ * min(SYNC_OUTPUT_BYTES, limit) bytes; BODY_TOO_LARGE when it passes a limit of at most
+ * SYNC_OUTPUT_BYTES; otherwise 'stream': read it as a stream (also a file zlib refuses, so that
+ * the stream path finds and words the error as it always has).
  */
 function inflateSmall(gzipped: Buffer, limit: number): Buffer | 'stream' | DomainError {
   if (!SYNC_INFLATE || gzipped.length > SYNC_INPUT_BYTES) return 'stream';
