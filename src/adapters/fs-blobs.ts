@@ -1,7 +1,9 @@
 // Tarballs on the local disk, named by the SHA-512 of their bytes. A put writes a temporary
 // file, fsyncs it, renames it into place and fsyncs the folder: after a crash a tarball is
 // either complete under its name or absent, never half-written, and its bytes always match
-// its name (and so its integrity).
+// its name (and so its integrity). Every step is on the thread pool: creating and renaming a
+// file can wait for the file system's journal while other publishes fsync, and must not hold
+// up the event loop meanwhile.
 
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -26,12 +28,20 @@ export function createFsBlobStore(root: string): BlobStore {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   const pathOf = (key: string) => join(root, key.slice(0, 2), `${key}.tgz`);
+  // The (at most 256) prefix folders made or found by this process: made once, not per put.
+  const made = new Set<string>();
+  // Temporary names: unique within the process by the counter, across processes by the prefix.
+  const tempPrefix = randomBytes(6).toString('hex');
+  let temps = 0;
   return {
     async put(bytes, sha512Hex) {
       if (!KEY.test(sha512Hex)) throw new Error('blob key must be a sha512 hex digest');
       const dir = join(root, sha512Hex.slice(0, 2));
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const temp = join(tmp, `${sha512Hex.slice(0, 16)}-${randomBytes(8).toString('hex')}`);
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        made.add(dir);
+      }
+      const temp = join(tmp, `${sha512Hex.slice(0, 16)}-${tempPrefix}-${++temps}`);
       const handle = await open(temp, 'wx', 0o600); // files at rest are private (docs/operations.md)
       try {
         await handle.writeFile(bytes);
@@ -40,7 +50,12 @@ export function createFsBlobStore(root: string): BlobStore {
         await handle.close();
       }
       try {
-        await rename(temp, pathOf(sha512Hex));
+        await rename(temp, pathOf(sha512Hex)).catch(async (e: NodeJS.ErrnoException) => {
+          // the prefix folder was removed behind this process's back: make it again
+          if (e.code !== 'ENOENT') throw e;
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          await rename(temp, pathOf(sha512Hex));
+        });
       } catch (e) {
         await rm(temp, { force: true });
         throw e;

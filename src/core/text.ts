@@ -93,12 +93,40 @@ const LINE_FIELDS = new Set([
 const DOCUMENT_FIELDS = new Set(['readme']);
 const MAX_DEPTH = 64;
 
+/** What controlCharacterIn(value, 'text') refuses, in one pattern: a control but tab and line feed, a CR not before LF, a LINE_FORMAT character. */
+const TEXT_REFUSED = /[\0-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069\u2028\u2029]|\r(?!\n)/u;
+
+/**
+ * Whether manifestTextProblem's walk would find nothing, tested quickly: every key and `line`
+ * string against SUSPECT, every other string against TEXT_REFUSED (as strict as `text`, stricter
+ * than `document`), within MAX_DEPTH levels. false means "look closer", not "refused".
+ */
+function plainlyClean(value: unknown, kind: TextKind, depth: number): boolean {
+  if (typeof value === 'string') return !(kind === 'line' ? SUSPECT : TEXT_REFUSED).test(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainlyClean(value[i], kind, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (SUSPECT.test(key)) return false;
+    const childKind = depth === 0 ? (LINE_FIELDS.has(key) ? 'line' : DOCUMENT_FIELDS.has(key) ? 'document' : 'text') : kind;
+    if (!plainlyClean((value as Record<string, unknown>)[key], childKind, depth + 1)) return false;
+  }
+  return true;
+}
+
 /**
  * The first control character in a package manifest (every string and every key, recursively),
  * as a message naming its path (`versions["1.0.0"].author.email`), or null. Objects nested
  * deeper than 64 levels are refused too (JSON.parse builds them; no manifest needs them).
  */
 export function manifestTextProblem(manifest: unknown, path: string): string | null {
+  // Nearly every manifest is clean: one quick pass tests each key and string for any character
+  // some kind refuses, and only a hit (or a deep object) takes the walk that names the path.
+  if (plainlyClean(manifest, 'text', 0)) return null;
   const walk = (value: unknown, at: string, kind: TextKind, depth: number): string | null => {
     if (typeof value === 'string') return controlProblem(at, value, kind);
     if (value === null || typeof value !== 'object') return null;

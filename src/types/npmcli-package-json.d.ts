@@ -8,6 +8,8 @@ declare module '@npmcli/package-json' {
     create(path: string): PackageJson;
     /** Parses package.json text as load() does (json-parse-even-better-errors). */
     fromJSON(data: string | Buffer): PackageJson;
+    /** Takes an object (already parsed) as the manifest; throws for anything but an object. */
+    fromContent(data: Record<string, unknown>): PackageJson;
     fix(opts?: { changes?: string[] }): Promise<PackageJson>;
     prepare(opts?: { steps?: readonly string[]; root?: string; changes?: string[] }): Promise<PackageJson>;
     get content(): Record<string, unknown>;

@@ -30,3 +30,20 @@ test('the SQLite migration backfills versions.manifest_bytes as countedManifestB
   assert.deepEqual(rows.map((r) => r.n), manifests.map(countedManifestBytes));
   db.close();
 });
+
+test('the SQLite migration sets packages.manifest_bytes to the sum of its versions\' counts', () => {
+  const db = new Database(':memory:');
+  const at = migrations.findIndex((m) => m.includes('ALTER TABLE packages ADD COLUMN manifest_bytes'));
+  assert.ok(at > 0);
+  for (const m of migrations.slice(0, at)) db.exec(m);
+  const pkg = db.prepare("INSERT INTO packages (name, rev, access, created_at, modified_at) VALUES (?, 1, 'public', 'x', 'x')");
+  const version = db.prepare("INSERT INTO versions (package, version, manifest, published_at, file, blob_key, size, integrity, shasum, manifest_bytes) VALUES (?, ?, '{}', 'x', 'f', 'b', 1, 'i', 's', ?)");
+  pkg.run('a');
+  pkg.run('empty');
+  version.run('a', '1.0.0', 100);
+  version.run('a', '1.0.1', 250);
+  db.exec(migrations[at]);
+  const totals = db.prepare('SELECT name, manifest_bytes AS n FROM packages ORDER BY name').all();
+  assert.deepEqual(totals, [{ name: 'a', n: 350 }, { name: 'empty', n: 0 }]);
+  db.close();
+});

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prepareManifest, useReadmeShortcut } from '../../src/core/packages/prepare-manifest.ts';
+import { prepareManifest, useGitUrlMemo, useReadmeShortcut } from '../../src/core/packages/prepare-manifest.ts';
 import { readTarball } from '../../src/core/packages/tarball.ts';
 import { makeTarball } from '../support/tarball.ts';
 
@@ -60,4 +60,30 @@ test('prepareManifest: skipped steps would have changed nothing (the full answer
   assert.equal(p.types, './index.d.ts');
   assert.equal(p.readme, 'r');
   assert.equal(p.readmeFilename, 'README.md');
+});
+
+test('prepareManifest: remembered hosted-git-info misses give the library\'s own answers (git specs, ranges, URLs, repositories)', async () => {
+  const deps = {
+    a: '^1.2.0', b: 'github:npm/cli', c: 'npm/hosted-git-info#v7', d: 'git+https://github.com/npm/cli.git', e: 'https://example.invalid/x.tgz',
+    f: 'git@gitlab.com:group/proj.git', g: 'file:../x', h: 'latest', i: '1.x || >=2.5.0', j: 'bitbucket:team/repo', k: 'git://example.invalid/r.git', l: '',
+  };
+  const manifests = [
+    { ...base, dependencies: deps, devDependencies: deps, repository: 'npm/cli' },
+    { ...base, dependencies: deps, repository: { type: 'git', url: 'git+https://example.invalid/bench.git' } },
+    { ...base, repository: { type: 'git', url: 'https://github.com/npm/cli' }, bugs: undefined },
+  ];
+  for (const m of manifests) {
+    const contents = await readTarball(makeTarball({ 'package.json': JSON.stringify(m), 'README.md': 'r' }), { maxUnpackedBytes: 1 << 26 });
+    useGitUrlMemo(false);
+    const library = await prepareManifest(contents);
+    useGitUrlMemo(true);
+    const first = await prepareManifest(contents);
+    const remembered = await prepareManifest(contents);
+    assert.deepEqual(first, library);
+    assert.deepEqual(remembered, library);
+  }
+  const p = (await prepareManifest(await readTarball(makeTarball({ 'package.json': JSON.stringify(manifests[0]) }), { maxUnpackedBytes: 1 << 26 }))).prepared as Record<string, any>;
+  assert.equal(p.dependencies.a, '^1.2.0');
+  assert.equal(p.dependencies.b, 'github:npm/cli');
+  assert.match(p.repository.url, /github\.com\/npm\/cli/);
 });

@@ -248,6 +248,14 @@ export const migrations: string[] = [
   );
   CREATE INDEX proxy_stars_user ON proxy_stars(user_id);
   `,
+  `
+  -- The package's total of versions.manifest_bytes, kept by every change of its versions, so a
+  -- publish checks maxPackumentMb in constant time (the sum over the index grew with the
+  -- package's versions: 0.7 ms at 10,000). The index served only that sum.
+  ALTER TABLE packages ADD COLUMN manifest_bytes BIGINT NOT NULL DEFAULT 0;
+  UPDATE packages p SET manifest_bytes = COALESCE((SELECT SUM(v.manifest_bytes) FROM versions v WHERE v.package = p.name), 0);
+  DROP INDEX IF EXISTS versions_manifest_bytes;
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -5,7 +5,7 @@ import { appendEvent } from './events.ts';
 import { consumeOtp } from './otp.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
-import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
+import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 /** The channel that carries the name of every committed package change to every node. */
 import { PACKAGE_CHANNEL } from './channels.ts';
@@ -199,17 +199,17 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       const burned = await c.query('INSERT INTO burned_versions (package, version, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, v.version, v.publishedAt]);
       if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
       const tb = v.tarball;
+      const json = JSON.stringify(v.manifest);
+      const counted = countedJsonBytes(v.manifest, json);
       await c.query(
         `INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum, manifest_bytes)
           VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10)`,
-        [name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest)],
+        [name, v.version, json, v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, counted],
       );
-      if (m.maxManifestBytes !== undefined) {
-        // readmes aside, counted at publish (manifest-limits.ts)
-        const r = await c.query('SELECT COALESCE(SUM(manifest_bytes), 0)::bigint AS n FROM versions WHERE package = $1', [name]);
-        const total = Number(r.rows[0].n);
-        if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
-      }
+      // the package's running total (readmes aside, counted at publish: manifest-limits.ts)
+      const r = await c.query('UPDATE packages SET manifest_bytes = manifest_bytes + $1 WHERE name = $2 RETURNING manifest_bytes', [counted, name]);
+      const total = Number(r.rows[0].manifest_bytes);
+      if (m.maxManifestBytes !== undefined && total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
       await setTag(c, name, m.tag, v.version);
       // A package always has a latest tag: the first version gets it whatever --tag said.
       if (m.tag !== 'latest') {
@@ -233,8 +233,9 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       break;
     case 'remove-versions':
       for (const version of m.versions) {
-        const res = await c.query('DELETE FROM versions WHERE package = $1 AND version = $2', [name, version]);
+        const res = await c.query('DELETE FROM versions WHERE package = $1 AND version = $2 RETURNING manifest_bytes', [name, version]);
         if (res.rowCount === 0) throw notFound(name, version);
+        await c.query('UPDATE packages SET manifest_bytes = manifest_bytes - $1 WHERE name = $2', [res.rows[0].manifest_bytes, name]);
       }
       await c.query('DELETE FROM dist_tags WHERE package = $1', [name]);
       for (const [tag, version] of Object.entries(m.distTags)) {
@@ -246,7 +247,7 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       await c.query('DELETE FROM versions WHERE package = $1', [name]);
       await c.query('DELETE FROM dist_tags WHERE package = $1', [name]);
       await c.query('DELETE FROM stars WHERE package = $1', [name]);
-      await c.query('UPDATE packages SET unpublished = TRUE WHERE name = $1', [name]);
+      await c.query('UPDATE packages SET unpublished = TRUE, manifest_bytes = 0 WHERE name = $1', [name]);
       break;
     case 'owners':
       for (const id of m.add) await addOwner(c, name, id);

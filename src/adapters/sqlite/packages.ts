@@ -4,7 +4,7 @@ import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord
 import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
-import { countedManifestBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
+import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
 interface PackageRow {
   name: string;
@@ -69,13 +69,13 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     insertVersion: db.prepare(`INSERT INTO versions (package, version, manifest, published_at, deprecated, file, blob_key, size, integrity, shasum, manifest_bytes)
       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`),
     hasVersion: db.prepare('SELECT 1 FROM versions WHERE package = ? AND version = ?'),
-    // readmes aside, counted at publish (manifest-limits.ts)
-    manifestBytes: db.prepare('SELECT COALESCE(SUM(manifest_bytes), 0) AS n FROM versions WHERE package = ?'),
+    // the package's running total of versions.manifest_bytes (readmes aside, counted at publish: manifest-limits.ts)
+    addManifestBytes: db.prepare('UPDATE packages SET manifest_bytes = manifest_bytes + ? WHERE name = ? RETURNING manifest_bytes').pluck(),
     setTag: db.prepare('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?) ON CONFLICT(package, tag) DO UPDATE SET version = excluded.version'),
     removeTag: db.prepare('DELETE FROM dist_tags WHERE package = ? AND tag = ?'),
     clearTags: db.prepare('DELETE FROM dist_tags WHERE package = ?'),
     deprecate: db.prepare('UPDATE versions SET deprecated = ? WHERE package = ? AND version = ?'),
-    removeVersion: db.prepare('DELETE FROM versions WHERE package = ? AND version = ?'),
+    removeVersion: db.prepare('DELETE FROM versions WHERE package = ? AND version = ? RETURNING manifest_bytes').pluck(),
     removeAllVersions: db.prepare('DELETE FROM versions WHERE package = ?'),
     addOwner: db.prepare('INSERT OR IGNORE INTO owners (package, user_id, position) VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM owners WHERE package = ?))'),
     removeOwner: db.prepare('DELETE FROM owners WHERE package = ? AND user_id = ?'),
@@ -84,7 +84,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     namesOwned: db.prepare('SELECT package FROM owners WHERE user_id = ? ORDER BY package').pluck(),
     setAccess: db.prepare('UPDATE packages SET access = ? WHERE name = ?'),
     setMfa: db.prepare('UPDATE packages SET publish_requires_tfa = ?, automation_overrides_tfa = ? WHERE name = ?'),
-    unpublish: db.prepare('UPDATE packages SET unpublished = 1 WHERE name = ?'),
+    unpublish: db.prepare('UPDATE packages SET unpublished = 1, manifest_bytes = 0 WHERE name = ?'),
     setSummary: db.prepare('UPDATE packages SET description = ?, keywords = ?, keyword_list = ?, latest_version = ? WHERE name = ?'),
     claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) VALUES (?, ?)'),
     scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
@@ -130,11 +130,12 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   const versionSummaries = db.prepare('SELECT version, published_at, deprecated, file, blob_key, size, integrity, shasum FROM versions WHERE package = ? ORDER BY published_at, version');
   const tagsAndRev = db.prepare('SELECT rev FROM packages WHERE name = ?').pluck();
 
-  /** The search columns follow the latest version (one manifest read, not the package). */
-  function refreshSummary(name: string): void {
-    const latest = latestVersion.get(name, name) as string | null;
-    const text = latest === null ? undefined : (oneManifest.get(name, latest) as string | undefined);
-    const m = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  /** The search columns follow the latest version (one manifest read, not the package; none when it is the version just published, `inHand`). */
+  function refreshSummary(name: string, inHand?: { version: string; manifest: Record<string, unknown> }, inHandIsLatest = false): void {
+    const latest = inHandIsLatest && inHand ? inHand.version : (latestVersion.get(name, name) as string | null);
+    // the version just published is usually the latest: its manifest need not be read back
+    const text = latest === null || latest === inHand?.version ? undefined : (oneManifest.get(name, latest) as string | undefined);
+    const m = latest !== null && latest === inHand?.version ? inHand.manifest : text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const list = Array.isArray(m.keywords) ? m.keywords.filter((k): k is string => typeof k === 'string') : [];
     q.setSummary.run(typeof m.description === 'string' ? m.description : null, list.join(' '), JSON.stringify(list), latest, name);
   }
@@ -179,11 +180,11 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         }
         q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
-        q.insertVersion.run(name, v.version, JSON.stringify(v.manifest), v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, countedManifestBytes(v.manifest));
-        if (m.maxManifestBytes !== undefined) {
-          const total = Number((q.manifestBytes.get(name) as { n: number | bigint }).n);
-          if (total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
-        }
+        const json = JSON.stringify(v.manifest);
+        const counted = countedJsonBytes(v.manifest, json);
+        q.insertVersion.run(name, v.version, json, v.publishedAt, tb.file, tb.blobKey, tb.size, tb.integrity, tb.shasum, counted);
+        const total = Number(q.addManifestBytes.get(counted, name) as number | bigint);
+        if (m.maxManifestBytes !== undefined && total > m.maxManifestBytes) throw manifestsTooLarge(name, total, m.maxManifestBytes);
         q.setTag.run(name, m.tag, v.version);
         // A package always has a latest tag: the first version gets it whatever --tag said.
         if (m.tag !== 'latest' && !(q.tags.all(name) as Array<{ tag: string }>).some((x) => x.tag === 'latest')) {
@@ -206,7 +207,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         break;
       case 'remove-versions':
         for (const version of m.versions) {
-          if (q.removeVersion.run(name, version).changes === 0) throw new DomainError('NOT_FOUND', `${name} has no version ${version}.`);
+          const bytes = q.removeVersion.get(name, version) as number | undefined;
+          if (bytes === undefined) throw new DomainError('NOT_FOUND', `${name} has no version ${version}.`);
+          q.addManifestBytes.get(-bytes, name);
         }
         q.clearTags.run(name);
         for (const [tag, version] of Object.entries(m.distTags)) {
@@ -230,7 +233,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
         if (m.mfa) q.setMfa.run(m.mfa.publishRequiresTfa ? 1 : 0, m.mfa.automationOverridesTfa ? 1 : 0, name);
         break;
     }
-    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name);
+    if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name, m.type === 'publish' ? m.version : undefined, m.type === 'publish' && m.tag === 'latest');
   });
 
   return {

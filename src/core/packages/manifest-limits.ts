@@ -8,11 +8,17 @@ import { DomainError } from '../errors.ts';
 /**
  * The bytes a version's manifest counts toward `maxPackumentMb`: its JSON, without its readme
  * (packuments serve only the latest version's, cut to 64 KiB). Stored per version at publish
- * (versions.manifest_bytes), so the check sums integers and never reads the manifests.
+ * (versions.manifest_bytes) and added to the package's running total (packages.manifest_bytes,
+ * which removals subtract from), so the check reads one integer and never the manifests.
  */
 export function countedManifestBytes(manifest: Record<string, unknown>): number {
+  return countedJsonBytes(manifest, JSON.stringify(manifest));
+}
+
+/** countedManifestBytes when the caller has the manifest's JSON.stringify already (the text a store writes). */
+export function countedJsonBytes(manifest: Record<string, unknown>, json: string): number {
   const readme = typeof manifest.readme === 'string' ? Buffer.byteLength(JSON.stringify(manifest.readme)) : 0;
-  return Buffer.byteLength(JSON.stringify(manifest)) - readme;
+  return Buffer.byteLength(json) - readme;
 }
 
 /**

@@ -17,9 +17,12 @@
 // server.js, `authors` with AUTHORS, `readme` with a README*, `mans`/`binDir` with
 // directories.man/.bin, `fillTypes` with the .d.ts beside `main`. Without its trigger each of
 // those steps changes nothing, except `readme`, which would write the placeholder "ERROR: No
-// README data found!" that Tessera leaves out.
+// README data found!" that Tessera leaves out. When none of those steps runs and the files
+// cannot clash (none, or the one README the shortcut below reads from memory), no folder is made.
 
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import PackageJson from '@npmcli/package-json';
@@ -33,6 +36,37 @@ export interface PreparedManifest {
   /** What npm publish sends for it: fixed, prepared, version cleaned. */
   prepared: Record<string, unknown>;
 }
+
+/**
+ * npm's preparation asks hosted-git-info's `fromUrl` about the repository URL and every
+ * dependency spec, twice (`fix`, then `normalizeData`). The library caches the git hosts it
+ * finds but not a miss (its LRU cache drops an undefined value), and a miss ("^1.2.0", a URL
+ * of an unknown host) costs one or two failed `new URL()`s each time: a third of the
+ * preparation. So misses of plain one-argument calls are remembered here (the answer depends
+ * on the string alone; at most 10,000 strings of at most 512 characters, then forgotten at
+ * once), on the very module @npmcli/package-json loads. Found hosts go to the library's cache.
+ */
+const GitHost = createRequire(createRequire(import.meta.url).resolve('@npmcli/package-json'))('hosted-git-info') as {
+  fromUrl: (giturl: unknown, opts?: unknown) => unknown;
+};
+const uncachedFromUrl = GitHost.fromUrl;
+const gitUrlMisses = new Set<string>();
+let MEMO_GIT_URLS = true;
+/** Off only in the test that holds the remembered misses to the library's own answers. */
+export function useGitUrlMemo(on: boolean): void {
+  MEMO_GIT_URLS = on;
+  gitUrlMisses.clear();
+}
+GitHost.fromUrl = function fromUrl(this: unknown, giturl: unknown, opts?: unknown): unknown {
+  const memo = MEMO_GIT_URLS && opts === undefined && typeof giturl === 'string' && giturl.length <= 512;
+  if (memo && gitUrlMisses.has(giturl)) return undefined;
+  const found = uncachedFromUrl.call(this, giturl, opts);
+  if (memo && found === undefined) {
+    if (gitUrlMisses.size >= 10_000) gitUrlMisses.clear();
+    gitUrlMisses.add(giturl);
+  }
+  return found;
+};
 
 /** `gitHead` looks for a .git folder above the package folder: outside the tarball, and no field Tessera compares. */
 const STEPS = PackageJson.prepareSteps.filter((s) => s !== 'gitHead');
@@ -73,6 +107,64 @@ function stepsFor(raw: Record<string, unknown>, laidOut: string[], types: string
   };
   return STEPS.filter((step) => needs[step] ?? true);
 }
+/** The steps that read the package folder (stepsFor keeps each only when what it reads is there). */
+const FOLDER_STEPS = new Set(['gypfile', 'serverjs', 'authors', 'readme', 'mans', 'binDir', 'fillTypes']);
+
+/** Whether these files (none, or one top-level file however often named) can be laid out without clashing or failing. */
+function cannotClash(files: string[]): boolean {
+  if (files.length === 0) return true;
+  const f = files[0];
+  return files.every((x) => x === f) && !f.includes('/') && !f.includes('\0') && Buffer.byteLength(f) <= 255;
+}
+
+/**
+ * The folder the steps are given when none of them reads it: never made (a name no one can
+ * guess, one per process), so the only step that still looks (`binRefs`, which only logs a
+ * warning for a missing bin file) finds nothing.
+ */
+const ABSENT = join(SCRATCH, `tessera-manifest-${randomBytes(8).toString('hex')}-none`);
+
+/**
+ * A private temporary folder in SCRATCH, made with `make` (mkdtemp), with the files written to
+ * it; `remove` takes away what was made: top-level files one by one, anything deeper recursively.
+ */
+class ScratchFolder {
+  path = ABSENT;
+  #made = false;
+  #nested = false;
+  readonly #files: string[] = [];
+
+  make(): void {
+    this.path = mkdtempSync(join(SCRATCH, 'tessera-manifest-'));
+    this.#made = true;
+  }
+
+  /** Writes `rel` (a relative path) with its folders, as an extractor would. */
+  write(rel: string, data: Buffer | string): void {
+    const file = join(this.path, rel);
+    if (rel.includes('/')) {
+      this.#nested = true;
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    }
+    writeFileSync(file, data, { mode: 0o600 });
+    this.#files.push(file);
+  }
+
+  remove(): void {
+    if (!this.#made) return;
+    if (!this.#nested) {
+      try {
+        for (const f of this.#files) rmSync(f, { force: true });
+        rmdirSync(this.path);
+        return;
+      } catch {
+        // anything unexpected: the recursive removal below
+      }
+    }
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
 /** Most README* / AUTHORS files at the top folder (each is written out for npm's `readme` step). */
 const MAX_DOC_FILES = 32;
 /** Errors that are the server's, not the tarball's. */
@@ -110,15 +202,15 @@ function wanted(file: string, prefixes: string[], types: string | null): boolean
  * itself (disk full) are the server's and rethrown.
  */
 export async function prepareManifest(contents: TarballContents): Promise<PreparedManifest> {
-  const dir = mkdtempSync(join(SCRATCH, 'tessera-manifest-'));
+  const folder = new ScratchFolder();
   try {
-    let pkg: PackageJson;
+    let content: Record<string, unknown>;
     let raw: Record<string, unknown>;
     try {
       // As load(dir) would read it (the steps read other files, never package.json again).
-      pkg = new PackageJson().create(dir).fromJSON(contents.packageJson);
-      if (typeof pkg.content !== 'object' || pkg.content === null || Array.isArray(pkg.content)) throw new Error('not an object');
-      raw = structuredClone(pkg.content);
+      content = new PackageJson().fromJSON(contents.packageJson).content;
+      if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('not an object');
+      raw = structuredClone(content);
     } catch {
       throw new DomainError('INVALID_PUBLISH', 'The package.json in the tarball is not a valid JSON object.');
     }
@@ -129,39 +221,43 @@ export async function prepareManifest(contents: TarballContents): Promise<Prepar
     if (docFiles > MAX_DOC_FILES) {
       throw new DomainError('INVALID_PUBLISH', `The tarball has ${docFiles} README or AUTHORS files at its top folder; at most ${MAX_DOC_FILES} are accepted.`);
     }
-    const laidOut: string[] = [];
-    for (const file of contents.files) {
-      if (file === 'package.json' || !wanted(file, prefixes, types)) continue;
-      try {
-        mkdirSync(dirname(join(dir, file)), { recursive: true, mode: 0o700 });
-        writeFileSync(join(dir, file), contents.docs.get(file)?.data ?? '', { mode: 0o600 });
-        laidOut.push(file);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        if (SERVER_FAULTS.has(code)) throw e;
-        throw new DomainError('INVALID_PUBLISH', `The tarball's files cannot be laid out as npm extracts them (${JSON.stringify(file.slice(0, 200))}: ${code || 'error'}).`);
-      }
-    }
+    const laidOut = contents.files.filter((file) => file !== 'package.json' && wanted(file, prefixes, types));
     // One README: what the `readme` step would choose, set here without its glob.
     // The step takes a name ending like .md/.markdown (any case) or exactly in "README".
     const readmes = laidOut.filter((f) => !f.includes('/') && f !== 'AUTHORS' && isDocFile(f));
     const chosen = readmes.length === 1 && (/\.m?a?r?k?d?o?w?n?$/i.test(readmes[0]) || readmes[0].endsWith('README'));
     const oneReadme = chosen && FAST_README && typeof raw.readme !== 'string' ? readmes[0] : null;
+    const steps = stepsFor(raw, laidOut, types, oneReadme !== null);
+    // The folder is written when a step reads it, or when its files could clash (laying them out
+    // is what refuses that): most packages have one README there and need no folder at all.
+    if (steps.some((step) => FOLDER_STEPS.has(step)) || !cannotClash(laidOut)) {
+      folder.make();
+      for (const file of laidOut) {
+        try {
+          folder.write(file, contents.docs.get(file)?.data ?? '');
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code ?? '';
+          if (SERVER_FAULTS.has(code)) throw e;
+          throw new DomainError('INVALID_PUBLISH', `The tarball's files cannot be laid out as npm extracts them (${JSON.stringify(file.slice(0, 200))}: ${code || 'error'}).`);
+        }
+      }
+    }
+    const pkg = new PackageJson().create(folder.path).fromContent(content);
     try {
       await pkg.fix({ changes: [] });
       if (oneReadme !== null && !pkg.content.readme) {
         pkg.content.readme = (contents.docs.get(oneReadme)?.data ?? Buffer.alloc(0)).toString('utf8');
         pkg.content.readmeFilename = oneReadme;
       }
-      await pkg.prepare({ steps: stepsFor(raw, laidOut, types, oneReadme !== null), root: dir });
+      await pkg.prepare({ steps, root: folder.path });
     } catch (e) {
       throw new DomainError('INVALID_PUBLISH', `npm's preparation refuses the tarball's package.json: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
     }
-    const prepared = structuredClone(pkg.content);
+    const prepared = pkg.content; // pkg is dropped here: its content needs no copy
     const version = typeof prepared.version === 'string' ? semver.clean(prepared.version) : null;
     if (version !== null) prepared.version = version;
     return { raw, prepared };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    folder.remove();
   }
 }

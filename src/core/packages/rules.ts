@@ -10,12 +10,20 @@ export function isValidVersion(v: unknown): v is string {
 
 /** Why a dist-tag name is unusable (npm's rules: non-empty, URL-safe, not a semver range). */
 export function tagProblem(tag: unknown): string | null {
+  // nearly every publish names "latest": its answer once (semver's range parser throws for it)
+  if (tag === 'latest') return LATEST_PROBLEM;
+  return tagProblemOf(tag);
+}
+
+function tagProblemOf(tag: unknown): string | null {
   if (typeof tag !== 'string' || tag.length === 0) return 'A dist-tag name is required.';
   if (tag.length > 128) return 'A dist-tag name may have at most 128 characters.';
   if (semver.validRange(tag) !== null) return `The dist-tag "${tag}" is a semver range; a tag must not be one.`;
   if (encodeURIComponent(tag) !== tag) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
   return null;
 }
+
+const LATEST_PROBLEM = tagProblemOf('latest');
 
 export function requireTag(tag: unknown): string {
   const problem = tagProblem(tag);

@@ -11,6 +11,9 @@
 import { DomainError } from '../errors.ts';
 
 const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+/** Whether every byte is 0 (`b` at most one block long). */
+const allZero = (b: Buffer) => b.equals(ZERO_BLOCK.subarray(0, b.length));
 /** Largest pax/GNU long-name body read (node-tar's default maxMetaEntrySize). */
 const MAX_META = 1024 * 1024;
 /** Typeflags accepted: files, hard and symbolic links, directories, and the extension headers. */
@@ -37,7 +40,7 @@ const show = (s: string) => JSON.stringify(s.slice(0, 200));
 function field(h: Buffer, start: number, length: number, what: string): string {
   const f = h.subarray(start, start + length);
   const nul = f.indexOf(0);
-  if (nul !== -1 && f.subarray(nul).some((b) => b !== 0)) {
+  if (nul !== -1 && !allZero(f.subarray(nul))) {
     throw bad(`The tarball has an entry whose ${what} field has bytes after its terminating NUL (${show(f.subarray(0, nul).toString('utf8'))}); extractors would read it differently.`);
   }
   return f.subarray(0, nul === -1 ? length : nul).toString('utf8');
@@ -123,7 +126,7 @@ export class TarHeaderWalker {
   }
 
   #header(h: Buffer): void {
-    if (h.every((b) => b === 0)) {
+    if (allZero(h)) {
       if (this.#prevZero) {
         if (this.#ext) throw bad('The tarball ends with an extension header that describes no entry.');
         this.ended = true;
@@ -140,7 +143,7 @@ export class TarHeaderWalker {
     const prefixLen = posix && h[475] === 0 ? 130 : 155;
     let prefix = '';
     if (posix) prefix = field(h, 345, prefixLen, 'prefix');
-    else if (h.subarray(345, 500).some((b) => b !== 0)) {
+    else if (!allZero(h.subarray(345, 500))) {
       throw bad(`The tarball's entry ${show(name)} has a ustar prefix field but no POSIX ustar magic: extractors disagree on its path (tar-stream would read ${show(field(h, 345, 155, 'prefix') + '/' + name)}).`);
     }
     if (META_TYPES.has(type)) {

@@ -89,6 +89,14 @@ export function packageContract(check: Check): void {
       // the refused version is not burned: it can be published once room is made
       await store.packages.commit('tool', { type: 'remove-versions', versions: ['1.0.1'], distTags: { latest: '1.0.0' } });
       await store.packages.commit('tool', cap(publish(big('1.0.2'))));
+      // the package's running total follows every change: publishes without a cap count too,
+      // an unpublish of the whole package starts it again from zero
+      await store.packages.commit('tool', publish(big('1.0.3')));
+      await rejectsWith(store.packages.commit('tool', cap(publish(big('1.0.4'))) as never), 'BODY_TOO_LARGE');
+      await store.packages.commit('tool', { type: 'unpublish-all' });
+      await store.packages.commit('tool', cap(create(alice.id, big('2.0.0'))));
+      await store.packages.commit('tool', cap(publish(big('2.0.1'))));
+      await rejectsWith(store.packages.commit('tool', cap(publish(big('2.0.2'))) as never), 'BODY_TOO_LARGE');
     });
 
     check('a publish without `create` to an unknown name is NOT_FOUND', async ({ store }) => {
