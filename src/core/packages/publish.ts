@@ -11,6 +11,7 @@ import type { Access, PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
 import { requireCleanManifests } from '../text.ts';
 import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
+import { distSignatures } from './signatures.ts';
 
 /**
  * The access of a package after a publish, and where it came from: the request's `access`
@@ -67,6 +68,9 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const valid = await verifyPublishTarball(name, request, { maxUnpackedBytes: deps.settings.maxUnpackedBytes });
   // What is stored, wherever it came from (the body or the tarball's package.json): src/core/text.ts.
   requireCleanManifests({ [valid.version]: valid.manifest });
+  // The registry's signature over the integrity it verified, made once and stored (signatures.ts).
+  const signatures = distSignatures(deps.signing, name, valid.version, valid.integrity);
+  if (signatures) (valid.manifest.dist as Record<string, unknown>).signatures = signatures;
 
   const blobKey = await deps.blobs.put(valid.tarball, valid.sha512Hex);
   const scope = parsePackageName(name)?.scope;
