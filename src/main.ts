@@ -15,6 +15,7 @@ const COMMANDS = {
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
   mirror: () => import('./cli/mirror.ts'),
+  'keys rotate': () => import('./cli/keys-rotate.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' ? `user ${sub}` : command;
+    const name = command === 'user' || command === 'keys' ? `${command} ${sub}` : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'backup') return await (await import('./cli/backup.ts')).backup(dirs, flags);
     if (command === 'restore') return await (await import('./cli/restore.ts')).restore(dirs, flags);
     if (command === 'mirror') return await (await import('./cli/mirror.ts')).mirror(dirs, flags);
+    if (command === 'keys' && sub === 'rotate' && rest.length === 0) return await (await import('./cli/keys-rotate.ts')).keysRotate(flags);
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);

@@ -19,6 +19,7 @@ import { withTokenCache } from './adapters/cached-tokens.ts';
 import { createFsBlobStore } from './adapters/fs-blobs.ts';
 import { loadKeyRing } from './adapters/server-key.ts';
 import { loadSigning } from './adapters/signing-keys.ts';
+import { signStoredVersions } from './core/packages/sign-stored.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './adapters/sqlite/index.ts';
 
@@ -182,6 +183,13 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
   const opened = await openDeps(config, options.clock);
   const { deps } = opened;
+  try {
+    // Versions stored before registry signatures existed are signed once (sign-stored.ts).
+    await signStoredVersions(deps);
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {

@@ -201,6 +201,13 @@ export const migrations: string[] = [
   -- The sum reads this index only, never the version rows with their manifests.
   CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
+  `
+  -- Registry signatures (docs/signatures.md): versions stored before signing existed are marked;
+  -- Tessera signs them once at start, in batches, with its key (core/packages/sign-stored.ts).
+  ALTER TABLE versions ADD COLUMN needs_signature BOOLEAN NOT NULL DEFAULT FALSE;
+  UPDATE versions SET needs_signature = TRUE;
+  CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature;
+  `,
 ];
 
 /** The schema version this code expects. */
