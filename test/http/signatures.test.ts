@@ -148,3 +148,13 @@ test('a tarball whose package.json carries the bundle key cannot plant provenanc
   assert.equal((await t.request({ url: `/-/npm/v1/attestations/${name}@1.0.0` })).statusCode, 404);
   assert.equal((await t.request({ url: `/${name}` })).json().versions['1.0.0'].dist.attestations, undefined);
 });
+
+test('the package page shows the latest version\'s signature keyid and whether it has provenance', async () => {
+  const signed = await t.request({ url: '/-/web/package/signed-lib' });
+  assert.equal(signed.statusCode, 200);
+  const keyid = (await t.request({ url: '/signed-lib' })).json().versions['1.1.0'].dist.signatures[0].keyid;
+  assert.ok(signed.body.includes(`<code>${keyid}</code>`), 'the keyid is shown');
+  assert.match(signed.body, /<dt>Provenance<\/dt><dd>None<\/dd>/);
+  const proven = await t.request({ url: '/-/web/package/proven-lib' });
+  assert.match(proven.body, /<dt>Provenance<\/dt><dd>Attested at publish \(<code>https:\/\/slsa\.dev\/provenance\/v1<\/code>/);
+});
