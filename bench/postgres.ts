@@ -12,7 +12,7 @@ import { ABBREVIATED, couchLogin, publishOnce } from './lib/client.ts';
 import { measure, type Sample } from './lib/measure.ts';
 import { PASSWORD, publishBody } from './lib/packages.ts';
 import { killAll, type Proc, spawnNode } from './lib/procs.ts';
-import { cleanEnv, repoRoot } from './lib/servers.ts';
+import { cleanEnv, repoRoot, upstreamNoneArgs } from './lib/servers.ts';
 
 const seconds = Number(process.argv[2] ?? 4);
 const rounds = Number(process.argv[3] ?? 2);
@@ -22,7 +22,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function tessera(name: string, extra: string[]): Promise<Proc> {
   return spawnNode({
     name,
-    args: [join(repoRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', join(work, name), '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000', '--upstream', 'none', ...extra],
+    args: [join(repoRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', join(work, name), '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000', ...upstreamNoneArgs(), ...extra],
     cwd: repoRoot,
     env: cleanEnv(),
     logFile: join(work, `${name}.log`),
@@ -49,13 +49,12 @@ async function main() {
       async (s, t, round) => {
         const name = `pub-${round}`;
         await publishOnce(s.url, t, name, publishBody(name, '0.0.0').body);
-        let n = 0;
         return measure({
           base: s.url,
           path: `/${name}`,
           method: 'PUT',
           headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-          next: () => ({ body: publishBody(name, `1.0.${n++}`).body }),
+          gen: { kind: 'publish', name, major: 1, prebuild: 0 },
           connections: 8,
           durationS: seconds,
           pid: s.pid,

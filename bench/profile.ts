@@ -29,10 +29,9 @@ try {
   if (read) {
     s = await measure(readLoad(t, read[1] as ReadKind, read[2] === 'bearer', seconds));
   } else if (workload === 'publish') {
-    const pool = new BodyPool('bench-pub', 2, 300 * seconds);
     await publishOnce(t.base, t.token, 'bench-pub', new BodyPool('bench-pub', 1, 1).take());
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${t.token}` };
-    s = await measure({ base: t.base, path: '/bench-pub', method: 'PUT', headers, next: () => ({ body: pool.take() }), connections: PUBLISH_CONNECTIONS, durationS: seconds });
+    s = await measure({ base: t.base, path: '/bench-pub', method: 'PUT', headers, gen: { kind: 'publish', name: 'bench-pub', major: 2, prebuild: 300 * seconds }, connections: PUBLISH_CONNECTIONS, durationS: seconds });
   } else if (workload === 'login') {
     s = await measure(loginLoad(t, seconds));
   } else {

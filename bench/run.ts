@@ -5,8 +5,13 @@
 //   npm run bench                     full run (8-13 min): BENCH_DURATION=4 s, BENCH_ROUNDS=3
 //   npm run bench -- --quick          smoke run (~1 min): 1 s, 1 round, a small seed
 //   npm run bench -- --skip-scale     without the seeded folder
+//   npm run bench -- --skip-proxy     without the proxied reads (n/a anyway in a build without --upstream)
 // Also: BENCH_SCALE_PACKAGES, BENCH_SCALE_TOKENS, BENCH_TIMEOUT_MIN (15), BENCH_OUT (results
-// folder), BENCH_CPU_PROF=DIR (Tessera runs with --cpu-prof), BENCH_VERDACCIO_DIR.
+// folder), BENCH_CPU_PROF=DIR (Tessera runs with --cpu-prof), BENCH_VERDACCIO_DIR,
+// BENCH_UPSTREAM_DELAY_MS (50: how late the local upstream answers the proxies), BENCH_LOAD_PROCS
+// (1: load-generator processes per load), BENCH_CLIENT_BOUND (0.9 cores: a row is client-bound).
+// Every Tessera is started with `--upstream none` (when the build has the option) except the
+// proxying one, whose upstream is a local static registry: nothing leaves the machine.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,15 +20,16 @@ import { parseArgs } from 'node:util';
 import { couchLogin } from './lib/client.ts';
 import { measure } from './lib/measure.ts';
 import { PASSWORD } from './lib/packages.ts';
-import { killAll, type Proc } from './lib/procs.ts';
+import { runBench, type Proc } from './lib/procs.ts';
 import { render } from './lib/render.ts';
 import { Results } from './lib/report.ts';
 import { memoryLine, runSeed, scaleRound, scanRound } from './lib/scale.ts';
+import { checkProxied, PROXIED_PATTERNS, proxyRound, type Stampede, writeBenchUpstream } from './lib/proxy.ts';
 import { logins, publishes, READ_KINDS, readLoad, reads, rotate, storm, type Target } from './lib/scenarios.ts';
-import { snapshotCode, startCeiling, startTessera, startVerdaccio } from './lib/servers.ts';
+import { NoProxyError, snapshotCode, startCeiling, startTessera, startUpstream, startVerdaccio } from './lib/servers.ts';
 import { capture, checkReads, publishReadPackage, readPackageBodies } from './lib/setup.ts';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'skip-scale': { type: 'boolean' }, 'skip-verdaccio': { type: 'boolean' } } });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'skip-scale': { type: 'boolean' }, 'skip-verdaccio': { type: 'boolean' }, 'skip-proxy': { type: 'boolean' } } });
 const quick = flags.quick === true;
 const num = (v: string | undefined, d: number) => (v && Number.isFinite(Number(v)) ? Number(v) : d);
 export const cfg = {
@@ -31,6 +37,8 @@ export const cfg = {
   rounds: Math.max(1, num(process.env.BENCH_ROUNDS, quick ? 1 : 3)),
   scale: !flags['skip-scale'],
   verdaccio: !flags['skip-verdaccio'],
+  proxy: !flags['skip-proxy'],
+  upstreamDelayMs: num(process.env.BENCH_UPSTREAM_DELAY_MS, 50),
   scalePackages: num(process.env.BENCH_SCALE_PACKAGES, quick ? 300 : 10_000),
   scaleTokens: num(process.env.BENCH_SCALE_TOKENS, quick ? 3000 : 100_000),
   timeoutMin: num(process.env.BENCH_TIMEOUT_MIN, 15),
@@ -64,13 +72,20 @@ async function main(): Promise<void> {
   log(`results and logs in ${out}; ${cfg.rounds} round(s) of ${cfg.durationS} s per measurement`);
   if (process.env.BENCH_SNAPSHOT !== '0') info.code = snapshotCode(join(out, 'code'));
 
+  const bodies = readPackageBodies();
   const tessera = await startTessera('tessera', join(out, 'data-small'), out, cfg.cpuProfDir);
   procs.push(tessera);
-  const verdaccio = cfg.verdaccio ? await startVerdaccio(out, out) : undefined;
+  // The proxies' upstream: bench-pkg's versions under other names, from a static registry.
+  let upstream: Awaited<ReturnType<typeof startUpstream>> | undefined;
+  if (cfg.proxy) {
+    writeBenchUpstream(join(out, 'upstream'), bodies);
+    upstream = await startUpstream('upstream', join(out, 'upstream'), out, cfg.upstreamDelayMs);
+    procs.push(upstream);
+  }
+  const verdaccio = cfg.verdaccio ? await startVerdaccio(out, out, upstream ? { url: upstream.url, patterns: PROXIED_PATTERNS } : undefined) : undefined;
   if (verdaccio) procs.push(verdaccio);
   const T: Target = { name: 'tessera', base: tessera.url, pid: tessera.pid, token: await couchLogin(tessera.url, 'bench', PASSWORD, 'bench@example.com') };
   const V: Target | null = verdaccio ? { name: 'verdaccio', base: verdaccio.url, pid: verdaccio.pid, token: await couchLogin(verdaccio.url, 'bench', PASSWORD, 'bench@example.com') } : null;
-  const bodies = readPackageBodies();
   for (const t of [T, V]) {
     if (!t) continue;
     await publishReadPackage(t, bodies);
@@ -105,6 +120,7 @@ async function main(): Promise<void> {
     await storm(res, r, registries, cfg.durationS);
   }
   info.memory = [memoryLine('tessera', tessera.pid)];
+  if (upstream) await proxied(upstream.url, V);
 
   if (cfg.scale) {
     await stop(ceiling);
@@ -138,6 +154,42 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The proxied rows: a Tessera with `--upstream` (n/a when the build has no such option) and
+ * Verdaccio's uplink, warm reads and the 50-client stampedes. A failure here is reported in the
+ * table and does not stop the run.
+ */
+async function proxied(upstreamUrl: string, V: Target | null): Promise<void> {
+  const stampedes: Stampede[] = [];
+  info.stampedes = stampedes;
+  info.proxy = 'tessera';
+  let proxy: Proc | undefined;
+  try {
+    try {
+      proxy = await startTessera('tessera-proxy', join(out, 'data-proxy'), out, cfg.cpuProfDir, upstreamUrl);
+      procs.push(proxy);
+    } catch (e) {
+      if (!(e instanceof NoProxyError)) throw e;
+      info.proxy = 'none';
+      log('proxied reads: no proxy in this build (tessera serve does not accept --upstream); Verdaccio only');
+    }
+    const P: Target | null = proxy ? { name: 'tessera-proxy', base: proxy.url, pid: proxy.pid, token: await couchLogin(proxy.url, 'bench', PASSWORD, 'bench@example.com') } : null;
+    const proxies = [P, V].filter((t): t is Target => t !== null);
+    if (proxies.length === 0) return;
+    for (const t of proxies) await checkProxied(t);
+    for (const t of proxies) for (const kind of ['abbreviated', 'tarball'] as const) await measure(readLoad(t, kind, true, quick ? 0.5 : 1, 'bench-up'));
+    for (let r = 0; r < cfg.rounds; r++) {
+      log(`round ${r + 1}/${cfg.rounds}: proxied reads (load average ${loadavg()[0].toFixed(1)})`);
+      await proxyRound(res, stampedes, r, proxies, upstreamUrl, cfg.durationS);
+    }
+  } catch (e) {
+    info.proxyError = (e as Error).message;
+    log(`proxied reads failed: ${(e as Error).stack ?? String(e)}`);
+  } finally {
+    await stop(proxy);
+  }
+}
+
 /** The table of whatever was measured (also after a failure). */
 function report(): void {
   const text = render(res, info);
@@ -146,22 +198,6 @@ function report(): void {
   process.stdout.write(`\n${text}\nresults: ${join(out, 'results.json')}\n`);
 }
 
-const watchdog = setTimeout(() => {
-  log(`the run exceeded ${cfg.timeoutMin} minutes: stopping`);
-  killAll();
-  process.exit(1);
-}, cfg.timeoutMin * 60_000);
-watchdog.unref();
-
-try {
-  await main();
-} catch (e) {
-  log(`failed: ${(e as Error).stack ?? String(e)}`);
-  process.exitCode = 1;
-} finally {
-  report();
-  for (const p of [...procs].reverse()) await p.stop().catch(() => undefined);
-  killAll();
-  for (const d of ['data-small', 'data-small-2', 'data-scale', 'verdaccio', 'code']) rmSync(join(out, d), { recursive: true, force: true });
-  clearTimeout(watchdog);
-}
+await runBench({ timeoutMin: cfg.timeoutMin, log, main, report, procs, cleanup: () => {
+  for (const d of ['data-small', 'data-small-2', 'data-scale', 'data-proxy', 'upstream', 'verdaccio', 'code']) rmSync(join(out, d), { recursive: true, force: true });
+} });

@@ -11,7 +11,8 @@
 // Off a terminal the default reporter is TAP: each phase prints its `# pass N` / `# fail N`,
 // and a last `# total` block sums both phases.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,6 +92,13 @@ const phases = [
   },
 ];
 
+// No test may leave this machine (issue #15): every test process loads the network guard,
+// which refuses connections to non-loopback addresses and records them in this file.
+const guardDir = mkdtempSync(join(tmpdir(), 'tessera-net-guard-'));
+const guardLog = join(guardDir, 'refused.jsonl');
+process.env.TESSERA_NETWORK_GUARD_LOG = guardLog;
+const guardImport = ['--import', new URL('../test/support/network-guard.mjs', import.meta.url).href];
+
 const tee = !process.stdout.isTTY;
 const total = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 let failed = false;
@@ -99,12 +107,25 @@ for (const phase of phases) {
   console.log(`# ${phase.name}: ${phase.files.length} file(s)`);
   const result = await run(
     process.execPath,
-    ['--import', 'tsx', '--test', ...phase.flags, ...nodeFlags, ...phase.files],
+    [...guardImport, '--import', 'tsx', '--test', ...phase.flags, ...nodeFlags, ...phase.files],
     { tee },
   );
   if (result.code !== 0) failed = true;
   const c = counts(result.out);
   for (const k of Object.keys(total)) total[k] += c[k];
+}
+
+let refusedLines = '';
+try {
+  refusedLines = readFileSync(guardLog, 'utf8').trim();
+} catch {
+  // no attempt was recorded
+}
+rmSync(guardDir, { recursive: true, force: true });
+if (refusedLines) {
+  failed = true;
+  console.log(`# network guard: connections to non-loopback addresses were attempted (and refused):`);
+  for (const line of refusedLines.split('\n').slice(0, 20)) console.log(`#   ${line}`);
 }
 
 if (tee) {

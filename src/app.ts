@@ -65,7 +65,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
   const realm = deps.settings.registryName.replace(/"/g, '');
   const prefix = new URL(deps.settings.publicUrl).pathname;
   const trustProxy = options.trustedProxies !== undefined && options.trustedProxies.length > 0;
-  const cache = new PackumentCache(deps);
+  // The proxy's warnings (stale answers, upstream failures) go to the server log.
+  const cache = new PackumentCache(deps, undefined, (level, message, fields) => app.log[level](fields, message));
   // One resolver of client addresses for every path (fast path, routes, logs, CIDR checks).
   const clientAddress = clientAddressResolver(options.trustedProxies ?? []);
   let closing = false;

@@ -15,6 +15,10 @@ const COMMANDS = {
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
   mirror: () => import('./cli/mirror.ts'),
+  'proxy block': () => import('./cli/proxy-block.ts'),
+  'proxy unblock': async () => ({ usage: (await import('./cli/proxy-block.ts')).unblockUsage }),
+  'proxy blocks': async () => ({ usage: (await import('./cli/proxy-block.ts')).blocksUsage }),
+  'proxy purge': () => import('./cli/proxy-purge.ts'),
   'keys rotate': () => import('./cli/keys-rotate.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
@@ -31,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' || command === 'keys' ? `${command} ${sub}` : command;
+    const name = command === 'user' || command === 'proxy' || command === 'keys' ? `${command} ${sub}` : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -47,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);
+    if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
+    if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
+    if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);
+    if (command === 'proxy' && sub === 'purge') return await (await import('./cli/proxy-purge.ts')).proxyPurge(rest, flags);
     process.stderr.write(await helpText());
     return command === undefined || command === 'help' || flags.help !== undefined ? 0 : 2;
   } catch (e) {

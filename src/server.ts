@@ -13,6 +13,7 @@ import { ConfigError } from './config/load.ts';
 import { proxySettingsFrom } from './config/proxy.ts';
 import { createUpstreamClient } from './adapters/upstream-http.ts';
 import { createAuditForwarder } from './adapters/upstream-audit.ts';
+import { UpstreamState } from './core/proxy/upstream-state.ts';
 import { createArgon2Hasher } from './adapters/argon2-hasher.ts';
 import { withBlobCache } from './adapters/cached-blobs.ts';
 import { withTokenCache } from './adapters/cached-tokens.ts';
@@ -158,6 +159,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     store,
     upstream,
     auditForwarder,
+    upstreamState: new UpstreamState(),
     // Tarballs are immutable and content-addressed: a memory cache in front is never stale.
     blobs: withBlobCache(blobs, BLOB_CACHE_BYTES),
     clock,

@@ -17,6 +17,12 @@ export interface Proc {
 
 const live = new Set<ChildProcess>();
 
+/** Kills this child with the others when the run ends (the load generators). */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 export function killAll(): void {
   for (const c of live) c.kill('SIGKILL');
   live.clear();
@@ -129,5 +135,31 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null 
     return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
   } catch {
     return null;
+  }
+}
+
+/**
+ * Runs a benchmark's `main` under a watchdog of `timeoutMin` minutes; whatever happens, prints
+ * the report, stops `procs` (last started first), kills any stray child and removes what
+ * `cleanup` names. A failure is logged and sets the exit code 1.
+ */
+export async function runBench(o: { timeoutMin: number; log: (s: string) => void; main: () => Promise<void>; report: () => void; procs: Proc[]; cleanup: () => void }): Promise<void> {
+  const watchdog = setTimeout(() => {
+    o.log(`the run exceeded ${o.timeoutMin} minutes: stopping`);
+    killAll();
+    process.exit(1);
+  }, o.timeoutMin * 60_000);
+  watchdog.unref();
+  try {
+    await o.main();
+  } catch (e) {
+    o.log(`failed: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  } finally {
+    o.report();
+    for (const p of [...o.procs].reverse()) await p.stop().catch(() => undefined);
+    killAll();
+    o.cleanup();
+    clearTimeout(watchdog);
   }
 }

@@ -1,6 +1,7 @@
 // The printed report: the comparison table, the scale table and the targets with verdicts.
 
-import { cell, cpuCell, fmtRatio, markdownTable, type Goal, type Results, verdict } from './report.ts';
+import { cell, CLIENT_NOTE, clientCell, cpuCell, fmtRatio, markdownTable, type Goal, type Results, verdict } from './report.ts';
+import { proxyTable, type Stampede } from './proxy.ts';
 import { RANDOM_ROW } from './scale.ts';
 import { READ_KINDS, readRow } from './scenarios.ts';
 
@@ -18,33 +19,40 @@ function comparison(res: Results): string {
       const ceilingRow = readRow(kind, true);
       rows.push([
         `${row} (-c 50)`,
+        `${cpuCell(res, row, ['tessera', 'verdaccio'])} / ${cpuCell(res, ceilingRow, ['ceiling'])}`,
+        fmtRatio(res.cpuPer(row, 'tessera', ceilingRow, 'ceiling')),
+        fmtRatio(res.cpuPer(row, 'tessera', row, 'verdaccio')),
         cell(res, row, 'tessera'),
         cell(res, row, 'verdaccio'),
         cell(res, ceilingRow, 'ceiling'),
         fmtRatio(res.ratio(row, 'tessera', ceilingRow, 'ceiling')),
         fmtRatio(res.ratio(row, 'tessera', row, 'verdaccio')),
-        `${cpuCell(res, row, ['tessera', 'verdaccio'])} / ${cpuCell(res, ceilingRow, ['ceiling'])}`,
-        fmtRatio(res.cpuRatio(row, 'tessera', ceilingRow, 'ceiling')),
+        `${clientCell(res, row, ['tessera', 'verdaccio'])} / ${clientCell(res, ceilingRow, ['ceiling'])}`,
       ]);
     }
   }
-  const pair = (row: string, label: string) => [
-    label,
-    cell(res, row, 'tessera'),
-    cell(res, row, 'verdaccio'),
-    '–',
-    '–',
-    fmtRatio(res.ratio(row, 'tessera', row, 'verdaccio')),
-    row.startsWith('storm: reads during') || row.startsWith('storm: logins') ? '–' : `${cpuCell(res, row, ['tessera', 'verdaccio'])} / –`,
-    '–',
-  ];
+  const pair = (row: string, label: string) => {
+    const shared = row.startsWith('storm: reads during') || row.startsWith('storm: logins');
+    return [
+      label,
+      shared ? '–' : `${cpuCell(res, row, ['tessera', 'verdaccio'])} / –`,
+      '–',
+      shared ? '–' : fmtRatio(res.cpuPer(row, 'tessera', row, 'verdaccio')),
+      cell(res, row, 'tessera'),
+      cell(res, row, 'verdaccio'),
+      '–',
+      '–',
+      fmtRatio(res.ratio(row, 'tessera', row, 'verdaccio')),
+      `${clientCell(res, row, ['tessera', 'verdaccio'])} / –`,
+    ];
+  };
   rows.push(pair('publish', 'publish, distinct versions (-c 8)'));
   rows.push(pair('login', 'login, legacy PUT (-c 20)'));
   rows.push(pair('storm: reads alone', 'abbreviated bearer reads alone (-c 50)'));
   rows.push(pair('storm: reads during logins', 'same reads while 20 clients log in'));
   rows.push(pair('storm: logins during reads', 'logins during those reads (-c 20)'));
   return markdownTable(
-    ['measurement', 'Tessera req/s (p50/p99 ms)', 'Verdaccio', 'ceiling', 'Tessera/ceiling', 'Tessera/Verdaccio', 'server CPU µs/response T / V / C', 'CPU view: ceiling/Tessera'],
+    ['measurement', 'server CPU µs/response T / V / C', '**CPU/response Tessera ÷ ceiling**', 'CPU/response Tessera ÷ Verdaccio', 'Tessera req/s (p50/p99 ms)', 'Verdaccio', 'ceiling', 'req/s Tessera/ceiling', 'req/s Tessera/Verdaccio', 'load generator cores T / V / C'],
     rows,
   );
 }
@@ -117,6 +125,9 @@ export function render(res: Results, info: Record<string, unknown>): string {
     '',
     comparison(res),
     '',
+    `The headline of each read row is the server's CPU time per response against the ceiling's (1.00 = as cheap as a bare node:http server replaying the bytes; lower is cheaper): it holds when the machine is busy or the client is the limit, req/s does not. ${CLIENT_NOTE}`,
+    '',
+    info.proxy ? `${proxyTable(res, (info.stampedes as Stampede[] | undefined) ?? [], info.proxy === 'tessera', info.proxyError as string | undefined)}\n` : '',
     res.samples(readRow('full', true), 'tessera-10k').length ? `${scaleTable(res, memory, info.seed as { packages: number; tokens: number } | undefined)}\n` : '',
     markdownTable(['target', 'measured (req/s)', 'wanted', 'verdict', 'CPU view', 'CPU verdict'], tg),
   ];

@@ -1,6 +1,6 @@
 // Samples per (row, server, round), medians, paired ratios and the printed table.
 
-import type { Sample } from './measure.ts';
+import { CLIENT_BOUND, type Sample } from './measure.ts';
 
 export function median(xs: number[]): number {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -28,8 +28,8 @@ export class Results {
   }
 
   /** Median of a metric over the rounds. */
-  med(row: string, server: string, metric: 'rps' | 'p50' | 'p99' | 'cpuUs'): number {
-    return median(this.samples(row, server).map((s) => s[metric]));
+  med(row: string, server: string, metric: 'rps' | 'p50' | 'p99' | 'cpuUs' | 'clientCores' | 'clientMaxCores' | 'serverCores'): number {
+    return median(this.samples(row, server).map((s) => (metric === 'clientMaxCores' ? (s.clientMaxCores ?? s.clientCores) : s[metric])));
   }
 
   /** Median over rounds of the per-round ratio a/b of req/s (pairs measured close in time). */
@@ -48,6 +48,16 @@ export class Results {
   /** CPU-time view of a/b: b's server CPU per response over a's (1 = a costs as much as b). */
   cpuRatio(rowA: string, serverA: string, rowB: string, serverB: string): number {
     return this.med(rowB, serverB, 'cpuUs') / this.med(rowA, serverA, 'cpuUs');
+  }
+
+  /** Server CPU per response of a over b's (the headline of read rows: 1 = a costs what b costs, lower is cheaper). */
+  cpuPer(rowA: string, serverA: string, rowB: string, serverB: string): number {
+    return this.med(rowA, serverA, 'cpuUs') / this.med(rowB, serverB, 'cpuUs');
+  }
+
+  /** The load generator used at least CLIENT_BOUND of a core (median over rounds): req/s is the client's limit. */
+  clientBound(row: string, server: string): boolean {
+    return this.med(row, server, 'clientMaxCores') >= CLIENT_BOUND;
   }
 
   toJSON(): unknown {
@@ -74,11 +84,24 @@ export function cpuCell(res: Results, row: string, servers: string[]): string {
   return servers.map((s) => (res.samples(row, s).length ? fmtMs(res.med(row, s, 'cpuUs')) : '–')).join(' / ');
 }
 
-/** `req/s (p50/p99 ms)` of a row and server. */
+/** `req/s (p50/p99 ms)` of a row and server; `*` after req/s when the load generator was the limit. */
 export function cell(res: Results, row: string, server: string): string {
   if (res.samples(row, server).length === 0) return '–';
-  return `${fmtRps(res.med(row, server, 'rps'))} (${fmtMs(res.med(row, server, 'p50'))}/${fmtMs(res.med(row, server, 'p99'))})`;
+  return `${fmtRps(res.med(row, server, 'rps'))}${res.clientBound(row, server) ? '*' : ''} (${fmtMs(res.med(row, server, 'p50'))}/${fmtMs(res.med(row, server, 'p99'))})`;
 }
+
+/** The load generator's CPU in cores for each server (`*` at or above CLIENT_BOUND). */
+export function clientCell(res: Results, row: string, servers: string[]): string {
+  return servers
+    .map((s) => {
+      if (!res.samples(row, s).length) return '–';
+      const c = res.med(row, s, 'clientCores');
+      return Number.isFinite(c) ? `${c.toFixed(2)}${res.clientBound(row, s) ? '*' : ''}` : '–';
+    })
+    .join(' / ');
+}
+
+export const CLIENT_NOTE = `\* client-bound: the load generator (autocannon, in a process of its own) (or one of its BENCH_LOAD_PROCS processes) used at least ${CLIENT_BOUND} of a core, so that req/s is its limit rather than the server's; server CPU per response still compares.`;
 
 export interface Goal {
   label: string;

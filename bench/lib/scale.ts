@@ -73,16 +73,11 @@ export async function scanRound(res: Results, round: number, big: Target, seedIn
   // Reads spread over all the seeded packages (a stride through them: the worst case for an
   // LRU smaller than the set), each with one of 1,000 seeded tokens.
   const names = seedInfo.samplePackages;
-  const tokens = seedInfo.sampleTokens;
-  let n = 0;
   const s = await measure({
     base: big.base,
     path: `/${names[0]}`,
     headers: { accept: ABBREVIATED },
-    next: () => {
-      n++;
-      return { path: `/${names[(n * 7919) % names.length].replace('/', '%2f')}`, headers: { authorization: `Bearer ${tokens[n % tokens.length]}` } };
-    },
+    gen: { kind: 'scan', names, tokens: seedInfo.sampleTokens },
     connections: READ_CONNECTIONS,
     durationS,
     pid: big.pid,

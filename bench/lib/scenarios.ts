@@ -67,14 +67,13 @@ export async function reads(res: Results, round: number, kind: ReadKind, auth: b
 export async function publishes(res: Results, round: number, order: Target[], durationS: number): Promise<void> {
   for (const t of order) {
     const name = `bench-pub-${round}`;
-    const pool = new BodyPool(name, 2, Math.ceil(300 * durationS));
     await publishOnce(t.base, t.token, name, new BodyPool(name, 1, 1).take());
     const s = await measure({
       base: t.base,
       path: `/${name}`,
       method: 'PUT',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}`, 'npm-command': 'publish' },
-      next: () => ({ body: pool.take() }),
+      gen: { kind: 'publish', name, major: 2, prebuild: Math.ceil(300 * durationS) },
       connections: PUBLISH_CONNECTIONS,
       durationS,
       pid: t.pid,

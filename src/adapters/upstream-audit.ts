@@ -5,12 +5,11 @@
 // an upstream sends is bad input until checked; failures are UpstreamErrors naming the
 // upstream, never its credentials.
 
-import type { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { Agent, errors, request } from 'undici';
 import { type AuditForwarder, upstreamLabel as label } from '../core/proxy/audit-port.ts';
 import { UpstreamError } from '../core/proxy/ports.ts';
 import type { Upstream } from '../core/proxy/rules.ts';
+import { discard, readBounded } from './upstream-http.ts';
 
 function failure(upstream: Upstream, e: unknown): UpstreamError {
   if (e instanceof UpstreamError) return e;
@@ -25,26 +24,6 @@ function failure(upstream: Upstream, e: unknown): UpstreamError {
     return new UpstreamError('timeout', upstream.name, `The upstream ${label(upstream)} did not answer the audit within ${upstream.timeoutMs / 1000} s.`);
   }
   return new UpstreamError('unreachable', upstream.name, `The upstream ${label(upstream)} cannot be reached (${err?.code ?? err?.name ?? 'error'}).`);
-}
-
-/** Drops an answer's body unread (undici reports the abort as an error event: it is expected here). */
-function discard(body: Readable): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
-async function readBounded(body: Readable, maxBytes: number, upstream: Upstream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      discard(body);
-      throw new UpstreamError('bad-answer', upstream.name, `The upstream ${label(upstream)} sent an audit answer of more than ${maxBytes} bytes.`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Creates the forwarder; `close()` ends its connection pool. */
@@ -82,14 +61,7 @@ export function createAuditForwarder(): AuditForwarder & { close(): Promise<void
           discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${label(upstream)} answered the audit with content type "${type.slice(0, 80)}", not JSON.`);
         }
-        let bytes = await readBounded(res.body, options.maxBytes, upstream);
-        if (res.headers['content-encoding'] === 'gzip') {
-          try {
-            bytes = gunzipSync(bytes, { maxOutputLength: options.maxBytes });
-          } catch {
-            throw new UpstreamError('bad-answer', upstream.name, `The upstream ${label(upstream)} sent a gzip audit answer that is corrupt or inflates past ${options.maxBytes} bytes.`);
-          }
-        }
+        const bytes = await readBounded(res.body, options.maxBytes, upstream, { gzip: res.headers['content-encoding'] === 'gzip', who: label(upstream), what: 'an audit answer' });
         try {
           return JSON.parse(bytes.toString('utf8')) as unknown;
         } catch {

@@ -33,23 +33,39 @@ function failure(upstream: Upstream, e: unknown): UpstreamError {
   return new UpstreamError('unreachable', upstream.name, `The upstream ${upstream.name} cannot be reached (${err.code ?? err.name ?? 'error'}).`);
 }
 
-async function readBounded(body: Readable, maxBytes: number, upstream: Upstream, gzip: boolean): Promise<Buffer> {
+/**
+ * Drops an answer's body unread. undici's body stream emits an AbortError when destroyed: with
+ * no listener that would be an uncaught exception that ends the process.
+ */
+export function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+/**
+ * Reads a whole answer body of `upstream` (named `who` in messages), at most `maxBytes`, and
+ * inflates gzip within the same bound when `gzip` is true. Throws UpstreamError('bad-answer')
+ * saying "sent <what> of more than N bytes" or that the gzip is corrupt or too large.
+ */
+export async function readBounded(body: Readable, maxBytes: number, upstream: Upstream, options: { gzip: boolean; who?: string; what?: string }): Promise<Buffer> {
+  const who = options.who ?? upstream.name;
+  const what = options.what ?? 'an answer';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
-      body.destroy();
-      throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent more than ${maxBytes} bytes.`);
+      discard(body);
+      throw new UpstreamError('bad-answer', upstream.name, `The upstream ${who} sent ${what} of more than ${maxBytes} bytes.`);
     }
     chunks.push(chunk as Buffer);
   }
   const bytes = Buffer.concat(chunks);
-  if (!gzip) return bytes;
+  if (!options.gzip) return bytes;
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch {
-    throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a gzip body that is corrupt or inflates past ${maxBytes} bytes.`);
+    throw new UpstreamError('bad-answer', upstream.name, `The upstream ${who} sent ${what} in gzip that is corrupt or inflates past ${maxBytes} bytes.`);
   }
 }
 
@@ -74,24 +90,24 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
           return typeof v === 'string' ? v : null;
         };
         if (res.statusCode === 404) {
-          res.body.destroy();
+          discard(res.body);
           return { kind: 'not-found' };
         }
         if (res.statusCode === 304) {
-          res.body.destroy();
+          discard(res.body);
           return { kind: 'not-modified', etag: header('etag') ?? options.etag ?? null, lastModified: header('last-modified') ?? options.lastModified ?? null };
         }
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          discard(res.body);
           const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${why} for ${name}.`);
         }
         const type = (header('content-type') ?? '').split(';')[0].trim().toLowerCase();
         if (type !== 'application/json' && type !== ABBREVIATED) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${name} with content type "${type.slice(0, 80)}", not JSON.`);
         }
-        const body = await readBounded(res.body, options.maxBytes, upstream, header('content-encoding') === 'gzip');
+        const body = await readBounded(res.body, options.maxBytes, upstream, { gzip: header('content-encoding') === 'gzip' });
         return { kind: 'ok', body, etag: header('etag'), lastModified: header('last-modified') };
       } catch (e) {
         throw failure(upstream, e);
@@ -107,17 +123,17 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
       try {
         const res = await request(target, { method: 'GET', headers: headers(upstream, { accept: '*/*' }), dispatcher: agent, headersTimeout: upstream.timeoutMs, bodyTimeout: upstream.timeoutMs });
         if (res.statusCode === 404) {
-          res.body.destroy();
+          discard(res.body);
           return null;
         }
         if (res.statusCode !== 200) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered status ${res.statusCode} for ${target.pathname}.`);
         }
         const length = Number(res.headers['content-length']);
         const size = Number.isFinite(length) && length >= 0 ? length : null;
         if (size !== null && size > options.maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} offers a tarball of ${size} bytes, over the limit of ${options.maxBytes}.`);
         }
         const gzipped = res.headers['content-encoding'] === 'gzip';
@@ -126,6 +142,40 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
       } catch (e) {
         throw failure(upstream, e);
       }
+    },
+
+    async scopeHasPackages(upstream, scope, options) {
+      // npmjs answers the org listing for org scopes and 404 for user scopes, whose packages
+      // are at /-/user/ (libnpmaccess getPackages does the same fallback).
+      for (const kind of ['org', 'user']) {
+        const url = new URL(`-/${kind}/${encodeURIComponent(scope)}/package`, upstream.url);
+        try {
+          const res = await request(url, { method: 'GET', headers: headers(upstream, { accept: 'application/json', 'accept-encoding': 'gzip' }), dispatcher: agent, headersTimeout: upstream.timeoutMs, bodyTimeout: upstream.timeoutMs });
+          if (res.statusCode === 404 || res.statusCode === 401 || res.statusCode === 403) {
+            discard(res.body);
+            continue;
+          }
+          if (res.statusCode !== 200) {
+            discard(res.body);
+            const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
+            throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${why} for the packages of @${scope}.`);
+          }
+          const body = await readBounded(res.body, options.maxBytes, upstream, { gzip: res.headers['content-encoding'] === 'gzip' });
+          let list: unknown;
+          try {
+            list = JSON.parse(body.toString('utf8'));
+          } catch {
+            throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered the packages of @${scope} with something other than JSON.`);
+          }
+          if (typeof list !== 'object' || list === null || Array.isArray(list)) {
+            throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered the packages of @${scope} with something other than a JSON object.`);
+          }
+          if (Object.keys(list).length > 0) return true;
+        } catch (e) {
+          throw failure(upstream, e);
+        }
+      }
+      return false;
     },
 
     close: () => agent.close(),

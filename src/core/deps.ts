@@ -6,6 +6,7 @@ import type { RegistrySigning } from './packages/signatures.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
 import type { AuditForwarder } from './proxy/audit-port.ts';
+import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
@@ -45,6 +46,8 @@ export interface Deps {
   upstream: UpstreamClient;
   /** Sends `npm audit` bodies of proxied names to their upstream (adapters/upstream-audit.ts); without it such audits answer 503. */
   auditForwarder?: AuditForwarder;
+  /** How each upstream fared lately, in memory (the web UI shows it). */
+  upstreamState: UpstreamState;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** The registry's signing keys (dist.signatures, /-/npm/v1/keys); none: versions are not signed. */

@@ -15,7 +15,9 @@ export type ErrorKind =
   | 'unsupported' // a body in a form the server does not read (Content-Encoding)
   | 'busy' // the server takes no more of this kind of work at the moment; retry later
   | 'upstream-down' // an upstream registry the request needs cannot be reached or did not answer in time
-  | 'upstream-bad'; // an upstream registry the request needs sent an answer that is refused
+  | 'upstream-bad' // an upstream registry the request needs sent an answer that is refused
+  | 'upstream-failed' // an upstream registry could not be used (unreachable, bad answer) and nothing usable is cached
+  | 'upstream-timeout'; // an upstream registry did not answer in time and nothing usable is cached
 
 export const errorCatalogue = {
   BAD_REQUEST: 'bad-input',
@@ -37,6 +39,7 @@ export const errorCatalogue = {
   READ_ONLY_TOKEN: 'forbidden',
   TFA_REQUIRED: 'forbidden',
   NAME_TOO_SIMILAR: 'forbidden',
+  NAME_EXISTS_UPSTREAM: 'forbidden',
   NOT_FOUND: 'not-found',
   USER_EXISTS: 'conflict',
   REV_CONFLICT: 'conflict',
@@ -48,6 +51,9 @@ export const errorCatalogue = {
   SERVER_BUSY: 'busy',
   UPSTREAM_UNAVAILABLE: 'upstream-down',
   UPSTREAM_BAD_ANSWER: 'upstream-bad',
+  UPSTREAM_CHECK_FAILED: 'busy',
+  UPSTREAM_FAILED: 'upstream-failed',
+  UPSTREAM_TIMEOUT: 'upstream-timeout',
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

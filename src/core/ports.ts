@@ -2,6 +2,7 @@
 // it either applies completely or not at all.
 
 import type { Readable } from 'node:stream';
+import type { ProxyStore } from './proxy/ports.ts';
 
 export interface Clock {
   now(): number; // milliseconds since the epoch
@@ -315,7 +316,7 @@ export interface PackageStore {
   setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
   /** Names of the (not unpublished) packages the user starred, sorted; no visibility check. */
   starredBy(userId: number): Promise<string[]>;
-  /** Blob keys no version refers to any more (after an unpublish), for deletion. */
+  /** Whether a version, or a cached upstream tarball (proxy_tarballs), refers to the blob: a blob nothing refers to may be deleted. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
   /**
    * Up to `limit` versions that the migration bringing registry signatures marked as stored
@@ -433,6 +434,13 @@ export interface Store {
   counters: Counters;
   loginRequests: LoginRequestStore;
   otpChallenges: OtpChallengeStore;
+  /**
+   * What the upstream proxy fetched and keeps, and administrators' blocks of upstream versions
+   * (core/proxy/ports.ts). A purge or block reaches the other processes on the same data as a
+   * package change (PostgreSQL: a 'package' notification of the name; SQLite: the data_version
+   * poll's 'reset').
+   */
+  proxy: ProxyStore;
   /**
    * Hears of package changes committed by any process sharing this store (several nodes on
    * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed

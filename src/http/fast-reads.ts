@@ -17,7 +17,7 @@ import { isPlausiblePackageName } from '../core/packages/names.ts';
 import type { ClientAddress } from './client-address.ts';
 import { bearerFrom } from './context.ts';
 import type { PackumentCache } from './packument-cache.ts';
-import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from './read-headers.ts';
+import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, proxyHeaders, tarballCacheControl } from './read-headers.ts';
 import { redactUrl } from './redact.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -106,32 +106,42 @@ export function withFastReads(deps: Deps, cache: PackumentCache, options: FastRe
   async function answer(req: IncomingMessage, res: ServerResponse, target: Target): Promise<number | null> {
     const principal = await principalOf(req);
     if (!principal) return null;
+    // Proxied packages for signed-in readers only (proxyReaders: users): an anonymous read is
+    // answered here only for a local package already in memory; the routes decide the rest.
+    if (principal.kind === 'anonymous' && deps.settings.proxy.readers === 'users') {
+      const known = cache.peek(target.name);
+      if (!known || known.proxy) return null;
+    }
     if (target.file === null) {
       const form = packumentForm(req.headers.accept);
-      const pkg = await cache.get(target.name, form);
+      const { pkg, miss } = await cache.lookup(target.name, form);
       if (!pkg || !canRead(principal, pkg)) return null;
       const r = pkg[form];
-      const headers = {
+      const headers: Record<string, string | number> = {
         'content-type': packumentContentType(form),
         etag: r.etag,
         vary: PACKUMENT_VARY,
         'cache-control': packumentCacheControl(pkg),
         'content-length': r.body.length,
       };
+      if (pkg.proxy) Object.assign(headers, proxyHeaders(pkg, miss));
       return send(res, req, headers, r.body, r.etag);
     }
     const pkg = await cache.get(target.name);
     if (!pkg || !canRead(principal, pkg)) return null;
     const tarball = pkg.files.get(target.file);
-    const blob = tarball && (await deps.blobs.stream(tarball.blobKey));
-    if (!tarball || !blob) return null;
+    // A proxied tarball not stored yet (or hidden by the version policy) is the route's to answer.
+    if (!tarball || !tarball.blobKey || tarball.upstream?.hidden !== undefined) return null;
+    const blob = await deps.blobs.stream(tarball.blobKey);
+    if (!blob) return null;
     const etag = `"${tarball.shasum}"`;
-    const headers = {
+    const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',
       etag,
       'cache-control': tarballCacheControl(pkg),
       'content-length': blob.size,
     };
+    if (pkg.proxy) headers['x-tessera-cache'] = 'hit';
     if (blob.bytes) return send(res, req, headers, blob.bytes, etag);
     return sendStream(res, req, headers, blob.body, etag);
   }

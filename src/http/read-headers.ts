@@ -52,3 +52,16 @@ export function packumentCacheControl(pkg: Pick<PackageAccess, 'access'>): strin
 export function tarballCacheControl(pkg: Pick<PackageAccess, 'access'>): string {
   return pkg.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-cache';
 }
+
+/** The Warning of a proxied answer served from a stored copy the upstream could not refresh (RFC 7234 §5.5.1). */
+export const STALE_WARNING = '110 - "Response is stale"';
+
+/**
+ * The headers a proxied packument or tarball adds: `x-tessera-cache` (hit: answered from
+ * Tessera's cache; miss: fetched from the upstream for this request) and, for a stale copy,
+ * `Warning`. Nothing for a local package.
+ */
+export function proxyHeaders(pkg: { proxy?: { stale: string | null } }, miss: boolean): Record<string, string> {
+  if (!pkg.proxy) return {};
+  return pkg.proxy.stale === null ? { 'x-tessera-cache': miss ? 'miss' : 'hit' } : { 'x-tessera-cache': miss ? 'miss' : 'hit', warning: STALE_WARNING };
+}

@@ -18,7 +18,9 @@ const STATUS: Record<ErrorKind, number> = {
   busy: 503,
   'upstream-down': 503,
   'upstream-bad': 502,
+  'upstream-failed': 502,
+  'upstream-timeout': 504,
 };
 
-/** 400-429 for an error kind (415 for an unsupported Content-Encoding, 503 when busy or an upstream is down, 502 for an upstream's bad answer) (RFC 9110 sections 15.5, 15.6.3 and 15.6.4; 429 from RFC 6585). */
+/** 400-429 for an error kind (415 for an unsupported Content-Encoding, 503 when busy or an upstream is down, 502 for an upstream's bad answer, 504 when it did not answer in time) (RFC 9110 sections 15.5, 15.6.3-15.6.5; 429 from RFC 6585). */
 export const statusOfKind = (kind: ErrorKind): number => STATUS[kind];

@@ -13,6 +13,8 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { packageContract } from './suite/packages.ts';
+import { proxyBlocksContract } from './suite/proxy-blocks.ts';
+import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
 import { tokenContract } from './suite/tokens.ts';
 import { userContract } from './suite/users.ts';
@@ -27,6 +29,8 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     packageContract(check);
     rulesContract(check, options.subscribe);
     miscContract(check);
+    proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
+    proxyBlocksContract(check);
   });
 }

@@ -8,10 +8,12 @@ import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
 import { TestClock } from '../support/clock.ts';
 import { codeAt, enrol } from '../support/tfa.ts';
+import { startUpstream, type TestUpstream } from '../support/upstream.ts';
 import { type Caller, callers, type Endpoint, endpoints, expected, matrixMarkdown } from './matrix.ts';
 
 const clock = new TestClock();
 let t: TestApp;
+let up: TestUpstream;
 let secret: string;
 let ownerSetup: string;
 let ownerCell: string;
@@ -77,7 +79,7 @@ const tokenBody = { name: null, password: PASSWORD, packages_all: true, packages
 async function run(endpoint: Endpoint, caller: Caller) {
   const cred = credential(caller);
   const otp = () => (cred.otp ? freshOtp() : undefined);
-  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint === 'publish a new package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
+  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint === 'publish a new package' || endpoint === 'star a proxied package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
   const p = pkg ?? '';
   switch (endpoint) {
     case 'publish a new version':
@@ -129,6 +131,13 @@ async function run(endpoint: Endpoint, caller: Caller) {
       const me = caller === 'other user' ? 'mxother' : caller === 'owner, no 2FA' ? 'mxplain' : 'mxowner';
       return call('PUT', `/${p}`, cred.token, { _id: p, _rev: doc._rev, users: { ...doc.users, [me]: true } }, otp());
     }
+    case 'star a proxied package': {
+      const name = `mx-upstream-${++n}`;
+      up.addVersion(name, '1.0.0', Buffer.from(name));
+      const doc = (await t.request({ url: `/${name}?write=true`, token: ownerSetup })).json();
+      const me = caller === 'other user' ? 'mxother' : caller === 'owner, no 2FA' ? 'mxplain' : 'mxowner';
+      return call('PUT', `/${name}`, cred.token, { _id: name, users: { ...doc.users, [me]: true } }, otp());
+    }
     case 'token revoke': {
       const victim = caller === 'owner, no 2FA' ? await tokenOf(plain, tokenBody) : await tokenOf(ownerSetup, tokenBody, freshOtp());
       return call('DELETE', `/-/npm/v1/tokens/token/${victim.key}`, cred.token, undefined, otp());
@@ -144,7 +153,8 @@ function outcome(res: Awaited<ReturnType<typeof call>>): string {
 }
 
 before(async () => {
-  t = await startApp({ 'max-tokens': '1000' }, clock);
+  up = await startUpstream();
+  t = await startApp({ 'max-tokens': '1000', upstream: up.url }, clock);
   ownerSetup = await t.signUp('mxowner');
   ({ secret } = await enrol(t, ownerSetup, clock));
   ownerCell = (await mustSucceed(await call('PUT', '/-/user/org.couchdb.user:mxowner', undefined, { name: 'mxowner', password: PASSWORD }, freshOtp()))).json().token;
@@ -164,7 +174,10 @@ before(async () => {
   await t.deps.store.tokens.create({ ...rec, key: hashToken(made.token), expiresAt: new Date(clock.ms - 1000).toISOString() });
   tokens['expired token'] = made.token;
 });
-after(() => t.close());
+after(async () => {
+  await t.close();
+  await up.close();
+});
 
 for (const endpoint of endpoints) {
   test(`authorisation matrix: ${endpoint}`, async () => {

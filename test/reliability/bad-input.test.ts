@@ -392,3 +392,47 @@ test('requests the HTTP parser refuses get a JSON error too', async () => {
   assert.match(garbage, /"error":/);
   assert.equal((await fetch(`${base}/-/ping`)).status, 200);
 });
+
+test('bad answers from an upstream registry: each a 502 JSON error naming the upstream, nothing cached, the server stays up', async () => {
+  const { startUpstream } = await import('../support/upstream.ts');
+  const up = await startUpstream();
+  const proxied = await startApp({ upstream: up.url, 'max-packument-mb': '1' });
+  try {
+    const json = { 'content-type': 'application/json' };
+    const doc = (name: string, extra: Record<string, unknown>) => JSON.stringify({ name, ...extra });
+    const cases: Array<[string, (name: string) => { status?: number; headers?: Record<string, string>; body?: string | Buffer }]> = [
+      ['not JSON', () => ({ headers: json, body: '{"name":' })],
+      ['a JSON array', () => ({ headers: json, body: '[]' })],
+      ['a JSON string', () => ({ headers: json, body: '"hello"' })],
+      ['another name', () => ({ headers: json, body: doc('someone-else', {}) })],
+      ['no name', () => ({ headers: json, body: JSON.stringify({ versions: {} }) })],
+      ['a __proto__ name', () => ({ headers: json, body: '{"name":"x","__proto__":{"name":"y"}}' })],
+      ['versions an array', (n) => ({ headers: json, body: doc(n, { versions: [] }) })],
+      ['a version a string', (n) => ({ headers: json, body: doc(n, { versions: { '1.0.0': 'x' } }) })],
+      ['a version without dist', (n) => ({ headers: json, body: doc(n, { versions: { '1.0.0': { name: n } } }) })],
+      ['a tarball URL that is not http', (n) => ({ headers: json, body: doc(n, { versions: { '1.0.0': { dist: { tarball: 'file:///etc/passwd', integrity: 'sha512-x' } } } }) })],
+      ['no checksum', (n) => ({ headers: json, body: doc(n, { versions: { '1.0.0': { dist: { tarball: 'http://127.0.0.1/a.tgz' } } } }) })],
+      ['dist-tags not strings', (n) => ({ headers: json, body: doc(n, { 'dist-tags': { latest: 1 } }) })],
+      ['text/html', (n) => ({ headers: { 'content-type': 'text/html' }, body: doc(n, {}) })],
+      ['no content type', (n) => ({ body: doc(n, {}) })],
+      ['a redirect', () => ({ status: 301, headers: { location: 'http://198.51.100.7/x' } })],
+      ['a server error', () => ({ status: 500, body: 'boom' })],
+      ['a 401', () => ({ status: 401, body: '{}' })],
+      ['over maxPackumentMb', (n) => ({ headers: json, body: doc(n, { readme: 'r'.repeat(1_200_000) }) })],
+      ['a corrupt gzip body', () => ({ headers: { ...json, 'content-encoding': 'gzip' }, body: Buffer.from('not gzip at all') })],
+      ['a gzip bomb', (n) => ({ headers: { ...json, 'content-encoding': 'gzip' }, body: gzipSync(Buffer.from(doc(n, { readme: ' '.repeat(20_000_000) }))) })],
+    ];
+    for (const [i, [what, answer]] of cases.entries()) {
+      const name = `upstream-bad-${i}`;
+      up.overrides.set(`/${name}`, answer(name));
+      const res = await proxied.request({ method: 'GET', url: `/${name}`, headers: { accept: 'application/vnd.npm.install-v1+json' } });
+      assert.equal(res.statusCode, 502, `${what}: ${res.body}`);
+      assert.match(res.json().error, /upstream default/, what);
+      assert.equal(await proxied.deps.store.proxy.getPackument(name, 'abbreviated'), null, `${what}: nothing cached`);
+    }
+    assert.equal((await proxied.request({ method: 'GET', url: '/-/ping' })).statusCode, 200);
+  } finally {
+    await proxied.close();
+    await up.close();
+  }
+});

@@ -32,6 +32,7 @@ export const endpoints = [
   'token create',
   'token revoke',
   'star',
+  'star a proxied package',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -72,6 +73,8 @@ export const expected: Record<Endpoint, Row> = {
   'token revoke': { ...account, 'other user': '404', 'Basic password, 2FA': '401' },
   // The caller's own data, never an OTP; any signed-in reader may (read-only tokens may not).
   star: { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
+  // A package from the upstream (docs/proxy.md): the star is the caller's own data, as above.
+  'star a proxied package': { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
 };
 
 export function matrixMarkdown(): string {

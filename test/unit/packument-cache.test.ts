@@ -31,7 +31,7 @@ function record(name: string, size: number): PackageRecord {
 function cacheWith(maxBytes: number) {
   const loads: string[] = [];
   const store = { packages: { get: async (name: string) => (loads.push(name), record(name, 10_000)) } } as unknown as Store;
-  const cache = new PackumentCache({ store, settings: { publicUrl: 'http://r/' } as never }, maxBytes);
+  const cache = new PackumentCache({ store, settings: { publicUrl: 'http://r/' } } as never, maxBytes);
   return { cache, loads };
 }
 

@@ -8,6 +8,7 @@ import { createListener } from './listen.ts';
 import { postgresLoginRequests } from './login-requests.ts';
 import { postgresOtpChallenges } from './otp-challenges.ts';
 import { migrate } from './migrations.ts';
+import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
 import { createPool } from './pool.ts';
 import { postgresTokens } from './tokens.ts';
@@ -31,6 +32,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     counters: postgresCounters(pool),
     otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
+    proxy: postgresProxy(pool, now),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

@@ -366,7 +366,8 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       return rows.map((r) => r.package);
     },
     async isBlobReferenced(key) {
-      return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
+      // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
+      return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
     },
     async unsignedVersions(limit) {
       const { rows } = await pool.query<{ name: string; version: string; integrity: string }>('SELECT package AS name, version, integrity FROM versions WHERE needs_signature LIMIT $1', [limit]);

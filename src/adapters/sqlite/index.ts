@@ -4,6 +4,7 @@ import { sqliteEvents } from './events.ts';
 import { sqliteLoginRequests } from './login-requests.ts';
 import { sqliteOtpChallenges } from './otp-challenges.ts';
 import { openDatabase } from './open.ts';
+import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
 import { sqliteTokens } from './tokens.ts';
 import { sqliteUsers } from './users.ts';
@@ -23,6 +24,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     counters: sqliteCounters(db),
     loginRequests: sqliteLoginRequests(db),
     otpChallenges: sqliteOtpChallenges(db),
+    proxy: sqliteProxy(db, now),
     // SQLite's data_version changes when another connection (e.g. `tessera user reset-2fa`
     // beside a running server) commits: caches then start afresh.
     async subscribe(listener: (event: StoreChange) => void) {

@@ -190,6 +190,53 @@ export const migrations: string[] = [
   CREATE INDEX versions_manifest_bytes ON versions(package, manifest_bytes);
   `,
   `
+  -- Upstream versions an administrator blocked (tessera proxy block): left out of proxied
+  -- packuments, their tarballs refused (core/proxy/versions.ts).
+  CREATE TABLE proxy_blocks (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    blocked_by TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  `,
+  `
+  -- The upstream proxy (core/proxy/ports.ts ProxyStore): packuments as fetched from an
+  -- upstream (one row per name and form), tarballs fetched from upstreams (bytes in the blob
+  -- store) (blocks: the table before).
+  CREATE TABLE proxy_packuments (
+    name TEXT NOT NULL,
+    form TEXT NOT NULL CHECK (form IN ('full', 'abbreviated')),
+    upstream TEXT NOT NULL,
+    body BLOB NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (name, form)
+  ) WITHOUT ROWID;
+  CREATE TABLE proxy_tarballs (
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    version TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    integrity TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (name, file)
+  ) WITHOUT ROWID;
+  CREATE INDEX proxy_tarballs_blob ON proxy_tarballs(blob_key);
+  -- npm star of a proxied package: the user's own data, kept here (a proxied name has no
+  -- package row, and must not get one: that would make it local).
+  CREATE TABLE proxy_stars (
+    name TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (name, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX proxy_stars_user ON proxy_stars(user_id);
+  `,
+  `
   -- Registry signatures (docs/signatures.md): versions stored before signing existed are marked;
   -- Tessera signs them once at start, in batches, with its key (core/packages/sign-stored.ts).
   ALTER TABLE versions ADD COLUMN needs_signature INTEGER NOT NULL DEFAULT 0;

@@ -89,7 +89,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) VALUES (?, ?)'),
     scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
     userByName: db.prepare('SELECT id FROM users WHERE name = ?'),
-    blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = ? LIMIT 1'),
+    // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
+    blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = @key UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = @key LIMIT 1'),
   };
 
   function head(name: string): PackageHead | null {
@@ -306,7 +307,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       return q.namesOwned.all(userId) as string[];
     },
     async isBlobReferenced(key) {
-      return q.blobUsed.get(key) !== undefined;
+      return q.blobUsed.get({ key }) !== undefined;
     },
     async unsignedVersions(limit) {
       return (db.prepare('SELECT package AS name, version, integrity FROM versions WHERE needs_signature = 1 LIMIT ?').all(limit) as Array<{ name: string; version: string; integrity: string }>);

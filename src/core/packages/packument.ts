@@ -6,13 +6,14 @@ import { attestationsUrl, PROVENANCE_KEY } from './provenance.ts';
 import { formatRev, ownMap, ownValue } from './rules.ts';
 
 const HOISTED = ['author', 'bugs', 'contributors', 'description', 'homepage', 'keywords', 'license', 'repository'];
-const ABBREVIATED = [
+/** The fields of a version in the abbreviated packument (npm registry docs, responses/package-metadata.md; npm reads these in pacote and npm-pick-manifest). Shared with core/proxy/versions.ts. */
+export const ABBREVIATED = [
   'name', 'version', 'deprecated', 'dependencies', 'acceptDependencies', 'optionalDependencies', 'devDependencies',
   'bundleDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'dist', 'engines',
   '_hasShrinkwrap', 'hasInstallScript', 'funding', 'cpu', 'os', 'libc',
 ];
 const README_LIMIT = 64 * 1024;
-const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+export const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
 
 export function tarballUrl(publicUrl: string, name: string, file: string): string {
   return `${publicUrl}${name}/-/${file}`;

@@ -10,6 +10,7 @@ import { fail } from '../errors.ts';
 import type { Access, PackageMutation } from '../ports.ts';
 import { newPackageNameProblem, parsePackageName, tarballFileName } from './names.ts';
 import { requireCleanManifests } from '../text.ts';
+import { requireNameFreeUpstream } from '../proxy/publish-check.ts';
 import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
 import { distSignatures } from './signatures.ts';
 
@@ -68,6 +69,9 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const valid = await verifyPublishTarball(name, request, { maxUnpackedBytes: deps.settings.maxUnpackedBytes });
   // What is stored, wherever it came from (the body or the tarball's package.json): src/core/text.ts.
   requireCleanManifests({ [valid.version]: valid.manifest });
+  // Dependency confusion: a name never published here is asked upstream once, now, after every
+  // check of the caller and the body (so no one else can make a private name leave the building).
+  if (!existing) await requireNameFreeUpstream(deps, name);
   // The registry's signature over the integrity it verified, made once and stored (signatures.ts).
   const signatures = distSignatures(deps.signing, name, valid.version, valid.integrity);
   if (signatures) (valid.manifest.dist as Record<string, unknown>).signatures = signatures;

@@ -7,6 +7,7 @@ import { canRead, requireUser, tokenCoversPackage } from '../access/permissions.
 import type { Principal } from '../access/principal.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail, shown } from '../errors.ts';
+import { proxyRouteOf } from '../proxy/local-names.ts';
 import { readPackage } from './read-package.ts';
 import { isPlainObject } from './rules.ts';
 
@@ -31,7 +32,13 @@ export function isStarBody(body: Record<string, unknown>): boolean {
  */
 export async function starPackage(deps: Deps, ctx: RequestContext, name: string, body: Record<string, unknown>): Promise<{ starred: boolean; rev: number }> {
   const user = requireUser(ctx.principal);
-  const pkg = await readPackage(deps, ctx.principal, name);
+  // A proxied package (issue #15): the star is kept apart from any package row (one would make
+  // the name local), and only for a package this registry has fetched (npm star reads it first).
+  const proxied = (await proxyRouteOf(deps, deps.settings.proxy, name)).upstream !== null;
+  if (proxied && !(await deps.store.proxy.getPackument(name, 'full')) && !(await deps.store.proxy.getPackument(name, 'abbreviated'))) {
+    fail('NOT_FOUND', `Package ${name} not found.`);
+  }
+  const pkg = proxied ? { rev: 0 } : await readPackage(deps, ctx.principal, name);
   // A star changes the caller's data: a read-only token may not, a granular token only for
   // the packages it covers.
   const token = user.token;
@@ -46,7 +53,8 @@ export async function starPackage(deps: Deps, ctx: RequestContext, name: string,
   if (!Object.hasOwn(users, me)) starred = false;
   else if (users[me] === true) starred = true;
   else fail('BAD_REQUEST', `"users"."${me}" must be true (star) or absent (unstar).`);
-  if (await deps.store.packages.setStar(name, user.user.id, starred)) deps.packageChanged(name);
+  if (proxied) await deps.store.proxy.setStar(name, user.user.id, starred);
+  else if (await deps.store.packages.setStar(name, user.user.id, starred)) deps.packageChanged(name);
   return { starred, rev: pkg.rev };
 }
 
@@ -71,6 +79,11 @@ export async function starredByUser(deps: Deps, principal: Principal, key: unkno
   for (const name of await deps.store.packages.starredBy(user.id)) {
     const head = await deps.store.packages.head(name);
     if (head && canRead(principal, head)) rows.push({ key: userName, value: name });
+  }
+  // Stars of proxied packages, shown to whoever may read proxied packages (proxyReaders).
+  if (principal.kind === 'user' || deps.settings.proxy.readers === 'anyone') {
+    for (const name of await deps.store.proxy.starredBy(user.id)) rows.push({ key: userName, value: name });
+    rows.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
   return { rows };
 }

@@ -46,6 +46,15 @@ export interface UpstreamClient {
    * declared size (content-length) may be null.
    */
   tarball(upstream: Upstream, url: string, options: { maxBytes: number }): Promise<{ body: Readable; size: number | null } | null>;
+  /**
+   * Whether a scope (without "@") has packages on the upstream, asked as `npm access list
+   * packages @scope` asks (libnpmaccess getPackages): GET `<url>-/org/<scope>/package`, and on
+   * a 404 `<url>-/user/<scope>/package`. True when either answers 200 with a JSON object that
+   * lists at least one package; false on 404, 401 or 403 (registries without these endpoints,
+   * or that do not tell anonymous callers) or an empty list. Throws UpstreamError otherwise.
+   * Used once, at the first publish into a new scope (core/proxy/publish-check.ts).
+   */
+  scopeHasPackages(upstream: Upstream, scope: string, options: { maxBytes: number }): Promise<boolean>;
 }
 
 /** A packument as fetched from an upstream, kept so that it can be served when the upstream is down. */
@@ -101,4 +110,8 @@ export interface ProxyStore {
   unblock(name: string, version: string): Promise<boolean>;
   /** Blocks of one name (all when null). */
   blocks(name: string | null): Promise<ProxyBlock[]>;
+  /** Adds (`starred`) or removes a user's star on a proxied package; returns whether anything changed. */
+  setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
+  /** Names of the proxied packages the user starred, sorted. */
+  starredBy(userId: number): Promise<string[]>;
 }

@@ -61,6 +61,8 @@ export interface Route {
   upstream: Upstream | null;
   /** The minimum release age that applies to this name (0: none), in ms. */
   minReleaseAgeMs: number;
+  /** The index of the rule that decided, in `proxyRules` (shown in reasons); absent when none did. */
+  ruleIndex?: number;
 }
 
 const LOCAL: Route = { upstream: null, minReleaseAgeMs: 0 };
@@ -71,13 +73,13 @@ const LOCAL: Route = { upstream: null, minReleaseAgeMs: 0 };
  * one of its exemptions.
  */
 export function routeOf(settings: ProxySettings, name: string): Route {
-  for (const rule of settings.rules) {
+  for (const [ruleIndex, rule] of settings.rules.entries()) {
     if (!matches(rule.pattern, name)) continue;
     if (rule.upstream === null) return LOCAL;
     const upstream = settings.upstreams.get(rule.upstream);
     if (!upstream) return LOCAL;
     const exempt = rule.minReleaseAgeExempt.some((p) => matches(p, name));
-    return { upstream, minReleaseAgeMs: exempt ? 0 : rule.minReleaseAgeMs };
+    return { upstream, minReleaseAgeMs: exempt ? 0 : rule.minReleaseAgeMs, ruleIndex };
   }
   return LOCAL;
 }

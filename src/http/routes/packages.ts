@@ -1,11 +1,11 @@
 // The package document: GET (full and abbreviated packuments, one version), PUT (publish and
 // the other document changes), DELETE (whole-package unpublish), and tarballs.
 
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canRead, requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
-import { fail } from '../../core/errors.ts';
+import { fail, isDomainError } from '../../core/errors.ts';
 import { changePackage } from '../../core/packages/change-package.ts';
 import { classifyPut, isPublishBody } from '../../core/packages/intent.ts';
 import { isPlausiblePackageName } from '../../core/packages/names.ts';
@@ -14,8 +14,10 @@ import { publish } from '../../core/packages/publish.ts';
 import { isStarBody, starPackage } from '../../core/packages/stars.ts';
 import { formatRev, isPlainObject } from '../../core/packages/rules.ts';
 import { deleteTarball, unpublishPackage } from '../../core/packages/unpublish.ts';
+import { openUpstreamTarball, TarballFailures } from '../../core/proxy/fetch-tarball.ts';
+import { proxyRouteOf } from '../../core/proxy/local-names.ts';
 import type { CachedPackage, Form, PackumentCache, Rendered, WithForm } from '../packument-cache.ts';
-import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, tarballCacheControl } from '../read-headers.ts';
+import { PACKUMENT_VARY, packumentCacheControl, packumentContentType, packumentForm, proxyHeaders, tarballCacheControl } from '../read-headers.ts';
 
 type PkgParams = { pkg: string };
 
@@ -33,11 +35,31 @@ function sendRendered(request: FastifyRequest, reply: FastifyReply, r: Rendered,
 export function packageRoutes(app: FastifyInstance, deps: Deps, cache: PackumentCache): void {
   const publishLimit = deps.settings.maxBodyBytes;
 
-  async function visible(request: FastifyRequest, name: string): Promise<CachedPackage>;
-  async function visible<F extends Form>(request: FastifyRequest, name: string, form: F): Promise<WithForm<F>>;
-  async function visible(request: FastifyRequest, name: string, form?: Form): Promise<CachedPackage> {
-    const pkg = form ? await cache.get(name, form) : await cache.get(name);
+  const tarballFailures = new TarballFailures();
+  /** Proxied tarballs being fetched, by name/file: concurrent requests wait for the one fill (true: stored). */
+  const fills = new Map<string, Promise<boolean>>();
+  const proxyLog = (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => app.log[level](fields, message);
+
+  /**
+   * proxyReaders: users: an anonymous read of a name that comes (or would come) from an
+   * upstream gets 401, as a private registry answers, before anything is asked upstream.
+   */
+  async function requireProxyReader(request: FastifyRequest, name: string): Promise<void> {
+    if (request.ctx.principal.kind !== 'anonymous' || deps.settings.proxy.readers !== 'users') return;
+    const known = cache.peek(name);
+    if (known && !known.proxy) return;
+    if (known?.proxy || (await proxyRouteOf(deps, deps.settings.proxy, name)).upstream) {
+      fail('UNAUTHENTICATED', 'Packages from the upstream registry are for signed-in users on this registry. Run `npm login`.');
+    }
+  }
+
+  async function visible(request: FastifyRequest, reply: FastifyReply, name: string): Promise<CachedPackage>;
+  async function visible<F extends Form>(request: FastifyRequest, reply: FastifyReply, name: string, form: F): Promise<WithForm<F>>;
+  async function visible(request: FastifyRequest, reply: FastifyReply, name: string, form?: Form): Promise<CachedPackage> {
+    await requireProxyReader(request, name);
+    const { pkg, miss } = form ? await cache.lookup(name, form) : await cache.lookup(name);
     if (!pkg || !canRead(request.ctx.principal, pkg)) fail('NOT_FOUND', `Package ${name} not found.`);
+    for (const [k, v] of Object.entries(proxyHeaders(pkg, miss))) reply.header(k, v);
     return pkg;
   }
 
@@ -45,7 +67,7 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     const name = packageName(request.params.pkg);
     const write = request.query.write === 'true';
     const form = packumentForm(write ? undefined : request.headers.accept);
-    const pkg = await visible(request, name, form);
+    const pkg = await visible(request, reply, name, form);
     if (write) return reply.header('content-type', 'application/json').send(pkg.full.body);
     return sendRendered(request, reply, pkg[form], packumentContentType(form), packumentCacheControl(pkg));
   });
@@ -63,15 +85,75 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
     return reply.header('cache-control', 'no-cache').send(doc);
   });
 
+  /**
+   * A stored upstream tarball served without its packument, when the upstream fails and no copy
+   * of the packument is kept (e.g. only the other form was fetched): not when it is blocked.
+   */
+  async function storedTarball(name: string, file: string, reply: FastifyReply): Promise<FastifyReply | null> {
+    const stored = await deps.store.proxy.getTarball(name, file);
+    if (!stored || (await deps.store.proxy.blocks(name)).some((b) => b.version === stored.version)) return null;
+    const blob = await deps.blobs.stream(stored.blobKey);
+    if (!blob) return null;
+    reply.header('content-type', 'application/octet-stream').header('etag', `"${stored.integrity}"`).header('x-tessera-cache', 'hit');
+    reply.header('cache-control', tarballCacheControl({ access: 'public' })).header('content-length', blob.size);
+    return reply.send(blob.bytes ?? blob.body);
+  }
+
   app.get<{ Params: PkgParams & { file: string } }>('/:pkg/-/:file', async (request, reply) => {
     const name = packageName(request.params.pkg);
-    const pkg = await visible(request, name);
     const file = request.params.file.includes('/') ? request.params.file.slice(request.params.file.lastIndexOf('/') + 1) : request.params.file;
+    let pkg: CachedPackage;
+    try {
+      pkg = await visible(request, reply, name);
+    } catch (e) {
+      if (!isDomainError(e) || (e.code !== 'UPSTREAM_FAILED' && e.code !== 'UPSTREAM_TIMEOUT')) throw e;
+      if (request.method === 'GET' && (await storedTarball(name, file, reply))) return reply;
+      throw e;
+    }
     const tarball = pkg.files.get(file);
     if (!tarball) fail('NOT_FOUND', `${name} has no tarball ${file}.`);
-    const blob = await deps.blobs.stream(tarball.blobKey);
-    if (!blob) fail('NOT_FOUND', `The tarball ${file} is missing.`);
     const etag = `"${tarball.shasum}"`;
+    const from = tarball.upstream;
+    let blob = null;
+    if (from && pkg.proxy) {
+      // A proxied tarball: stored once fetched (and then served like a local one), else
+      // fetched from the upstream, checked and stored while it streams (core/proxy/fetch-tarball.ts).
+      if (from.hidden !== undefined) fail('NOT_FOUND', `${name}@${from.version} is not served by this registry: ${from.hidden}`);
+      const fillKey = `${name}/${file}`;
+      // Another request is fetching it: wait for that one fill rather than asking again.
+      const filling = request.method === 'GET' ? fills.get(fillKey) : undefined;
+      if (filling) await filling;
+      if (!tarball.blobKey) tarball.blobKey = (await deps.store.proxy.getTarball(name, file))?.blobKey ?? '';
+      blob = tarball.blobKey ? await deps.blobs.stream(tarball.blobKey) : null;
+      reply.header('x-tessera-cache', blob ? 'hit' : 'miss');
+      if (!blob) {
+        reply.header('content-type', 'application/octet-stream').header('etag', etag).header('cache-control', tarballCacheControl(pkg));
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        // HEAD fetches nothing (the size is unknown until the upstream is asked).
+        if (request.method === 'HEAD') return reply.send(Readable.from([]));
+        let settle = (_stored: boolean) => {};
+        const fill = new Promise<boolean>((resolve) => {
+          settle = (stored) => {
+            if (fills.get(fillKey) === fill) fills.delete(fillKey);
+            resolve(stored);
+          };
+        });
+        fills.set(fillKey, fill);
+        let body: Readable;
+        try {
+          body = await openUpstreamTarball(deps, pkg.proxy.upstream, name, file, from, tarballFailures, proxyLog, (key) => {
+            tarball.blobKey = key;
+          });
+        } catch (e) {
+          settle(false);
+          throw e;
+        }
+        finished(body, () => settle(tarball.blobKey !== ''));
+        return reply.send(body);
+      }
+    }
+    blob ??= await deps.blobs.stream(tarball.blobKey);
+    if (!blob) fail('NOT_FOUND', `The tarball ${file} is missing.`);
     reply
       .header('content-type', 'application/octet-stream')
       .header('etag', etag)

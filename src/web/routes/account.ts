@@ -1,4 +1,5 @@
-// Web pages for reading: the start page (search), packages, the security log; and the
+// Web pages for reading: the start page (search), packages (local and proxied), the upstreams,
+// the security log; and the
 // profile with its password change.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +9,7 @@ import { securityLog } from '../../core/accounts/security-log.ts';
 import type { Deps } from '../../core/deps.ts';
 import { readOverview } from '../../core/packages/read-package.ts';
 import { searchPackages } from '../../core/packages/search.ts';
+import { proxiedPackageOverview, proxyOverview } from '../../core/proxy/overview.ts';
 import { listTokens } from '../../core/tokens/manage-tokens.ts';
 import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
@@ -15,6 +17,7 @@ import { homePage } from '../pages/home.ts';
 import { packagePage } from '../pages/package.ts';
 import { profilePage } from '../pages/profile.ts';
 import { securityLogPage } from '../pages/security-log.ts';
+import { proxiedPackagePage, upstreamsPage } from '../pages/upstreams.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
 const PROFILE_FIELDS = ['fullname', 'email', 'homepage', 'github', 'twitter', 'freenode'];
@@ -52,11 +55,22 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
     } catch {
       name = '';
     }
+    // A proxied package (no local record): what is cached of it, and where it comes from.
+    const principal = webCtx(request).principal;
+    if (!(await deps.store.packages.head(name))) {
+      const proxied = await proxiedPackageOverview(deps, principal, name);
+      if (proxied) return sendPage(reply, 200, proxiedPackagePage(pageContext(deps, request, reply), proxied));
+    }
     // The version list without manifests, then the one manifest the page shows (its readme).
-    const pkg = await readOverview(deps, webCtx(request).principal, name);
+    const pkg = await readOverview(deps, principal, name);
     const latestVersion = pkg.distTags.latest ?? pkg.versions[pkg.versions.length - 1]?.version;
     const latest = latestVersion === undefined ? null : ((await deps.store.packages.getVersion(name, latestVersion))?.version ?? null);
     return sendPage(reply, 200, packagePage(pageContext(deps, request, reply), pkg, latest));
+  });
+
+  web.get('/upstreams', async (request, reply) => {
+    if (!sessionOrLogin(deps, request, reply)) return reply;
+    return sendPage(reply, 200, upstreamsPage(pageContext(deps, request, reply), proxyOverview(deps)));
   });
 
   web.get<{ Querystring: { before?: string } }>('/security-log', async (request, reply) => {

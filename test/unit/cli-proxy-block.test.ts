@@ -1,0 +1,100 @@
+// tessera proxy block / unblock / blocks (src/cli/proxy-block.ts), run as the administrator
+// runs them: the real command beside the data a server uses.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
+import { systemClock } from '../../src/core/ports.ts';
+import { blocksUsage, unblockUsage, usage } from '../../src/cli/proxy-block.ts';
+import { usageLine } from '../../src/cli/usage.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const data = mkdtempSync(join(tmpdir(), 'tessera-blocks-'));
+after(() => rmSync(data, { recursive: true, force: true }));
+
+function tessera(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/tessera.js', ...args, '--data', data], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('block, list, re-block, unblock: what a running server reads from the same data', async () => {
+  let r = tessera('proxy', 'block', 'lodash@4.17.22', '--reason', 'worm, see INC-42', '--by', 'alice');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Blocked lodash@4\.17\.22 \(worm, see INC-42\)/);
+  r = tessera('proxy', 'block', '@acme/kit@1.0.0-beta.1');
+  assert.equal(r.status, 0, r.stderr);
+  const server = createSqliteStore(join(data, 'tessera.db'), systemClock);
+  try {
+    const blocks = await server.proxy.blocks(null);
+    assert.deepEqual(blocks.map((b) => [b.name, b.version, b.reason]), [['@acme/kit', '1.0.0-beta.1', ''], ['lodash', '4.17.22', 'worm, see INC-42']]);
+    assert.equal(blocks[1]!.by, 'alice');
+    assert.ok(blocks[0]!.by.length > 0, 'recorded as the operating-system user by default');
+  } finally {
+    await server.close();
+  }
+  r = tessera('proxy', 'blocks');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1]!, /^lodash@4\.17\.22 {2}\d{4}-\d\d-\d\dT.*Z {2}by alice {2}worm, see INC-42$/);
+  r = tessera('proxy', 'blocks', 'lodash', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const listed = JSON.parse(r.stdout) as { name: string; reason: string; at: string }[];
+  assert.deepEqual(listed.map((b) => b.reason), ['worm, see INC-42']);
+  r = tessera('proxy', 'block', 'lodash@4.17.22', '--reason', 'pulled upstream');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(tessera('proxy', 'blocks', 'lodash').stdout, /pulled upstream/);
+  r = tessera('proxy', 'unblock', 'lodash@4.17.22');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Unblocked lodash@4\.17\.22/);
+  r = tessera('proxy', 'unblock', 'lodash@4.17.22');
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'tessera: lodash@4.17.22 was not blocked.\n');
+  assert.equal(tessera('proxy', 'blocks', 'lodash').stdout, 'No version of lodash is blocked.\n');
+});
+
+test('bad input is refused with the reason and changes nothing; a local package cannot be blocked', async () => {
+  const store = createSqliteStore(join(data, 'tessera.db'), systemClock);
+  try {
+    const alice = await store.users.create({ name: 'owner', email: 'o@example.com', passwordHash: 'h' });
+    await store.packages.commit('ours', {
+      type: 'publish',
+      tag: 'latest',
+      version: { version: '1.0.0', manifest: { name: 'ours', version: '1.0.0' }, publishedAt: new Date().toISOString(), deprecated: null, tarball: { file: 'ours-1.0.0.tgz', blobKey: 'a'.repeat(128), size: 1, integrity: 'sha512-x', shasum: 'x' } },
+      create: { ownerId: alice.id, access: 'public', mfa: { publishRequiresTfa: false, automationOverridesTfa: false } },
+    });
+  } finally {
+    await store.close();
+  }
+  const before = tessera('proxy', 'blocks').stdout;
+  for (const [args, message] of [
+    [['lodash'], /Expected NAME@VERSION/],
+    [['lodash@latest'], /"?latest"? is not a version/],
+    [['lodash@^1.0.0'], /is not a version/],
+    [['bad name@1.0.0'], /is not a package name/],
+    [['lodash@1.0.0', '--reason', 'two\nlines'], /control characters/],
+    [['lodash@1.0.0', '--reason', 'x'.repeat(501)], /at most 500 characters/],
+    [['ours@1.0.0'], /ours is a local package/],
+  ] as const) {
+    const r = tessera('proxy', 'block', ...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(tessera('proxy', 'blocks').stdout, before, 'nothing changed');
+});
+
+test('missing arguments print the command\'s usage line and exit 2; --help lists the three commands', () => {
+  for (const [args, u] of [[['proxy', 'block'], usage], [['proxy', 'unblock'], unblockUsage], [['proxy', 'blocks', 'a', 'b'], blocksUsage], [['proxy', 'block', 'a@1.0.0', '--reason'], usage]] as const) {
+    const r = tessera(...args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stderr, `usage: ${usageLine(u)}\n`);
+  }
+  const help = spawnSync(process.execPath, ['bin/tessera.js', '--help'], { cwd: root, encoding: 'utf8' }).stderr;
+  for (const u of [usage, unblockUsage, blocksUsage]) assert.ok(help.includes(u.synopsis), u.synopsis);
+  assert.equal(spawnSync(process.execPath, ['bin/tessera.js', 'proxy', 'blocks', '--help'], { cwd: root, encoding: 'utf8' }).stderr, `usage: ${usageLine(blocksUsage)}\n`);
+});
