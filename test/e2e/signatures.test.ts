@@ -5,14 +5,15 @@
 //
 // Offline, npm's first step (asking Sigstore's TUF repository for this registry's keys) fails
 // and npm exits before asking the registry; harness/tuf-offline.cjs gives npm the online answer
-// ("no such target"), after which npm fetches /-/npm/v1/keys as it does online.
+// ("no such target"), after which npm fetches /-/npm/v1/keys as it does online. A second Tessera
+// proxying the first shows proxied packages verifying too (the upstream's keys listed beside its own).
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { expectOk } from './harness/expect.ts';
-import { adduser, type Npm } from './harness/npm.ts';
+import { adduser, makeNpm, type Npm } from './harness/npm.ts';
 import { expectNpmPublished } from './harness/publishing.ts';
 import { runTessera, startServer, type RunningServer } from './harness/server.ts';
 
@@ -63,6 +64,25 @@ test('after tessera keys rotate, versions signed with the old key and the new on
   const r = await audit(project);
   expectOk(r, 'npm audit signatures after rotation', server);
   assert.match(r.stdout, /2 packages have verified registry signatures/);
+});
+
+test('through a Tessera that proxies this one, proxied packages verify too: the upstream\'s signatures and keys beside the proxy\'s own', T, async () => {
+  const proxy = await startServer({ env: { TESSERA_UPSTREAM: server.url }, args: ['--log-level', 'warn'] });
+  try {
+    const npm = makeNpm(proxy.url);
+    const project = npm.makeProject();
+    expectOk(await npm.run(['install', 'sig-plain@1.1.0', '@alice/sig-scoped@1.0.0'], { cwd: project }), 'npm install through the proxy', proxy);
+    const keys = (await (await fetch(new URL('-/npm/v1/keys', proxy.url))).json()) as { keys: Array<{ keyid: string }> };
+    const upstreamKeys = (await (await fetch(new URL('-/npm/v1/keys', server.url))).json()) as { keys: Array<{ keyid: string }> };
+    assert.equal(keys.keys.length, 1 + upstreamKeys.keys.length, 'the proxy lists its key and the upstream\'s');
+    const doc = (await (await fetch(new URL('sig-plain', proxy.url))).json()) as { versions: Record<string, { dist: { signatures: unknown[] } }> };
+    assert.equal(doc.versions['1.1.0'].dist.signatures.length, 2, 'the upstream\'s signature and the proxy\'s');
+    const r = await npm.run(['audit', 'signatures', '--prefer-online'], { cwd: project, env: AUDIT_ENV });
+    expectOk(r, 'npm audit signatures through the proxy', proxy);
+    assert.match(r.stdout, /2 packages have verified registry signatures/);
+  } finally {
+    await proxy.stop().catch(() => proxy.kill9());
+  }
 });
 
 test('an integrity altered in the stored metadata is reported invalid; a version without its signature is reported missing', T, async () => {
