@@ -70,3 +70,27 @@ test('malformed key lists are refused, naming the problem and never the key', ()
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
   assert.throws(() => parseSigningKeys(p384), /P-256/);
 });
+
+test('proxied packuments: the upstream\'s signatures are kept, Tessera\'s added once, over dist.integrity or the sha1 pacote derives from a shasum', async () => {
+  const { addRegistrySignatures, parseUpstreamKeys } = await import('../../src/core/proxy/upstream-signatures.ts');
+  const signing = staticSigning(parseSigningKeys(generateSigningKey()));
+  const theirs = { keyid: 'SHA256:upstream', sig: 'MEUC' };
+  const integrity = 'sha512-' + Buffer.alloc(64, 1).toString('base64');
+  const shasum = 'ab'.repeat(20);
+  const doc: Record<string, any> = { name: 'p', versions: { '1.0.0': { dist: { integrity, signatures: [theirs] } }, '0.1.0': { dist: { shasum } }, bad: 'x' } };
+  assert.equal(addRegistrySignatures(signing, 'p', doc), true);
+  assert.equal(addRegistrySignatures(signing, 'p', doc), true, 'again: replaces its own, never piles up');
+  const [up, ours] = doc.versions['1.0.0'].dist.signatures;
+  assert.deepEqual(up, theirs);
+  assert.equal(doc.versions['1.0.0'].dist.signatures.length, 2);
+  assert.ok(verifyVersion(signing.current().publicKey, 'p', '1.0.0', integrity, ours.sig));
+  const sha1 = `sha1-${Buffer.from(shasum, 'hex').toString('base64')}`;
+  assert.ok(verifyVersion(signing.current().publicKey, 'p', '0.1.0', sha1, doc.versions['0.1.0'].dist.signatures[0].sig));
+  assert.equal(addRegistrySignatures(undefined, 'p', doc), false, 'no key: nothing added');
+  // Upstream key lists: npmjs's five fields only; anything else is no list.
+  const npmjs = { expires: null, keyid: NPMJS_KEYID, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: NPMJS_KEY };
+  assert.deepEqual(parseUpstreamKeys(Buffer.from(JSON.stringify({ keys: [{ ...npmjs, extra: 1 }] }))), [npmjs]);
+  for (const bad of ['nope', '{}', '{"keys":[1]}', JSON.stringify({ keys: [{ ...npmjs, key: '<script>' }] }), JSON.stringify({ keys: [{ ...npmjs, expires: 5 }] })]) {
+    assert.equal(parseUpstreamKeys(Buffer.from(bad)), null, bad);
+  }
+});
