@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigningKey } from '../src/core/packages/signatures.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { ABBREVIATED, couchLogin, publishOnce } from './lib/client.ts';
 import { measure, type Sample } from './lib/measure.ts';
@@ -33,7 +34,7 @@ async function main() {
   const pg = await startPostgres({ durable: true });
   const url = await pg.createDatabase();
   const keys = `bench:${randomBytes(32).toString('base64')}`;
-  const servers = { sqlite: await tessera('sqlite', []), postgres: await tessera('postgres', ['--database', url, '--totp-keys', keys]) };
+  const servers = { sqlite: await tessera('sqlite', []), postgres: await tessera('postgres', ['--database', url, '--totp-keys', keys, '--signing-keys', generateSigningKey()]) };
   const tokens: Record<string, string> = {};
   for (const [name, s] of Object.entries(servers)) {
     tokens[name] = await couchLogin(s.url, 'bench', PASSWORD, 'bench@example.com');

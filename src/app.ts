@@ -14,6 +14,7 @@ import { type BodyLimits, registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
+import { keyRoutes } from './http/routes/keys.ts';
 import { pingAuditRoutes } from './http/routes/ping-audit.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
@@ -158,6 +159,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
       starRoutes(scoped, deps);
+      keyRoutes(scoped, deps);
       webRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);
     },

@@ -19,6 +19,7 @@ const COMMANDS = {
   'proxy unblock': async () => ({ usage: (await import('./cli/proxy-block.ts')).unblockUsage }),
   'proxy blocks': async () => ({ usage: (await import('./cli/proxy-block.ts')).blocksUsage }),
   'proxy purge': () => import('./cli/proxy-purge.ts'),
+  'keys rotate': () => import('./cli/keys-rotate.ts'),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -34,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' || command === 'proxy' ? `${command} ${sub}` : command;
+    const name = command === 'user' || command === 'proxy' || command === 'keys' ? `${command} ${sub}` : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'backup') return await (await import('./cli/backup.ts')).backup(dirs, flags);
     if (command === 'restore') return await (await import('./cli/restore.ts')).restore(dirs, flags);
     if (command === 'mirror') return await (await import('./cli/mirror.ts')).mirror(dirs, flags);
+    if (command === 'keys' && sub === 'rotate' && rest.length === 0) return await (await import('./cli/keys-rotate.ts')).keysRotate(flags);
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);

@@ -19,6 +19,8 @@ import { withBlobCache } from './adapters/cached-blobs.ts';
 import { withTokenCache } from './adapters/cached-tokens.ts';
 import { createFsBlobStore } from './adapters/fs-blobs.ts';
 import { loadKeyRing } from './adapters/server-key.ts';
+import { loadSigning } from './adapters/signing-keys.ts';
+import { signStoredVersions } from './core/packages/sign-stored.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './adapters/sqlite/index.ts';
 
@@ -117,6 +119,16 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     // A key generated into one node's DATA folder would not open secrets sealed by another.
     throw new ConfigError('Invalid configuration: totpKeys must be set when database is PostgreSQL (every node needs the same key; see docs/operations.md).');
   }
+  if (config.database && !config.signingKeys) {
+    // Each node would sign with its own DATA/signing.key and list only that one.
+    throw new ConfigError('Invalid configuration: signingKeys must be set when database is PostgreSQL (every node signs with and lists the same keys; see docs/signatures.md).');
+  }
+  let signing: Deps['signing'];
+  try {
+    signing = loadSigning(config.signingKeys, data);
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration: ${(e as Error).message}`);
+  }
   const listeners = new Set<(name: string) => void>();
   const raw = config.database ? await openPostgres(config.database, clock) : createSqliteStore(join(data, 'tessera.db'), clock);
   // A token check is one lookup by hash; repeated checks come from memory (see cached-tokens.ts).
@@ -154,6 +166,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings,
     secrets: loadKeyRing(config.totpKeys, data),
+    signing,
     usage: new TokenUsage(store.tokens),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
   };
@@ -172,6 +185,13 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
   const opened = await openDeps(config, options.clock);
   const { deps } = opened;
+  try {
+    // Versions stored before registry signatures existed are signed once (sign-stored.ts).
+    await signStoredVersions(deps);
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
   let app: FastifyInstance;
   let unsubscribe: (() => Promise<void>) | undefined;
   try {

@@ -178,6 +178,31 @@ export function createUpstreamClient(): UpstreamClient & { close(): Promise<void
       return false;
     },
 
+    async json(upstream, path, options) {
+      const url = new URL(path, upstream.url);
+      try {
+        const res = await request(url, { method: 'GET', headers: headers(upstream, { accept: 'application/json', 'accept-encoding': 'gzip' }), dispatcher: agent, headersTimeout: upstream.timeoutMs, bodyTimeout: upstream.timeoutMs });
+        if (res.statusCode === 404) {
+          discard(res.body);
+          return { kind: 'not-found' } as const;
+        }
+        if (res.statusCode !== 200) {
+          discard(res.body);
+          const why = res.statusCode >= 300 && res.statusCode < 400 ? `a redirect (${res.statusCode})` : `status ${res.statusCode}`;
+          throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${why} for ${url.pathname}.`);
+        }
+        const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+        if (type !== 'application/json') {
+          discard(res.body);
+          throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} answered ${url.pathname} with content type "${type.slice(0, 80)}", not JSON.`);
+        }
+        const body = await readBounded(res.body, options.maxBytes, upstream, { gzip: res.headers['content-encoding'] === 'gzip' });
+        return { kind: 'ok', body } as const;
+      } catch (e) {
+        throw failure(upstream, e);
+      }
+    },
+
     close: () => agent.close(),
   };
 }

@@ -47,6 +47,11 @@ export async function backup(positionals: string[], flags: Record<string, string
     copyFileSync(keyFile, join(dir, 'server.key'));
     chmodSync(join(dir, 'server.key'), 0o600);
   }
+  // The registry signing keys (docs/signatures.md): restored, versions keep verifying.
+  if (existsSync(join(data, 'signing.key'))) {
+    copyFileSync(join(data, 'signing.key'), join(dir, 'signing.key'));
+    chmodSync(join(dir, 'signing.key'), 0o600);
+  }
 
   const db = inspectSqlite(join(dir, 'tessera.db'));
   const present = new Set(listTarballs(join(dir, 'tarballs')));

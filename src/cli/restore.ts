@@ -73,6 +73,7 @@ export async function restore(positionals: string[], flags: Record<string, strin
     mkdirSync(join(staging, 'tarballs'), { mode: 0o700 });
     const copied = await copyTarballs(join(dir, 'tarballs'), join(staging, 'tarballs'));
     if (lstatExists(join(dir, 'server.key'))) copyRegularFile(join(dir, 'server.key'), join(staging, 'server.key'));
+    if (lstatExists(join(dir, 'signing.key'))) copyRegularFile(join(dir, 'signing.key'), join(staging, 'signing.key'));
     openDatabase(join(staging, 'tessera.db')).close();
     await fsyncPath(join(staging, 'tessera.db'));
     await fsyncPath(staging);

@@ -78,6 +78,13 @@ export const schema = {
     check: (v: string) => (v === '' || /^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+(,[A-Za-z0-9_-]{1,64}:[A-Za-z0-9+/_=-]+)*$/.test(v) ? null : 'must be "id:base64key[,id:base64key...]"'),
     doc: 'Keys that encrypt TOTP secrets, `id:base64key,...` (32-byte keys), the current one first; older ones still decrypt. Several nodes sharing a database need the same value.',
   }),
+  signingKeys: str({
+    default: '',
+    defaultDoc: 'generated into DATA/signing.key',
+    secret: true,
+    check: (v: string) => (v === '' || /^[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?([,\s]+[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?)*$/.test(v.trim()) ? null : 'must be "BASE64[@EXPIRES][,BASE64[@EXPIRES]...]"'),
+    doc: 'ECDSA P-256 keys that sign every version (`dist.signatures`, checked by `npm audit signatures`), `base64-PKCS8[@ISO-EXPIRY],...`: the first without an expiry signs, all are listed at `/-/npm/v1/keys`. Several nodes need the same value (docs/signatures.md).',
+  }),
   signup: oneOf({ default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' }),
   sessionHours: int({ default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' }),
   tokenWriteDays: int({ default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' }),

@@ -2,6 +2,7 @@
 
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
+import type { RegistrySigning } from './packages/signatures.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
 import type { AuditForwarder } from './proxy/audit-port.ts';
@@ -49,6 +50,8 @@ export interface Deps {
   upstreamState: UpstreamState;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
+  /** The registry's signing keys (dist.signatures, /-/npm/v1/keys); none: versions are not signed. */
+  signing?: RegistrySigning;
   /** Told after every committed change of a package, so caches can drop it. */
   packageChanged(name: string): void;
 }

@@ -318,6 +318,18 @@ export interface PackageStore {
   starredBy(userId: number): Promise<string[]>;
   /** Whether a version, or a cached upstream tarball (proxy_tarballs), refers to the blob: a blob nothing refers to may be deleted. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
+  /**
+   * Up to `limit` versions that the migration bringing registry signatures marked as stored
+   * unsigned (never one published since), with their tarball's integrity: for the one-off
+   * signing pass (core/packages/sign-stored.ts).
+   */
+  unsignedVersions(limit: number): Promise<Array<{ name: string; version: string; integrity: string }>>;
+  /**
+   * Stores a marked version's `dist.signatures` in its manifest and clears its mark, atomically
+   * (the package's revision is kept: nothing a client changed). false when the version is gone or
+   * no longer marked. Multi-node stores tell the other nodes.
+   */
+  setSignatures(name: string, version: string, signatures: Array<{ keyid: string; sig: string }>): Promise<boolean>;
 }
 
 /**

@@ -85,7 +85,7 @@ describe('backup and restore of the embedded storage', () => {
     const made = await runTessera(['backup', backupDir, '--data', old.dataDir]);
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /2 users, 3 packages and 4 tarballs/);
-    assert.deepEqual(readdirSync(backupDir).sort(), ['server.key', 'tarballs', 'tessera-backup.json', 'tessera.db']);
+    assert.deepEqual(readdirSync(backupDir).sort(), ['server.key', 'signing.key', 'tarballs', 'tessera-backup.json', 'tessera.db']);
 
     const done = await runTessera(['restore', backupDir, '--data', newData]);
     assert.equal(done.code, 0, done.stderr);
@@ -111,6 +111,8 @@ describe('backup and restore of the embedded storage', () => {
       assert.equal(b.status, 200, path);
       assert.ok(Buffer.from(await b.arrayBuffer()).equals(a), path);
     }
+    // The registry signing key came along: the same keys are listed, so signatures keep verifying.
+    assert.deepEqual((await call(restored, 'GET', '/-/npm/v1/keys')).body, (await call(old, 'GET', '/-/npm/v1/keys')).body);
     // bob's second factor works: the sealed secret opens with the restored key.
     const noOtp = await call(restored, 'PUT', '/-/user/org.couchdb.user:bob', { body: { name: 'bob', password: PASSWORD } });
     assert.equal(noOtp.status, 401);

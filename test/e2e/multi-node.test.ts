@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { generateSigningKey } from '../../src/core/packages/signatures.ts';
 import { totpCode } from '../../src/core/accounts/totp.ts';
 import { PG_BIN, postgresSkipReason, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { startS3, type TestS3 } from '../support/s3.ts';
@@ -104,7 +105,7 @@ describe('several nodes on one PostgreSQL and one S3 bucket', { skip: skip ?? fa
     pg = await startPostgres();
     s3 = await startS3();
     database = await pg.createDatabase();
-    args = ['--database', database, '--blobs', s3.url('tarballs'), '--totp-keys', `k1:${randomBytes(32).toString('base64')}`, '--log-level', 'warn'];
+    args = ['--database', database, '--blobs', s3.url('tarballs'), '--totp-keys', `k1:${randomBytes(32).toString('base64')}`, '--signing-keys', generateSigningKey(), '--log-level', 'warn'];
     // Both nodes start at once: the migrations run once, under the database's advisory lock.
     [a, b] = await Promise.all([startServer({ args }), startServer({ args })]);
   });

@@ -90,7 +90,9 @@ test('a body-sent hasInstallScript, _hasShrinkwrap and dist extras are replaced 
   const v = (await full('dist-extras')).versions['1.0.0'];
   assert.equal(v.hasInstallScript, undefined);
   assert.equal(v._hasShrinkwrap, true);
-  assert.deepEqual(Object.keys(v.dist).sort(), ['fileCount', 'integrity', 'shasum', 'tarball', 'unpackedSize']);
+  assert.deepEqual(Object.keys(v.dist).sort(), ['fileCount', 'integrity', 'shasum', 'signatures', 'tarball', 'unpackedSize']);
+  // The client's signatures are dropped; the registry's own is made over the verified integrity.
+  assert.deepEqual(v.dist.signatures.map((s: { keyid: string }) => s.keyid), [t.deps.signing!.current().keyid]);
   assert.equal(v.dist.fileCount, 4); // package.json, index.js, npm-shrinkwrap.json, lib/a.js
   assert.ok(v.dist.unpackedSize > 10);
 });

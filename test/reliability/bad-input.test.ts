@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { makeTarball, publishBody, tarArchive } from '../support/tarball.ts';
 import { TestClock } from '../support/clock.ts';
 import { enrol } from '../support/tfa.ts';
+import { attachProvenance, provenanceBundle, purl } from '../support/provenance.ts';
 
 let t: TestApp;
 let base: string;
@@ -230,6 +231,16 @@ function corpus(): Case[] {
   // Approval links and polls with ids that are not ids.
   for (const id of ['x', 'A'.repeat(44), '%00', '..%2F..%2Fetc']) {
     add({ what: `otp-done poll for ${JSON.stringify(id)}`, path: `/-/v1/otp-done?authId=${id}` });
+  }
+  // Provenance bundles that are not this package's (issue 19), and attestation lookups of nothing.
+  const tarballOf = (body: any) => Buffer.from(body._attachments['new-pkg-1.0.0.tgz'].data, 'base64');
+  const withBundle = (make: (tb: Buffer) => unknown, data?: string) => tamper((body) => attachProvenance(body, 'new-pkg', '1.0.0', make(tarballOf(body)), data));
+  add({ what: 'a provenance bundle that is not JSON', method: 'PUT', path: '/new-pkg', body: withBundle(() => ({}), '{"mediaType":'), headers: J, auth: true });
+  add({ what: 'a provenance bundle of another package', method: 'PUT', path: '/new-pkg', body: withBundle((tb) => provenanceBundle('new-pkg', '1.0.0', tb, { subjectName: purl('good-pkg', '1.0.0') })), headers: J, auth: true });
+  add({ what: 'a provenance bundle of another tarball', method: 'PUT', path: '/new-pkg', body: withBundle((tb) => provenanceBundle('new-pkg', '1.0.0', tb, { sha512: '0'.repeat(128) })), headers: J, auth: true });
+  add({ what: 'a provenance bundle whose payload is not base64 JSON', method: 'PUT', path: '/new-pkg', body: withBundle((tb) => ({ ...provenanceBundle('new-pkg', '1.0.0', tb), dsseEnvelope: { payload: '!!', payloadType: 'application/vnd.in-toto+json', signatures: [] } })), headers: J, auth: true });
+  for (const spec of ['good-pkg', '@1.0.0', 'good-pkg@', 'good-pkg@9.9.9', '..%2F..%2Fetc@1', '%00@1.0.0']) {
+    add({ what: `attestations of ${JSON.stringify(spec)}`, path: `/-/npm/v1/attestations/${spec}` });
   }
   // Basic auth.
   for (const h of ['Basic', 'Basic !!!', `Basic ${Buffer.from('nocolon').toString('base64')}`, `Basic ${Buffer.from(':nouser').toString('base64')}`]) {

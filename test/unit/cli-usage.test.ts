@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { usage as backup } from '../../src/cli/backup.ts';
+import { usage as keysRotate } from '../../src/cli/keys-rotate.ts';
 import { usage as migrate } from '../../src/cli/migrate.ts';
 import { usage as mirror } from '../../src/cli/mirror.ts';
 import { usage as restore } from '../../src/cli/restore.ts';
@@ -17,7 +18,7 @@ import { usage as userReset2fa } from '../../src/cli/user-reset-2fa.ts';
 import { usageLine } from '../../src/cli/usage.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const all = { serve, userAdd, userReset2fa, userLog, migrate, backup, restore, mirror };
+const all = { serve, userAdd, userReset2fa, userLog, migrate, backup, restore, mirror, keysRotate };
 
 function tessera(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/tessera.js', ...args], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
@@ -60,5 +61,5 @@ test('COMMAND --help prints that command\'s usage and runs nothing (serve does n
 test('src/main.ts repeats no usage text of a command', () => {
   const main = readFileSync(new URL('../../src/main.ts', import.meta.url), 'utf8');
   for (const u of Object.values(all)) assert.ok(!main.includes(u.synopsis), u.synopsis);
-  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore|mirror) /);
+  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore|mirror|keys) /);
 });

@@ -30,6 +30,26 @@ test('database must be a postgres:// URL and blobs an s3:// URL; neither is echo
   }
 });
 
+test('PostgreSQL without signingKeys refuses to start: every node signs with and lists the same keys', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+  try {
+    const config = loadConfig({ flags: { data, database: 'postgres://tessera@127.0.0.1:1/none', 'totp-keys': `k1:${Buffer.alloc(32, 1).toString('base64')}` }, env: {} });
+    await assert.rejects(openDeps(config), (e: unknown) => e instanceof ConfigError && /signingKeys/.test(e.message));
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('a malformed signingKeys stops the start, naming the problem and never the value', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+  try {
+    const config = loadConfig({ flags: { data, 'signing-keys': 'aHVudGVyMg==' }, env: {} });
+    await assert.rejects(openDeps(config), (e: unknown) => e instanceof ConfigError && /signingKeys: signing key 1 is not/.test(e.message) && !e.message.includes('aHVudGVyMg'));
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
 test('PostgreSQL without totpKeys refuses to start: every node needs the same key', async () => {
   const data = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
   try {

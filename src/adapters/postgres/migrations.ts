@@ -256,6 +256,13 @@ export const migrations: string[] = [
   UPDATE packages p SET manifest_bytes = COALESCE((SELECT SUM(v.manifest_bytes) FROM versions v WHERE v.package = p.name), 0);
   DROP INDEX IF EXISTS versions_manifest_bytes;
   `,
+  `
+  -- Registry signatures (docs/signatures.md): versions stored before signing existed are marked;
+  -- Tessera signs them once at start, in batches, with its key (core/packages/sign-stored.ts).
+  ALTER TABLE versions ADD COLUMN needs_signature BOOLEAN NOT NULL DEFAULT FALSE;
+  UPDATE versions SET needs_signature = TRUE;
+  CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature;
+  `,
 ];
 
 /** The schema version this code expects. */

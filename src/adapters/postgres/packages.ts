@@ -370,6 +370,20 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
       return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
     },
+    async unsignedVersions(limit) {
+      const { rows } = await pool.query<{ name: string; version: string; integrity: string }>('SELECT package AS name, version, integrity FROM versions WHERE needs_signature LIMIT $1', [limit]);
+      return rows;
+    },
+    async setSignatures(name, version, signatures) {
+      return transaction(pool, async (c) => {
+        const row = (await c.query<{ manifest: Record<string, unknown> }>('SELECT manifest FROM versions WHERE package = $1 AND version = $2 AND needs_signature FOR UPDATE', [name, version])).rows[0];
+        if (!row) return false;
+        const manifest = { ...row.manifest, dist: { ...(row.manifest.dist as Record<string, unknown>), signatures } };
+        await c.query('UPDATE versions SET manifest = $3, manifest_bytes = $4, needs_signature = FALSE WHERE package = $1 AND version = $2', [name, version, JSON.stringify(manifest), countedManifestBytes(manifest)]);
+        await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
+        return true;
+      });
+    },
     async setStar(name, userId, starred) {
       return transaction(pool, async (c) => {
         // The package row is locked (FOR SHARE): a whole-package unpublish waits or goes first.

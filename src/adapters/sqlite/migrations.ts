@@ -244,6 +244,13 @@ export const migrations: string[] = [
   UPDATE packages SET manifest_bytes = COALESCE((SELECT SUM(v.manifest_bytes) FROM versions v WHERE v.package = packages.name), 0);
   DROP INDEX IF EXISTS versions_manifest_bytes;
   `,
+  `
+  -- Registry signatures (docs/signatures.md): versions stored before signing existed are marked;
+  -- Tessera signs them once at start, in batches, with its key (core/packages/sign-stored.ts).
+  ALTER TABLE versions ADD COLUMN needs_signature INTEGER NOT NULL DEFAULT 0;
+  UPDATE versions SET needs_signature = 1;
+  CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature = 1;
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -312,6 +312,20 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     async isBlobReferenced(key) {
       return q.blobUsed.get({ key }) !== undefined;
     },
+    async unsignedVersions(limit) {
+      return (db.prepare('SELECT package AS name, version, integrity FROM versions WHERE needs_signature = 1 LIMIT ?').all(limit) as Array<{ name: string; version: string; integrity: string }>);
+    },
+    async setSignatures(name, version, signatures) {
+      return db.transaction(() => {
+        const row = db.prepare('SELECT manifest FROM versions WHERE package = ? AND version = ? AND needs_signature = 1').get(name, version) as { manifest: string } | undefined;
+        if (!row) return false;
+        const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
+        manifest.dist = { ...(manifest.dist as Record<string, unknown>), signatures };
+        db.prepare('UPDATE versions SET manifest = ?, manifest_bytes = ?, needs_signature = 0 WHERE package = ? AND version = ?')
+          .run(JSON.stringify(manifest), countedManifestBytes(manifest), name, version);
+        return true;
+      })();
+    },
     async setStar(name, userId, starred) {
       return db.transaction(() => {
         const p = q.pkg.get(name) as PackageRow | undefined;

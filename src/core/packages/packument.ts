@@ -2,6 +2,7 @@
 // made here from the registry's public URL, so a change of URL needs no data migration.
 
 import type { PackageRecord, VersionRecord } from '../ports.ts';
+import { attestationsUrl, PROVENANCE_KEY } from './provenance.ts';
 import { formatRev, ownMap, ownValue } from './rules.ts';
 
 const HOISTED = ['author', 'bugs', 'contributors', 'description', 'homepage', 'keywords', 'license', 'repository'];
@@ -19,12 +20,15 @@ export function tarballUrl(publicUrl: string, name: string, file: string): strin
 }
 
 function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string): Record<string, unknown> {
-  const { readme: _readme, readmeFilename: _readmeFilename, ...rest } = v.manifest;
+  const { readme: _readme, readmeFilename: _readmeFilename, [PROVENANCE_KEY]: _bundle, ...rest } = v.manifest;
+  const dist: Record<string, unknown> = { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) };
+  // The bundle itself is served at its own URL (provenance.ts), made here like the tarball's.
+  if (dist.attestations && typeof dist.attestations === 'object') dist.attestations = { url: attestationsUrl(publicUrl, pkg.name, v.version), ...dist.attestations };
   const out: Record<string, unknown> = {
     ...rest,
     _id: `${pkg.name}@${v.version}`,
     maintainers: pkg.owners.map((o) => ({ name: o.name, email: o.email })),
-    dist: { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) },
+    dist,
   };
   if (v.deprecated) out.deprecated = v.deprecated;
   // npm 11 runs install scripts only when the packument says so; versions stored before

@@ -10,6 +10,7 @@ import { DomainError, fail, shown } from '../errors.ts';
 import type { Access } from '../ports.ts';
 import { parsePackageName } from './names.ts';
 import { prepareManifest } from './prepare-manifest.ts';
+import { PROVENANCE_KEY, type ProvenanceBundle, readProvenanceAttachment } from './provenance.ts';
 import { isPlainObject, isValidVersion, ownMap, requireTag } from './rules.ts';
 import { MAX_DOC_BYTES, readTarball, type TarballLimits } from './tarball.ts';
 import { requireCleanManifests } from '../text.ts';
@@ -26,6 +27,8 @@ export interface PublishRequest {
   claimedSha512: string;
   claimedShasum: string | null;
   claimedLength: unknown;
+  /** The `.sigstore` provenance attachment (provenance.ts), or null. */
+  provenance: ProvenanceBundle | null;
 }
 
 export interface ValidPublish {
@@ -40,7 +43,7 @@ export interface ValidPublish {
 }
 
 // Fields a client may not set: the registry derives them.
-const DERIVED = ['_npmUser', 'maintainers', '_rev', 'users', 'time', '_attachments', 'dist-tags', '_id', 'deprecated', 'hasInstallScript', '_hasShrinkwrap'];
+const DERIVED = [PROVENANCE_KEY, '_npmUser', 'maintainers', '_rev', 'users', 'time', '_attachments', 'dist-tags', '_id', 'deprecated', 'hasInstallScript', '_hasShrinkwrap'];
 
 /**
  * Fields that change what gets installed: a body that states one must state the tarball's
@@ -140,11 +143,13 @@ export function validatePublishBody(name: string, body: Record<string, unknown>,
   // Own properties only: a manifest key "__proto__" must stay data, not become a prototype.
   const manifest = ownMap(Object.entries(m).filter(([k]) => !DERIVED.includes(k)));
   delete manifest.dist;
+  const provenance = readProvenanceAttachment(name, version, body._attachments as Record<string, unknown>);
   return {
     version, manifest, tag, access, data,
     claimedSha512: sha512Integrity(dist.integrity as string) as string,
     claimedShasum: typeof dist.shasum === 'string' ? dist.shasum.toLowerCase() : null,
     claimedLength: (att as Record<string, unknown>).length,
+    provenance,
   };
 }
 
@@ -217,5 +222,11 @@ export async function verifyPublishTarball(name: string, req: PublishRequest, li
   manifest._hasShrinkwrap = contents.hasShrinkwrap;
   const integrity = `sha512-${sha512.toString('base64')}`;
   manifest.dist = { integrity, shasum, fileCount: contents.fileCount, unpackedSize: contents.unpackedSize };
+  if (req.provenance) {
+    if (req.provenance.sha512Hex !== sha512.toString('hex')) bad('The provenance bundle\'s subject digest is not the tarball\'s sha512.');
+    // Stored with the version, served at /-/npm/v1/attestations (provenance.ts); the url is added when served.
+    (manifest.dist as Record<string, unknown>).attestations = { provenance: { predicateType: req.provenance.predicateType } };
+    manifest[PROVENANCE_KEY] = req.provenance.bundle;
+  }
   return { version, manifest, tag: req.tag, access: req.access, tarball, integrity, shasum, sha512Hex: sha512.toString('hex') };
 }

@@ -12,6 +12,7 @@ import { newPackageNameProblem, parsePackageName, tarballFileName } from './name
 import { requireCleanManifests } from '../text.ts';
 import { requireNameFreeUpstream } from '../proxy/publish-check.ts';
 import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
+import { distSignatures } from './signatures.ts';
 
 /**
  * The access of a package after a publish, and where it came from: the request's `access`
@@ -71,6 +72,9 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   // Dependency confusion: a name never published here is asked upstream once, now, after every
   // check of the caller and the body (so no one else can make a private name leave the building).
   if (!existing) await requireNameFreeUpstream(deps, name);
+  // The registry's signature over the integrity it verified, made once and stored (signatures.ts).
+  const signatures = distSignatures(deps.signing, name, valid.version, valid.integrity);
+  if (signatures) (valid.manifest.dist as Record<string, unknown>).signatures = signatures;
 
   const blobKey = await deps.blobs.put(valid.tarball, valid.sha512Hex);
   const scope = parsePackageName(name)?.scope;

@@ -8,6 +8,7 @@ import { fail } from '../errors.ts';
 import { type PackumentForm, UpstreamError } from './ports.ts';
 import type { Upstream } from './rules.ts';
 import { BadUpstreamPackument, parseUpstreamPackument } from './upstream-packument.ts';
+import { addRegistrySignatures } from './upstream-signatures.ts';
 import type { PackumentDoc } from './versions.ts';
 
 export type ProxyLog = (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
@@ -33,7 +34,7 @@ export type LoadedPackument =
  * is stored; logs every failure and every stale answer through `log`.
  */
 export async function loadUpstreamPackument(
-  deps: Pick<Deps, 'store' | 'upstream' | 'clock' | 'settings' | 'upstreamState'>,
+  deps: Pick<Deps, 'store' | 'upstream' | 'clock' | 'settings' | 'upstreamState' | 'signing'>,
   upstream: Upstream,
   name: string,
   form: PackumentForm,
@@ -81,7 +82,9 @@ export async function loadUpstreamPackument(
       if (!(e instanceof BadUpstreamPackument)) throw e;
       throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a packument Tessera refuses: ${e.message}.`);
     }
-    await deps.store.proxy.putPackument({ name, form, upstream: upstream.name, body: answer.body, etag: answer.etag, lastModified: answer.lastModified, fetchedAt: at });
+    // Tessera's signature beside the upstream's own, made once for the copy it keeps (upstream-signatures.ts).
+    const body = addRegistrySignatures(deps.signing, name, doc) ? Buffer.from(JSON.stringify(doc)) : answer.body;
+    await deps.store.proxy.putPackument({ name, form, upstream: upstream.name, body, etag: answer.etag, lastModified: answer.lastModified, fetchedAt: at });
     deps.upstreamState.success(upstream.name, at);
     return { kind: 'found', doc, fetchedAt: at, fetched: true, stale: null };
   } catch (e) {

@@ -55,6 +55,13 @@ export interface UpstreamClient {
    * Used once, at the first publish into a new scope (core/proxy/publish-check.ts).
    */
   scopeHasPackages(upstream: Upstream, scope: string, options: { maxBytes: number }): Promise<boolean>;
+  /**
+   * GET `<upstream.url><path>` for a JSON answer (the registry keys and attestations endpoints,
+   * core/proxy/upstream-signatures.ts): 200 with a JSON content type is `ok` (body at most
+   * `maxBytes`), 404 `not-found`. Throws UpstreamError otherwise. Optional: without it those
+   * endpoints list nothing of the upstream.
+   */
+  json?(upstream: Upstream, path: string, options: { maxBytes: number }): Promise<{ kind: 'ok'; body: Buffer } | { kind: 'not-found' }>;
 }
 
 /** A packument as fetched from an upstream, kept so that it can be served when the upstream is down. */

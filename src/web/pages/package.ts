@@ -21,6 +21,10 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
   const readme = typeof m.readme === 'string' && m.readme !== 'ERROR: No README data found!' ? m.readme.slice(0, README_LIMIT) : '';
   const versions = [...pkg.versions].reverse();
   const install = `npm install ${pkg.name}`;
+  // The latest version's registry signature and provenance (core/packages/signatures.ts, provenance.ts).
+  const dist = (m.dist && typeof m.dist === 'object' ? m.dist : {}) as { signatures?: Array<{ keyid?: unknown }>; attestations?: { provenance?: { predicateType?: unknown } } };
+  const keyids = Array.isArray(dist.signatures) ? dist.signatures.map((sig) => sig?.keyid).filter((k): k is string => typeof k === 'string') : [];
+  const predicateType = dist.attestations?.provenance?.predicateType;
   return layout(
     page,
     pkg.name,
@@ -35,6 +39,8 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
     <dt>Owners</dt><dd>${pkg.owners.map((o, i) => html`${i > 0 ? ', ' : ''}${o.name}`)}</dd>
     ${typeof m.license === 'string' ? html`<dt>License</dt><dd>${m.license}</dd>` : html``}
     ${homepage ? html`<dt>Homepage</dt><dd><a href="${homepage}" rel="noopener noreferrer nofollow">${homepage}</a></dd>` : html``}
+    ${latest ? html`<dt>Signature</dt><dd>${keyids.length ? html`Signed by this registry, key <code>${keyids.join(', ')}</code> (<code>npm audit signatures</code> checks it)` : 'None'}</dd>
+    <dt>Provenance</dt><dd>${typeof predicateType === 'string' ? html`Attested at publish (<code>${predicateType}</code>; not verified against Sigstore by this registry)` : 'None'}</dd>` : html``}
     <dt>Modified</dt><dd>${when(pkg.modifiedAt)}</dd>
   </dl>
 </section>

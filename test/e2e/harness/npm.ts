@@ -237,6 +237,8 @@ export function makeNpm(registryUrl: string, opts: { cli?: string } = {}): Npm {
       ...extra,
     });
     delete e['NODE_OPTIONS'];
+    // Only a test's own (e.g. the TUF stand-in of signatures.test.ts), never an inherited one.
+    if (extra.NODE_OPTIONS) e['NODE_OPTIONS'] = extra.NODE_OPTIONS;
     return e;
   };
 
