@@ -379,7 +379,8 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         const row = (await c.query<{ manifest: Record<string, unknown> }>('SELECT manifest FROM versions WHERE package = $1 AND version = $2 AND needs_signature FOR UPDATE', [name, version])).rows[0];
         if (!row) return false;
         const manifest = { ...row.manifest, dist: { ...(row.manifest.dist as Record<string, unknown>), signatures } };
-        await c.query('UPDATE versions SET manifest = $3, manifest_bytes = $4, needs_signature = FALSE WHERE package = $1 AND version = $2', [name, version, JSON.stringify(manifest), countedManifestBytes(manifest)]);
+        // manifest_bytes stays as counted at publish (the package's running total is its sum).
+        await c.query('UPDATE versions SET manifest = $3, needs_signature = FALSE WHERE package = $1 AND version = $2', [name, version, JSON.stringify(manifest)]);
         await c.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
         return true;
       });
