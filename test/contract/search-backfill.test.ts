@@ -3,18 +3,8 @@
 // packages written as the older code wrote them, then opened by the current code.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { migrations as postgresMigrations } from '../../src/adapters/postgres/migrations.ts';
-import { createPostgresStore } from '../../src/adapters/postgres/index.ts';
-import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
-import { migrations as sqliteMigrations } from '../../src/adapters/sqlite/migrations.ts';
-import { type Store, systemClock } from '../../src/core/ports.ts';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { oldDatabaseTests } from '../support/old-database.ts';
+import type { Store } from '../../src/core/ports.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-02T00:00:00.000Z';
@@ -34,7 +24,7 @@ const OLD_ROWS = [
   `INSERT INTO owners (package, user_id, position) VALUES ('kw', 1, 1), ('notag', 1, 1)`,
 ];
 
-const backfillIndex = (list: string[]) => {
+const backfillIndex = (list: readonly string[]) => {
   const i = list.findIndex((m) => m.includes('ADD COLUMN latest_version'));
   assert.ok(i > 0, 'the search-data migration exists');
   return i;
@@ -53,51 +43,4 @@ async function assertBackfilled(store: Store) {
   assert.deepEqual(hits[0].owners, [{ id: 1, name: 'alice', email: 'alice@example.com' }]);
 }
 
-test('SQLite: opening a database made before the search data backfills it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-backfill-'));
-  const file = join(dir, 'tessera.db');
-  const upTo = backfillIndex(sqliteMigrations);
-  const db = new Database(file);
-  db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
-  db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(upTo);
-  for (const m of sqliteMigrations.slice(0, upTo)) db.exec(m);
-  for (const row of OLD_ROWS) db.exec(row);
-  db.close();
-  const store = createSqliteStore(file, systemClock);
-  try {
-    await assertBackfilled(store);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-describe('PostgreSQL', { skip: postgresSkipReason() ?? false }, () => {
-  let server: TestPostgres;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  test('PostgreSQL: opening a database made before the search data backfills it', async () => {
-    const url = await server.createDatabase();
-    const upTo = backfillIndex(postgresMigrations);
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    try {
-      await pool.query('CREATE TABLE tessera_schema (version INTEGER NOT NULL)');
-      await pool.query('INSERT INTO tessera_schema (version) VALUES ($1)', [upTo]);
-      for (const m of postgresMigrations.slice(0, upTo)) await pool.query(m);
-      for (const row of OLD_ROWS) await pool.query(row);
-    } finally {
-      await pool.end();
-    }
-    const store = await createPostgresStore(url, systemClock);
-    try {
-      await assertBackfilled(store);
-    } finally {
-      await store.close();
-    }
-  });
-});
+oldDatabaseTests({ title: 'opening a database made before the search data backfills it', before: backfillIndex, rows: OLD_ROWS, check: assertBackfilled });

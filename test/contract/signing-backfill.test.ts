@@ -4,20 +4,10 @@
 // the migration, with versions as older code wrote them, then opened by the current code.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { migrations as postgresMigrations } from '../../src/adapters/postgres/migrations.ts';
-import { createPostgresStore } from '../../src/adapters/postgres/index.ts';
-import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
-import { migrations as sqliteMigrations } from '../../src/adapters/sqlite/migrations.ts';
+import { oldDatabaseTests } from '../support/old-database.ts';
 import { generateSigningKey, parseSigningKeys, staticSigning, verifyVersion } from '../../src/core/packages/signatures.ts';
 import { signStoredVersions } from '../../src/core/packages/sign-stored.ts';
-import { type Store, systemClock } from '../../src/core/ports.ts';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../support/postgres.ts';
+import type { Store } from '../../src/core/ports.ts';
 import { publish, version } from './suite/harness.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -32,7 +22,7 @@ const OLD_ROWS = [
   `INSERT INTO dist_tags (package, tag, version) VALUES ('old-lib', 'latest', '1.1.0'), ('@s/old', 'latest', '0.1.0')`,
 ];
 
-const signingIndex = (list: string[]) => {
+const signingIndex = (list: readonly string[]) => {
   const i = list.findIndex((m) => m.includes('ADD COLUMN needs_signature'));
   assert.ok(i > 0, 'the signing migration exists');
   return i;
@@ -64,51 +54,4 @@ async function assertSignedOnce(store: Store) {
   assert.deepEqual(await store.packages.unsignedVersions(10), []);
 }
 
-test('SQLite: versions stored before signatures are signed once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-signing-'));
-  const file = join(dir, 'tessera.db');
-  const upTo = signingIndex(sqliteMigrations);
-  const db = new Database(file);
-  db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
-  db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(upTo);
-  for (const m of sqliteMigrations.slice(0, upTo)) db.exec(m);
-  for (const row of OLD_ROWS) db.exec(row);
-  db.close();
-  const store = createSqliteStore(file, systemClock);
-  try {
-    await assertSignedOnce(store);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-describe('PostgreSQL', { skip: postgresSkipReason() ?? false }, () => {
-  let server: TestPostgres;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
-  test('PostgreSQL: versions stored before signatures are signed once', async () => {
-    const url = await server.createDatabase();
-    const upTo = signingIndex(postgresMigrations);
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
-    try {
-      await pool.query('CREATE TABLE tessera_schema (version INTEGER NOT NULL)');
-      await pool.query('INSERT INTO tessera_schema (version) VALUES ($1)', [upTo]);
-      for (const m of postgresMigrations.slice(0, upTo)) await pool.query(m);
-      for (const row of OLD_ROWS) await pool.query(row);
-    } finally {
-      await pool.end();
-    }
-    const store = await createPostgresStore(url, systemClock);
-    try {
-      await assertSignedOnce(store);
-    } finally {
-      await store.close();
-    }
-  });
-});
+oldDatabaseTests({ title: 'versions stored before signatures are signed once', before: signingIndex, rows: OLD_ROWS, check: assertSignedOnce });
