@@ -81,10 +81,24 @@ test('attestations of a proxied version come from its upstream once, then from t
   assert.equal(none.statusCode, 404);
 });
 
+test('the upstream rotates its key: a packument signed by a key the kept list lacks makes the next key list ask again, within the list\'s hour', async () => {
+  assert.ok((await keys()).some((k) => k.keyid === upstreamKey.keyid), 'the old list is kept');
+  const newKey = signingKeyFromBase64(generateSigningKey(), null);
+  up.overrides.set('/-/npm/v1/keys', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: [publicKeyEntry(upstreamKey.publicKey, new Date().toISOString()), publicKeyEntry(newKey.publicKey, null)] }) });
+  const dist = up.addVersion('rotated-lib', '1.0.0', Buffer.from('rotated bytes')) as Record<string, unknown>;
+  dist.signatures = [signVersion(newKey, 'rotated-lib', '1.0.0', dist.integrity as string)];
+  assert.equal((await t.request({ url: '/rotated-lib', headers: { accept: ABBREVIATED } })).statusCode, 200);
+  const list = await keys();
+  assert.ok(list.some((k) => k.keyid === newKey.keyid), 'the new upstream key is listed at once');
+  assert.ok(list.find((k) => k.keyid === upstreamKey.keyid)?.expires, 'the old one with its expiry');
+});
+
 test('with the upstream down, its kept keys are still listed and kept attestations served', async () => {
   clock.advanceMs(2 * 3600_000);
   await up.close();
-  assert.deepEqual((await keys()).map((k) => k.keyid), [t.deps.signing!.current().keyid, upstreamKey.keyid]);
+  const kept = (await keys()).map((k) => k.keyid);
+  assert.equal(kept[0], t.deps.signing!.current().keyid);
+  assert.ok(kept.includes(upstreamKey.keyid) && kept.length === 3, 'the kept list (after the rotation above: both upstream keys)');
   assert.equal((await t.request({ url: '/-/npm/v1/attestations/up-lib@1.0.0' })).statusCode, 200);
   const res = await t.request({ url: '/-/npm/v1/attestations/never-seen@1.0.0' });
   assert.ok(res.statusCode === 502 || res.statusCode === 504, `${res.statusCode} ${res.body}`);

@@ -8,7 +8,7 @@ import { fail } from '../errors.ts';
 import { type PackumentForm, UpstreamError } from './ports.ts';
 import type { Upstream } from './rules.ts';
 import { BadUpstreamPackument, parseUpstreamPackument } from './upstream-packument.ts';
-import { addRegistrySignatures } from './upstream-signatures.ts';
+import { addRegistrySignatures, noteUpstreamKeyids } from './upstream-signatures.ts';
 import type { PackumentDoc } from './versions.ts';
 
 export type ProxyLog = (level: 'info' | 'warn', message: string, fields: Record<string, unknown>) => void;
@@ -82,6 +82,8 @@ export async function loadUpstreamPackument(
       if (!(e instanceof BadUpstreamPackument)) throw e;
       throw new UpstreamError('bad-answer', upstream.name, `The upstream ${upstream.name} sent a packument Tessera refuses: ${e.message}.`);
     }
+    // A signature by a key the kept upstream key list lacks: ask for the list again (rotation).
+    await noteUpstreamKeyids(deps, upstream, doc);
     // Tessera's signature beside the upstream's own, made once for the copy it keeps (upstream-signatures.ts).
     const body = addRegistrySignatures(deps.signing, name, doc) ? Buffer.from(JSON.stringify(doc)) : answer.body;
     await deps.store.proxy.putPackument({ name, form, upstream: upstream.name, body, etag: answer.etag, lastModified: answer.lastModified, fetchedAt: at });

@@ -109,6 +109,30 @@ async function keysOf(deps: Pick<Deps, 'store' | 'upstream' | 'clock'>, upstream
 }
 
 /**
+ * After a new copy of an upstream packument: when its versions carry a signature whose keyid is
+ * not in the kept key list of that upstream (the upstream rotated its key), the kept list is
+ * marked stale so that the next `/-/npm/v1/keys` asks the upstream again (as JWKS clients do for
+ * an unknown `kid`); without that, npm would find no key for the new signatures and stop the
+ * whole `npm audit signatures` (EMISSINGSIGNATUREKEY) until the list's hour is over. Call it
+ * before addRegistrySignatures (Tessera's own keyid is not the upstream's). One read of the kept
+ * list per fetched packument, none per read.
+ */
+export async function noteUpstreamKeyids(deps: Pick<Deps, 'store'>, upstream: Upstream, doc: PackumentDoc): Promise<void> {
+  const ids = new Set<string>();
+  for (const manifest of Object.values(isPlainObject(doc.versions) ? doc.versions : {})) {
+    const dist = isPlainObject(manifest) && isPlainObject(manifest.dist) ? manifest.dist : null;
+    if (!dist || !Array.isArray(dist.signatures)) continue;
+    for (const sig of dist.signatures) if (isPlainObject(sig) && typeof sig.keyid === 'string') ids.add(sig.keyid);
+  }
+  if (ids.size === 0) return;
+  const row = keysRow(upstream.name);
+  const stored = await deps.store.proxy.getPackument(row, 'full');
+  if (!stored || stored.fetchedAt === 0) return;
+  const known = new Set((parseUpstreamKeys(stored.body) ?? []).map((k) => k.keyid));
+  if ([...ids].some((id) => !known.has(id))) await deps.store.proxy.revalidated(row, 'full', 0, null, null);
+}
+
+/**
  * The attestations of a proxied version from `upstream`: kept once fetched (they never change
  * for a published version), else asked (`/-/npm/v1/attestations/NAME@VERSION`). null when the
  * upstream has none (404). Errors: UPSTREAM_FAILED, UPSTREAM_TIMEOUT when it cannot be asked and
