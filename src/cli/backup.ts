@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { type CommandUsage, printUsage } from './usage.ts';
 
-export const usage: CommandUsage = { synopsis: 'tessera backup DIR [--data DATA]', note: 'SQLite, tarballs, server.key; while serving; DIR new or empty' };
+export const usage: CommandUsage = { synopsis: 'tessera backup DIR [--data DATA]', note: 'SQLite, tarballs, server.key, signing.key; while serving; DIR new or empty' };
 
 export const BACKUP_MANIFEST = 'tessera-backup.json';
 export const BACKUP_FORMAT = 1;
@@ -66,6 +66,7 @@ export async function backup(positionals: string[], flags: Record<string, string
     tarballs: present.size,
     bytes: before.bytes + after.bytes,
     serverKey: existsSync(keyFile),
+    signingKey: existsSync(join(data, 'signing.key')),
     missingTarballs: missing,
     corruptTarballs: corrupt,
   };
@@ -74,7 +75,7 @@ export async function backup(positionals: string[], flags: Record<string, string
 
   process.stdout.write(
     `Backed up ${db.users} users, ${db.packages} packages and ${present.size} tarballs (${manifest.bytes} bytes) to ${dir}` +
-      `${manifest.serverKey ? ', with server.key (keep this backup as secret as the key)' : ''}.\n`,
+      `${manifest.serverKey || manifest.signingKey ? `, with ${[manifest.serverKey && 'server.key', manifest.signingKey && 'signing.key'].filter(Boolean).join(' and ')} (keep this backup as secret as the keys)` : ''}.\n`,
   );
   if (db.integrity !== 'ok') {
     process.stderr.write(`tessera backup: the database copy failed its integrity check: ${db.integrity}\n`);

@@ -8,7 +8,7 @@
 import { loadConfig } from '../config/load.ts';
 import type { CommandUsage } from './usage.ts';
 
-export const usage: CommandUsage = { synopsis: 'tessera keys rotate [--data DIR] [--expires ISO-TIME]', note: 'new registry signing key' };
+export const usage: CommandUsage = { synopsis: 'tessera keys rotate [--data DIR] [--expires ISO-TIME (signingKeys only)]', note: 'new registry signing key' };
 
 export async function keysRotate(flags: Record<string, string>): Promise<number> {
   const { resolve } = await import('node:path');
@@ -25,8 +25,8 @@ export async function keysRotate(flags: Record<string, string>): Promise<number>
       return 2;
     }
     const expires = expiresFlag ? new Date(expiresFlag) : new Date(Date.now() + 3600_000);
-    if (Number.isNaN(expires.getTime())) {
-      process.stderr.write('tessera: --expires must be an ISO-8601 time.\n');
+    if (Number.isNaN(expires.getTime()) || !/^\d{4}-\d\d-\d\d/.test(expiresFlag ?? expires.toISOString()) || expires.getTime() <= Date.now()) {
+      process.stderr.write('tessera: --expires must be an ISO-8601 time in the future (e.g. 2026-12-01T12:00:00Z).\n');
       return 2;
     }
     const fresh = signingKeyFromBase64(generateSigningKey(), null);
@@ -40,7 +40,16 @@ export async function keysRotate(flags: Record<string, string>): Promise<number>
     );
     return 0;
   }
+  if (expiresFlag !== undefined) {
+    process.stderr.write('tessera: --expires applies to keys given by signingKeys (several nodes); on a single node the old key expires at the moment of rotation.\n');
+    return 2;
+  }
   const data = resolve(config.data);
+  const { existsSync } = await import('node:fs');
+  if (!config.database && !existsSync(resolve(data, 'tessera.db'))) {
+    process.stderr.write(`tessera: There is no registry in ${data} (no tessera.db there): pass the server's own --data DIR or --config FILE.\n`);
+    return 2;
+  }
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const { rotateKeyFile, SIGNING_KEY_FILE } = await import('../adapters/signing-keys.ts');
   const rotated = rotateKeyFile(data, new Date());
