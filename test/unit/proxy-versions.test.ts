@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { abbreviate, ageSource, hiddenVersionReason, type PackumentDoc, servedPackument, visibleVersions } from '../../src/core/proxy/versions.ts';
+import { abbreviate, ageSource, type PackumentDoc, visibleVersions } from '../../src/core/proxy/versions.ts';
 import { versionPolicyOf } from '../../src/core/proxy/blocks.ts';
 import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
 import { TestClock } from '../support/clock.ts';
@@ -195,22 +195,6 @@ test('odd upstream documents: prototype-named versions stay own data, non-object
   const abbr = abbreviate(doc);
   assert.deepEqual(Object.keys(abbr.versions as object), ['__proto__']);
   assert.equal(Object.getPrototypeOf(abbr.versions), Object.prototype);
-});
-
-test('servedPackument: the policy, then the abbreviated form when asked for; hiddenVersionReason says the same per version', () => {
-  const doc = packument('a', { '1.0.0': 10 * DAY, '1.1.0': HOUR, '1.2.0': 20 * DAY }, { latest: '1.1.0' });
-  (doc.time as Record<string, unknown>)['1.3.0'] = undefined;
-  (doc.versions as Record<string, unknown>)['1.3.0'] = { name: 'a', version: '1.3.0', dist: {} };
-  const p = policy(DAY, { '1.2.0': 'bad' });
-  const full = servedPackument(doc, 'full', 'full', p);
-  assert.deepEqual(full, visibleVersions(doc, 'full', p));
-  const abbr = servedPackument(doc, 'full', 'abbreviated', p);
-  assert.deepEqual(abbr.doc, abbreviate(full.doc));
-  assert.deepEqual(abbr.hidden, full.hidden);
-  assert.deepEqual(Object.keys(abbr.doc.versions as object), ['1.0.0']);
-  for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0']) assert.equal(hiddenVersionReason(doc, v, p), full.hidden.get(v) ?? null, v);
-  assert.match(hiddenVersionReason(doc, '9.9.9', p) ?? '', /no publish time/, 'a version the packument does not have has no proven age either');
-  assert.equal(hiddenVersionReason(doc, '1.0.0', policy(0)), null);
 });
 
 test('versionPolicyOf: the route\'s minimum age and the name\'s blocks from the store', async () => {

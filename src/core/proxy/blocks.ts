@@ -74,7 +74,7 @@ export async function listBlocks(deps: Pick<Deps, 'store'>, name: string | null)
 /**
  * The version policy of one proxied name now: its route's minimum release age (0 for exempt
  * names, routeOf) and the administrators' blocks of that name (one indexed read). What the
- * serving path passes to servedPackument / hiddenVersionReason.
+ * serving path passes to visibleVersions (through upstream-packument.ts proxiedView).
  */
 export async function versionPolicyOf(deps: Pick<Deps, 'store' | 'clock'>, name: string, route: Pick<Route, 'minReleaseAgeMs' | 'ruleIndex'>): Promise<VersionPolicy> {
   const blocks = await deps.store.proxy.blocks(name);

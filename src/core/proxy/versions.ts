@@ -38,7 +38,7 @@ export function ageSource(route: { ruleIndex?: number }): string {
 }
 
 /** "5 hours", "1 minute", "3 days": the largest whole unit (floor), for reasons shown to people. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   const units: [string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
   for (const [unit, size] of units) {
     if (ms >= size) {
@@ -140,26 +140,6 @@ export function visibleVersions(doc: PackumentDoc, form: PackumentForm, policy: 
     out['dist-tags'] = ownMap(moved);
   }
   return { doc: out, hidden };
-}
-
-/**
- * Why `version` of an upstream packument is not served (blocked, too young, or of unknown age
- * while a minimum age is in force), or null when it is. The same rule as visibleVersions, for
- * one version: what a tarball request needs without rendering the whole document.
- */
-export function hiddenVersionReason(doc: PackumentDoc, version: string, policy: VersionPolicy): string | null {
-  const name = typeof doc.name === 'string' ? doc.name : '';
-  return hiddenReason(name, version, isPlainObject(doc.time) ? doc.time : {}, policy);
-}
-
-/**
- * The document served for an upstream packument: the policy applied (visibleVersions), then
- * the abbreviated form derived when the client asked for it and `doc` is the full form.
- * `docForm` is the form `doc` was fetched in (full whenever a minimum age is in force).
- */
-export function servedPackument(doc: PackumentDoc, docForm: PackumentForm, wanted: PackumentForm, policy: VersionPolicy): VisibleVersions {
-  const visible = visibleVersions(doc, docForm, policy);
-  return wanted === 'abbreviated' && docForm === 'full' ? { doc: abbreviate(visible.doc), hidden: visible.hidden } : visible;
 }
 
 /**
