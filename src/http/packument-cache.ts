@@ -171,7 +171,7 @@ export class PackumentCache {
     const generation = this.generation;
     const record = await this.deps.store.packages.get(name);
     let entry: Entry = { pkg: null, bytes: ENTRY_OVERHEAD };
-    const route = record ? null : await proxyRouteOf(this.deps, this.deps.settings.proxy, name);
+    const route = record ? null : await proxyRouteOf(this.deps, this.deps.settings.proxy, name, { noRecord: true });
     if (route?.upstream) {
       entry = await this.loadProxied(name, form ?? 'abbreviated', route as Route & { upstream: Upstream }, generation);
     } else if (record) {

@@ -10,12 +10,13 @@ import { type ProxySettings, type Route, routeOf } from './rules.ts';
 /**
  * The route of `name` after the local checks: `upstream` is null when the name must never be
  * asked upstream. Reads the package head, the scope's owner and the user of that name (at most
- * three indexed lookups); no network.
+ * three indexed lookups); no network. `noRecord: true` says the caller has just found no
+ * package record of the name (the packument cache's load), so the head is not read again.
  */
-export async function proxyRouteOf(deps: Pick<Deps, 'store'>, proxy: ProxySettings, name: string): Promise<Route> {
+export async function proxyRouteOf(deps: Pick<Deps, 'store'>, proxy: ProxySettings, name: string, known: { noRecord?: boolean } = {}): Promise<Route> {
   const route = routeOf(proxy, name);
   if (route.upstream === null) return route;
-  if (await deps.store.packages.head(name)) return { upstream: null, minReleaseAgeMs: 0 };
+  if (!known.noRecord && (await deps.store.packages.head(name))) return { upstream: null, minReleaseAgeMs: 0 };
   const scope = parsePackageName(name)?.scope ?? null;
   if (scope !== null) {
     if ((await deps.store.packages.scopeOwner(scope)) !== null) return { upstream: null, minReleaseAgeMs: 0 };
