@@ -6,6 +6,7 @@
 // roll to every node (docs/signatures.md).
 
 import { loadConfig } from '../config/load.ts';
+import { requireRegistry } from './open-registry.ts';
 import type { CommandUsage } from './usage.ts';
 
 export const usage: CommandUsage = { synopsis: 'tessera keys rotate [--data DIR] [--expires ISO-TIME (signingKeys only)]', note: 'new registry signing key' };
@@ -44,12 +45,8 @@ export async function keysRotate(flags: Record<string, string>): Promise<number>
     process.stderr.write('tessera: --expires applies to keys given by signingKeys (several nodes); on a single node the old key expires at the moment of rotation.\n');
     return 2;
   }
+  requireRegistry(config);
   const data = resolve(config.data);
-  const { existsSync } = await import('node:fs');
-  if (!config.database && !existsSync(resolve(data, 'tessera.db'))) {
-    process.stderr.write(`tessera: There is no registry in ${data} (no tessera.db there): pass the server's own --data DIR or --config FILE.\n`);
-    return 2;
-  }
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const { rotateKeyFile, SIGNING_KEY_FILE } = await import('../adapters/signing-keys.ts');
   const rotated = rotateKeyFile(data, new Date());

@@ -25,7 +25,7 @@ function tessera(...args: string[]) {
 test('in a folder with no registry the commands refuse rather than create an empty one', () => {
   const empty = mkdtempSync(join(tmpdir(), 'tessera-no-registry-'));
   try {
-    for (const args of [['proxy', 'block', 'lodash@1.0.0'], ['proxy', 'blocks'], ['proxy', 'purge', '--all'], ['user', 'log', 'bob'], ['user', 'reset-2fa', 'bob']]) {
+    for (const args of [['proxy', 'block', 'lodash@1.0.0'], ['proxy', 'blocks'], ['proxy', 'purge', '--all'], ['user', 'log', 'bob'], ['user', 'reset-2fa', 'bob'], ['keys', 'rotate']]) {
       const r = spawnSync(process.execPath, ['bin/tessera.js', ...args, '--data', empty], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
       assert.equal(r.status, 2, args.join(' '));
       assert.match(r.stderr, /There is no registry in .* \(no tessera\.db there\): pass the server's own --data DIR or --config FILE/);
