@@ -24,14 +24,17 @@ interface Relay {
   down: boolean;
   /** Paths whose response bodies get one byte flipped. */
   tamper: Set<string>;
+  /** Paths whose requests wait for the promise before going on to the upstream. */
+  hold: Map<string, Promise<void>>;
   close(): Promise<void>;
 }
 
 async function startRelay(): Promise<Relay> {
   const sockets = new Set<Socket>();
-  const relay: Relay = { url: '', seen: [], target: '', down: false, tamper: new Set(), close: async () => {} };
-  const server: Server = createServer((req, res) => {
+  const relay: Relay = { url: '', seen: [], target: '', down: false, tamper: new Set(), hold: new Map(), close: async () => {} };
+  const server: Server = createServer(async (req, res) => {
     relay.seen.push(`${req.method} ${req.url}`);
+    await relay.hold.get(req.url ?? '');
     if (relay.down) {
       req.socket.destroy();
       return;
@@ -134,7 +137,17 @@ test('npm install of a proxied tree through Tessera, then again with the upstrea
 });
 
 test('50 concurrent misses of one name make one upstream request', T, async () => {
-  const answers = await Promise.all(Array.from({ length: 50 }, () => fetch(`${proxy.url}fifty`, { headers: { accept: 'application/vnd.npm.install-v1+json' } })));
+  // The proxy keeps nothing fresh (TESSERA_PROXY_FRESH_SECONDS=0), so the upstream's answer is
+  // held until all 50 requests are surely in: otherwise a slow machine could send the last
+  // ones after the first load ended, and they would rightly ask the upstream again.
+  let release = () => {};
+  relay.hold.set('/fifty', new Promise<void>((r) => (release = r)));
+  const sent = Promise.all(Array.from({ length: 50 }, () => fetch(`${proxy.url}fifty`, { headers: { accept: 'application/vnd.npm.install-v1+json' } })));
+  while (seenOf('/fifty') === 0) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 1000));
+  release();
+  relay.hold.delete('/fifty');
+  const answers = await sent;
   assert.deepEqual([...new Set(answers.map((a) => a.status))], [200]);
   assert.equal(seenOf('/fifty'), 1);
 });
