@@ -251,6 +251,10 @@ export interface SearchQuery {
    * decides for packument reads. Absent or null: no limits.
    */
   viewerLimits?: { packages: string[]; scopes: string[] } | null;
+  /** Only packages of this scope (without '@'); absent or null: every name. */
+  scope?: string | null;
+  /** 'name' (default, byte order) or 'modified' (most recently changed first, then name). */
+  order?: 'name' | 'modified';
 }
 
 export interface SearchHit {

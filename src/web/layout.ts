@@ -79,11 +79,18 @@ function nav(page: PageContext): SafeHtml {
     <a href="${b}tokens">Tokens</a>
     <a href="${b}security-log">Security log</a>
     <a href="${b}upstreams">Upstreams</a>
-    <form method="post" action="${b}logout" class="inline">${csrfField(page)}<button type="submit" class="link">Sign out ${page.user}</button></form>
+    <form method="post" action="${b}logout" class="inline signout">${csrfField(page)}<button type="submit" class="link">Sign out ${page.user}</button></form>
   </nav>`;
 }
 
-export function layout(page: PageContext, title: string, body: SafeHtml): SafeHtml {
+/** The name mark: four tiles of a mosaic (a tessera is one tile), one in the accent colour. */
+const MARK = html`<svg width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><rect x="1" y="1" width="9" height="9" rx="2" fill="#5fc4cc"/><rect x="12" y="1" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="1" y="12" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="12" y="12" width="9" height="9" rx="2" fill="#f0a500"/></svg>`;
+
+/**
+ * The page shell: header with the name mark and navigation, then `body` under an h1 of
+ * `title`. `options.wide` gives tables with many columns (the security log) a wider page.
+ */
+export function layout(page: PageContext, title: string, body: SafeHtml, options: { wide?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -96,8 +103,8 @@ export function layout(page: PageContext, title: string, body: SafeHtml): SafeHt
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
-<header><a class="brand" href="${page.base}">${page.registryName}</a>${nav(page)}</header>
-<main id="main" tabindex="-1">
+<header><a class="brand" href="${page.base}">${MARK}${page.registryName}</a>${nav(page)}</header>
+<main id="main" tabindex="-1"${options.wide ? html` class="wide"` : html``}>
 <h1>${title}</h1>
 ${body}
 </main>

@@ -1,5 +1,5 @@
 // In Chromium: the profile (view, edit, change the password) and a package page (versions,
-// dist-tags, owners, 2FA requirement, the readme as escaped text), found through the search.
+// dist-tags, owners, 2FA requirement, the readme rendered from markdown, its HTML as text), found through the search.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -15,7 +15,7 @@ before(async () => {
   reg = await startRegistry();
   browser = await launchBrowser();
   cliToken = await signUp(reg, 'pat');
-  const readme = '# left-pad-ish\n\nPads strings.\n\n<img src=x onerror="document.title=1">';
+  const readme = '# left-pad-ish\n\nPads *strings*. See [the docs](https://example.com/docs) or [this](javascript:document.title=2).\n\n<img src=x onerror="document.title=1">\n\n```js\nleftPad("a", 3);\n```';
   for (const version of ['1.0.0', '1.1.0']) {
     const body = publishBody('@pat/pad', version, { manifest: { description: 'Pads strings', license: 'MIT', readme } });
     const res = await fetch(`${reg.url}@pat%2fpad`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${cliToken}` }, body: JSON.stringify(body) });
@@ -61,9 +61,11 @@ test('profile: view and edit the fields, then change the password', { skip, time
   assert.equal((await fetch(`${reg.url}-/whoami`, { headers: { authorization: `Bearer ${cliToken}` } })).status, 401);
 });
 
-test('package page: versions, dist-tags, owners, 2FA requirement, readme as text', { skip, timeout: 60_000 }, async () => {
+test('package page: versions, dist-tags, owners, 2FA requirement, readme rendered from markdown without its HTML', { skip, timeout: 60_000 }, async () => {
   const { page } = browser;
   await page.goto(`${reg.url}-/web/`);
+  assert.equal(await page.locator('#package-list li').count(), 1, 'the start page lists the package');
+  await screenshot(page, 'home');
   await page.fill('#q', 'pad');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('link', { name: '@pat/pad' }).click();
@@ -74,8 +76,16 @@ test('package page: versions, dist-tags, owners, 2FA requirement, readme as text
   assert.match(main, /Two-factor\s*Not required/);
   assert.match(main, /latest\s*1\.1\.0/);
   assert.match(main, /Versions \(2\)/);
-  assert.equal(await page.textContent('pre'), '# left-pad-ish\n\nPads strings.\n\n<img src=x onerror="document.title=1">');
-  assert.equal(await page.locator('main img').count(), 0, 'the readme is text, not markup');
-  assert.notEqual(await page.title(), '1');
+  // The readme is rendered markdown: its own HTML stays text, its unsafe link is no link.
+  const readme = page.locator('.readme');
+  assert.equal(await readme.locator('h3').textContent(), 'left-pad-ish');
+  assert.equal(await readme.locator('em').textContent(), 'strings');
+  assert.equal(await readme.locator('a').count(), 1);
+  assert.equal(await readme.locator('a').getAttribute('href'), 'https://example.com/docs');
+  assert.equal(await readme.locator('a').getAttribute('rel'), 'noopener noreferrer nofollow ugc');
+  assert.match((await readme.textContent())!, /<img src=x onerror="document.title=1">/);
+  assert.equal(await readme.locator('pre code').textContent(), 'leftPad("a", 3);\n');
+  assert.equal(await page.locator('main img').count(), 0, 'no markup of the readme reaches the page');
+  assert.ok(!['1', '2'].includes(await page.title()));
   await screenshot(page, 'package');
 });

@@ -379,7 +379,7 @@ test('changing the password in the browser ends the other browser and CLI sessio
   assert.equal((await t.request({ url: '/-/whoami', token: cli })).statusCode, 401, 'the npm login session ended');
 });
 
-test('package pages show versions, tags, owners and the readme as escaped text; hidden ones are 404', async () => {
+test('package pages show versions, tags, owners and the readme rendered with its HTML as text; hidden ones are 404', async () => {
   const token = await t.signUp('uma');
   const body = publishBody('web-pkg', '1.0.0', { manifest: { readme: '# Hi\n<script>alert(1)</script>' } });
   const put = await t.request({ method: 'PUT', url: '/web-pkg', token, payload: body });
@@ -387,7 +387,8 @@ test('package pages show versions, tags, owners and the readme as escaped text; 
   const b = new Browser(t);
   const page = await b.get('/-/web/package/web-pkg');
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /<pre># Hi\n&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/pre>/);
+  assert.match(page.body, /<div class="readme"><h3>Hi<\/h3>\n<p>&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/p>/);
+  assert.doesNotMatch(page.body, /<script>alert/);
   assert.match(page.body, /uma/);
   assert.match(page.body, /latest/);
   assert.equal((await b.get('/-/web/package/no-such-pkg')).statusCode, 404);

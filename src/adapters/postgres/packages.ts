@@ -293,7 +293,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       });
     },
     scopeOwner: (scope) => scopeOwnerOf(pool, scope),
-    async search({ text, from, size, viewerId, viewerLimits }) {
+    async search({ text, from, size, viewerId, viewerLimits, scope, order }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
       const params: unknown[] = [viewerId ?? -1];
       // Restricted: owners only, and only when the credential's limits cover the name.
@@ -307,6 +307,10 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         'p.latest_version IS NOT NULL',
         `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1)${covered}))`,
       ];
+      if (scope) {
+        params.push(`@${scope.replace(/[\\%_]/g, (ch) => `\\${ch}`)}/%`);
+        where.push(`p.name LIKE $${params.length} ESCAPE '\\'`);
+      }
       for (const t of terms) {
         params.push(`%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
         const n = `$${params.length}`;
@@ -318,7 +322,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         `SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at,
            (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
               FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
-         ${sql} ORDER BY p.name COLLATE "C" LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+         ${sql} ORDER BY ${order === 'modified' ? 'p.modified_at DESC, p.name COLLATE "C"' : 'p.name COLLATE "C"'} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, size, from],
       );
       const hits: SearchHit[] = rows.map((r) => ({

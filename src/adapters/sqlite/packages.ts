@@ -254,7 +254,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       const claim = q.scope.get(scope) as { owner_id: number } | undefined;
       return claim ? claim.owner_id : null;
     },
-    async search({ text, from, size, viewerId, viewerLimits }) {
+    async search({ text, from, size, viewerId, viewerLimits, scope, order }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
       // Restricted: owners only, and only when the credential's limits cover the name.
       const covered = viewerLimits
@@ -267,6 +267,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       ];
       const params: unknown[] = [viewerId ?? -1];
       if (viewerLimits) params.push(JSON.stringify(viewerLimits.packages), JSON.stringify(viewerLimits.scopes.map((x) => x.replace(/^@/, ''))));
+      if (scope) {
+        where.push("p.name LIKE ? ESCAPE '\\'");
+        params.push(`@${scope.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
+      }
       for (const t of terms) {
         const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         where.push("(p.name LIKE ? ESCAPE '\\' OR lower(COALESCE(p.description, '')) LIKE ? ESCAPE '\\' OR lower(COALESCE(p.keywords, '')) LIKE ? ESCAPE '\\')");
@@ -275,7 +279,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
       const total = (db.prepare(`SELECT COUNT(*) AS n ${sql}`).get(...params) as { n: number }).n;
       const rows = db
-        .prepare(`SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at ${sql} ORDER BY p.name LIMIT ? OFFSET ?`)
+        .prepare(`SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at ${sql} ORDER BY ${order === 'modified' ? 'p.modified_at DESC, p.name' : 'p.name'} LIMIT ? OFFSET ?`)
         .all(...params, size, from) as Array<{ name: string; latest_version: string; description: string | null; keyword_list: string; modified_at: string }>;
       const hits: SearchHit[] = rows.map((r) => ({
         name: r.name,

@@ -6,6 +6,10 @@ export interface SearchParams {
   text: string;
   from: number;
   size: number;
+  /** Only this scope's packages (without '@'). */
+  scope?: string | null;
+  /** 'name' (npm search's order here) or 'modified' (the web UI's browse list). */
+  order?: 'name' | 'modified';
 }
 
 /**

@@ -1,10 +1,9 @@
-// A package: its versions, dist-tags, owners, 2FA requirement and readme (as escaped,
-// preformatted text: no markdown rendering, so a readme cannot carry markup or scripts).
+// A package: its versions, dist-tags, owners, 2FA requirement and readme (markdown rendered
+// with raw HTML off and links vetted: ../markdown.ts).
 
 import type { PackageOverview, VersionRecord } from '../../core/ports.ts';
 import { html, layout, type PageContext, type SafeHtml, safeHref, when } from '../layout.ts';
-
-const README_LIMIT = 64 * 1024;
+import { renderReadme } from '../markdown.ts';
 
 function mfaText(pkg: PackageOverview): string {
   if (!pkg.mfa.publishRequiresTfa) return 'Not required (the owners\u2019 own settings apply)';
@@ -18,7 +17,7 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
   const m = latest?.manifest ?? {};
   const description = typeof m.description === 'string' ? m.description : '';
   const homepage = safeHref(m.homepage);
-  const readme = typeof m.readme === 'string' && m.readme !== 'ERROR: No README data found!' ? m.readme.slice(0, README_LIMIT) : '';
+  const readme = typeof m.readme === 'string' && m.readme !== 'ERROR: No README data found!' ? m.readme : '';
   const versions = [...pkg.versions].reverse();
   const install = `npm install ${pkg.name}`;
   // The latest version's registry signature and provenance (core/packages/signatures.ts, provenance.ts).
@@ -58,6 +57,6 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
   )}
   </tbody></table>
 </section>
-${readme ? html`<section aria-labelledby="readme"><h2 id="readme">Readme</h2><pre>${readme}</pre></section>` : html``}`,
+${readme ? html`<section aria-labelledby="readme"><h2 id="readme">Readme</h2><div class="readme">${renderReadme(readme)}</div></section>` : html``}`,
   );
 }

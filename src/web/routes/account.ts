@@ -20,15 +20,28 @@ import { securityLogPage } from '../pages/security-log.ts';
 import { proxiedPackagePage, upstreamsPage } from '../pages/upstreams.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
+/** Packages per page of the start page's list. */
+const HOME_PAGE_SIZE = 20;
 const PROFILE_FIELDS = ['fullname', 'email', 'homepage', 'github', 'twitter', 'freenode'];
 const SAVED: Record<string, string> = { profile: 'Profile saved.', password: 'Password changed. Your other sessions have ended.' };
 
 export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
-  web.get<{ Querystring: { q?: string } }>('/', async (request, reply) => {
+  web.get<{ Querystring: { q?: string; scope?: string; page?: string } }>('/', async (request, reply) => {
     const page = pageContext(deps, request, reply);
     const query = typeof request.query.q === 'string' ? request.query.q.slice(0, 256) : '';
+    // A scope filter that is no scope name is no filter (the page says what it shows).
+    const scopeParam = typeof request.query.scope === 'string' ? request.query.scope.trim().replace(/^@/, '').toLowerCase() : '';
+    const scope = /^[a-z0-9][a-z0-9._~-]{0,213}$/.test(scopeParam) ? scopeParam : null;
+    const pageNumber = Math.min(Math.max(Number.parseInt(typeof request.query.page === 'string' ? request.query.page : '1', 10) || 1, 1), 500);
     const ctx = webCtx(request);
-    const found = query.trim() ? await searchPackages(deps, ctx, { text: query.trim(), from: 0, size: 50 }) : null;
+    // With a query: matches by name; without: the browse list, most recently changed first.
+    const found = await searchPackages(deps, ctx, {
+      text: query.trim(),
+      from: (pageNumber - 1) * HOME_PAGE_SIZE,
+      size: HOME_PAGE_SIZE,
+      scope,
+      order: query.trim() ? 'name' : 'modified',
+    });
     const session = request.web.session;
     let account = null;
     if (session) {
@@ -41,8 +54,11 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
       200,
       homePage(page, {
         query,
-        results: found ? found.objects.map((o) => ({ name: o.package.name, version: o.package.version, description: o.package.description, date: o.package.date })) : null,
-        total: found?.total ?? 0,
+        scope,
+        page: pageNumber,
+        pageSize: HOME_PAGE_SIZE,
+        results: found.objects.map((o) => ({ name: o.package.name, version: o.package.version, description: o.package.description, date: o.package.date })),
+        total: found.total,
         account,
       }),
     );
