@@ -72,6 +72,12 @@ test('2FA enrolment in the browser: QR code and secret, confirmation, recovery c
   await page.getByRole('link', { name: 'I have saved them' }).click();
   assert.match((await page.textContent('main'))!, /is on, mode auth-and-writes/);
   assert.equal((await page.textContent('#recovery-left'))!.trim(), '10');
+  // Each change is folded: its password and code fields show only once it is opened.
+  assert.equal(await page.isVisible('#mode-password'), false);
+  await page.click('#action-mode summary');
+  assert.equal(await page.isVisible('#mode-password'), true);
+  assert.equal(await page.isVisible('#off-password'), false, 'one action asks, not four');
+  await screenshot(page, 'two-factor-on');
   // Shown once: the 2FA page no longer has them.
   assert.ok(!(await page.content()).includes(recovery[0]));
 });

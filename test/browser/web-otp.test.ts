@@ -32,6 +32,7 @@ test('npm publish approved in the browser (web OTP challenge)', { skip, timeout:
   await page.fill('#otp', await codes.next());
   await Promise.all([page.waitForURL(`${reg.url}-/web/`), page.keyboard.press('Enter')]);
   await page.goto(`${reg.url}-/web/2fa`);
+  await page.click('#action-approval summary');
   await page.check('#web-approval');
   await page.fill('#approval-otp', await codes.next());
   await Promise.all([page.waitForURL(/2fa\?done=approval/), page.locator('form[action$="2fa/web-approval"] button').click()]);

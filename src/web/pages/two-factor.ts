@@ -19,49 +19,84 @@ ${['auth-and-writes', 'auth-only'].map(
 </fieldset>`;
 }
 
-export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice: Notice }): SafeHtml {
+/** The actions of the page whose form may be shown open (after a refused attempt). */
+export type TfaAction = 'mode' | 'codes' | 'approval' | 'off';
+
+/**
+ * One action of the page, folded: its password and code fields show only when the person
+ * opens it, so the page asks for them once, for the action chosen (issue #20 item 6).
+ */
+function action(id: TfaAction, title: string, summary: string, open: boolean, body: SafeHtml): SafeHtml {
+  return html`<details class="action" id="action-${id}"${open ? html` open` : html``}>
+  <summary><span class="action-title">${title}</span> <span class="muted">${summary}</span></summary>
+  <div class="action-body">${body}</div>
+</details>`;
+}
+
+export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice: Notice; open?: TfaAction | null }): SafeHtml {
   const b = page.base;
   const s = v.status;
   let body: SafeHtml;
   if (s.state === 'on') {
-    body = html`<p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}.</p>
-<p>Unused recovery codes: <strong id="recovery-left">${s.recoveryLeft}</strong>.</p>
-<section aria-labelledby="mode">
-  <h2 id="mode">Change mode</h2>
-  <form method="post" action="${b}2fa/mode">${csrfField(page)}
+    body = html`<section aria-labelledby="status" class="status-card">
+  <h2 id="status">Status</h2>
+  <p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}.</p>
+  <dl class="facts">
+    <dt>Recovery codes</dt><dd><strong id="recovery-left">${s.recoveryLeft}</strong> unused</dd>
+    <dt>Browser approval</dt><dd>${s.webApproval ? 'Offered to npm commands' : 'Off'}</dd>
+  </dl>
+</section>
+<section aria-labelledby="manage">
+  <h2 id="manage">Change</h2>
+  <p class="hint">Each change asks for your password and a code once, when you make it.</p>
+  ${action(
+    'mode',
+    'Change mode',
+    'when npm asks for a code',
+    v.open === 'mode',
+    html`<form method="post" action="${b}2fa/mode">${csrfField(page)}
     ${modeChoices(s.mode)}
     ${passwordField('mode-password', 'Password', 'current-password')}
     ${otpField('mode-otp', true)}
     <button type="submit">Change mode</button>
-  </form>
-</section>
-<section aria-labelledby="codes">
-  <h2 id="codes">New recovery codes</h2>
-  <p>Makes a new set of 10 codes; the old ones stop working.</p>
-  <form method="post" action="${b}2fa/recovery-codes">${csrfField(page)}
+  </form>`,
+  )}
+  ${action(
+    'codes',
+    'New recovery codes',
+    'a new set of 10; the old ones stop working',
+    v.open === 'codes',
+    html`<form method="post" action="${b}2fa/recovery-codes">${csrfField(page)}
     ${passwordField('codes-password', 'Password', 'current-password')}
     ${otpField('codes-otp', true)}
     <button type="submit">Make new recovery codes</button>
-  </form>
-</section>
-<section aria-labelledby="approval">
-  <h2 id="approval">Approve command-line changes in the browser</h2>
-  <p>When on, npm commands that need your second factor (and can open a browser) show a link to
+  </form>`,
+  )}
+  ${action(
+    'approval',
+    'Approve command-line changes in the browser',
+    s.webApproval ? 'on' : 'off',
+    v.open === 'approval',
+    html`<p>When on, npm commands that need your second factor (and can open a browser) show a link to
   approve them here instead of asking "Enter OTP:". Off by default; <code>--otp</code> always works.</p>
   <form method="post" action="${b}2fa/web-approval">${csrfField(page)}
     <label class="choice"><input type="checkbox" name="enabled" id="web-approval" ${s.webApproval ? html`checked` : html``}> <span>Offer browser approval</span></label>
     ${otpField('approval-otp', true)}
     <button type="submit">Save</button>
-  </form>
-</section>
-<section aria-labelledby="off">
-  <h2 id="off">Turn off</h2>
-  <p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
+  </form>`,
+  )}
+  ${action(
+    'off',
+    'Turn off',
+    'your other sessions end',
+    v.open === 'off',
+    html`<p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
   <form method="post" action="${b}2fa/disable">${csrfField(page)}
     ${passwordField('off-password', 'Password', 'current-password')}
     ${otpField('off-otp', true)}
     <button type="submit" class="danger">Turn off two-factor authentication</button>
-  </form>
+  </form>`,
+  )}
 </section>`;
   } else {
     const pending =

@@ -8,7 +8,7 @@ import { changeTwoFactor, recoveryCodesLeft, regenerateRecoveryCodes } from '../
 import type { Deps } from '../../core/deps.ts';
 import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
-import { recoveryCodesPage, setupPage, type TfaStatus, twoFactorPage } from '../pages/two-factor.ts';
+import { recoveryCodesPage, setupPage, type TfaAction, type TfaStatus, twoFactorPage } from '../pages/two-factor.ts';
 import { qrDataUrl } from '../qr.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
@@ -37,13 +37,14 @@ function secretOf(otpauth: string): string | null {
 }
 
 export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
-  const show = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: Notice) => {
+  /** The page; `open`: the action whose form stays open (the one just refused). */
+  const show = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: Notice, open: TfaAction | null = null) => {
     const user = request.web.session!.user;
     const tfa = user.tfa;
     let state: TfaStatus = { state: 'off' };
     if (tfa?.pending) state = { state: 'pending', mode: tfa.mode };
     else if (tfa) state = { state: 'on', mode: tfa.mode, recoveryLeft: (await recoveryCodesLeft(deps, webCtx(request))).remaining, webApproval: user.webOtpChallenge };
-    return sendPage(reply, status, twoFactorPage(pageContext(deps, request, reply), { status: state, notice }));
+    return sendPage(reply, status, twoFactorPage(pageContext(deps, request, reply), { status: state, notice, open }));
   };
 
   const showSetup = async (request: FastifyRequest, reply: FastifyReply, status: number, otpauth: string, notice: Notice) => {
@@ -57,7 +58,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     if (!sessionOrLogin(deps, request, reply)) return reply;
     const done = request.query.done;
     const refused = request.query.approval;
-    if (refused && Object.hasOwn(APPROVAL_REFUSED, refused)) return show(request, reply, 400, { kind: 'error', text: APPROVAL_REFUSED[refused] });
+    if (refused && Object.hasOwn(APPROVAL_REFUSED, refused)) return show(request, reply, 400, { kind: 'error', text: APPROVAL_REFUSED[refused] }, 'approval');
     return show(request, reply, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
   });
 
@@ -98,7 +99,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
       await changeTwoFactor(deps, webCtx(request, field(form, 'otp')), { mode: field(form, 'mode'), password: field(form, 'password') });
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
-      return show(request, reply, status, notice);
+      return show(request, reply, status, notice, 'mode');
     }
     return redirect(reply, `${webBase(deps)}2fa?done=mode`);
   });
@@ -112,7 +113,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
       await changeTwoFactor(deps, webCtx(request, field(form, 'otp')), { mode: 'disable', password: field(form, 'password') });
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
-      return show(request, reply, status, notice);
+      return show(request, reply, status, notice, 'off');
     }
     return redirect(reply, `${webBase(deps)}2fa?done=${wasPending ? 'cancelled' : 'off'}`);
   });
@@ -125,7 +126,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
       codes = await regenerateRecoveryCodes(deps, webCtx(request, field(form, 'otp')), { password: field(form, 'password') });
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
-      return show(request, reply, status, notice);
+      return show(request, reply, status, notice, 'codes');
     }
     return sendPage(reply, 200, recoveryCodesPage(pageContext(deps, request, reply), codes, 'regenerated'));
   });
