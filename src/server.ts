@@ -38,11 +38,31 @@ export function defaultPublicUrl(config: Pick<Config, 'url' | 'host' | 'port'>, 
   return `http://${host}:${port}/`;
 }
 
+/** Whether `host` reaches only this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** The sign-up rule in force: `auto` is open on loopback only (issue #20: safe where it matters). */
+export function signupFrom(config: Pick<Config, 'signup' | 'host'>): 'open' | 'closed' {
+  if (config.signup !== 'auto') return config.signup;
+  return isLoopbackHost(config.host) ? 'open' : 'closed';
+}
+
+/** The start-up line about sign-up: which rule holds, why, and how to change it. */
+export function signupLine(config: Pick<Config, 'signup' | 'host'>): string {
+  const state = signupFrom(config);
+  const why = config.signup === 'auto' ? (state === 'open' ? ` (signup: auto, and ${config.host} is loopback only)` : ` (signup: auto, and ${config.host} is reachable beyond this machine)`) : ' (signup set in the configuration)';
+  const how = state === 'open' ? '--signup closed (or signup: closed) closes it' : '--signup open (or signup: open) opens it; tessera user add creates accounts either way';
+  return `Sign-up is ${state}${why}: ${how}.`;
+}
+
 export function settingsFrom(config: Config): CoreSettings {
   return {
     publicUrl: defaultPublicUrl(config),
     registryName: config.registryName,
-    signup: config.signup,
+    signup: signupFrom(config),
     sessionTtlMs: config.sessionHours * 3600_000,
     tokens: {
       writeDays: config.tokenWriteDays,

@@ -6,12 +6,12 @@ import { proxySummary } from '../core/proxy/rules.ts';
 import type { CommandUsage } from './usage.ts';
 
 export const usage: CommandUsage = {
-  synopsis: 'tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...',
+  synopsis: 'tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup auto|open|closed] ...',
 };
 
 export async function serve(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });
-  const { createServer, defaultPublicUrl, startupWarning } = await import('../server.ts');
+  const { createServer, defaultPublicUrl, signupLine, startupWarning } = await import('../server.ts');
   const warning = startupWarning(config);
   if (warning) process.stderr.write(`Tessera: warning: ${warning}\n`);
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
@@ -23,6 +23,7 @@ export async function serve(flags: Record<string, string>): Promise<number> {
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`Tessera listening on http://${shown}:${port}/ (public URL ${server.deps.settings.publicUrl})\n`);
   process.stdout.write(`${proxySummary(server.deps.settings.proxy)}\n`);
+  process.stdout.write(`${signupLine(config)}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -14,10 +14,12 @@
 // remove it with `npm owner rm`.
 
 import { randomBytes } from 'node:crypto';
-import { type Deps, logEvent } from '../deps.ts';
+import { confirmedTfaMode } from '../access/second-factor.ts';
+import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { User, UserSummary } from '../ports.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
+import { verifyOtp } from './verify-otp.ts';
 
 const CLI = { ip: 'admin-cli', userAgent: 'tessera admin command' };
 
@@ -134,4 +136,40 @@ export async function setPassword(deps: Deps, name: string, password: string, ac
   await deps.store.users.update(user.id, { passwordHash: await deps.hasher.hash(normalizePassword(password)) });
   const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web']);
   await record(deps, actor, user, 'admin-password-set', { sessions_ended: ended });
+}
+
+/**
+ * The administrator behind a web request: ctx's principal must be an active administrator
+ * (FORBIDDEN otherwise). Reading the admin pages needs only this.
+ */
+export function requireAdmin(ctx: RequestContext): User {
+  const p = ctx.principal;
+  if (p.kind !== 'user' || !p.user.admin || p.user.status !== 'active') fail('FORBIDDEN', 'This page is for administrators (tessera user admin NAME grants the role).');
+  return p.user;
+}
+
+/**
+ * Every administrator action on the web passes the administrator's second factor first
+ * (issue #20): TFA_REQUIRED when they have none, else the code in ctx.otp is verified (a
+ * wrong one counts towards their lockout, as anywhere) and consumed; the same session may
+ * present the same code again within its step, for several actions in a row. Returns the
+ * actor for the action's log lines.
+ */
+export async function adminActor(deps: Deps, ctx: RequestContext): Promise<NonNullable<AdminActor>> {
+  const admin = requireAdmin(ctx);
+  if (confirmedTfaMode(admin) === null) fail('TFA_REQUIRED', 'Administrator actions need your second factor: turn on two-factor authentication first (Two-factor page).');
+  const credentialKey = ctx.principal.kind === 'user' ? (ctx.principal.token?.key ?? null) : null;
+  const use = await verifyOtp(deps, ctx, admin, credentialKey, null);
+  await deps.store.users.consumeOtp(use);
+  return { admin, ip: ctx.ip, userAgent: ctx.userAgent };
+}
+
+/** The instance log: sign-in failures, lockouts and administrator actions of every user, newest first, with user names. */
+export async function instanceLog(deps: Deps, options: { before?: number; limit: number }) {
+  const events = await deps.store.events.listInstance({ types: INSTANCE_EVENT_TYPES, before: options.before, limit: options.limit });
+  const names = new Map<number, string>();
+  for (const e of events) {
+    if (!names.has(e.userId)) names.set(e.userId, (await deps.store.users.findById(e.userId))?.name ?? `#${e.userId}`);
+  }
+  return events.map((e) => ({ ...e, user: names.get(e.userId)! }));
 }
