@@ -65,6 +65,18 @@ export const schema = {
     check: blobsCheck,
     doc: 'An `s3://BUCKET[/PREFIX]?region=R&endpoint=URL` URL (credentials as `s3://KEY:SECRET@BUCKET` or from `AWS_*` variables) to keep tarballs in an S3-compatible store.',
   }),
+  tlsCert: str({
+    default: '',
+    defaultDoc: 'plain http',
+    doc: 'A PEM certificate (chain) file: with `tlsKey`, Tessera serves https itself. Both files are read again on SIGHUP, without dropping connections (docs/operations.md).',
+  }),
+  tlsKey: str({ default: '', defaultDoc: 'plain http', doc: 'The PEM private key file of `tlsCert`.' }),
+  hstsSeconds: int({
+    default: 15552000,
+    min: 0,
+    max: 2 * 365 * 86400,
+    doc: 'The `Strict-Transport-Security` max-age sent when Tessera serves https itself or its public `url` is https (180 days by default); 0 sends none.',
+  }),
   url: str({ default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' }),
   registryName: str({
     default: 'Tessera',
