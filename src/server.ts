@@ -1,7 +1,8 @@
 // The composition root: from a validated config, the storage adapters, the use cases' deps
 // and the HTTP app. Used by `tessera serve` and by tests that want a real server.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
@@ -32,10 +33,34 @@ const MFA = {
   automation: { publishRequiresTfa: true, automationOverridesTfa: true },
 } as const;
 
-export function defaultPublicUrl(config: Pick<Config, 'url' | 'host' | 'port'>, port = config.port): string {
+export function defaultPublicUrl(config: Pick<Config, 'url' | 'host' | 'port'> & Partial<Pick<Config, 'tlsCert'>>, port = config.port): string {
   if (config.url) return config.url.endsWith('/') ? config.url : `${config.url}/`;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${port}/`;
+  return `${config.tlsCert ? 'https' : 'http'}://${host}:${port}/`;
+}
+
+/**
+ * The certificate and key files of `tlsCert` / `tlsKey`, read and checked as a pair (a
+ * ConfigError naming the file or the mismatch, never the key's content); null when neither is
+ * set. Called at start and on every SIGHUP.
+ */
+export function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): { cert: Buffer; key: Buffer } | null {
+  if (!config.tlsCert && !config.tlsKey) return null;
+  if (!config.tlsCert || !config.tlsKey) throw new ConfigError('Invalid configuration: tlsCert and tlsKey go together (a PEM certificate and its private key).');
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ConfigError(`Cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const tls = { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
+  try {
+    createSecureContext(tls);
+  } catch (e) {
+    throw new ConfigError(`The TLS certificate ${config.tlsCert} and key ${config.tlsKey} cannot be used together: ${(e as Error).message}`);
+  }
+  return tls;
 }
 
 /** Whether `host` reaches only this machine: 127.0.0.0/8, ::1 or localhost. */
@@ -103,6 +128,13 @@ export function startupWarning(config: Config, fileLimit: number | null = openFi
 export interface Server {
   app: FastifyInstance;
   deps: Deps;
+  /** Whether the server speaks https itself (tlsCert and tlsKey). */
+  https: boolean;
+  /**
+   * Reads the TLS files again and serves new connections with them (SIGHUP); connections
+   * open keep theirs. Throws a ConfigError, keeping the old pair, when the new one is unusable.
+   */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -203,6 +235,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
 }
 
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
+  const tls = readTls(config);
   const opened = await openDeps(config, options.clock);
   const { deps } = opened;
   try {
@@ -220,6 +253,8 @@ export async function createServer(config: Config, options: { logger?: FastifySe
       trustedProxies: [...config.trustedProxies],
       connections: connectionLimits(config),
       bodies: { largeAtOnce: config.largeBodiesAtOnce, largePerUser: config.largeBodiesPerUser },
+      ...(tls ? { tls } : {}),
+      hstsSeconds: config.hstsSeconds,
     });
     app = built.app;
     const { cache } = built;
@@ -240,6 +275,12 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   return {
     app,
     deps,
+    https: tls !== null,
+    reloadTls() {
+      const next = readTls(config);
+      if (!tls || !next) throw new ConfigError('Tessera was not started with tlsCert and tlsKey: there is nothing to reload.');
+      (app.server as unknown as import('node:tls').Server).setSecureContext(next);
+    },
     async close() {
       clearInterval(flusher);
       await app.close();
