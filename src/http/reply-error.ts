@@ -27,7 +27,9 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       break;
     case 'needs-otp':
       reply.header('www-authenticate', 'otp');
-      reply.header('npm-notice', 'This operation requires a one-time password from your authenticator app (or a recovery code).');
+      // npm prints npm-notice headers (npm-registry-fetch check-response.js) but not the body of
+      // an EOTP answer: the notice says why this code was refused (missing, wrong, already used).
+      reply.header('npm-notice', escapeControls(e.message).replace(/[^\x20-\x7e]/g, '?'));
       text = `${OTP_CHALLENGE_TEXT} ${e.message}`;
       break;
     case 'ip-not-allowed':
