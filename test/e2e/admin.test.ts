@@ -92,7 +92,7 @@ describe('npm against administrators\' decisions', { concurrency: false }, () =>
     // ... then npm's own session presents it.
     const pkg = npm.makePackage('twice-pkg', '1.0.0');
     const r = await npm.run(['publish', `--otp=${code}`], { cwd: pkg });
-    expectFail(r, 'npm publish with a used code', [/EOTP/, /npm notice That one-time password was already used; wait for the next one from your authenticator\./], server);
+    expectFail(r, 'npm publish with a used code', [/EOTP/, /npm notice This operation requires a one-time password .* That one-time password was already used; wait for the next one from your authenticator\./], server);
     const next = await npm.run(['publish', `--otp=${await codes.next()}`], { cwd: pkg });
     expectOk(next, 'npm publish with the next code', server);
   });
