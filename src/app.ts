@@ -1,7 +1,8 @@
 // buildApp: the composition of the HTTP edge. It never listens, so tests run it in process
 // with app.inject(); src/cli/serve.ts listens.
 
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Deps } from './core/deps.ts';
 import { clientAddressResolver } from './http/client-address.ts';
@@ -34,6 +35,14 @@ export interface AppOptions {
   connections?: ConnectionLimits;
   /** Large request bodies received at once (http/request-bodies.ts); 4 server-wide and 2 per user if absent. */
   bodies?: BodyLimits;
+  /** PEM certificate (chain) and key: the server speaks https (node:https); plain http if absent. */
+  tls?: { cert: Buffer; key: Buffer };
+  /**
+   * `Strict-Transport-Security: max-age=<seconds>` on every answer (fast path included), sent
+   * when serving https or behind an https public URL (RFC 6797 §7.2: only over secure transport
+   * does a browser heed it); 0 or absent: none.
+   */
+  hstsSeconds?: number;
 }
 
 /**
@@ -87,9 +96,20 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
         options.fastReads === false
           ? handler
           : withFastReads(deps, cache, { prefix, clientAddress, closing: () => closing, log: options.logger ? (fields) => app.log.info(fields, 'request') : undefined }, handler);
+      // One server constructor for both schemes: https takes the certificate in its options.
+      const createServer = (opts: { connectionsCheckingInterval?: number }, listener: RequestListener): HttpServer =>
+        options.tls ? (createHttpsServer({ ...opts, cert: options.tls.cert, key: options.tls.key }, listener) as unknown as HttpServer) : createHttpServer(opts, listener);
+      const hsts = options.hstsSeconds && (options.tls || deps.settings.publicUrl.startsWith('https:')) ? `max-age=${options.hstsSeconds}` : null;
+      const fastOrSlow = fast;
+      const withHsts: RequestListener = hsts
+        ? (req, res) => {
+            res.setHeader('strict-transport-security', hsts);
+            fastOrSlow(req, res);
+          }
+        : fastOrSlow;
       const limits = options.connections;
       if (!limits) {
-        const server = createServer(fast);
+        const server = createServer({}, withHsts);
         server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
         server.requestTimeout = opts.requestTimeout ?? 0;
         server.setTimeout(opts.connectionTimeout ?? 0);
@@ -100,7 +120,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       let receiving: (req: IncomingMessage) => void = () => {};
       const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
         if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) receiving(req);
-        fast(req, res);
+        withHsts(req, res);
       });
       receiving = guardConnections(server, limits, options.trustedProxies ?? []);
       if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;

@@ -11,6 +11,12 @@ const COMMANDS = {
   'user add': () => import('./cli/user-add.ts'),
   'user reset-2fa': () => import('./cli/user-reset-2fa.ts'),
   'user log': () => import('./cli/user-log.ts'),
+  'user list': () => import('./cli/user-list.ts'),
+  'user admin': () => import('./cli/user-admin.ts'),
+  'user disable': () => import('./cli/user-disable.ts'),
+  'user enable': () => import('./cli/user-enable.ts'),
+  'user delete': () => import('./cli/user-delete.ts'),
+  'user set-password': () => import('./cli/user-set-password.ts'),
   migrate: () => import('./cli/migrate.ts'),
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
@@ -51,6 +57,12 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'user' && sub === 'add') return await (await import('./cli/user-add.ts')).userAdd(rest, flags);
     if (command === 'user' && sub === 'reset-2fa') return await (await import('./cli/user-reset-2fa.ts')).userReset2fa(rest, flags);
     if (command === 'user' && sub === 'log') return await (await import('./cli/user-log.ts')).userLog(rest, flags);
+    if (command === 'user' && sub === 'list') return await (await import('./cli/user-list.ts')).userList(rest, flags);
+    if (command === 'user' && sub === 'admin') return await (await import('./cli/user-admin.ts')).userAdmin(rest, flags);
+    if (command === 'user' && sub === 'disable') return await (await import('./cli/user-disable.ts')).userDisable(rest, flags);
+    if (command === 'user' && sub === 'enable') return await (await import('./cli/user-enable.ts')).userEnable(rest, flags);
+    if (command === 'user' && sub === 'delete') return await (await import('./cli/user-delete.ts')).userDelete(rest, flags);
+    if (command === 'user' && sub === 'set-password') return await (await import('./cli/user-set-password.ts')).userSetPassword(rest, flags);
     if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
     if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
     if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);

@@ -1,7 +1,8 @@
 // The composition root: from a validated config, the storage adapters, the use cases' deps
 // and the HTTP app. Used by `tessera serve` and by tests that want a real server.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.ts';
@@ -32,17 +33,61 @@ const MFA = {
   automation: { publishRequiresTfa: true, automationOverridesTfa: true },
 } as const;
 
-export function defaultPublicUrl(config: Pick<Config, 'url' | 'host' | 'port'>, port = config.port): string {
+export function defaultPublicUrl(config: Pick<Config, 'url' | 'host' | 'port'> & Partial<Pick<Config, 'tlsCert'>>, port = config.port): string {
   if (config.url) return config.url.endsWith('/') ? config.url : `${config.url}/`;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  return `http://${host}:${port}/`;
+  return `${config.tlsCert ? 'https' : 'http'}://${host}:${port}/`;
+}
+
+/**
+ * The certificate and key files of `tlsCert` / `tlsKey`, read and checked as a pair (a
+ * ConfigError naming the file or the mismatch, never the key's content); null when neither is
+ * set. Called at start and on every SIGHUP.
+ */
+export function readTls(config: Pick<Config, 'tlsCert' | 'tlsKey'>): { cert: Buffer; key: Buffer } | null {
+  if (!config.tlsCert && !config.tlsKey) return null;
+  if (!config.tlsCert || !config.tlsKey) throw new ConfigError('Invalid configuration: tlsCert and tlsKey go together (a PEM certificate and its private key).');
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ConfigError(`Cannot read the TLS ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  const tls = { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
+  try {
+    createSecureContext(tls);
+  } catch (e) {
+    throw new ConfigError(`The TLS certificate ${config.tlsCert} and key ${config.tlsKey} cannot be used together: ${(e as Error).message}`);
+  }
+  return tls;
+}
+
+/** Whether `host` reaches only this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/** The sign-up rule in force: `auto` is open on loopback only (issue #20: safe where it matters). */
+export function signupFrom(config: Pick<Config, 'signup' | 'host'>): 'open' | 'closed' {
+  if (config.signup !== 'auto') return config.signup;
+  return isLoopbackHost(config.host) ? 'open' : 'closed';
+}
+
+/** The start-up line about sign-up: which rule holds, why, and how to change it. */
+export function signupLine(config: Pick<Config, 'signup' | 'host'>): string {
+  const state = signupFrom(config);
+  const why = config.signup === 'auto' ? (state === 'open' ? ` (signup: auto, and ${config.host} is loopback only)` : ` (signup: auto, and ${config.host} is reachable beyond this machine)`) : ' (signup set in the configuration)';
+  const how = state === 'open' ? '--signup closed (or signup: closed) closes it' : '--signup open (or signup: open) opens it; tessera user add creates accounts either way';
+  return `Sign-up is ${state}${why}: ${how}.`;
 }
 
 export function settingsFrom(config: Config): CoreSettings {
   return {
     publicUrl: defaultPublicUrl(config),
     registryName: config.registryName,
-    signup: config.signup,
+    signup: signupFrom(config),
     sessionTtlMs: config.sessionHours * 3600_000,
     tokens: {
       writeDays: config.tokenWriteDays,
@@ -83,6 +128,13 @@ export function startupWarning(config: Config, fileLimit: number | null = openFi
 export interface Server {
   app: FastifyInstance;
   deps: Deps;
+  /** Whether the server speaks https itself (tlsCert and tlsKey). */
+  https: boolean;
+  /**
+   * Reads the TLS files again and serves new connections with them (SIGHUP); connections
+   * open keep theirs. Throws a ConfigError, keeping the old pair, when the new one is unusable.
+   */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -183,6 +235,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
 }
 
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
+  const tls = readTls(config);
   const opened = await openDeps(config, options.clock);
   const { deps } = opened;
   try {
@@ -200,6 +253,8 @@ export async function createServer(config: Config, options: { logger?: FastifySe
       trustedProxies: [...config.trustedProxies],
       connections: connectionLimits(config),
       bodies: { largeAtOnce: config.largeBodiesAtOnce, largePerUser: config.largeBodiesPerUser },
+      ...(tls ? { tls } : {}),
+      hstsSeconds: config.hstsSeconds,
     });
     app = built.app;
     const { cache } = built;
@@ -220,6 +275,12 @@ export async function createServer(config: Config, options: { logger?: FastifySe
   return {
     app,
     deps,
+    https: tls !== null,
+    reloadTls() {
+      const next = readTls(config);
+      if (!tls || !next) throw new ConfigError('Tessera was not started with tlsCert and tlsKey: there is nothing to reload.');
+      (app.server as unknown as import('node:tls').Server).setSecureContext(next);
+    },
     async close() {
       clearInterval(flusher);
       await app.close();

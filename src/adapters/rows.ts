@@ -3,12 +3,12 @@
 // booleans, JSON as text; PostgreSQL: booleans, JSONB as values, BIGINT as strings), so one
 // mapping with small coercions serves both.
 
-import type { TfaMode, TokenKind, TokenRecord, User } from '../core/ports.ts';
+import type { TfaMode, TokenKind, TokenRecord, User, UserStatus } from '../core/ports.ts';
 
 const USER_FIELDS = [
   'id', 'name', 'email', 'email_verified', 'password_hash', 'fullname', 'homepage', 'freenode', 'twitter', 'github',
   'tfa_mode', 'tfa_pending', 'tfa_secret', 'tfa_last_step', 'tfa_last_key', 'otp_failures', 'otp_last_failure_at',
-  'web_otp_challenge', 'created_at', 'updated_at',
+  'web_otp_challenge', 'created_at', 'updated_at', 'admin', 'status',
 ] as const;
 const TOKEN_FIELDS = [
   'key', 'user_id', 'kind', 'prefix', 'name', 'description', 'readonly', 'cidr', 'limits', 'bypass_2fa', 'created_at',
@@ -43,6 +43,8 @@ export interface UserRow {
   web_otp_challenge: Flag;
   created_at: string;
   updated_at: string;
+  admin: Flag;
+  status: UserStatus;
 }
 
 export interface TokenRow {
@@ -84,6 +86,8 @@ export function toUser(r: UserRow): User {
     otpFailures: r.otp_failures,
     otpLastFailureAt: num(r.otp_last_failure_at),
     webOtpChallenge: flag(r.web_otp_challenge),
+    admin: flag(r.admin),
+    status: r.status,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

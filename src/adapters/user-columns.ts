@@ -12,4 +12,6 @@ export const USER_PATCH_COLUMNS: Record<keyof UserPatch, string> = {
   twitter: 'twitter',
   github: 'github',
   webOtpChallenge: 'web_otp_challenge',
+  admin: 'admin',
+  status: 'status',
 };

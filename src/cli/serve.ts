@@ -6,12 +6,12 @@ import { proxySummary } from '../core/proxy/rules.ts';
 import type { CommandUsage } from './usage.ts';
 
 export const usage: CommandUsage = {
-  synopsis: 'tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup open|closed] ...',
+  synopsis: 'tessera serve [--host H] [--port P] [--data DIR] [--url PUBLIC_URL] [--config FILE] [--signup auto|open|closed] ...',
 };
 
 export async function serve(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });
-  const { createServer, defaultPublicUrl, startupWarning } = await import('../server.ts');
+  const { createServer, defaultPublicUrl, signupLine, startupWarning } = await import('../server.ts');
   const warning = startupWarning(config);
   if (warning) process.stderr.write(`Tessera: warning: ${warning}\n`);
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
@@ -21,8 +21,9 @@ export async function serve(flags: Record<string, string>): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   if (!config.url) server.deps.settings.publicUrl = defaultPublicUrl(config, port);
   const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-  process.stdout.write(`Tessera listening on http://${shown}:${port}/ (public URL ${server.deps.settings.publicUrl})\n`);
+  process.stdout.write(`Tessera listening on ${server.https ? 'https' : 'http'}://${shown}:${port}/ (public URL ${server.deps.settings.publicUrl})\n`);
   process.stdout.write(`${proxySummary(server.deps.settings.proxy)}\n`);
+  process.stdout.write(`${signupLine(config)}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -38,6 +39,17 @@ export async function serve(flags: Record<string, string>): Promise<number> {
         },
       );
     };
+    // SIGHUP (systemctl reload): the TLS files again, for a renewed certificate; a bad new pair
+    // is reported and the old one kept.
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      try {
+        server.reloadTls();
+        process.stdout.write(`Tessera: SIGHUP, TLS certificate ${config.tlsCert} and key reloaded\n`);
+      } catch (e) {
+        process.stderr.write(`Tessera: SIGHUP: ${(e as Error).message}; the previous certificate stays in use\n`);
+      }
+    });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });

@@ -65,6 +65,18 @@ export const schema = {
     check: blobsCheck,
     doc: 'An `s3://BUCKET[/PREFIX]?region=R&endpoint=URL` URL (credentials as `s3://KEY:SECRET@BUCKET` or from `AWS_*` variables) to keep tarballs in an S3-compatible store.',
   }),
+  tlsCert: str({
+    default: '',
+    defaultDoc: 'plain http',
+    doc: 'A PEM certificate (chain) file: with `tlsKey`, Tessera serves https itself. Both files are read again on SIGHUP, without dropping connections (docs/operations.md).',
+  }),
+  tlsKey: str({ default: '', defaultDoc: 'plain http', doc: 'The PEM private key file of `tlsCert`.' }),
+  hstsSeconds: int({
+    default: 15552000,
+    min: 0,
+    max: 2 * 365 * 86400,
+    doc: 'The `Strict-Transport-Security` max-age sent when Tessera serves https itself or its public `url` is https (180 days by default); 0 sends none.',
+  }),
   url: str({ default: '', defaultDoc: 'http://HOST:PORT/', check: urlCheck, doc: 'Public URL of the registry, used in tarball and login URLs.' }),
   registryName: str({
     default: 'Tessera',
@@ -85,7 +97,11 @@ export const schema = {
     check: (v: string) => (v === '' || /^[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?([,\s]+[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?)*$/.test(v.trim()) ? null : 'must be "BASE64[@EXPIRES][,BASE64[@EXPIRES]...]"'),
     doc: 'ECDSA P-256 keys that sign every version (`dist.signatures`, checked by `npm audit signatures`), `base64-PKCS8[@ISO-EXPIRY],...`: the first without an expiry signs, all are listed at `/-/npm/v1/keys`. Several nodes need the same value (docs/signatures.md).',
   }),
-  signup: oneOf({ default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' }),
+  signup: oneOf({
+    default: 'auto',
+    values: ['auto', 'open', 'closed'],
+    doc: 'Whether `npm adduser` and the web sign-up may create accounts (`tessera user add` always can). `auto`: open when `host` is a loopback address (only this machine can reach it), closed otherwise; `tessera serve` says which at start.',
+  }),
   sessionHours: int({ default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' }),
   tokenWriteDays: int({ default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' }),
   tokenWriteMaxDays: int({ default: 90, min: 1, max: 3650, doc: 'Longest lifetime a write token may ask for, in days.' }),

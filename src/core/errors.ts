@@ -35,6 +35,7 @@ export const errorCatalogue = {
   IP_NOT_ALLOWED: 'ip-not-allowed',
   FORBIDDEN: 'forbidden',
   SIGNUP_CLOSED: 'forbidden',
+  ACCOUNT_DISABLED: 'forbidden',
   VERSION_EXISTS: 'forbidden',
   READ_ONLY_TOKEN: 'forbidden',
   TFA_REQUIRED: 'forbidden',

@@ -43,9 +43,15 @@ export interface User extends ProfileFields {
   otpLastFailureAt: number | null;
   /** Offer npm's browser approval (a web OTP challenge) instead of the OTP prompt. */
   webOtpChallenge: boolean;
+  /** An administrator of the instance (tessera user admin NAME; docs/admin.md). */
+  admin: boolean;
+  /** 'disabled': every credential refused until enabled; 'deleted': for good, the name kept. */
+  status: UserStatus;
   createdAt: string;
   updatedAt: string;
 }
+
+export type UserStatus = 'active' | 'disabled' | 'deleted';
 
 /**
  * A second factor that was checked and must be consumed in the same transaction as the write
@@ -83,6 +89,11 @@ export interface SecurityLog {
   append(event: SecurityEvent): Promise<void>;
   /** Newest first; `before` is an event id for paging. */
   list(userId: number, options: { before?: number; limit: number }): Promise<StoredSecurityEvent[]>;
+  /**
+   * Events of every user whose type is one of `types` (the instance's log for administrators:
+   * sign-in failures, lockouts, admin actions), newest first; `before` is an event id for paging.
+   */
+  listInstance(options: { types: readonly string[]; before?: number; limit: number }): Promise<StoredSecurityEvent[]>;
 }
 
 export interface NewUser {
@@ -91,11 +102,24 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export type UserPatch = Partial<ProfileFields & { email: string; emailVerified: boolean; passwordHash: string; webOtpChallenge: boolean }>;
+export type UserPatch = Partial<ProfileFields & { email: string; emailVerified: boolean; passwordHash: string; webOtpChallenge: boolean; admin: boolean; status: UserStatus }>;
+
+/** One row of the administrators' list of users. */
+export interface UserSummary {
+  id: number;
+  name: string;
+  email: string;
+  admin: boolean;
+  status: UserStatus;
+  tfa: boolean;
+  createdAt: string;
+}
 
 export interface UserStore {
   findByName(name: string): Promise<User | null>;
   findById(id: number): Promise<User | null>;
+  /** Users sorted by name, after the name `after` (paging), at most `limit`. */
+  list(options: { after?: string; limit: number }): Promise<UserSummary[]>;
   /** Throws USER_EXISTS when the name is taken (by a user or by someone else's scope). */
   create(input: NewUser): Promise<User>;
   /** Throws OTP_REQUIRED when `otp` was consumed meanwhile (a replay). */

@@ -15,6 +15,9 @@ export function errorBody(error: string, code: string) {
   return { error, message: error, code };
 }
 
+/** The notice of every OTP challenge; the reason follows when a code was given (wrong, already used). */
+const OTP_NOTICE = 'This operation requires a one-time password from your authenticator app (or a recovery code).';
+
 function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): FastifyReply {
   const status = statusOfKind(e.kind);
   let text = e.message;
@@ -27,7 +30,9 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       break;
     case 'needs-otp':
       reply.header('www-authenticate', 'otp');
-      reply.header('npm-notice', 'This operation requires a one-time password from your authenticator app (or a recovery code).');
+      // npm prints npm-notice headers (npm-registry-fetch check-response.js) but not the body of
+      // an EOTP answer: the notice says why this code was refused (missing, wrong, already used).
+      reply.header('npm-notice', `${OTP_NOTICE}${e.message.startsWith('This operation requires') ? '' : ` ${escapeControls(e.message).replace(/[^\x20-\x7e]/g, '?')}`}`);
       text = `${OTP_CHALLENGE_TEXT} ${e.message}`;
       break;
     case 'ip-not-allowed':

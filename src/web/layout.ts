@@ -47,6 +47,8 @@ export interface PageContext {
   registryName: string;
   /** The signed-in user's name, or null. */
   user: string | null;
+  /** Whether the signed-in user is an administrator (the Admin link). */
+  admin?: boolean;
   /** The CSRF token for forms on this page. */
   csrf: string;
   /** Versioned paths of the stylesheet and the script. */
@@ -79,6 +81,7 @@ function nav(page: PageContext): SafeHtml {
     <a href="${b}tokens">Tokens</a>
     <a href="${b}security-log">Security log</a>
     <a href="${b}upstreams">Upstreams</a>
+    ${page.admin ? html`<a href="${b}admin">Admin</a>` : html``}
     <form method="post" action="${b}logout" class="inline signout">${csrfField(page)}<button type="submit" class="link">Sign out ${page.user}</button></form>
   </nav>`;
 }

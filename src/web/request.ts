@@ -70,6 +70,7 @@ export function pageContext(deps: Deps, request: FastifyRequest, reply: FastifyR
     base: webBase(deps),
     registryName: deps.settings.registryName,
     user: web.session?.user.name ?? null,
+    admin: web.session?.user.admin === true,
     csrf,
     assets: assetPaths(webBase(deps)),
   };

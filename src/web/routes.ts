@@ -17,6 +17,7 @@ import { webSignInRoutes } from './routes/sign-in.ts';
 import { webTokenRoutes } from './routes/tokens.ts';
 import { webOtpRoutes } from './routes/otp.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
+import { webAdminRoutes } from './routes/admin.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -96,6 +97,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webTwoFactorRoutes(web, deps);
       webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
+      webAdminRoutes(web, deps);
     },
     { prefix: '/-/web' },
   );

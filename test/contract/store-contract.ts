@@ -9,6 +9,7 @@
 // another handle on the same data, and a cleanup that closes all of them.
 
 import { describe } from 'node:test';
+import { adminContract } from './suite/admin.ts';
 import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
@@ -32,5 +33,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
+    adminContract(check);
   });
 }

@@ -127,7 +127,7 @@ test("the reviewer's proof: a value approved for a dist-tag change works for tha
   assert.equal(second.statusCode, 201);
   const otherSession = second.json().token as string;
 
-  const tag = (pkg: string, tagName: string, token: string, headers: Record<string, string>, method = 'PUT') =>
+  const tag = (pkg: string, tagName: string, token: string, headers: Record<string, string>, method: 'PUT' | 'DELETE' = 'PUT') =>
     t.request({ method, url: `/-/package/${pkg}/dist-tags/${tagName}`, token, payload: method === 'PUT' ? '"1.0.0"' : undefined, headers: { ...json, ...headers } });
   // "harmless" exists (at 1.0.1), so that removing it would be a real change too.
   assert.equal((await t.request({ method: 'PUT', url: '/-/package/dave-pkg/dist-tags/harmless', token: dave.token, payload: '"1.0.1"', headers: { ...json, 'npm-otp': nextCode(dave.secret) } })).statusCode, 201);

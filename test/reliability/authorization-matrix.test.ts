@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { disableUser } from '../../src/core/accounts/admin.ts';
 import { after, before, test } from 'node:test';
 import { hashToken } from '../../src/core/tokens/format.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
@@ -18,6 +19,7 @@ let secret: string;
 let ownerSetup: string;
 let ownerCell: string;
 let plain: string;
+let goneId: number;
 let other: string;
 const tokens: Partial<Record<Caller, string>> = {};
 
@@ -47,6 +49,8 @@ async function freshPackage(caller: Caller, restricted = false): Promise<string>
     const body = publishBody(name, v, { access: restricted ? 'restricted' : null });
     await mustSucceed(await call('PUT', `/${name.replace('/', '%2f')}`, byPlain ? plain : ownerSetup, body, byPlain ? undefined : freshOtp()));
   }
+  // The disabled owner's column: that account owns the package too (added in the store).
+  if (caller === 'disabled owner') await t.deps.store.packages.commit(name, { type: 'owners', add: [goneId], remove: [] });
   return name;
 }
 
@@ -173,6 +177,11 @@ before(async () => {
   await t.deps.store.tokens.delete(made.key);
   await t.deps.store.tokens.create({ ...rec, key: hashToken(made.token), expiresAt: new Date(clock.ms - 1000).toISOString() });
   tokens['expired token'] = made.token;
+  // A read-write token of an account that is then disabled by an administrator.
+  const gone = await t.signUp('mxgone');
+  tokens['disabled owner'] = (await tokenOf(gone, write)).token;
+  goneId = (await t.deps.store.users.findByName('mxgone'))!.id;
+  await disableUser(t.deps, 'mxgone');
 });
 after(async () => {
   await t.close();

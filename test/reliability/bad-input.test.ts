@@ -118,6 +118,8 @@ function corpus(): Case[] {
     ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages: 'a', packages_and_scopes_permission: 'read-write' }],
     ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: 'yes', packages_and_scopes_permission: 'read-write' }],
     ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-write', expires: '7' }],
+    // What npm 11 sends for `npm token create --read-only` (it drops the flag): a 400 naming the flags.
+    ['POST', '/-/npm/v1/tokens', { name: null, password: PASSWORD }],
     ['PUT', '/-/package/good-pkg/dist-tags/beta', 1],
     ['PUT', '/-/package/good-pkg/dist-tags/beta', { version: '1.0.0' }],
     ['POST', '/-/package/good-pkg/access', { access: true }],

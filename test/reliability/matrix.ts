@@ -13,6 +13,7 @@ export const callers = [
   'revoked token',
   'bypass-2FA token',
   'Basic password, 2FA',
+  'disabled owner',
 ] as const;
 export type Caller = (typeof callers)[number];
 
@@ -51,6 +52,8 @@ const content: Row = {
   'bypass-2FA token': '2xx',
   // Basic credentials (the owner's password, no OTP) are a login, and package writes take none.
   'Basic password, 2FA': '401',
+  // An owner whose account an administrator disabled (docs/admin.md): ACCOUNT_DISABLED everywhere.
+  'disabled owner': '403',
 };
 const governance: Row = { ...content, 'bypass-2FA token': '403' };
 const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA': '401*' };

@@ -15,10 +15,16 @@ import { usage as serve } from '../../src/cli/serve.ts';
 import { usage as userAdd } from '../../src/cli/user-add.ts';
 import { usage as userLog } from '../../src/cli/user-log.ts';
 import { usage as userReset2fa } from '../../src/cli/user-reset-2fa.ts';
+import { usage as userList } from '../../src/cli/user-list.ts';
+import { usage as userAdmin } from '../../src/cli/user-admin.ts';
+import { usage as userDisable } from '../../src/cli/user-disable.ts';
+import { usage as userEnable } from '../../src/cli/user-enable.ts';
+import { usage as userDelete } from '../../src/cli/user-delete.ts';
+import { usage as userSetPassword } from '../../src/cli/user-set-password.ts';
 import { usageLine } from '../../src/cli/usage.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const all = { serve, userAdd, userReset2fa, userLog, migrate, backup, restore, mirror, keysRotate };
+const all = { serve, userAdd, userReset2fa, userLog, userList, userAdmin, userDisable, userEnable, userDelete, userSetPassword, migrate, backup, restore, mirror, keysRotate };
 
 function tessera(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/tessera.js', ...args], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });

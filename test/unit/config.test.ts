@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.ts';
 import { envName, flagName, schema } from '../../src/config/schema.ts';
 
-test('defaults: 127.0.0.1:4873, ./data, open sign-up, 12 hour sessions', () => {
+test('defaults: 127.0.0.1:4873, ./data, sign-up auto (open on loopback), 12 hour sessions', () => {
   const c = loadConfig({ env: {} });
   assert.equal(c.host, '127.0.0.1');
   assert.equal(c.port, 4873);
   assert.equal(c.data, './data');
-  assert.equal(c.signup, 'open');
+  assert.equal(c.signup, 'auto', 'open on loopback, closed elsewhere (server.ts signupFrom)');
   assert.equal(c.sessionHours, 12);
   assert.ok(Object.isFrozen(c));
 });
@@ -28,7 +28,7 @@ test('flags beat environment variables, which beat the config file', () => {
 
 test('a bad value stops the start with a message naming the key and its source', () => {
   assert.throws(() => loadConfig({ flags: { port: 'eighty' }, env: {} }), (e: Error) => e instanceof ConfigError && /port \(from --port\)/.test(e.message));
-  assert.throws(() => loadConfig({ env: { TESSERA_SIGNUP: 'maybe' } }), /signup \(from TESSERA_SIGNUP\) must be one of open, closed/);
+  assert.throws(() => loadConfig({ env: { TESSERA_SIGNUP: 'maybe' } }), /signup \(from TESSERA_SIGNUP\) must be one of auto, open, closed/);
   assert.throws(() => loadConfig({ env: { TESSERA_PORT: '70000' } }), /port .* between 0 and 65535/);
   assert.throws(() => loadConfig({ flags: { url: 'ftp://x' }, env: {} }), /url .* http/);
   assert.throws(() => loadConfig({ flags: { colour: 'red' }, env: {} }), /Unknown option --colour/);

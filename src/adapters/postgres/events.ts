@@ -29,6 +29,13 @@ export function postgresEvents(pool: pg.Pool, now: () => string): SecurityLog {
     async append(e) {
       await appendEvent(pool, e, now());
     },
+    async listInstance({ types, before, limit }) {
+      const { rows } = await pool.query<EventRow>(
+        'SELECT id, user_id, at, type, ip, user_agent, detail FROM security_events WHERE type = ANY($1::text[]) AND id < $2 ORDER BY id DESC LIMIT $3',
+        [types, before ?? Number.MAX_SAFE_INTEGER, limit],
+      );
+      return rows.map((r): StoredSecurityEvent => ({ id: Number(r.id), userId: r.user_id, at: r.at, type: r.type, ip: r.ip, userAgent: r.user_agent, ...(r.detail ? { detail: r.detail } : {}) }));
+    },
     async list(userId, { before, limit }) {
       const { rows } = await pool.query<EventRow>(
         'SELECT id, user_id, at, type, ip, user_agent, detail FROM security_events WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',

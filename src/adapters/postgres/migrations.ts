@@ -263,6 +263,14 @@ export const migrations: string[] = [
   UPDATE versions SET needs_signature = TRUE;
   CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature;
   `,
+  `
+  -- Administrators and account status (docs/admin.md): an admin may manage users on the web UI;
+  -- a disabled account's credentials are refused everywhere; a deleted one keeps its row, so its
+  -- name (and scope) is never reused.
+  ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT FALSE;
+  ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled', 'deleted'));
+  CREATE INDEX security_events_type ON security_events(type, id);
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -25,7 +25,7 @@ export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, n
           AND (tfa_last_step IS NULL OR tfa_last_step < $1 OR (tfa_last_step = $1 AND tfa_last_key IS NOT NULL AND tfa_last_key = $2))`,
       [otp.step, otp.credentialKey, otp.userId],
     );
-    if (step.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one.');
+    if (step.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one from your authenticator.');
     if (otp.reseal) await c.query('UPDATE users SET tfa_secret = $1 WHERE id = $2', [otp.reseal, otp.userId]);
     return;
   }

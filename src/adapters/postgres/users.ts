@@ -28,6 +28,13 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
       return rows[0] ? toUser(rows[0]) : null;
     },
     findById: (id) => byId(pool, id),
+    async list({ after, limit }) {
+      const { rows } = await pool.query<{ id: number; name: string; email: string; admin: boolean; status: User['status']; tfa: boolean; created_at: string }>(
+        `SELECT id, name, email, admin, status, (tfa_mode IS NOT NULL AND NOT tfa_pending) AS tfa, created_at FROM users WHERE name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2`,
+        [after ?? '', limit],
+      );
+      return rows.map((r) => ({ id: r.id, name: r.name, email: r.email, admin: r.admin, status: r.status, tfa: r.tfa, createdAt: r.created_at }));
+    },
     async create(u) {
       try {
         return await transaction(pool, async (c) => {

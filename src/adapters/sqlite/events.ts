@@ -22,9 +22,25 @@ export function eventAppender(db: Database.Database, now: () => string): (e: Sec
 export function sqliteEvents(db: Database.Database, now: () => string): SecurityLog {
   const append = eventAppender(db, now);
   const page = db.prepare('SELECT * FROM security_events WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
+  const toEvent = (r: EventRow): StoredSecurityEvent => ({
+    id: r.id,
+    userId: r.user_id,
+    at: r.at,
+    type: r.type,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    ...(r.detail ? { detail: JSON.parse(r.detail) as StoredSecurityEvent['detail'] } : {}),
+  });
   return {
     async append(e) {
       append(e);
+    },
+    async listInstance({ types, before, limit }) {
+      if (types.length === 0) return [];
+      const rows = db
+        .prepare(`SELECT * FROM security_events WHERE type IN (${types.map(() => '?').join(', ')}) AND id < ? ORDER BY id DESC LIMIT ?`)
+        .all(...types, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[];
+      return rows.map(toEvent);
     },
     async list(userId, { before, limit }) {
       return (page.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map(

@@ -251,6 +251,14 @@ export const migrations: string[] = [
   UPDATE versions SET needs_signature = 1;
   CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature = 1;
   `,
+  `
+  -- Administrators and account status (docs/admin.md): an admin may manage users on the web UI;
+  -- a disabled account's credentials are refused everywhere; a deleted one keeps its row, so its
+  -- name (and scope) is never reused.
+  ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled', 'deleted'));
+  CREATE INDEX security_events_type ON security_events(type, id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -26,7 +26,7 @@ export function otpConsumer(db: Database.Database, now: () => string): (otp: Otp
     }
     if (otp.kind === 'totp') {
       if (step.run({ step: otp.step, key: otp.credentialKey, id: otp.userId }).changes !== 1) {
-        throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one.');
+        throw new DomainError('OTP_REQUIRED', 'That one-time password was already used; wait for the next one from your authenticator.');
       }
       if (otp.reseal) reseal.run(otp.reseal, otp.userId);
     } else {

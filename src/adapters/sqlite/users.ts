@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
-import type { NewUser, User, UserPatch, UserStore } from '../../core/ports.ts';
+import type { NewUser, User, UserPatch, UserStore, UserSummary } from '../../core/ports.ts';
 import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
 import { otpConsumer } from './otp.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
@@ -75,6 +75,9 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     return { allowed: true, failures: row.failures + 1, lastFailureAt: nowMs };
   });
   const clearTokenFailures = db.prepare('UPDATE tokens SET otp_failures = 0, otp_last_failure_at = NULL WHERE key = ? AND user_id = ?');
+  const listPage = db.prepare(
+    'SELECT id, name, email, admin, status, tfa_mode IS NOT NULL AND tfa_pending = 0 AS tfa, created_at FROM users WHERE name > ? ORDER BY name LIMIT ?',
+  );
   const consumeAlone = db.transaction((otp: Parameters<typeof consume>[0]) => consume(otp));
   return {
     async findByName(name) {
@@ -84,6 +87,10 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
     async findById(id) {
       const r = byId.get(id) as UserRow | undefined;
       return r ? toUser(r) : null;
+    },
+    async list({ after, limit }) {
+      const rows = listPage.all(after ?? '', limit) as Array<{ id: number; name: string; email: string; admin: number; status: UserSummary['status']; tfa: number; created_at: string }>;
+      return rows.map((r) => ({ id: r.id, name: r.name, email: r.email, admin: r.admin === 1, status: r.status, tfa: r.tfa === 1, createdAt: r.created_at }));
     },
     async create(u) {
       const id = create.immediate(u);

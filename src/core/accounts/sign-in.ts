@@ -7,6 +7,7 @@ import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TokenKind, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
+import { requireActive } from '../tokens/authenticate.ts';
 import { type PasswordAttempt, reservePasswordAttempt } from './login-throttle.ts';
 import { normalizePassword } from './password-policy.ts';
 
@@ -58,6 +59,8 @@ export async function checkPassword(deps: Deps, ctx: RequestContext, name: strin
     fail('BAD_LOGIN', BAD_LOGIN);
   }
   await attempt.succeeded();
+  // Only the right password learns that the account is disabled.
+  requireActive(user);
   return user;
 }
 

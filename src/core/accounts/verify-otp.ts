@@ -20,6 +20,22 @@ import { isWebOtpValue, parseOtp, webOtpValueHash } from './otp-input.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 
+/** What a code that was valid but is already used gets (npm prints it). */
+export const OTP_ALREADY_USED = 'That one-time password was already used; wait for the next one from your authenticator.';
+
+/**
+ * The TOTP step `code` matches when that step was already accepted for the account (and may
+ * not be presented again by `credentialKey`), else null: a used code, not a guess.
+ */
+function usedStep(deps: Deps, user: User, code: string, credentialKey: string | null, now: number): number | null {
+  const tfa = user.tfa;
+  if (!tfa || tfa.lastStep === null) return null;
+  const step = matchTotp(openSecret(deps.secrets, tfa.secret, secretAad(user.id)), code, now);
+  if (step === null) return null;
+  const replay = step < tfa.lastStep || (step === tfa.lastStep && (credentialKey === null || tfa.lastStepKey !== credentialKey));
+  return replay ? step : null;
+}
+
 /**
  * The failure budget a request's second-factor attempts are charged to: the key of the token
  * it came with, or null for the account's own budget (no token: a password sign-in or Basic).
@@ -69,8 +85,27 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
     await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
     lockedFor(null, false);
   }
-  const attempt = await deps.store.users.reserveOtpAttempt(user.id, now, (failures, last) => decideOtpAttempt({ failures, lastFailureAtMs: last }, now), budget);
+  // A TOTP code that was right but is already used (a step at or before the last one accepted)
+  // is refused without being counted: it tells a guesser nothing, and a person who typed the
+  // code twice must not lose their budget to it. It is still refused while the budget is
+  // locked, as any code is. (The store's compare-and-set stays the authority at consumption.)
+  const replayStep = parsed.kind === 'totp' ? usedStep(deps, user, parsed.code, credentialKey, now) : null;
+  let locked = false;
+  const attempt = await deps.store.users.reserveOtpAttempt(
+    user.id,
+    now,
+    (failures, last) => {
+      const decision = decideOtpAttempt({ failures, lastFailureAtMs: last }, now);
+      locked = !decision.allowed;
+      return locked || replayStep === null ? decision : { allowed: false };
+    },
+    budget,
+  );
   const charged = budget === null ? 'account' : 'token';
+  if (!attempt.allowed && !locked) {
+    await logEvent(deps, ctx, user.id, 'otp-replayed', { failures: attempt.failures, budget: charged, counted: false });
+    fail('OTP_REQUIRED', OTP_ALREADY_USED);
+  }
   if (!attempt.allowed) {
     const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
     const until = decision.allowed ? now : decision.untilMs;
@@ -99,7 +134,7 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   if (!use) {
     await logEvent(deps, ctx, user.id, replay ? 'otp-replayed' : 'otp-failed', { failures: attempt.failures, budget: charged });
     if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: charged });
-    fail('OTP_REQUIRED', replay ? 'That one-time password was already used; wait for the next one.' : 'The one-time password is wrong or expired.');
+    fail('OTP_REQUIRED', replay ? OTP_ALREADY_USED : 'The one-time password is wrong or expired.');
   }
   await deps.store.users.clearOtpFailures(user.id, budget);
   return use;

@@ -9,6 +9,7 @@ import { approvalHash, isApprovalId, newApprovalId } from './approval-ids.ts';
 import { fail } from '../errors.ts';
 import type { LoginRequest, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
+import { requireActive } from '../tokens/authenticate.ts';
 import { spendAddressBudget } from './login-throttle.ts';
 
 export const LOGIN_REQUEST_TTL_MS = 10 * 60_000;
@@ -63,6 +64,10 @@ export async function pollWebLogin(deps: Deps, ctx: RequestContext, id: unknown)
     await describeWebLogin(deps, id);
     return { wait: true };
   }
+  // Disabled between the approval and this poll: no session.
+  const user = await deps.store.users.findById(userId);
+  if (!user) fail('NOT_FOUND', 'Unknown login request.');
+  requireActive(user);
   const session = newSession(deps, userId);
   await deps.store.tokens.create(session.token);
   await logEvent(deps, ctx, userId, 'login', { via: 'web', session: session.token.prefix });

@@ -10,6 +10,14 @@ import { hasTokenShape, hashToken, isWellFormedToken } from './format.ts';
 
 export const DEAD_TOKEN_NOTICE = 'Access token expired or revoked. Please try logging in again.';
 
+/**
+ * ACCOUNT_DISABLED (403) unless the account is active: what every credential of a disabled or
+ * deleted account gets (tokens, sessions, passwords; core/accounts/admin.ts).
+ */
+export function requireActive(user: User): void {
+  if (user.status !== 'active') fail('ACCOUNT_DISABLED', `The account ${user.name} is ${user.status === 'deleted' ? 'deleted' : 'disabled'}: ask an administrator.`);
+}
+
 /** Expiry times as numbers, computed once per (immutable) token record. */
 const expiryMs = new WeakMap<TokenRecord, number>();
 function expiresAtMs(token: TokenRecord): number {
@@ -36,6 +44,7 @@ export async function authenticateToken(deps: Deps, secret: string, ip: string):
   if (token.cidr.length > 0 && !ipAllowed(token.cidr, ip)) {
     fail('IP_NOT_ALLOWED', `This token may not be used from ${ip}. Allowed ranges: ${token.cidr.join(', ')}.`);
   }
+  requireActive(user);
   deps.usage.record(token.key, now);
   return { kind: 'user', user, token, via: 'token' };
 }
@@ -47,7 +56,7 @@ export async function authenticateToken(deps: Deps, secret: string, ip: string):
 export async function authenticateWebSession(deps: Deps, secret: string, idleMs: number): Promise<{ user: User; token: TokenRecord } | null> {
   if (!isWellFormedToken(secret)) return null;
   const found = await deps.store.tokens.findWithUser(hashToken(secret));
-  if (!found || found.token.kind !== 'web') return null;
+  if (!found || found.token.kind !== 'web' || found.user.status !== 'active') return null;
   const now = deps.clock.now();
   if (found.token.expiresAt !== null && Date.parse(found.token.expiresAt) <= now) return null;
   const lastSeen = deps.usage.lastUsed(found.token.key) ?? found.token.lastUsedAt ?? found.token.createdAt;

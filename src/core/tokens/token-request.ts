@@ -108,7 +108,12 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
     fail('BAD_REQUEST', '"packages_and_scopes_permission" must be read-only, read-write or no-access.');
   }
   if (permission === undefined || permission === 'no-access') {
-    fail('BAD_REQUEST', 'A granular token needs a permission: pass --packages-all --packages-and-scopes-permission=read-only (or read-write), or name --packages / --scopes with a permission.');
+    // npm 11 drops --read-only without a word (lib/commands/token.js sends only name and
+    // password then): this is what `npm token create --read-only` gets.
+    fail(
+      'BAD_REQUEST',
+      'A granular token needs a permission. npm 11 ignores --read-only: for a read-only token pass --packages-all --packages-and-scopes-permission=read-only; for a read-write one --packages-and-scopes-permission=read-write (with --packages-all, or --packages / --scopes).',
+    );
   }
   if (body.packages_all !== undefined && typeof body.packages_all !== 'boolean') fail('BAD_REQUEST', '"packages_all" must be true or false.');
   const packagesAll = body.packages_all === true;

@@ -1,0 +1,113 @@
+// The administration pages (docs/admin.md): users and what an administrator may do to them,
+// the instance log, and the upstream proxy's blocked versions. Every action form carries a
+// one-time-password field: each action needs the administrator's second factor.
+
+import type { ProxyBlock } from '../../core/proxy/ports.ts';
+import type { StoredSecurityEvent, User, UserSummary } from '../../core/ports.ts';
+import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
+import { otpField, passwordField } from './fields.ts';
+import { packageHref } from './home.ts';
+
+function adminNav(page: PageContext, here: 'users' | 'events' | 'proxy'): SafeHtml {
+  const b = page.base;
+  const link = (key: typeof here, href: string, text: string) =>
+    key === here ? html`<a href="${b}${href}" aria-current="page">${text}</a>` : html`<a href="${b}${href}">${text}</a>`;
+  return html`<nav aria-label="Administration" class="subnav">${link('users', 'admin', 'Users')} · ${link('events', 'admin/events', 'Instance log')} · ${link('proxy', 'admin/proxy', 'Proxy')}</nav>`;
+}
+
+function detailText(d: Record<string, unknown> | undefined): string {
+  return Object.entries(d ?? {})
+    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join('; ');
+}
+
+export function adminUsersPage(page: PageContext, v: { users: UserSummary[]; next: string | null; notice: Notice }): SafeHtml {
+  return layout(
+    page,
+    'Administration',
+    html`${adminNav(page, 'users')}${notice(v.notice)}
+<table class="stack" id="users"><thead><tr><th>User</th><th>Role</th><th>Status</th><th>2FA</th><th>Created</th><th>E-mail</th></tr></thead><tbody>
+${v.users.map(
+  (u) => html`<tr><td data-label="User"><a href="${page.base}admin/users/${encodeURIComponent(u.name)}">${u.name}</a></td><td data-label="Role">${u.admin ? 'administrator' : 'user'}</td><td data-label="Status">${u.status}</td><td data-label="2FA">${u.tfa ? 'on' : 'off'}</td><td data-label="Created">${when(u.createdAt)}</td><td data-label="E-mail">${u.email}</td></tr>`,
+)}
+</tbody></table>
+${v.next !== null ? html`<p><a href="${page.base}admin?after=${encodeURIComponent(v.next)}">More users</a></p>` : html``}
+<p class="hint">From the command line: <code>tessera user list / add / admin / disable / enable / delete / set-password / reset-2fa</code>.</p>`,
+  );
+}
+
+/** One action: a form with the administrator's one-time password. */
+function actionForm(page: PageContext, user: User, action: string, label: string, options: { danger?: boolean; extra?: SafeHtml; hint?: string } = {}): SafeHtml {
+  const id = `otp-${action}`;
+  return html`<form method="post" action="${page.base}admin/users/${encodeURIComponent(user.name)}/${action}" class="card" id="form-${action}">${csrfField(page)}
+${options.hint ? html`<p>${options.hint}</p>` : html``}
+${options.extra ?? html``}
+${otpField(id, true, 'Your own code: every administrator action needs your second factor.')}
+<button type="submit"${options.danger ? html` class="danger"` : html``}>${label}</button>
+</form>`;
+}
+
+export function adminUserPage(page: PageContext, v: { user: User; self: boolean; packages: string[]; events: StoredSecurityEvent[]; notice: Notice }): SafeHtml {
+  const u = v.user;
+  const tfa = u.tfa && !u.tfa.pending ? u.tfa.mode : 'off';
+  const actions: SafeHtml[] = [];
+  if (u.status !== 'deleted') {
+    if (u.status === 'active' && !v.self) actions.push(actionForm(page, u, 'disable', 'Disable', { hint: 'Refuses every token and session of the account at once, on every node; its packages stay readable.' }));
+    if (u.status === 'disabled') actions.push(actionForm(page, u, 'enable', 'Enable', { hint: 'The account works again (its tokens other than sessions too).' }));
+    if (!u.admin) actions.push(actionForm(page, u, 'grant-admin', 'Make administrator'));
+    else if (!v.self) actions.push(actionForm(page, u, 'revoke-admin', 'Take the administrator role away'));
+    if (tfa !== 'off') actions.push(actionForm(page, u, 'reset-2fa', 'Reset two-factor', { hint: 'For someone who lost their device and recovery codes: turns their second factor off and ends their sessions.' }));
+    actions.push(actionForm(page, u, 'password', 'Set password', { extra: passwordField('new-password', 'New password', 'new-password'), hint: 'Ends their sessions.' }));
+    if (!v.self) actions.push(actionForm(page, u, 'delete', 'Delete for good', { danger: true, hint: 'Deletes every token, the second factor and the password; the name stays reserved; packages stay readable, and those owned alone can no longer be published to.' }));
+  }
+  return layout(
+    page,
+    `User ${u.name}`,
+    html`${adminNav(page, 'users')}${notice(v.notice)}
+<dl class="facts">
+  <dt>E-mail</dt><dd>${u.email}</dd>
+  <dt>Role</dt><dd>${u.admin ? 'administrator' : 'user'}</dd>
+  <dt>Status</dt><dd id="status">${u.status}</dd>
+  <dt>Two-factor</dt><dd>${tfa}</dd>
+  <dt>Created</dt><dd>${when(u.createdAt)}</dd>
+  <dt>Packages</dt><dd>${v.packages.length ? v.packages.map((p, i) => html`${i > 0 ? ', ' : ''}<a href="${packageHref(page, p)}">${p}</a>`) : '—'}</dd>
+</dl>
+${actions.length ? html`<section aria-labelledby="actions"><h2 id="actions">Actions</h2>${actions}</section>` : html``}
+<section aria-labelledby="log"><h2 id="log">Security log</h2>
+<table class="stack" id="user-log"><thead><tr><th>Time</th><th>Event</th><th>Address</th><th>Details</th></tr></thead><tbody>
+${v.events.map((e) => html`<tr><td data-label="Time">${when(e.at)}</td><td data-label="Event"><code>${e.type}</code></td><td data-label="Address">${e.ip ?? '—'}</td><td data-label="Details">${detailText(e.detail)}</td></tr>`)}
+</tbody></table></section>`,
+  );
+}
+
+export function adminEventsPage(page: PageContext, v: { events: Array<StoredSecurityEvent & { user: string }>; next: number | null }): SafeHtml {
+  return layout(
+    page,
+    'Instance log',
+    html`${adminNav(page, 'events')}
+<p>Sign-in failures, lockouts, two-factor resets and administrator actions of every account, newest first. Times are UTC.</p>
+<table class="stack" id="instance-log"><thead><tr><th>Time</th><th>User</th><th>Event</th><th>Address</th><th>Details</th></tr></thead><tbody>
+${v.events.map(
+  (e) => html`<tr><td data-label="Time">${when(e.at)}</td><td data-label="User"><a href="${page.base}admin/users/${encodeURIComponent(e.user)}">${e.user}</a></td><td data-label="Event"><code>${e.type}</code></td><td data-label="Address">${e.ip ?? '—'}</td><td data-label="Details">${detailText(e.detail)}</td></tr>`,
+)}
+</tbody></table>
+${v.events.length === 0 ? html`<p>Nothing yet.</p>` : html``}
+${v.next !== null ? html`<p><a href="${page.base}admin/events?before=${v.next}">Older events</a></p>` : html``}`,
+  );
+}
+
+export function adminProxyPage(page: PageContext, v: { on: boolean; blocks: ProxyBlock[] }): SafeHtml {
+  return layout(
+    page,
+    'Proxy',
+    html`${adminNav(page, 'proxy')}
+<p>${v.on ? html`The upstream registries, the names routed to each and how they fared: <a href="${page.base}upstreams">Upstreams</a>.` : html`The proxy is off (<code>upstream: none</code>).`}</p>
+<h2>Blocked versions</h2>
+<table class="stack" id="blocks"><thead><tr><th>Version</th><th>Blocked</th><th>By</th><th>Reason</th></tr></thead><tbody>
+${v.blocks.map((b) => html`<tr><td data-label="Version"><code>${b.name}@${b.version}</code></td><td data-label="Blocked">${when(new Date(b.at).toISOString())}</td><td data-label="By">${b.by}</td><td data-label="Reason">${b.reason || '—'}</td></tr>`)}
+</tbody></table>
+${v.blocks.length === 0 ? html`<p>No version is blocked.</p>` : html``}
+<p class="hint"><code>tessera proxy block NAME@VERSION --reason TEXT</code> hides a version; <code>tessera proxy unblock</code> lifts it (docs/proxy.md).</p>`,
+  );
+}
