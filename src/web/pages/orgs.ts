@@ -59,27 +59,22 @@ export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; rol
   );
 }
 
-function memberRow(page: PageContext, v: OrgView, m: OrgView['members'][number], tfaOn: boolean): SafeHtml {
+function memberCard(page: PageContext, v: OrgView, m: OrgView['members'][number], tfaOn: boolean): SafeHtml {
   const owner = v.role === 'owner';
   const lockedOut = v.require_tfa && !m.tfa;
-  return html`<tr>
-  <th scope="row">${m.name}</th>
-  <td>${m.role}</td>
-  <td>${m.tfa ? '2FA on' : html`<strong>${lockedOut ? 'no 2FA: locked out' : 'no 2FA'}</strong>`}</td>
-  <td>${owner
-    ? html`<form method="post" action="${page.base}org/${v.name}/members" class="inline">${csrfField(page)}
-      <input type="hidden" name="user" value="${m.name}">
-      <label for="role-${m.name}" class="visually-hidden">Role of ${m.name}</label>${roleSelect(`role-${m.name}`, m.role)}
-      ${otpField(`role-otp-${m.name}`, tfaOn)}
-      <button type="submit" class="secondary" aria-label="Change the role of ${m.name}">Change role</button>
-    </form>
-    <form method="post" action="${page.base}org/${v.name}/members/remove" class="inline">${csrfField(page)}
-      <input type="hidden" name="user" value="${m.name}">
-      ${otpField(`rm-otp-${m.name}`, tfaOn)}
-      <button type="submit" class="danger" aria-label="Remove ${m.name}">Remove</button>
-    </form>`
-    : html``}</td>
-</tr>`;
+  return html`<article class="card" aria-labelledby="m-${m.name}">
+  <h3 id="m-${m.name}">${m.name} <span class="muted">(${m.role})</span></h3>
+  <p>${m.tfa ? '2FA on' : html`<strong>${lockedOut ? 'No 2FA: locked out of managing the organization and writing its packages' : 'No 2FA'}</strong>`}</p>
+  ${owner
+    ? html`<form method="post" action="${page.base}org/${v.name}/members/edit">${csrfField(page)}
+    <input type="hidden" name="user" value="${m.name}">
+    <label for="role-${m.name}">Role</label>${roleSelect(`role-${m.name}`, m.role)}
+    ${otpField(`m-otp-${m.name}`, tfaOn)}
+    <button type="submit" name="action" value="role" class="secondary" aria-label="Change the role of ${m.name}">Change role</button>
+    <button type="submit" name="action" value="remove" class="danger" aria-label="Remove ${m.name}">Remove</button>
+  </form>`
+    : html``}
+</article>`;
 }
 
 export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; notice: Notice; preview?: string[] | null }): SafeHtml {
@@ -92,10 +87,7 @@ export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; not
 <p>Scope <code>@${v.name}</code>. Your role: <strong>${v.role}</strong>.</p>
 <section aria-labelledby="members">
   <h2 id="members">Members (${v.members.length})</h2>
-  <table>
-    <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">2FA</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-    <tbody>${v.members.map((m) => memberRow(page, v, m, ui.tfaOn))}</tbody>
-  </table>
+  ${v.members.map((m) => memberCard(page, v, m, ui.tfaOn))}
   ${owner
     ? html`<h3 id="invite">Invite someone</h3>
   <p class="hint">They become a member once they accept (on their Organizations page). You are not told whether the account exists.</p>
@@ -157,8 +149,8 @@ ${owner
   <h2 id="log">Recent changes</h2>
   ${v.log.length === 0
     ? html`<p>Nothing yet.</p>`
-    : html`<table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Details</th></tr></thead>
-    <tbody>${v.log.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.actorName ?? 'administrator'}</td><td>${e.type}</td><td>${Object.entries(e.detail ?? {}).map(([k, x]) => `${k}: ${String(x)}`).join('; ')}</td></tr>`)}</tbody></table>`}
+    : html`<div class="scroll"><table><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Details</th></tr></thead>
+    <tbody>${v.log.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.actorName ?? 'administrator'}</td><td>${e.type}</td><td>${Object.entries(e.detail ?? {}).map(([k, x]) => `${k}: ${String(x)}`).join('; ')}</td></tr>`)}</tbody></table></div>`}
 </section>`
   : html``}`,
   );

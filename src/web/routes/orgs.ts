@@ -111,7 +111,11 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
     await setMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user').trim(), role: field(form, 'role') || 'developer' });
     return orgUrl(request, 'invited');
   });
-  orgPost('/org/:org/members/remove', async (request, form) => {
+  orgPost('/org/:org/members/edit', async (request, form) => {
+    if (field(form, 'action') === 'role') {
+      await setMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user'), role: field(form, 'role') });
+      return orgUrl(request, 'settings');
+    }
     await removeMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user') });
     return field(form, 'user') === request.web.session!.user.name ? `${webBase(deps)}orgs?done=left` : orgUrl(request, 'removed');
   });
