@@ -96,3 +96,9 @@ test('the 2FA requirement in the web UI: the lockout preview first, then the con
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /requires its members to use two-factor authentication/);
 });
+
+test('who has 2FA is shown to owners only', async () => {
+  const res = await dev.get('/-/web/org/globex');
+  assert.doesNotMatch(res.body, /2FA on|No 2FA|locked out now/i);
+  assert.match((await owner.get('/-/web/org/globex')).body, /2FA on/);
+});

@@ -152,6 +152,9 @@ describe('organisations and teams over HTTP', () => {
     assert.equal(preview.statusCode, 200, preview.body);
     assert.deepEqual(preview.json(), { applied: false, require_tfa: false, developers_access: 'read-write', lockouts: ['admin1', 'dev1', 'newbie'] });
     assert.equal((await req('GET', '/-/org/acme', 'owner1')).json().require_tfa, false);
+    const seenByDev = (await req('GET', '/-/org/acme', 'dev1')).json();
+    assert.deepEqual(seenByDev.lockouts, [], 'who lacks 2FA is for owners to see');
+    assert.equal(seenByDev.members.some((m: Record<string, unknown>) => 'tfa' in m), false);
     const applied = await req('POST', '/-/org/acme/settings', 'owner1', { require_tfa: true, confirm: true }, otp());
     assert.equal(applied.json().applied, true, applied.body);
     const blocked = await req('PUT', '/-/org/acme/team', 'admin1', { name: 'blocked' });
