@@ -121,6 +121,8 @@ describe('organisations and teams over HTTP', () => {
       assert.match(res.json().error, /no access to the organization acme/);
     }
     assert.equal((await req('GET', '/-/org/acme/team', 'owner1')).json().includes('acme:viagranular'), false);
+    assert.deepEqual((await req('GET', '/-/org', 'granular')).json(), [], 'nor lists the orgs');
+    assert.equal((await req('POST', '/-/org', 'granular', { name: 'tokenorg' })).statusCode, 403, 'orgs are created from a login session');
   });
 
   test('org and team changes need an OTP in auth-only mode too, and the OTP is used once', async () => {
