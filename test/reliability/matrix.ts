@@ -13,6 +13,7 @@ export const callers = [
   'revoked token',
   'bypass-2FA token',
   'Basic password, 2FA',
+  'trusted-publishing token',
 ] as const;
 export type Caller = (typeof callers)[number];
 
@@ -33,6 +34,8 @@ export const endpoints = [
   'token revoke',
   'star',
   'star a proxied package',
+  'trust add',
+  'trust revoke',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -51,15 +54,17 @@ const content: Row = {
   'bypass-2FA token': '2xx',
   // Basic credentials (the owner's password, no OTP) are a login, and package writes take none.
   'Basic password, 2FA': '401',
+  // The short-lived token of an OIDC exchange (npm trust): it publishes its package, nothing else.
+  'trusted-publishing token': '403',
 };
 const governance: Row = { ...content, 'bypass-2FA token': '403' };
 const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA': '401*' };
 
 export const expected: Record<Endpoint, Row> = {
-  'publish a new version': content,
+  'publish a new version': { ...content, 'trusted-publishing token': '2xx' },
   'publish a new package': { ...content, 'other user': '—', 'bypass-2FA token': '401*' },
   // a non-owner gets the answer of a free name in that scope (403), never a 404 that shows the package exists
-  'publish to a restricted package': content,
+  'publish to a restricted package': { ...content, 'trusted-publishing token': '2xx' },
   'dist-tag add': content,
   'dist-tag rm': content,
   deprecate: content,
@@ -75,6 +80,10 @@ export const expected: Record<Endpoint, Row> = {
   star: { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
   // A package from the upstream (docs/proxy.md): the star is the caller's own data, as above.
   'star a proxied package': { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
+  // npm trust: 2FA on (403 without), an OTP on each change whatever the mode, never a bypass
+  // token; Basic credentials are not read there (401).
+  'trust add': { ...governance, 'owner, no 2FA': '403' },
+  'trust revoke': { ...governance, 'owner, no 2FA': '403' },
 };
 
 export function matrixMarkdown(): string {
