@@ -8,7 +8,7 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { fail, isDomainError } from '../core/errors.ts';
 import { issuerOf, issuerUrlProblem, type TrustSettings } from '../core/trust/issuers.ts';
-import type { IdTokenVerifier, VerifiedIdToken } from '../core/trust/exchange.ts';
+import type { IdTokenVerifier, VerifiedIdToken } from '../core/trust/verifier.ts';
 
 /** Clock skew accepted on exp, nbf and iat (issue #16: at most 60 s). */
 const SKEW_S = 60;

@@ -9,7 +9,7 @@ import type { AuditForwarder } from './proxy/audit-port.ts';
 import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { TrustSettings } from './trust/issuers.ts';
-import type { IdTokenVerifier } from './trust/exchange.ts';
+import type { IdTokenVerifier } from './trust/verifier.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {

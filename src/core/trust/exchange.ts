@@ -8,25 +8,10 @@ import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { SecurityEvent, TokenRecord, TrustedGrant } from '../ports.ts';
 import { generateTokenSecret, hashToken, SHOWN_PREFIX_LENGTH } from '../tokens/format.ts';
-import type { TrustedIssuer } from './issuers.ts';
-import { matchTrust, workflowOf, type IdClaims } from './match.ts';
+import { matchTrust, workflowOf } from './match.ts';
+import type { IdTokenVerifier, VerifiedIdToken } from './verifier.ts';
 
-/** A verified identity token: its trusted issuer, `iss` and claims (jti and exp present). */
-export interface VerifiedIdToken {
-  issuer: TrustedIssuer;
-  iss: string;
-  claims: IdClaims & { jti: string; exp: number };
-}
-
-/**
- * Verifies identity tokens (adapters/oidc.ts, with jose): `iss` among the trusted issuers,
- * the signature against the issuer's keys (discovery document, cached JWKS refreshed on an
- * unknown `kid`), `aud` = `audience`, exp/nbf/iat within 60 s of skew at `nowMs`, `jti`
- * present. Throws OIDC_TOKEN_REFUSED naming the failed check.
- */
-export interface IdTokenVerifier {
-  verify(jwt: string, nowMs: number): Promise<VerifiedIdToken>;
-}
+export type { IdTokenVerifier, VerifiedIdToken };
 
 export interface ExchangeResult {
   token: string;
