@@ -2,7 +2,7 @@
 // (core/trust/issuers.ts) before anything is fetched; its discovery document
 // (`ISSUER/.well-known/openid-configuration`, OpenID Connect Discovery 1.0 section 4) names the
 // JWKS, which jose's createRemoteJWKSet caches and fetches again when a token names an unknown
-// `kid` (after a cooldown, so unknown kids cannot make Tessera hammer the issuer). https only,
+// `kid` (at most once a second, so made-up kids cannot make Tessera hammer the issuer). https only,
 // http for loopback issuers (tests). Every refusal is OIDC_TOKEN_REFUSED naming the check.
 
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
@@ -15,6 +15,12 @@ const SKEW_S = 60;
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const DISCOVERY_TTL_MS = 60 * 60_000;
 const MAX_ISSUERS = 1000;
+/**
+ * Least time between two fetches of an issuer's JWKS prompted by unknown kids: a rotated key
+ * is picked up within a second, and tokens naming made-up kids cost the issuer at most one
+ * request a second.
+ */
+const JWKS_COOLDOWN_MS = 1000;
 
 export interface OidcOptions {
   /** Least time between two fetches of one JWKS for unknown kids (jose's cooldownDuration). */
@@ -44,7 +50,7 @@ export function createOidcVerifier(settings: TrustSettings, options: OidcOptions
     if (typeof d !== 'object' || d === null || d.issuer !== iss) refuse('issuer keys', `the discovery document at ${url} is not that of the issuer ${iss}`);
     const problem = typeof d.jwks_uri === 'string' ? issuerUrlProblem(d.jwks_uri) : 'is missing';
     if (problem) refuse('issuer keys', `the discovery document's jwks_uri ${problem}`);
-    return createRemoteJWKSet(new URL(d.jwks_uri as string), { timeoutDuration: timeoutMs, cooldownDuration: options.jwksCooldownMs ?? 30_000 });
+    return createRemoteJWKSet(new URL(d.jwks_uri as string), { timeoutDuration: timeoutMs, cooldownDuration: options.jwksCooldownMs ?? JWKS_COOLDOWN_MS });
   }
 
   function jwksOf(iss: string): Promise<ReturnType<typeof createRemoteJWKSet>> {

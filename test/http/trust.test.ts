@@ -10,6 +10,7 @@ import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { TestClock } from '../support/clock.ts';
 import { githubClaims, gitlabClaims, startIssuer, type SignOptions, type TestIssuer } from '../support/oidc-issuer.ts';
 import { publishBody } from '../support/tarball.ts';
+import { attachProvenance, provenanceBundle } from '../support/provenance.ts';
 import { codeAt, enrol } from '../support/tfa.ts';
 
 const clock = new TestClock();
@@ -189,6 +190,28 @@ describe('the OIDC exchange', () => {
     const ok = await exchange('@owner/scoped', await sign(githubClaims('acme/scoped', 'ci.yaml', { environment: 'npm' })));
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal((await publish(ok.json().token, '@owner/scoped', '1.1.0')).statusCode, 201);
+  });
+
+  test('a provenance bundle npm attaches is kept; a rotated issuer key is fetched on its unknown kid', async () => {
+    const res = await trust(owner, 'other', github('acme/other', 'release.yml'), otp());
+    assert.equal(res.statusCode, 201, res.body);
+    const { token } = (await exchange('other', await sign(githubClaims('acme/other', 'release.yml')))).json();
+    const body = publishBody('other', '1.2.0');
+    const tarball = Buffer.from(body._attachments['other-1.2.0.tgz'].data, 'base64');
+    attachProvenance(body, 'other', '1.2.0', provenanceBundle('other', '1.2.0', tarball));
+    const pub = await t.request({ method: 'PUT', url: '/other', token, payload: body });
+    assert.equal(pub.statusCode, 201, pub.body);
+    const v = (await t.request({ url: '/other' })).json().versions['1.2.0'];
+    assert.ok(v.dist.attestations?.provenance, 'the provenance is kept');
+    assert.equal((await t.request({ url: '/-/npm/v1/attestations/other@1.2.0' })).statusCode, 200);
+    // The issuer rotates its key: a token with the new kid makes Tessera fetch the JWKS again.
+    const fetched = issuer.jwksFetches;
+    await issuer.rotate();
+    // Unknown kids refetch the JWKS at most once a second (adapters/oidc.ts): let that second pass.
+    await new Promise((r) => setTimeout(r, 1100));
+    const rotated = await exchange('other', await sign(githubClaims('acme/other', 'release.yml')));
+    assert.equal(rotated.statusCode, 200, rotated.body);
+    assert.ok(issuer.jwksFetches > fetched, 'the JWKS was fetched again');
   });
 
   test('mfa=publish: an owner\'s token needs an OTP, a trusted-publishing token publishes', async () => {
