@@ -46,7 +46,7 @@ before(async () => {
   issuer = await startIssuer();
   const config = join(await import('node:os').then((os) => os.tmpdir()), `tessera-trust-${process.pid}.json`);
   writeFileSync(config, JSON.stringify({ trustedIssuers: [{ name: 'forgejo', issuer: `${issuer.url}/forgejo`, claims: ['repository', 'workflow'] }] }));
-  t = await startApp({ 'trust-github-issuer': issuer.url, 'trust-gitlab-issuer': `${issuer.url}/gitlab`, config }, clock);
+  t = await startApp({ 'trust-github-issuer': issuer.url, 'trust-gitlab-issuer': `${issuer.url}/gitlab`, 'trust-circleci-issuer': `${issuer.url}/circle/`, config }, clock);
   owner = await t.signUp('owner');
   ({ secret } = await enrol(t, owner, clock));
   for (const name of ['tool', 'other', '@owner/scoped']) assert.equal((await publish(owner, name, '1.0.0', { 'npm-otp': otp() })).statusCode, 201);
@@ -150,6 +150,20 @@ describe('the OIDC exchange', () => {
     refused(await exchange('other', await sign({ ...claims, ci_config_ref_uri: 'gitlab.example/group/sub/other//other.yml@refs/heads/main' }, { iss: `${issuer.url}/gitlab` })), 403, /ci_config_ref_uri .* is not the trusted pipeline file/);
     refused(await exchange('other', await sign({ ...claims, environment: 'review' }, { iss: `${issuer.url}/gitlab` })), 403, /environment review is not/);
     refused(await exchange('other', await sign(gitlabClaims('group/other', '.gitlab-ci.yml'), { iss: `${issuer.url}/gitlab` })), 403, /project_path group\/other is not/);
+  });
+
+  test('CircleCI (npm trust circleci\'s body): one issuer per organisation, whose keys are fetched only for an organisation a relationship names', async () => {
+    const org = 'aaaaaaaa-1111-4111-8111-111111111111';
+    const ids = { 'oidc.circleci.com/project-id': 'bbbbbbbb-2222-4222-8222-222222222222', 'oidc.circleci.com/pipeline-definition-id': 'cccccccc-3333-4333-8333-333333333333', 'oidc.circleci.com/vcs-origin': 'github.com/acme/tool' };
+    const res = await trust(owner, '@owner/scoped', [{ type: 'circleci', claims: { 'oidc.circleci.com/org-id': org, ...ids }, permissions: ['createPackage'] }], otp());
+    assert.equal(res.statusCode, 201, res.body);
+    const fetched = issuer.jwksFetches;
+    const stranger = 'dddddddd-4444-4444-8444-444444444444';
+    refused(await exchange('@owner/scoped', await sign(ids, { iss: `${issuer.url}/circle/${stranger}` })), 403, new RegExp(`no trust relationship with the circleci organisation ${stranger}`));
+    assert.equal(issuer.jwksFetches, fetched, 'nothing fetched for an organisation no relationship names');
+    const ok = await exchange('@owner/scoped', await sign(ids, { iss: `${issuer.url}/circle/${org}` }));
+    assert.equal(ok.statusCode, 200, ok.body);
+    refused(await exchange('@owner/scoped', await sign({ ...ids, 'oidc.circleci.com/vcs-origin': 'github.com/evil/tool' }, { iss: `${issuer.url}/circle/${org}` })), 403, /vcs-origin github.com\/evil\/tool/);
   });
 
   test('a custom issuer (config trustedIssuers): relationships through the API, matched on its claims', async () => {

@@ -30,15 +30,34 @@ export interface ExchangeResult {
  * (at most 15 minutes) and acts as the relationship's creator while an owner, else the first
  * owner; each owner's security log gets a `trusted-publishing-exchange` line with the workflow.
  */
+/** The organisation of an (unverified) CircleCI identity token's `iss`, or null for any other issuer. */
+function circleciOrg(deps: Deps, jwt: string): string | null {
+  const circle = deps.settings.trust.issuers.find((i) => i.type === 'circleci');
+  if (!circle) return null;
+  let iss: unknown;
+  try {
+    iss = (JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as { iss?: unknown }).iss;
+  } catch {
+    return null;
+  }
+  return typeof iss === 'string' && iss.startsWith(circle.issuer) ? iss.slice(circle.issuer.length).toLowerCase() : null;
+}
+
 export async function exchangeIdToken(deps: Deps, ctx: RequestContext, name: string, bearer: string | null): Promise<ExchangeResult> {
   if (!deps.oidc || deps.settings.trust.issuers.length === 0) fail('OIDC_TOKEN_REFUSED', 'Trusted publishing is off on this registry: no identity-token issuer is trusted.');
   if (!bearer || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(bearer) || bearer.length > 16384) {
     fail('OIDC_TOKEN_REFUSED', 'The bearer credential is not an OIDC identity token (a JWT).');
   }
   const now = deps.clock.now();
-  const verified = await deps.oidc.verify(bearer, now);
   const pkg = await deps.store.packages.head(name);
   const configs = pkg && !pkg.unpublished ? await deps.store.trust.list(name) : [];
+  // CircleCI has one issuer per organisation (its URL names it): its keys are fetched only for
+  // an organisation a relationship of the package names, never for any a caller makes up.
+  const org = circleciOrg(deps, bearer);
+  if (org !== null && !configs.some((c) => c.type === 'circleci' && c.claims['oidc.circleci.com/org-id'] === org)) {
+    fail('TRUST_NOT_MATCHED', `No trust relationship of ${name} matches this identity token: no trust relationship with the circleci organisation ${org}.`);
+  }
+  const verified = await deps.oidc.verify(bearer, now);
   const matched = matchTrust(verified.issuer, verified.iss, verified.claims, configs);
   if ('reason' in matched) fail('TRUST_NOT_MATCHED', `No trust relationship of ${name} matches this identity token: ${matched.reason}.`);
   const config = matched.config;
