@@ -68,15 +68,24 @@ export function createOidcVerifier(settings: TrustSettings, options: OidcOptions
     async verify(jwt, nowMs): Promise<VerifiedIdToken> {
       let unverified: JWTPayload;
       let kid: string | undefined;
+      let alg: unknown;
       try {
         unverified = decodeJwt(jwt);
-        kid = decodeProtectedHeader(jwt).kid;
+        ({ kid, alg } = decodeProtectedHeader(jwt));
       } catch {
         return refuse('format', 'the bearer credential is not a JWT.');
       }
       const iss = typeof unverified.iss === 'string' ? unverified.iss : '';
       const issuer = issuerOf(settings, iss);
       if (!issuer || issuerUrlProblem(iss)) return refuse('untrusted issuer', `${JSON.stringify(iss.slice(0, 200))} is not an issuer this registry trusts.`);
+      // What fails whatever the keys say is refused before any key is fetched (a forged token
+      // costs the issuer nothing); jwtVerify checks all of it again on the verified payload.
+      if (typeof alg !== 'string' || !ALGORITHMS.includes(alg)) return refuse('algorithm', `the identity token is signed with ${JSON.stringify(alg)}, which is not accepted.`);
+      const aud = Array.isArray(unverified.aud) ? unverified.aud : [unverified.aud];
+      if (!aud.includes(settings.audience)) return refuse('audience', `the identity token is for ${JSON.stringify(unverified.aud)}, this registry is ${settings.audience}.`);
+      if (typeof unverified.exp === 'number' && unverified.exp + SKEW_S <= nowMs / 1000) {
+        return refuse('expired', `the identity token expired at ${new Date(unverified.exp * 1000).toISOString()}.`);
+      }
       const jwks = await jwksOf(iss);
       let payload: JWTPayload;
       try {
