@@ -14,6 +14,7 @@ import { redactUrl } from './http/redact.ts';
 import { type BodyLimits, registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
+import { trustRoutes } from './http/routes/trust.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { keyRoutes } from './http/routes/keys.ts';
 import { orgRoutes } from './http/routes/orgs.ts';
@@ -179,6 +180,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       tokenRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
+      trustRoutes(scoped, deps);
       starRoutes(scoped, deps);
       keyRoutes(scoped, deps);
       orgRoutes(scoped, deps);

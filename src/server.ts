@@ -21,6 +21,8 @@ import { withTokenCache } from './adapters/cached-tokens.ts';
 import { createFsBlobStore } from './adapters/fs-blobs.ts';
 import { loadKeyRing } from './adapters/server-key.ts';
 import { loadSigning } from './adapters/signing-keys.ts';
+import { createOidcVerifier } from './adapters/oidc.ts';
+import { audienceOf, type TrustedIssuer, type TrustSettings } from './core/trust/issuers.ts';
 import { signStoredVersions } from './core/packages/sign-stored.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './adapters/sqlite/index.ts';
@@ -104,7 +106,24 @@ export function settingsFrom(config: Config): CoreSettings {
     scopedPackageAccess: config.scopedPackageAccess,
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },
     proxy: proxySettingsFrom(config),
+    trust: trustSettingsFrom(config),
   };
+}
+
+/** The trusted issuers of trusted publishing (core/trust/issuers.ts) from the config. */
+export function trustSettingsFrom(config: Config): TrustSettings {
+  const issuers: TrustedIssuer[] = [];
+  if (config.trustGithub) issuers.push({ type: 'github', issuer: config.trustGithubIssuer });
+  if (config.trustGitlab) issuers.push({ type: 'gitlab', issuer: config.trustGitlabIssuer });
+  if (config.trustCircleci) issuers.push({ type: 'circleci', issuer: config.trustCircleciIssuer.replace(/\/*$/, '/'), prefix: true });
+  const names = new Set<string>();
+  for (const i of config.trustedIssuers) {
+    if (names.has(i.name)) throw new ConfigError(`Invalid configuration: trustedIssuers names ${i.name} twice.`);
+    if (i.claims.length === 0) throw new ConfigError(`Invalid configuration: trustedIssuers ${i.name} needs at least one claim that identifies a workflow.`);
+    names.add(i.name);
+    issuers.push({ type: i.name, issuer: i.issuer, claims: [...i.claims] });
+  }
+  return { issuers, audience: audienceOf(defaultPublicUrl(config)), tokenTtlMs: config.trustTokenMinutes * 60_000 };
 }
 
 /** The connection deadlines and caps of the config (http/connections.ts); the server-wide cap from the open-file limit unless configured. */
@@ -219,6 +238,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     settings,
     secrets: loadKeyRing(config.totpKeys, data),
     signing,
+    oidc: createOidcVerifier(settings.trust),
     usage: new TokenUsage(store.tokens),
     packageChanged: (name) => listeners.forEach((l) => l(name)),
   };

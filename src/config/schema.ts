@@ -8,9 +8,10 @@
 // enum → oneOf({...}), list → list({...}); the other fields keep their names.
 
 import { availableParallelism } from 'node:os';
-import { arrayOf, int, type Keys, list, oneOf, section, str, type ValuesOf } from './spec.ts';
+import { arrayOf, bool, int, type Keys, list, oneOf, section, str, type ValuesOf } from './spec.ts';
 import { patternProblem } from '../core/proxy/rules.ts';
 import { rangeOf } from '../core/tokens/cidr.ts';
+import { issuerUrlProblem } from '../core/trust/issuers.ts';
 
 export { envName, flagName } from './spec.ts';
 
@@ -217,6 +218,32 @@ export const schema = {
   }),
   proxyFreshSeconds: int({ default: 120, min: 0, max: 7 * 86400, doc: 'Seconds a fetched upstream packument is served before the upstream is asked again (a conditional request).' }),
   proxyReaders: oneOf({ default: 'anyone', values: ['anyone', 'users'], doc: 'Who may read proxied packages: `anyone` who may read the registry, or signed-in `users` only.' }),
+  trustGithub: bool({ default: true, doc: 'Trusted publishing from GitHub Actions (`npm trust github`, docs/ci-publishing.md): identity tokens of `trustGithubIssuer` are exchanged for short-lived publish tokens.' }),
+  trustGithubIssuer: str({
+    default: 'https://token.actions.githubusercontent.com',
+    check: issuerUrlProblem,
+    doc: 'The issuer of GitHub Actions identity tokens: github.com\'s, or a GitHub Enterprise Server\'s (`https://HOST/_services/token`).',
+  }),
+  trustGitlab: bool({ default: true, doc: 'Trusted publishing from GitLab CI/CD (`npm trust gitlab`): identity tokens of `trustGitlabIssuer`.' }),
+  trustGitlabIssuer: str({ default: 'https://gitlab.com', check: issuerUrlProblem, doc: 'The issuer of GitLab identity tokens: GitLab.com, or a self-managed GitLab\'s URL.' }),
+  trustCircleci: bool({ default: true, doc: 'Trusted publishing from CircleCI (`npm trust circleci`): identity tokens of `trustCircleciIssuer` + the organisation id of the relationship.' }),
+  trustCircleciIssuer: str({ default: 'https://oidc.circleci.com/org/', check: issuerUrlProblem, doc: 'What the issuer of CircleCI identity tokens starts with; the organisation id (a UUID) follows.' }),
+  trustedIssuers: arrayOf({
+    doc: 'Custom issuers of CI identity tokens for trusted publishing (config file only): self-hosted GitLab, Forgejo/Gitea Actions, Buildkite, Jenkins... Their relationships are made in the web UI or through `POST /-/package/NAME/trust` (docs/ci-publishing.md).',
+    max: 50,
+    item: section({
+      doc: 'One custom issuer.',
+      keys: {
+        name: str({
+          check: (v: string) => (/^[a-z0-9][a-z0-9_-]{0,31}$/.test(v) && !['github', 'gitlab', 'circleci'].includes(v) ? null : 'must be 1-32 lowercase letters, digits, "-" or "_", and not github, gitlab or circleci'),
+          doc: 'The relationship type its tokens match, e.g. `forgejo`.',
+        }),
+        issuer: str({ check: issuerUrlProblem, doc: 'Its `iss`, where `/.well-known/openid-configuration` is served (https; http only on loopback).' }),
+        claims: list({ check: (v: string) => (/^[A-Za-z0-9_.:/-]{1,64}$/.test(v) ? null : 'must be a claim name'), doc: 'The claims that identify a workflow (e.g. `repository`, `workflow_ref`): each relationship stores a value for each, and a token matches when all are equal.' }),
+      },
+    }),
+  }),
+  trustTokenMinutes: int({ default: 15, min: 1, max: 15, doc: 'Lifetime of the token a trusted-publishing exchange hands out, in minutes.' }),
   logLevel: oneOf({ default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'], doc: 'Log level of the JSON request log on stdout.' }),
 } satisfies Keys;
 

@@ -8,6 +8,8 @@ import type { UpstreamClient } from './proxy/ports.ts';
 import type { AuditForwarder } from './proxy/audit-port.ts';
 import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
+import type { TrustSettings } from './trust/issuers.ts';
+import type { IdTokenVerifier } from './trust/verifier.ts';
 import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
@@ -32,6 +34,8 @@ export interface CoreSettings {
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
   /** The upstream proxy's upstreams and rules (config/proxy.ts); PROXY_OFF when `upstream: none`. */
   proxy: ProxySettings;
+  /** Trusted publishing: the trusted issuers, the audience, the exchanged token's lifetime. */
+  trust: TrustSettings;
 }
 
 export interface Deps {
@@ -52,6 +56,8 @@ export interface Deps {
   secrets: KeyRing;
   /** The registry's signing keys (dist.signatures, /-/npm/v1/keys); none: versions are not signed. */
   signing?: RegistrySigning;
+  /** Verifies CI identity tokens for trusted publishing (adapters/oidc.ts); none: the exchange refuses. */
+  oidc?: IdTokenVerifier;
   /** Told after every committed change of a package, so caches can drop it. */
   packageChanged(name: string): void;
 }

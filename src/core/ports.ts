@@ -148,8 +148,26 @@ export interface UserStore {
   consumeOtp(otp: OtpUse): Promise<void>;
 }
 
-/** session: a CLI login; web: a browser sign-in (cookie only); legacy and granular: npm token create. */
-export type TokenKind = 'session' | 'web' | 'legacy' | 'granular';
+/**
+ * session: a CLI login; web: a browser sign-in (cookie only); legacy and granular: npm token
+ * create; oidc: the short-lived token of a trusted-publishing exchange (core/trust/exchange.ts),
+ * good for nothing but its grant (limits.trusted).
+ */
+export type TokenKind = 'session' | 'web' | 'legacy' | 'granular' | 'oidc';
+
+/** What a trust relationship lets its workflow do: `npm publish`, `npm stage publish`. */
+export type TrustPermission = 'publish' | 'stage';
+
+/** The grant of an 'oidc' token: one package, the matched relationship's permissions, the workflow. */
+export interface TrustedGrant {
+  package: string;
+  configId: string;
+  /** The relationship's type: github, gitlab, circleci or a custom issuer's name. */
+  type: string;
+  permissions: TrustPermission[];
+  /** Who exchanged, e.g. `github:owner/repo/.github/workflows/release.yml@refs/heads/main`. */
+  workflow: string;
+}
 
 /** What a token may touch; null on sessions and legacy tokens (everything the user may). */
 export interface TokenLimits {
@@ -157,6 +175,8 @@ export interface TokenLimits {
   scopes: string[];
   packagesAll: boolean;
   permission: 'read-only' | 'read-write';
+  /** Set on 'oidc' tokens only. */
+  trusted?: TrustedGrant;
 }
 
 export interface TokenRecord {
@@ -556,8 +576,51 @@ export interface OrgStore {
   events(orgId: number, options: { before?: number; limit: number }): Promise<StoredOrgEvent[]>;
 }
 
+/**
+ * A trust relationship (npm trust): a package trusts the workflows whose identity-token claims
+ * match `claims` (the body npm's trust commands send, lib/commands/trust/*.js).
+ */
+export interface TrustConfig {
+  /** A UUID. */
+  id: string;
+  package: string;
+  /** github, gitlab, circleci, or the name of a custom issuer (config trustedIssuers). */
+  type: string;
+  claims: Record<string, unknown>;
+  permissions: TrustPermission[];
+  /** The owner who made it (null once that account is gone). */
+  createdBy: number | null;
+  createdAt: string;
+}
+
+/** One use of an identity token: its issuer, `jti` and the package it was exchanged for. */
+export interface IdTokenUse {
+  issuer: string;
+  jti: string;
+  package: string;
+  /** When the identity token expires (ms): its use is remembered at least until then. */
+  expiresAt: number;
+}
+
+export interface TrustStore {
+  /** The package's relationships, oldest first. */
+  list(pkg: string): Promise<TrustConfig[]>;
+  /** Adds relationships, consuming `otp` and appending `events` in the same transaction. */
+  add(configs: TrustConfig[], options?: WriteOptions & { events?: SecurityEvent[] }): Promise<void>;
+  /** Removes one relationship of the package (with the OTP and events, atomically); false when there was none. */
+  remove(pkg: string, id: string, options?: WriteOptions & { events?: SecurityEvent[] }): Promise<boolean>;
+  /**
+   * Records the identity token's use and creates the short-lived token, with `events`, in one
+   * transaction: false (and nothing written) when that jti was exchanged for that package
+   * already, on any node. Forgets uses and 'oidc' tokens that expired before `nowMs`.
+   */
+  exchange(use: IdTokenUse, token: TokenRecord, events: SecurityEvent[], nowMs: number): Promise<boolean>;
+}
+
 export interface Store {
   users: UserStore;
+  /** Trusted publishing: relationships and identity-token uses (core/trust). */
+  trust: TrustStore;
   tokens: TokenStore;
   packages: PackageStore;
   events: SecurityLog;

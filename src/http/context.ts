@@ -47,7 +47,8 @@ export function registerContext(app: FastifyInstance, deps: Deps, clientAddress:
     };
     request.ctx = ctx;
     const token = bearerFrom(request.headers.authorization);
-    if (token) {
+    // The OIDC exchange's bearer is a CI identity token, read by its route (routes/trust.ts).
+    if (token && !request.routeOptions.url?.endsWith('/-/npm/v1/oidc/token/exchange/package/:pkg')) {
       ctx.principal = await authenticateToken(deps, token, ctx.ip);
       if (ctx.principal.kind === 'anonymous' && ctx.principal.notice) reply.header('npm-notice', ctx.principal.notice);
     }

@@ -19,6 +19,7 @@ import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
 import { tokenContract } from './suite/tokens.ts';
+import { trustContract } from './suite/trust.ts';
 import { userContract } from './suite/users.ts';
 
 export type { StoreFactory, StoreHandle } from './suite/harness.ts';
@@ -36,5 +37,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyBlocksContract(check);
     adminContract(check);
     orgContract(check);
+    trustContract(check);
   });
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { disableUser } from '../../src/core/accounts/admin.ts';
 import { after, before, test } from 'node:test';
-import { hashToken } from '../../src/core/tokens/format.ts';
+import { generateTokenSecret, hashToken, SHOWN_PREFIX_LENGTH } from '../../src/core/tokens/format.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
 import { TestClock } from '../support/clock.ts';
@@ -80,11 +80,37 @@ async function tokenOf(session: string, body: object, otp?: string): Promise<{ t
 
 const tokenBody = { name: null, password: PASSWORD, packages_all: true, packages_and_scopes_permission: 'read-only' };
 
+/** A trusted-publishing token of the package (what an OIDC exchange hands out), allowed to publish and stage. */
+async function trustedToken(pkg: string): Promise<string> {
+  const secret = generateTokenSecret();
+  const owner = (await t.deps.store.users.findByName('mxowner'))!;
+  const trusted = { package: pkg, configId: 'c', type: 'github', permissions: ['publish' as const, 'stage' as const], workflow: 'github:acme/x/.github/workflows/ci.yml@refs/heads/main' };
+  await t.deps.store.tokens.create({
+    key: hashToken(secret),
+    userId: owner.id,
+    kind: 'oidc',
+    prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
+    name: null,
+    description: null,
+    readonly: false,
+    cidr: [],
+    limits: { packages: [pkg], scopes: [], packagesAll: false, permission: 'read-write', trusted },
+    bypass2fa: false,
+    createdAt: clock.iso(),
+    expiresAt: new Date(clock.ms + 15 * 60_000).toISOString(),
+    lastUsedAt: null,
+  });
+  return secret;
+}
+
+const trustBody = [{ type: 'github', claims: { repository: 'acme/x', workflow_ref: { file: 'ci.yml' } }, permissions: ['createPackage'] }];
+
 async function run(endpoint: Endpoint, caller: Caller) {
   const cred = credential(caller);
   const otp = () => (cred.otp ? freshOtp() : undefined);
   const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint.startsWith('org') || endpoint.startsWith('team') || endpoint === 'publish a new package' || endpoint === 'star a proxied package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
   const p = pkg ?? '';
+  if (caller === 'trusted-publishing token') cred.token = await trustedToken(pkg ?? 'mx-elsewhere');
   switch (endpoint) {
     case 'publish a new version':
       return call('PUT', `/${p}`, cred.token, publishBody(p, '2.0.0'), otp());
@@ -151,6 +177,15 @@ async function run(endpoint: Endpoint, caller: Caller) {
       return endpoint === 'org member set'
         ? call('PUT', `/-/org/${org}/user`, cred.token, { user: 'mxother', role: 'developer' }, otp())
         : call('PUT', `/-/org/${org}/team`, cred.token, { name: 'core' }, otp());
+    }
+    case 'trust add':
+      return call('POST', `/-/package/${p}/trust`, cred.token, trustBody, otp());
+    case 'trust revoke': {
+      const byPlain = caller === 'owner, no 2FA';
+      const owner = (await t.deps.store.users.findByName(byPlain ? 'mxplain' : 'mxowner'))!;
+      const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+      await t.deps.store.trust.add([{ id, package: p, type: 'github', claims: trustBody[0]!.claims, permissions: ['publish'], createdBy: owner.id, createdAt: clock.iso() }]);
+      return call('DELETE', `/-/package/${p}/trust/${id}`, cred.token, undefined, otp());
     }
     case 'token revoke': {
       const victim = caller === 'owner, no 2FA' ? await tokenOf(plain, tokenBody) : await tokenOf(ownerSetup, tokenBody, freshOtp());

@@ -37,7 +37,7 @@ after(() => t.close());
 function snapshot(): string {
   const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
   try {
-    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars', 'orgs', 'org_members', 'org_invitations', 'teams', 'team_members', 'team_packages', 'org_events'].map(
+    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars', 'orgs', 'org_members', 'org_invitations', 'teams', 'team_members', 'team_packages', 'org_events', 'trust_configs', 'oidc_exchanges'].map(
       (table) => `${table}:${JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all())}`,
     );
     return parts.join('\n').replace(/"last_used_at":"[^"]*"/g, '');
@@ -384,6 +384,27 @@ function corpus(): Case[] {
     ['org log with a bad limit', 'GET', '/-/org/acme/log?limit=0', undefined],
   ];
   for (const [what, method, path, body] of orgCases) add({ what, method, path, ...(body !== undefined ? { body: str(body), headers: J } : {}), auth: true });
+  // Trusted publishing: identity tokens that are no such thing, and npm trust bodies.
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const exchange = '/-/npm/v1/oidc/token/exchange/package/good-pkg';
+  for (const [what, bearer] of [
+    ['no bearer', null],
+    ['a Tessera token', alice],
+    ['garbage', 'not.a.jwt!'],
+    ['alg none', `${b64({ alg: 'none' })}.${b64({ iss: 'https://token.actions.githubusercontent.com', aud: 'npm:registry.test' })}.`],
+    ['an untrusted issuer', `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://evil.example', aud: 'npm:registry.test', jti: 'j' })}.c2ln`],
+    ['a payload that is not JSON', `${b64({ alg: 'RS256' })}.${Buffer.from('{oops').toString('base64url')}.c2ln`],
+    ['a bearer of 20,000 characters', `${'a'.repeat(10_000)}.${'b'.repeat(10_000)}.c`],
+  ] as const) {
+    add({ what: `OIDC exchange with ${what}`, method: 'POST', path: exchange, headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` } });
+  }
+  add({ what: 'OIDC exchange for a name that is no package name', method: 'POST', path: '/-/npm/v1/oidc/token/exchange/package/..%2f..', headers: { authorization: 'Bearer x.y.z' } });
+  add({ what: 'trust add: not an array of objects', method: 'POST', path: '/-/package/good-pkg/trust', body: '"github"', headers: J, auth: true });
+  add({ what: 'trust add: invalid JSON', method: 'POST', path: '/-/package/good-pkg/trust', body: '[{', headers: J, auth: true });
+  add({ what: 'trust add: a package that does not exist', method: 'POST', path: '/-/package/no-such-pkg/trust', body: '[]', headers: J, auth: true });
+  add({ what: 'trust add without a credential', method: 'POST', path: '/-/package/good-pkg/trust', body: '[]', headers: J });
+  add({ what: 'trust list of a package that does not exist', path: '/-/package/no-such-pkg/trust', auth: true });
+  add({ what: 'trust revoke of an id that is no UUID', method: 'DELETE', path: '/-/package/good-pkg/trust/..%2f..%2fx', auth: true });
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
   return cases;
 }

@@ -14,6 +14,7 @@ export const callers = [
   'bypass-2FA token',
   'Basic password, 2FA',
   'disabled owner',
+  'trusted-publishing token',
 ] as const;
 export type Caller = (typeof callers)[number];
 
@@ -36,6 +37,8 @@ export const endpoints = [
   'star a proxied package',
   'org member set',
   'team create',
+  'trust add',
+  'trust revoke',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -56,15 +59,17 @@ const content: Row = {
   'Basic password, 2FA': '401',
   // An owner whose account an administrator disabled (docs/admin.md): ACCOUNT_DISABLED everywhere.
   'disabled owner': '403',
+  // The short-lived token of an OIDC exchange (npm trust): it publishes its package, nothing else.
+  'trusted-publishing token': '403',
 };
 const governance: Row = { ...content, 'bypass-2FA token': '403' };
 const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA': '401*' };
 
 export const expected: Record<Endpoint, Row> = {
-  'publish a new version': content,
+  'publish a new version': { ...content, 'trusted-publishing token': '2xx' },
   'publish a new package': { ...content, 'other user': '—', 'bypass-2FA token': '401*' },
   // a non-owner gets the answer of a free name in that scope (403), never a 404 that shows the package exists
-  'publish to a restricted package': content,
+  'publish to a restricted package': { ...content, 'trusted-publishing token': '2xx' },
   'dist-tag add': content,
   'dist-tag rm': content,
   deprecate: content,
@@ -85,6 +90,10 @@ export const expected: Record<Endpoint, Row> = {
   // ones here) have no access to the org; Basic credentials are not read on these routes.
   'org member set': governance,
   'team create': governance,
+  // npm trust: 2FA on (403 without), an OTP on each change whatever the mode, never a bypass
+  // token; Basic credentials are not read there (401).
+  'trust add': { ...governance, 'owner, no 2FA': '403' },
+  'trust revoke': { ...governance, 'owner, no 2FA': '403' },
 };
 
 export function matrixMarkdown(): string {

@@ -13,6 +13,7 @@ import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
 import { createPool } from './pool.ts';
 import { postgresTokens } from './tokens.ts';
+import { postgresTrust } from './trust.ts';
 import { postgresUsers } from './users.ts';
 
 export async function createPostgresStore(url: string, clock: Clock): Promise<Store> {
@@ -28,6 +29,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
   return {
     users: postgresUsers(pool, now),
     tokens: postgresTokens(pool, now),
+    trust: postgresTrust(pool, now),
     packages: postgresPackages(pool, now),
     events: postgresEvents(pool, now),
     counters: postgresCounters(pool),

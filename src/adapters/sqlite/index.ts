@@ -8,6 +8,7 @@ import { openDatabase } from './open.ts';
 import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
 import { sqliteTokens } from './tokens.ts';
+import { sqliteTrust } from './trust.ts';
 import { sqliteUsers } from './users.ts';
 
 /** How often a server looks for commits by other processes (the admin commands). */
@@ -20,6 +21,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
   return {
     users: sqliteUsers(db, now),
     tokens: sqliteTokens(db, now),
+    trust: sqliteTrust(db, now),
     packages: sqlitePackages(db, now),
     events: sqliteEvents(db, now),
     counters: sqliteCounters(db),

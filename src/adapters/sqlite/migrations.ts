@@ -321,6 +321,28 @@ export const migrations: string[] = [
   );
   CREATE INDEX org_events_org ON org_events(org_id, id);
   `,
+  `
+  -- Trusted publishing (issue #16, core/trust): a package's trust relationships, and each
+  -- identity token's use per package (jti + package exchanged once, whichever node).
+  CREATE TABLE trust_configs (
+    id TEXT PRIMARY KEY,
+    package TEXT NOT NULL REFERENCES packages(name) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    claims TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX trust_configs_package ON trust_configs(package, created_at);
+  CREATE TABLE oidc_exchanges (
+    issuer TEXT NOT NULL,
+    jti TEXT NOT NULL,
+    package TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (issuer, jti, package)
+  ) WITHOUT ROWID;
+  CREATE INDEX oidc_exchanges_expiry ON oidc_exchanges(expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

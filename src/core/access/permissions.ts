@@ -22,16 +22,54 @@ export function isOwner(principal: Principal, pkg: PackageAccess): boolean {
   return principal.kind === 'user' && pkg.owners.some((o) => o.id === principal.user.id);
 }
 
-/** Public packages are readable by all; restricted ones by owners whose credential covers them. */
+/**
+ * Public packages are readable by all; restricted ones by owners whose credential covers them.
+ * A trusted-publishing token reads only what anyone may: it is good for publishing alone.
+ */
 export function canRead(principal: Principal, pkg: PackageAccess): boolean {
   if (pkg.unpublished) return false;
   if (pkg.access === 'public') return true;
-  return principal.kind === 'user' && isOwner(principal, pkg) && tokenCoversPackage(principal.token, pkg.name);
+  return principal.kind === 'user' && !isTrustedToken(principal) && isOwner(principal, pkg) && tokenCoversPackage(principal.token, pkg.name);
 }
 
-export function requireUser(principal: Principal): UserPrincipal {
+/** Whether the credential is a trusted-publishing token (kind 'oidc', core/trust/exchange.ts). */
+export function isTrustedToken(principal: Principal): boolean {
+  return principal.kind === 'user' && principal.token?.kind === 'oidc';
+}
+
+function userOf(principal: Principal): UserPrincipal {
   if (principal.kind !== 'user') fail('UNAUTHENTICATED', 'You must be logged in to do this. Run `npm login`.');
   return principal;
+}
+
+/**
+ * The signed-in user. A trusted-publishing token is refused here, so that every route but
+ * publishing (which names its action to requirePackageWriter) refuses it by construction:
+ * tokens, profile, dist-tags, owners, access, unpublish, whoami...
+ */
+export function requireUser(principal: Principal): UserPrincipal {
+  const user = userOf(principal);
+  if (isTrustedToken(user)) {
+    fail('TRUSTED_TOKEN_LIMIT', `This trusted-publishing token may only publish ${user.token?.limits?.trusted?.package ?? 'its package'} (npm publish or npm stage publish, as its trust relationship allows), nothing else.`);
+  }
+  return user;
+}
+
+/**
+ * A trusted-publishing token used for another package, or for an action its trust relationship
+ * does not allow (npm trust --allow-publish / --allow-stage-publish): 403 TRUSTED_TOKEN_LIMIT
+ * naming why. A no-op for every other credential. Called by publishing ('publish') and staging
+ * ('stage'), through requirePackageWriter's `action`.
+ */
+export function requireTokenPermits(principal: UserPrincipal, action: 'publish' | 'stage', pkgName: string): void {
+  if (principal.token?.kind !== 'oidc') return;
+  const grant = principal.token.limits?.trusted;
+  if (!grant || grant.package !== pkgName) {
+    fail('TRUSTED_TOKEN_LIMIT', `This trusted-publishing token was issued for ${grant?.package ?? 'another package'}; it cannot be used for ${pkgName}.`);
+  }
+  if (!grant.permissions.includes(action)) {
+    fail('TRUSTED_TOKEN_LIMIT', `The trust relationship of ${pkgName} does not allow ${action === 'publish' ? 'npm publish' : 'npm stage publish'} (it allows ${grant.permissions.map((p) => (p === 'publish' ? 'npm publish' : 'npm stage publish')).join(' and ')}).`);
+  }
 }
 
 function requireWritableCredential(principal: UserPrincipal, name: string): void {
@@ -43,14 +81,18 @@ function requireWritableCredential(principal: UserPrincipal, name: string): void
 }
 
 /**
- * May the principal write to an existing package? Owners may; others get 403 when they can
+ * May the principal write to an existing package? Owners may (and a trusted-publishing token
+ * of the package, for the `action` its relationship allows); others get 403 when they can
  * see the package. A package the credential cannot read (restricted, and the caller no owner
  * or the token's package limits not covering it) gets the same 404 as a missing one, with the
  * same text, so that no write route tells whether it exists.
  */
-export function requirePackageWriter(principal: Principal, pkg: PackageAccess): UserPrincipal {
-  const user = requireUser(principal);
-  if (!pkg.unpublished && !canRead(user, pkg)) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
+export function requirePackageWriter(principal: Principal, pkg: PackageAccess, action?: 'publish' | 'stage'): UserPrincipal {
+  // `action`: the write is a publish or a stage, which a trusted-publishing token may do when
+  // its relationship allows it (requireTokenPermits); any other write refuses such a token.
+  const user = action ? userOf(principal) : requireUser(principal);
+  if (action) requireTokenPermits(user, action, pkg.name);
+  if (!pkg.unpublished && !canRead(user, pkg) && !isTrustedToken(user)) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
   if (!isOwner(user, pkg)) fail('FORBIDDEN', `You are not an owner of ${pkg.name}.`);
   requireWritableCredential(user, pkg.name);
   return user;
@@ -92,6 +134,7 @@ export const requireTokenManager = requireAccountWriter;
 
 /** Owners and access settings are never changed with a bypass-2FA token. */
 export function requireGovernanceCredential(principal: UserPrincipal): void {
+  if (isTrustedToken(principal)) fail('TRUSTED_TOKEN_LIMIT', 'A trusted-publishing token cannot change owners or access.');
   if (principal.token?.bypass2fa) {
     fail('FORBIDDEN', 'Tokens that bypass two-factor authentication cannot change owners or access; use a login session.');
   }

@@ -14,6 +14,8 @@ export type OperationClass =
   | 'package-content'
   /** Owners, access (status and mfa), the first publish of a name. */
   | 'package-governance'
+  /** Trust relationships (npm trust): who may publish without anyone's second factor. */
+  | 'package-trust'
   /** Reads, star, logout, whoami, search, profile and token reads, the 2FA confirmation. */
   | 'never';
 
@@ -24,6 +26,7 @@ export const secondFactorPolicy: Record<OperationClass, Record<TfaMode, boolean>
   'profile-other': { 'auth-only': false, 'auth-and-writes': true },
   'package-content': { 'auth-only': false, 'auth-and-writes': true },
   'package-governance': { 'auth-only': false, 'auth-and-writes': true },
+  'package-trust': { 'auth-only': true, 'auth-and-writes': true },
   never: { 'auth-only': false, 'auth-and-writes': false },
 };
 
@@ -46,6 +49,10 @@ export type SecondFactorAnswer =
 export function secondFactorFor(q: SecondFactorQuestion): SecondFactorAnswer {
   const { operation, tfaMode } = q;
   if (operation === 'never') return { need: 'none' };
+  // A trusted-publishing token is the CI's proof of identity instead of a second factor, also
+  // where the package requires 2FA (mfa=publish: "disallow tokens" but trusted publishing, as
+  // on npmjs); it can do nothing but publish and stage (access/permissions.ts).
+  if (operation === 'package-content' && q.token?.kind === 'oidc') return { need: 'none' };
   const packageWrite = operation === 'package-content' || operation === 'package-governance';
   const packageRequires = packageWrite && q.packageMfa?.publishRequiresTfa === true;
   if (packageRequires && tfaMode === null) return { need: 'enable-2fa' };

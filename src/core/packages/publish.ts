@@ -34,6 +34,16 @@ export function publishAccess(
 }
 
 /**
+ * A version published with a trusted-publishing token says so in `_npmUser`, in npmjs's shape
+ * (`trustedPublisher: {id, oidcConfigId}`) plus the workflow that published it; the time is
+ * the version's own (`time[version]`).
+ */
+function trustedPublisher(writer: UserPrincipal): { trustedPublisher?: { id: string; oidcConfigId: string; workflow: string } } {
+  const grant = writer.token?.kind === 'oidc' ? writer.token.limits?.trusted : undefined;
+  return grant ? { trustedPublisher: { id: grant.type, oidcConfigId: grant.configId, workflow: grant.workflow } } : {};
+}
+
+/**
  * `npm publish` (PUT /NAME with one version and its attachment). Logs a `publish` event in the
  * publisher's security log: `{ package, version, access, access_from }` (access_from:
  * `request`, `kept` or `default`, see publishAccess).
@@ -47,7 +57,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   let writer: UserPrincipal;
   if (reserved && (isOwner(ctx.principal, reserved) || canRead(ctx.principal, reserved))) {
     // Owners, and others who can see the package anyway (public): 403 for non-owners.
-    writer = requirePackageWriter(ctx.principal, reserved);
+    writer = requirePackageWriter(ctx.principal, reserved, 'publish');
   } else {
     const scope = parsePackageName(name)?.scope ?? null;
     const scopeOwner = scope === null ? null : await deps.store.packages.scopeOwner(scope);
@@ -55,7 +65,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
     if (problem) fail('INVALID_NAME', problem);
     writer = requirePackageCreator(ctx.principal, name, scopeOwner);
     // A name taken in a scope the caller may publish in: that much cannot be hidden.
-    if (reserved) writer = requirePackageWriter(ctx.principal, reserved);
+    if (reserved) writer = requirePackageWriter(ctx.principal, reserved, 'publish');
   }
   const ownerId = writer.user.id;
   // Cheap checks of the body, then the second factor, and only then the tarball's bytes
@@ -84,7 +94,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
     maxManifestBytes: deps.settings.maxPackumentBytes,
     version: {
       version: valid.version,
-      manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email } },
+      manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email, ...trustedPublisher(writer) } },
       publishedAt: isoNow(deps),
       deprecated: null,
       tarball: {
@@ -110,7 +120,9 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   // A failed commit leaves the blob where it is: a concurrent publish of the same bytes may be
   // about to commit a reference to it, and an unreferenced blob is harmless.
   // The security-log line is written in the commit's own transaction.
-  const event = { userId: ownerId, type: 'publish', ip: ctx.ip, userAgent: ctx.userAgent, detail: { package: name, version: valid.version, access: access.access, access_from: access.from } };
+  const grant = writer.token?.kind === 'oidc' ? writer.token.limits?.trusted : undefined;
+  const via: Record<string, string> = grant ? { trusted_publisher: grant.workflow } : {};
+  const event = { userId: ownerId, type: 'publish', ip: ctx.ip, userAgent: ctx.userAgent, detail: { package: name, version: valid.version, access: access.access, access_from: access.from, ...via } };
   await deps.store.packages.commit(name, mutation, { otp, event });
   deps.packageChanged(name);
 }

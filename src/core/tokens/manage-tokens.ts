@@ -38,7 +38,8 @@ export async function createToken(deps: Deps, ctx: RequestContext, body: unknown
   const user = principal.user;
   const request = parseTokenRequest(body, deps.settings.tokens);
   if (typeof request.password !== 'string' || request.password.length === 0) fail('BAD_REQUEST', 'Your password is required to create a token ("password").');
-  const existing = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session' && t.kind !== 'web');
+  // Trusted-publishing tokens (15 minutes at most, made by CI exchanges) do not count.
+  const existing = (await deps.store.tokens.listForUser(user.id)).filter((t) => t.kind !== 'session' && t.kind !== 'web' && t.kind !== 'oidc');
   if (existing.length >= deps.settings.tokens.maxPerUser) {
     fail('FORBIDDEN', `You have ${existing.length} tokens, the most this registry allows. Revoke some with npm token revoke.`);
   }

@@ -3,7 +3,7 @@
 
 import { finished, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { canRead, requireUser } from '../../core/access/permissions.ts';
+import { canRead, isTrustedToken, requireUser } from '../../core/access/permissions.ts';
 import type { Deps } from '../../core/deps.ts';
 import { fail, isDomainError } from '../../core/errors.ts';
 import { changePackage } from '../../core/packages/change-package.ts';
@@ -45,7 +45,8 @@ export function packageRoutes(app: FastifyInstance, deps: Deps, cache: Packument
    * upstream gets 401, as a private registry answers, before anything is asked upstream.
    */
   async function requireProxyReader(request: FastifyRequest, name: string): Promise<void> {
-    if (request.ctx.principal.kind !== 'anonymous' || deps.settings.proxy.readers !== 'users') return;
+    // A trusted-publishing token reads what anyone may (access/permissions.ts): no more.
+    if ((request.ctx.principal.kind !== 'anonymous' && !isTrustedToken(request.ctx.principal)) || deps.settings.proxy.readers !== 'users') return;
     const known = cache.peek(name);
     if (known && !known.proxy) return;
     if (known?.proxy || (await proxyRouteOf(deps, deps.settings.proxy, name)).upstream) {

@@ -13,7 +13,8 @@ function mfaText(pkg: PackageOverview): string {
 }
 
 /** `latest`: the version the latest tag names (or the last published one), with its manifest. */
-export function packagePage(page: PageContext, pkg: PackageOverview, latest: VersionRecord | null): SafeHtml {
+/** `extra`: sections after the versions (trusted publishing, pages/trust.ts). */
+export function packagePage(page: PageContext, pkg: PackageOverview, latest: VersionRecord | null, extra: SafeHtml = html``): SafeHtml {
   const m = latest?.manifest ?? {};
   const description = typeof m.description === 'string' ? m.description : '';
   const homepage = safeHref(m.homepage);
@@ -57,6 +58,7 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
   )}
   </tbody></table>
 </section>
+${extra}
 ${readme ? html`<section aria-labelledby="readme"><h2 id="readme">Readme</h2><div class="readme">${renderReadme(readme)}</div></section>` : html``}`,
   );
 }

@@ -18,12 +18,25 @@ import { packagePage } from '../pages/package.ts';
 import { profilePage } from '../pages/profile.ts';
 import { securityLogPage } from '../pages/security-log.ts';
 import { proxiedPackagePage, upstreamsPage } from '../pages/upstreams.ts';
+import { trustSections, webTrustRoutes } from './trust.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 
 /** Packages per page of the start page's list. */
 const HOME_PAGE_SIZE = 20;
 const PROFILE_FIELDS = ['fullname', 'email', 'homepage', 'github', 'twitter', 'freenode'];
 const SAVED: Record<string, string> = { profile: 'Profile saved.', password: 'Password changed. Your other sessions have ended.' };
+
+/** A local package's page; its owners also see its trust relationships (with `trustNotice`). */
+async function showPackage(deps: Deps, request: FastifyRequest, reply: FastifyReply, name: string, status: number, trustNotice: Notice): Promise<FastifyReply> {
+  const principal = webCtx(request).principal;
+  // The version list without manifests, then the one manifest the page shows (its readme).
+  const pkg = await readOverview(deps, principal, name);
+  const latestVersion = pkg.distTags.latest ?? pkg.versions[pkg.versions.length - 1]?.version;
+  const latest = latestVersion === undefined ? null : ((await deps.store.packages.getVersion(name, latestVersion))?.version ?? null);
+  const page = pageContext(deps, request, reply);
+  const extra = await trustSections(deps, request, page, pkg, trustNotice);
+  return sendPage(reply, status, packagePage(page, pkg, latest, extra));
+}
 
 export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
   web.get<{ Querystring: { q?: string; scope?: string; page?: string } }>('/', async (request, reply) => {
@@ -77,12 +90,12 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
       const proxied = await proxiedPackageOverview(deps, principal, name);
       if (proxied) return sendPage(reply, 200, proxiedPackagePage(pageContext(deps, request, reply), proxied));
     }
-    // The version list without manifests, then the one manifest the page shows (its readme).
-    const pkg = await readOverview(deps, principal, name);
-    const latestVersion = pkg.distTags.latest ?? pkg.versions[pkg.versions.length - 1]?.version;
-    const latest = latestVersion === undefined ? null : ((await deps.store.packages.getVersion(name, latestVersion))?.version ?? null);
-    return sendPage(reply, 200, packagePage(pageContext(deps, request, reply), pkg, latest));
+    const done = (request.query as { trust?: unknown }).trust;
+    const trustNotice: Notice = done === 'added' ? { kind: 'ok', text: 'Trust relationship added.' } : done === 'revoked' ? { kind: 'ok', text: 'Trust relationship revoked.' } : null;
+    return showPackage(deps, request, reply, name, 200, trustNotice);
   });
+
+  webTrustRoutes(web, deps, (request, reply, name, status, notice) => showPackage(deps, request, reply, name, status, notice));
 
   web.get('/upstreams', async (request, reply) => {
     if (!sessionOrLogin(deps, request, reply)) return reply;
