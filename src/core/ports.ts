@@ -132,6 +132,15 @@ export interface TokenLimits {
   scopes: string[];
   packagesAll: boolean;
   permission: 'read-only' | 'read-write';
+  /**
+   * The organisations whose membership and teams the token may touch (names without '@'), and
+   * how (npm token create --orgs/--orgs-permission, lib/commands/token.js). Absent or empty: no
+   * org at all (as on npmjs: a granular token without orgs cannot even list an org's members).
+   * `packages`, `scopes` and `packagesAll` all empty with `orgs` set: a token for org
+   * management only, which covers no package.
+   */
+  orgs?: string[];
+  orgsPermission?: 'no-access' | 'read-only' | 'read-write';
 }
 
 export interface TokenRecord {
