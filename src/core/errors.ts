@@ -42,6 +42,7 @@ export const errorCatalogue = {
   NAME_EXISTS_UPSTREAM: 'forbidden',
   NOT_FOUND: 'not-found',
   USER_EXISTS: 'conflict',
+  ALREADY_EXISTS: 'conflict',
   REV_CONFLICT: 'conflict',
   TOO_MANY_ATTEMPTS: 'too-many',
   BODY_TOO_LARGE: 'too-large',

@@ -2,6 +2,7 @@
 // it either applies completely or not at all.
 
 import type { Readable } from 'node:stream';
+import type { Org, OrgEvent, OrgInvitation, OrgMember, OrgRole, StoredOrgEvent, Team, TeamGrant, TeamPermission } from './orgs/model.ts';
 import type { ProxyStore } from './proxy/ports.ts';
 
 export interface Clock {
@@ -435,6 +436,105 @@ export interface OtpChallengeStore {
   deleteExpired(nowMs: number): Promise<void>;
 }
 
+/** The options of every org write: the second factor to consume and the log line to write with it. */
+export interface OrgWriteOptions {
+  otp?: OtpUse | null;
+  event?: OrgEvent;
+}
+
+/**
+ * Organisations and teams (issue #18; records in core/orgs/model.ts). Every method that changes
+ * state is atomic: the change, the org log line (`event`) and the second factor's consumption
+ * (`otp`) commit together or not at all. Preconditions that must hold inside the transaction (an
+ * org keeps an owner, a team member is an org member, an invitation is accepted only with 2FA
+ * while the org requires it) are checked there and thrown as DomainErrors.
+ */
+export interface OrgStore {
+  /**
+   * Creates an org owned by `ownerId`, with its developers team (the owner in it). USER_EXISTS
+   * when the name is a user's, another org's, or a scope somebody's packages already use (such
+   * a scope becomes an org only through `adopt`).
+   */
+  create(name: string, ownerId: number, options?: OrgWriteOptions): Promise<Org>;
+  /**
+   * Turns a scope that packages already use (`@scope/...` published by users, the scope not
+   * being a user's name) into an org: `ownerId` and the owners of the scope's packages become
+   * its owners and join the developers team, which gets `developersAccess` (read-write) on
+   * each of the scope's packages; the scope stops belonging to its first publisher.
+   * NOT_FOUND when no packages use the scope; USER_EXISTS when it is a user's or an org's name.
+   * Returns the org, its owners' names and the packages (sorted).
+   */
+  adopt(scope: string, ownerId: number, options?: OrgWriteOptions): Promise<{ org: Org; owners: string[]; packages: string[] }>;
+  get(name: string): Promise<Org | null>;
+  getById(id: number): Promise<Org | null>;
+  /** The orgs the user belongs to, with the user's role, sorted by name. */
+  listForUser(userId: number): Promise<Array<{ org: Org; role: OrgRole }>>;
+  /** The user's role in the org, or null when not a member. */
+  role(orgId: number, userId: number): Promise<OrgRole | null>;
+  /** Members sorted by name. */
+  members(orgId: number): Promise<OrgMember[]>;
+  /**
+   * Changes a member's role. NOT_FOUND when the user is not a member; LAST_OWNER when it
+   * would leave the org without an owner. Returns whether the role changed.
+   */
+  setRole(orgId: number, userId: number, role: OrgRole, options?: OrgWriteOptions): Promise<boolean>;
+  /**
+   * Removes a member from the org and all its teams (and any invitation). LAST_OWNER when the
+   * user is its last owner. Returns whether the user was a member.
+   */
+  removeMember(orgId: number, userId: number, options?: OrgWriteOptions): Promise<boolean>;
+  /** Records (or replaces the role of) a pending invitation of a user who is not a member. */
+  invite(orgId: number, userId: number, role: OrgRole, invitedById: number | null, options?: OrgWriteOptions): Promise<void>;
+  /** Pending invitations of the org, sorted by user name. */
+  invitations(orgId: number): Promise<OrgInvitation[]>;
+  /** Pending invitations of the user, sorted by org name. */
+  invitationsForUser(userId: number): Promise<OrgInvitation[]>;
+  /**
+   * Accepts the user's invitation: the user becomes a member with the invited role and joins
+   * the developers team, and the invitation goes. NOT_FOUND when there is none; TFA_REQUIRED
+   * when the org requires 2FA and the user has no confirmed second factor (checked in the
+   * transaction). Returns the role taken.
+   */
+  acceptInvitation(orgId: number, userId: number, options?: OrgWriteOptions): Promise<OrgRole>;
+  /** Deletes a pending invitation (declined by the invitee or withdrawn). Returns whether there was one. */
+  deleteInvitation(orgId: number, userId: number, options?: OrgWriteOptions): Promise<boolean>;
+  /** The org's settings. */
+  updateSettings(orgId: number, patch: { requireTfa?: boolean; developersAccess?: TeamPermission | null }, options?: OrgWriteOptions): Promise<Org>;
+
+  /** Creates a team. ALREADY_EXISTS when the org has a team of that name. */
+  createTeam(orgId: number, name: string, description: string | null, options?: OrgWriteOptions): Promise<Team>;
+  /** Deletes a team, its memberships and its grants. Returns whether it existed. */
+  deleteTeam(teamId: number, options?: OrgWriteOptions): Promise<boolean>;
+  team(orgId: number, name: string): Promise<Team | null>;
+  /** The org's teams, sorted by name. */
+  teams(orgId: number): Promise<Team[]>;
+  /** The teams of the org the user is in, sorted by name. */
+  teamsOfUser(orgId: number, userId: number): Promise<Team[]>;
+  /**
+   * Adds a member of the team's org to the team. FORBIDDEN when the user is not a member of
+   * the org (checked in the transaction). Returns whether the user was added (false: already in).
+   */
+  addTeamMember(teamId: number, userId: number, options?: OrgWriteOptions): Promise<boolean>;
+  /** Returns whether the user was in the team. */
+  removeTeamMember(teamId: number, userId: number, options?: OrgWriteOptions): Promise<boolean>;
+  /** The team's members, sorted by name. */
+  teamMembers(teamId: number): Promise<Array<{ userId: number; name: string }>>;
+
+  /** Grants (or changes) a team's permission on a package. NOT_FOUND when no such package. */
+  grant(teamId: number, pkg: string, permission: TeamPermission, options?: OrgWriteOptions): Promise<void>;
+  /** Returns whether the team had a grant on the package. */
+  revoke(teamId: number, pkg: string, options?: OrgWriteOptions): Promise<boolean>;
+  /** A team's packages, sorted by name. */
+  teamPackages(teamId: number): Promise<Array<{ package: string; permission: TeamPermission }>>;
+  /** The teams that have a grant on a package, sorted by org and team name. */
+  packageTeams(pkg: string): Promise<TeamGrant[]>;
+  /** The teams the user is in that have a grant on the package, with the permission (best first). */
+  userPackageGrants(userId: number, pkg: string): Promise<TeamGrant[]>;
+
+  /** The org's log, newest first; `before` is an event id for paging. */
+  events(orgId: number, options: { before?: number; limit: number }): Promise<StoredOrgEvent[]>;
+}
+
 export interface Store {
   users: UserStore;
   tokens: TokenStore;
@@ -450,6 +550,8 @@ export interface Store {
    * poll's 'reset').
    */
   proxy: ProxyStore;
+  /** Organisations, members, invitations, teams and their package grants (core/orgs/model.ts). */
+  orgs: OrgStore;
   /**
    * Hears of package changes committed by any process sharing this store (several nodes on
    * one PostgreSQL), so that caches drop them. 'reset' means changes may have been missed

@@ -12,6 +12,7 @@ import { describe } from 'node:test';
 import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
+import { orgContract } from './suite/orgs.ts';
 import { packageContract } from './suite/packages.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
@@ -32,5 +33,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
+    orgContract(check);
   });
 }

@@ -7,6 +7,7 @@ import { postgresEvents } from './events.ts';
 import { createListener } from './listen.ts';
 import { postgresLoginRequests } from './login-requests.ts';
 import { postgresOtpChallenges } from './otp-challenges.ts';
+import { postgresOrgs } from './orgs.ts';
 import { migrate } from './migrations.ts';
 import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
@@ -33,6 +34,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
     proxy: postgresProxy(pool, now),
+    orgs: postgresOrgs(pool, now),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

@@ -181,7 +181,7 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
     );
     if (!existing || (await ownerIds(c, name)).length === 0) await addOwner(c, name, create.ownerId);
     if (create.claimScope) {
-      await c.query('INSERT INTO scopes (scope, owner_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1) ON CONFLICT DO NOTHING', [
+      await c.query('INSERT INTO scopes (scope, owner_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1) AND NOT EXISTS (SELECT 1 FROM orgs WHERE name = $1) ON CONFLICT DO NOTHING', [
         create.claimScope,
         create.ownerId,
       ]);

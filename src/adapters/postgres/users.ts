@@ -31,10 +31,10 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
     async create(u) {
       try {
         return await transaction(pool, async (c) => {
-          // The scope @NAME belongs to user NAME, so a name somebody's scope already uses is taken.
+          // The scope @NAME belongs to user NAME, so a name somebody's scope or an org already uses is taken.
           // The name lock orders this against a publish claiming the same scope on another node.
           await lockName(c, 'name', u.name);
-          const taken = await c.query('SELECT 1 FROM users WHERE name = $1 UNION ALL SELECT 1 FROM scopes WHERE scope = $1', [u.name]);
+          const taken = await c.query('SELECT 1 FROM users WHERE name = $1 UNION ALL SELECT 1 FROM scopes WHERE scope = $1 UNION ALL SELECT 1 FROM orgs WHERE name = $1', [u.name]);
           if (taken.rowCount) throw new DomainError('USER_EXISTS', 'The user name is taken.');
           const t = now();
           const { rows } = await c.query<UserRow>(

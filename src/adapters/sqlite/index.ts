@@ -3,6 +3,7 @@ import { sqliteCounters } from './counters.ts';
 import { sqliteEvents } from './events.ts';
 import { sqliteLoginRequests } from './login-requests.ts';
 import { sqliteOtpChallenges } from './otp-challenges.ts';
+import { sqliteOrgs } from './orgs.ts';
 import { openDatabase } from './open.ts';
 import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
@@ -25,6 +26,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     loginRequests: sqliteLoginRequests(db),
     otpChallenges: sqliteOtpChallenges(db),
     proxy: sqliteProxy(db, now),
+    orgs: sqliteOrgs(db, now),
     // SQLite's data_version changes when another connection (e.g. `tessera user reset-2fa`
     // beside a running server) commits: caches then start afresh.
     async subscribe(listener: (event: StoreChange) => void) {

@@ -251,6 +251,68 @@ export const migrations: string[] = [
   UPDATE versions SET needs_signature = 1;
   CREATE INDEX versions_needs_signature ON versions(needs_signature) WHERE needs_signature = 1;
   `,
+  `
+  -- Organisations and teams (issue #18, docs/orgs.md, core/orgs/model.ts). An org owns the
+  -- scope @name; org, user and claimed scope names share one namespace (checked on creation).
+  CREATE TABLE orgs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    require_tfa INTEGER NOT NULL DEFAULT 0,
+    developers_access TEXT DEFAULT 'read-write' CHECK (developers_access IN ('read-only', 'read-write')),
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE org_members (
+    org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'developer')),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX org_members_user ON org_members(user_id);
+  CREATE TABLE org_invitations (
+    org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'developer')),
+    invited_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX org_invitations_user ON org_invitations(user_id);
+  CREATE TABLE teams (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (org_id, name)
+  );
+  CREATE TABLE team_members (
+    team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (team_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX team_members_user ON team_members(user_id);
+  CREATE TABLE team_packages (
+    team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+    package TEXT NOT NULL REFERENCES packages(name),
+    permission TEXT NOT NULL CHECK (permission IN ('read-only', 'read-write')),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (team_id, package)
+  ) WITHOUT ROWID;
+  CREATE INDEX team_packages_package ON team_packages(package);
+  CREATE TABLE org_events (
+    id INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    ip TEXT,
+    user_agent TEXT,
+    detail TEXT
+  );
+  CREATE INDEX org_events_org ON org_events(org_id, id);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -86,7 +86,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     setMfa: db.prepare('UPDATE packages SET publish_requires_tfa = ?, automation_overrides_tfa = ? WHERE name = ?'),
     unpublish: db.prepare('UPDATE packages SET unpublished = 1, manifest_bytes = 0 WHERE name = ?'),
     setSummary: db.prepare('UPDATE packages SET description = ?, keywords = ?, keyword_list = ?, latest_version = ? WHERE name = ?'),
-    claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) VALUES (?, ?)'),
+    // An org's scope is the org's (core/orgs): never claimed for a publisher.
+    claimScope: db.prepare('INSERT OR IGNORE INTO scopes (scope, owner_id) SELECT @scope, @owner WHERE NOT EXISTS (SELECT 1 FROM orgs WHERE name = @scope)'),
     scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
     userByName: db.prepare('SELECT id FROM users WHERE name = ?'),
     // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
@@ -164,7 +165,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       if (similar !== undefined) throw similarNameError(name, similar);
       q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t, key);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
-      if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run(m.create.claimScope, m.create.ownerId);
+      if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run({ scope: m.create.claimScope, owner: m.create.ownerId });
     } else {
       if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
       if (expectRev !== undefined && existing.rev !== expectRev) {

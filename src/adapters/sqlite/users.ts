@@ -8,11 +8,11 @@ import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 export function sqliteUsers(db: Database.Database, now: () => string): UserStore {
   const byName = db.prepare(`SELECT ${USER_COLUMNS} FROM users u WHERE u.name = ?`);
   const byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ?`);
-  const scopeTaken = db.prepare('SELECT 1 FROM scopes WHERE scope = ?');
+  const scopeTaken = db.prepare('SELECT 1 FROM scopes WHERE scope = ? UNION ALL SELECT 1 FROM orgs WHERE name = ?');
   const insert = db.prepare('INSERT INTO users (name, email, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
   const create = db.transaction((u: NewUser): number => {
-    // The scope @NAME belongs to user NAME, so a name somebody's scope already uses is taken.
-    if (byName.get(u.name) || scopeTaken.get(u.name)) throw new DomainError('USER_EXISTS', 'The user name is taken.');
+    // The scope @NAME belongs to user NAME, so a name somebody's scope or an org already uses is taken.
+    if (byName.get(u.name) || scopeTaken.get(u.name, u.name)) throw new DomainError('USER_EXISTS', 'The user name is taken.');
     const t = now();
     return Number(insert.run(u.name, u.email, u.passwordHash, t, t).lastInsertRowid);
   });

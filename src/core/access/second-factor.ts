@@ -6,7 +6,7 @@ import type { PackageMfa, TfaMode, TokenRecord, User } from '../ports.ts';
 export type OperationClass =
   /** Signing in with a password (legacy PUT, web sign-in). */
   | 'login'
-  /** Password, e-mail, 2FA mode or disable, recovery-code regeneration, token create / revoke. */
+  /** Password, e-mail, 2FA mode or disable, recovery-code regeneration, token create / revoke; org and team changes (core/orgs). */
   | 'account-identity'
   /** Profile fields other than password and e-mail. */
   | 'profile-other'
