@@ -13,6 +13,7 @@ import { redactUrl } from './http/redact.ts';
 import { type BodyLimits, registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
+import { packageAccessRoutes } from './http/routes/package-access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { keyRoutes } from './http/routes/keys.ts';
 import { pingAuditRoutes } from './http/routes/ping-audit.ts';
@@ -158,6 +159,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       tokenRoutes(scoped, deps);
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
+      packageAccessRoutes(scoped, deps);
       starRoutes(scoped, deps);
       keyRoutes(scoped, deps);
       webRoutes(scoped, deps);

@@ -20,6 +20,7 @@ interface PackageRow {
   created_at: string;
   modified_at: string;
   owners: PackageRecord['owners'];
+  org: PackageRecord['org'];
   tags: Record<string, string>;
   versions: Array<{
     version: string;
@@ -36,11 +37,29 @@ interface PackageRow {
   stars: string[];
 }
 
+// The scope of p.name, when it has one (without '@').
+const SCOPE = `(CASE WHEN left(p.name, 1) = '@' THEN substring(p.name from 2 for position('/' in p.name) - 2) END)`;
+
+// The owners and org of a package: for a package in an org's scope (issue #18), the users who
+// may write it (the org's owners and admins, members of teams granted read-write), sorted by
+// name, and the teams' grants; otherwise the stored owners in order, and no org.
+const OWNERS_AND_ORG = `COALESCE(
+    (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY u.name COLLATE "C")
+       FROM orgs og JOIN users u ON u.id IN (
+         SELECT m.user_id FROM org_members m WHERE m.org_id = og.id AND m.role IN ('owner', 'admin')
+         UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+           WHERE tp.package = p.name AND t.org_id = og.id AND tp.permission = 'read-write')
+       WHERE og.name = ${SCOPE}),
+    (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+       FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name)) AS owners,
+  (SELECT json_build_object('name', og.name, 'grants', COALESCE((SELECT json_agg(json_build_object('team', t.name, 'permission', tp.permission) ORDER BY t.name COLLATE "C")
+       FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = p.name AND t.org_id = og.id), '[]'))
+     FROM orgs og WHERE og.name = ${SCOPE}) AS org`;
+
 // The whole package in one statement, so that it is one consistent snapshot even while other
 // nodes commit (four separate reads could see a tag before its version).
 const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
-  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
-     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners,
+  ${OWNERS_AND_ORG},
   (SELECT COALESCE(json_object_agg(d.tag, d.version ORDER BY d.tag COLLATE "C"), '{}') FROM dist_tags d WHERE d.package = p.name) AS tags,
   (SELECT COALESCE(json_agg(json_build_object('version', v.version, 'manifest', v.manifest, 'published_at', v.published_at,
       'deprecated', v.deprecated, 'file', v.file, 'blob_key', v.blob_key, 'size', v.size, 'integrity', v.integrity, 'shasum', v.shasum)
@@ -56,8 +75,7 @@ const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
 const OVERVIEW = LOAD.replace("'manifest', v.manifest, ", '');
 
 const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
-  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
-     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
+  ${OWNERS_AND_ORG}
   FROM packages p WHERE p.name = $1`;
 
 function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>): PackageHead {
@@ -70,6 +88,7 @@ function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>):
     createdAt: p.created_at,
     modifiedAt: p.modified_at,
     owners: p.owners,
+    org: p.org,
   };
 }
 
@@ -185,6 +204,12 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
         create.claimScope,
         create.ownerId,
       ]);
+    }
+    if (create.teamGrant) {
+      await c.query(
+        'INSERT INTO team_packages (team_id, package, permission, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, package) DO UPDATE SET permission = excluded.permission',
+        [create.teamGrant.teamId, name, create.teamGrant.permission, t],
+      );
     }
   } else {
     if (!existing || existing.unpublished) throw notFound(name);

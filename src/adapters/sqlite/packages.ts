@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionRecord } from '../../core/ports.ts';
+import type { TeamPermission } from '../../core/orgs/model.ts';
 import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
@@ -94,9 +95,30 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = @key UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = @key LIMIT 1'),
   };
 
+  // A package in an org's scope (issue #18): its maintainers are those who may write it, and
+  // its team grants go with it (core/access/permissions.ts decides with them).
+  const orgQ = {
+    org: db.prepare('SELECT id, name FROM orgs WHERE name = ?'),
+    grants: db.prepare('SELECT t.name AS team, tp.permission FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = ? AND t.org_id = ? ORDER BY t.name'),
+    writers: db.prepare(
+      `SELECT u.id, u.name, u.email FROM users u WHERE u.id IN (
+         SELECT m.user_id FROM org_members m WHERE m.org_id = @org AND m.role IN ('owner', 'admin')
+         UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+           WHERE tp.package = @name AND t.org_id = @org AND tp.permission = 'read-write')
+       ORDER BY u.name`,
+    ),
+    grant: db.prepare('INSERT INTO team_packages (team_id, package, permission, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id, package) DO UPDATE SET permission = excluded.permission'),
+  };
+
+  function orgOf(name: string): { id: number; name: string } | null {
+    if (!name.startsWith('@')) return null;
+    return (orgQ.org.get(name.slice(1, name.indexOf('/'))) as { id: number; name: string } | undefined) ?? null;
+  }
+
   function head(name: string): PackageHead | null {
     const p = q.pkg.get(name) as PackageRow | undefined;
     if (!p) return null;
+    const org = orgOf(name);
     return {
       name: p.name,
       rev: p.rev,
@@ -105,7 +127,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
       createdAt: p.created_at,
       modifiedAt: p.modified_at,
-      owners: q.owners.all(name) as Owner[],
+      owners: (org ? orgQ.writers.all({ org: org.id, name }) : q.owners.all(name)) as Owner[],
+      org: org ? { name: org.name, grants: orgQ.grants.all(name, org.id) as Array<{ team: string; permission: TeamPermission }> } : null,
     };
   }
 
@@ -166,6 +189,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t, key);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
       if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run({ scope: m.create.claimScope, owner: m.create.ownerId });
+      if (m.create.teamGrant) orgQ.grant.run(m.create.teamGrant.teamId, name, m.create.teamGrant.permission, t);
     } else {
       if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
       if (expectRev !== undefined && existing.rev !== expectRev) {

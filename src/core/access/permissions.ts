@@ -4,22 +4,15 @@
 import { fail } from '../errors.ts';
 import type { PackageRecord, TokenRecord } from '../ports.ts';
 
+import { requireOrgRequirementMet } from '../orgs/policy.ts';
 import { parsePackageName } from '../packages/names.ts';
 import type { OrgMembership, Principal, UserPrincipal } from './principal.ts';
-
-/** A team's access to an org package (npm access grant <read-only|read-write> @org:team pkg). */
-export interface TeamGrant {
-  team: string;
-  permission: 'read-only' | 'read-write';
-}
 
 /**
  * What access decisions read of a package. `org`: the organisation owning the package's scope
  * and the teams it granted access (absent or null: a user-owned package, decided by `owners`).
  */
-export type PackageAccess = Pick<PackageRecord, 'name' | 'access' | 'unpublished' | 'owners'> & {
-  org?: { name: string; grants: TeamGrant[] } | null;
-};
+export type PackageAccess = Pick<PackageRecord, 'name' | 'access' | 'unpublished' | 'owners'> & { org?: PackageRecord['org'] };
 
 /** Whether a token's package/scope limits cover a package name. */
 export function tokenCoversPackage(token: TokenRecord | null, name: string): boolean {
@@ -79,10 +72,7 @@ export function canRead(principal: Principal, pkg: PackageAccess): boolean {
  */
 export function requireOrgTfa(principal: UserPrincipal, org: string): void {
   const m = membershipOf(principal, org);
-  if (!m?.tfaRequired) return;
-  const tfa = principal.user.tfa;
-  if (tfa && !tfa.pending) return;
-  fail('TFA_REQUIRED', `The organisation ${org} requires two-factor authentication of its members: turn it on (npm profile enable-2fa auth-and-writes) before writing its packages or managing it.`);
+  if (m) requireOrgRequirementMet({ name: org, requireTfa: m.tfaRequired }, principal.user);
 }
 
 export function requireUser(principal: Principal): UserPrincipal {

@@ -1,9 +1,7 @@
 // Who is making a request, as the HTTP edge resolved it from the credential.
 
+import type { OrgRole } from '../orgs/model.ts';
 import type { TokenRecord, User } from '../ports.ts';
-
-/** An organisation role, as npmjs has them (npm org set <org> <user> [developer|admin|owner]). */
-export type OrgRole = 'owner' | 'admin' | 'developer';
 
 /**
  * The caller's place in one organisation, read fresh with the credential on every request (so
