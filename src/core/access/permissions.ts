@@ -100,7 +100,7 @@ export function requirePackageWriter(principal: Principal, pkg: PackageAccess): 
   if (pkg.org) {
     const org = pkg.org.name;
     if (orgPackageLevel(user, pkg) !== 'write') {
-      fail('FORBIDDEN', `You may not write ${pkg.name}: it belongs to the organisation ${org}, and writing needs read-write access through one of its teams (npm access grant read-write @${org}:TEAM ${pkg.name}) or the org's owner or admin role.`);
+      fail('FORBIDDEN', `You may not write ${pkg.name}: it belongs to the organization ${org}, and writing needs read-write access through one of its teams (npm access grant read-write @${org}:TEAM ${pkg.name}) or the org's owner or admin role.`);
     }
     requireOrgTfa(user, org);
   } else if (!isOwner(user, pkg)) {
@@ -121,7 +121,7 @@ export function requirePackageCreator(principal: Principal, name: string, scopeO
   requireWritableCredential(user, name);
   const scope = parsePackageName(name)?.scope ?? null;
   if (scopeOrg !== null) {
-    if (!membershipOf(user, scopeOrg)) fail('FORBIDDEN', `The scope @${scope} belongs to the organisation ${scopeOrg}, and you are not a member of it.`);
+    if (!membershipOf(user, scopeOrg)) fail('FORBIDDEN', `The scope @${scope} belongs to the organization ${scopeOrg}, and you are not a member of it.`);
     requireOrgTfa(user, scopeOrg);
     return user;
   }
