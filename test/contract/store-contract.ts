@@ -13,6 +13,7 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { orgContract } from './suite/orgs.ts';
+import { orgPackagesContract } from './suite/org-packages.ts';
 import { packageContract } from './suite/packages.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
@@ -34,5 +35,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
     orgContract(check);
+    orgPackagesContract(check);
   });
 }
