@@ -16,6 +16,7 @@ import { accessRoutes } from './http/routes/access.ts';
 import { packageAccessRoutes } from './http/routes/package-access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { keyRoutes } from './http/routes/keys.ts';
+import { orgRoutes } from './http/routes/orgs.ts';
 import { pingAuditRoutes } from './http/routes/ping-audit.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
@@ -162,6 +163,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       packageAccessRoutes(scoped, deps);
       starRoutes(scoped, deps);
       keyRoutes(scoped, deps);
+      orgRoutes(scoped, deps);
       webRoutes(scoped, deps);
       packageRoutes(scoped, deps, cache);
     },

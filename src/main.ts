@@ -20,6 +20,8 @@ const COMMANDS = {
   'proxy blocks': async () => ({ usage: (await import('./cli/proxy-block.ts')).blocksUsage }),
   'proxy purge': () => import('./cli/proxy-purge.ts'),
   'keys rotate': () => import('./cli/keys-rotate.ts'),
+  'org create': () => import('./cli/org.ts'),
+  'org adopt': async () => ({ usage: (await import('./cli/org.ts')).adoptUsage }),
 } satisfies Record<string, () => Promise<{ usage: CommandUsage }>>;
 
 /** Notes start at this column of the help, after the synopses. */
@@ -35,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' || command === 'proxy' || command === 'keys' ? `${command} ${sub}` : command;
+    const name = command === 'user' || command === 'proxy' || command === 'keys' || command === 'org' ? `${command} ${sub}` : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
     if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
     if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);
+    if (command === 'org' && sub === 'create') return await (await import('./cli/org.ts')).orgCreate(rest, flags);
+    if (command === 'org' && sub === 'adopt') return await (await import('./cli/org.ts')).orgAdopt(rest, flags);
     if (command === 'proxy' && sub === 'purge') return await (await import('./cli/proxy-purge.ts')).proxyPurge(rest, flags);
     process.stderr.write(await helpText());
     return command === undefined || command === 'help' || flags.help !== undefined ? 0 : 2;

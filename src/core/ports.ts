@@ -556,6 +556,8 @@ export interface OrgStore {
   /** The teams the user is in that have a grant on the package, with the permission (best first). */
   userPackageGrants(userId: number, pkg: string): Promise<TeamGrant[]>;
 
+  /** Appends a line to the org's log on its own (with the second factor consumed in the same transaction). */
+  appendEvent(orgId: number, event: OrgEvent, options?: { otp?: OtpUse | null }): Promise<void>;
   /** The org's log, newest first; `before` is an event id for paging. */
   events(orgId: number, options: { before?: number; limit: number }): Promise<StoredOrgEvent[]>;
 }

@@ -143,6 +143,12 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
   const taken = (name: string) => new DomainError('USER_EXISTS', `The name ${name} is taken.`);
 
   return {
+    async appendEvent(orgId, event, options = {}) {
+      await write(options.otp, async (c, t) => {
+        await lockOrg(c, orgId);
+        await log(c, orgId, event, t);
+      });
+    },
     async create(name, ownerId, options = {}) {
       try {
         return await write(options.otp, async (c, t) => {

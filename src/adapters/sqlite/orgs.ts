@@ -307,7 +307,16 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
     ),
   };
 
+  const appendEvent = db.transaction((orgId: number, e: OrgEvent, otp: OtpUse | null | undefined) => {
+    begin(otp);
+    mustOrg(orgId);
+    log(orgId, e);
+  });
+
   return {
+    async appendEvent(orgId, event, options = {}) {
+      appendEvent.immediate(orgId, event, options.otp);
+    },
     async create(name, ownerId, options = {}) {
       return toOrg(q.orgById.get(create.immediate(name, ownerId, options)) as OrgRow);
     },

@@ -238,6 +238,9 @@ export function orgContract(check: Check): void {
       assert.deepEqual(first[0].ip, '10.1.2.3');
       const rest = await store.orgs.events(org.id, { limit: 10, before: first[1].id });
       assert.deepEqual(rest.map((e) => e.type), ['team-create', 'org-create']);
+      await store.orgs.appendEvent(org.id, ev('org-invite', alice.id, { user: 'nobody' }));
+      assert.deepEqual((await store.orgs.events(org.id, { limit: 1 }))[0].detail, { user: 'nobody' });
+      await rejectsWith(store.orgs.appendEvent(org.id + 1000, ev('x')), 'NOT_FOUND');
     });
   });
 }
