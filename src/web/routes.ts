@@ -15,6 +15,7 @@ import { statusOfKind } from '../http/status.ts';
 import { webAccountRoutes } from './routes/account.ts';
 import { webSignInRoutes } from './routes/sign-in.ts';
 import { webTokenRoutes } from './routes/tokens.ts';
+import { webOrgRoutes } from './routes/orgs.ts';
 import { webOtpRoutes } from './routes/otp.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
 
@@ -96,6 +97,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webTwoFactorRoutes(web, deps);
       webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
+      webOrgRoutes(web, deps);
     },
     { prefix: '/-/web' },
   );

@@ -28,6 +28,8 @@ before(async () => {
   await t.request({ method: 'PUT', url: '/good-pkg', token: alice, payload: publishBody('good-pkg', '1.0.0') });
   await t.request({ method: 'PUT', url: '/@alice%2fscoped', token: alice, payload: publishBody('@alice/scoped', '1.0.0') });
   tfaUser = await t.signUp('carol');
+  // an org of alice's (docs/orgs.md) for the org and team cases
+  assert.equal((await t.request({ method: 'POST', url: '/-/org', token: alice, payload: { name: 'acme' } })).statusCode, 201);
   await enrol(t, tfaUser, clock);
 });
 after(() => t.close());
@@ -35,7 +37,7 @@ after(() => t.close());
 function snapshot(): string {
   const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
   try {
-    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars'].map(
+    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars', 'orgs', 'org_members', 'org_invitations', 'teams', 'team_members', 'team_packages', 'org_events'].map(
       (table) => `${table}:${JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all())}`,
     );
     return parts.join('\n').replace(/"last_used_at":"[^"]*"/g, '');
@@ -342,6 +344,44 @@ function corpus(): Case[] {
     add({ what: `token name with ${cname}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ ...token, name: sneaky }), headers: J, auth: true });
     add({ what: `token description with ${cname}`, method: 'POST', path: '/-/npm/v1/tokens', body: str({ ...token, name: null, description: sneaky }), headers: J, auth: true });
   }
+  // Organisations and teams (docs/orgs.md).
+  for (const [method, path] of [['PUT', '/-/org/acme/user'], ['PUT', '/-/org/acme/team'], ['POST', '/-/org/acme/settings'], ['PUT', '/-/team/acme/developers/user'], ['POST', '/-/org']]) {
+    for (const body of bodies.slice(0, 3)) add({ what: `broken JSON ${JSON.stringify(body)} to ${method} ${path}`, method, path, body, headers: J, auth: true });
+  }
+  const orgCases: Array<[string, string, string, unknown]> = [
+    ['org set without a user', 'PUT', '/-/org/acme/user', { role: 'developer' }],
+    ['org set with a numeric user', 'PUT', '/-/org/acme/user', { user: 7, role: 'developer' }],
+    ['org set with an unknown role', 'PUT', '/-/org/acme/user', { user: 'bob', role: 'boss' }],
+    ['org set with a role array', 'PUT', '/-/org/acme/user', { user: 'bob', role: ['owner'] }],
+    ['org set as an array body', 'PUT', '/-/org/acme/user', ['bob']],
+    ['org rm without a user', 'DELETE', '/-/org/acme/user', {}],
+    ['org rm of the last owner', 'DELETE', '/-/org/acme/user', { user: 'alice' }],
+    ['org set demoting the last owner', 'PUT', '/-/org/acme/user', { user: 'alice', role: 'developer' }],
+    ['org ls of an invalid org name', 'GET', '/-/org/Not%20An%20Org/user', undefined],
+    ['org ls of an org that does not exist', 'GET', '/-/org/no-such-org/user', undefined],
+    ['team create without a name', 'PUT', '/-/org/acme/team', { description: 'x' }],
+    ['team create with an invalid name', 'PUT', '/-/org/acme/team', { name: 'Bad:Team' }],
+    ['team create with a long name', 'PUT', '/-/org/acme/team', { name: 'a'.repeat(51) }],
+    ['team create with a numeric description', 'PUT', '/-/org/acme/team', { name: 'ok', description: 5 }],
+    ['team create of the developers team again', 'PUT', '/-/org/acme/team', { name: 'developers' }],
+    ['team destroy of the developers team', 'DELETE', '/-/team/acme/developers', undefined],
+    ['team add of a non-member', 'PUT', '/-/team/acme/developers/user', { user: 'carol' }],
+    ['team add without a user', 'PUT', '/-/team/acme/developers/user', { user: '' }],
+    ['team rm of someone not in it', 'DELETE', '/-/team/acme/developers/user', { user: 'carol' }],
+    ['team ls of a missing team', 'GET', '/-/team/acme/nobody/user', undefined],
+    ['org settings with require_tfa "yes"', 'POST', '/-/org/acme/settings', { require_tfa: 'yes' }],
+    ['org settings with an unknown key', 'POST', '/-/org/acme/settings', { billing: true }],
+    ['org settings changing nothing', 'POST', '/-/org/acme/settings', {}],
+    ['org settings with a bad developers access', 'POST', '/-/org/acme/settings', { developers_access: 'admin' }],
+    ['org settings: 2FA required by an owner without 2FA', 'POST', '/-/org/acme/settings', { require_tfa: true }],
+    ['org create with an invalid name', 'POST', '/-/org', { name: '-acme' }],
+    ['org create with a user\'s name', 'POST', '/-/org', { name: 'carol' }],
+    ['org create with a taken name', 'POST', '/-/org', { name: 'acme' }],
+    ['org create without a name', 'POST', '/-/org', {}],
+    ['invitation accepted with none pending', 'POST', '/-/org/acme/invitation', undefined],
+    ['org log with a bad limit', 'GET', '/-/org/acme/log?limit=0', undefined],
+  ];
+  for (const [what, method, path, body] of orgCases) add({ what, method, path, ...(body !== undefined ? { body: str(body), headers: J } : {}), auth: true });
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
   return cases;
 }
