@@ -321,7 +321,9 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
     async search({ text, from, size, viewerId, viewerLimits }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
       const params: unknown[] = [viewerId ?? -1];
-      // Restricted: owners only, and only when the credential's limits cover the name.
+      // Restricted: owners only (for an org's package: its owners and admins and the members of
+      // teams granted access, core/access/permissions.ts canRead), and only when the
+      // credential's limits cover the name.
       let covered = '';
       if (viewerLimits) {
         params.push(viewerLimits.packages, viewerLimits.scopes.map((x) => x.replace(/^@/, '')));
@@ -330,7 +332,11 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       const where = [
         'NOT p.unpublished',
         'p.latest_version IS NOT NULL',
-        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1)${covered}))`,
+        `(p.access = 'public' OR ((CASE WHEN EXISTS (SELECT 1 FROM orgs og WHERE og.name = ${SCOPE})
+            THEN EXISTS (SELECT 1 FROM orgs og JOIN org_members m ON m.org_id = og.id AND m.user_id = $1 WHERE og.name = ${SCOPE}
+              AND (m.role IN ('owner', 'admin') OR EXISTS (SELECT 1 FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+                WHERE tp.package = p.name AND t.org_id = og.id AND tm.user_id = m.user_id)))
+            ELSE EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1) END)${covered}))`,
       ];
       for (const t of terms) {
         params.push(`%${t.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);

@@ -46,6 +46,9 @@ function toVersion(r: VersionRow): VersionRecord {
   };
 }
 
+/** The scope of p.name without '@', or NULL for an unscoped name. */
+const SQLITE_SCOPE = "(CASE WHEN p.name LIKE '@%/%' THEN substr(p.name, 2, instr(p.name, '/') - 2) END)";
+
 export function sqlitePackages(db: Database.Database, now: () => string): PackageStore {
   const q = {
     pkg: db.prepare('SELECT * FROM packages WHERE name = ?'),
@@ -109,6 +112,13 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     ),
     grant: db.prepare('INSERT INTO team_packages (team_id, package, permission, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id, package) DO UPDATE SET permission = excluded.permission'),
   };
+
+  // The viewer (two parameters, both the viewer's id) may read a restricted package p.
+  const MAY_READ_RESTRICTED = `(CASE WHEN EXISTS (SELECT 1 FROM orgs og WHERE og.name = ${SQLITE_SCOPE})
+      THEN EXISTS (SELECT 1 FROM orgs og JOIN org_members m ON m.org_id = og.id AND m.user_id = ? WHERE og.name = ${SQLITE_SCOPE}
+        AND (m.role IN ('owner', 'admin') OR EXISTS (SELECT 1 FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+          WHERE tp.package = p.name AND t.org_id = og.id AND tm.user_id = m.user_id)))
+      ELSE EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?) END)`;
 
   function orgOf(name: string): { id: number; name: string } | null {
     if (!name.startsWith('@')) return null;
@@ -281,16 +291,18 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     },
     async search({ text, from, size, viewerId, viewerLimits }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
-      // Restricted: owners only, and only when the credential's limits cover the name.
+      // Restricted: owners only (for an org's package: its owners and admins and the members of
+      // teams granted access, core/access/permissions.ts canRead), and only when the
+      // credential's limits cover the name.
       const covered = viewerLimits
         ? " AND (p.name IN (SELECT value FROM json_each(?)) OR (p.name LIKE '@%/%' AND substr(p.name, 2, instr(p.name, '/') - 2) IN (SELECT value FROM json_each(?))))"
         : '';
       const where = [
         'p.unpublished = 0',
         'p.latest_version IS NOT NULL',
-        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?)${covered}))`,
+        `(p.access = 'public' OR (${MAY_READ_RESTRICTED}${covered}))`,
       ];
-      const params: unknown[] = [viewerId ?? -1];
+      const params: unknown[] = [viewerId ?? -1, viewerId ?? -1];
       if (viewerLimits) params.push(JSON.stringify(viewerLimits.packages), JSON.stringify(viewerLimits.scopes.map((x) => x.replace(/^@/, ''))));
       for (const t of terms) {
         const like = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -46,6 +46,29 @@ export function orgPackagesContract(check: Check): void {
       assert.deepEqual(await store.orgs.packageNames(org.id), ['@acme/lib']);
     });
 
+    check('search finds a restricted org package for who may read it through the org, never for a former member who published it', async ({ store }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      const carol = await makeUser(store, 'carol');
+      const dave = await makeUser(store, 'dave');
+      const org = await store.orgs.create('acme', alice.id);
+      for (const u of [bob, carol, dave]) {
+        await store.orgs.invite(org.id, u.id, 'developer', alice.id);
+        await store.orgs.acceptInvitation(org.id, u.id);
+      }
+      const devs = (await store.orgs.team(org.id, 'developers'))!;
+      await store.orgs.removeTeamMember(devs.id, dave.id);
+      const publish: PackageMutation = create(bob.id, version('1.0.0'), { access: 'restricted', claimScope: 'acme' });
+      if (publish.type === 'publish') publish.create!.teamGrant = { teamId: devs.id, permission: 'read-only' };
+      await store.packages.commit('@acme/hidden', publish);
+      const found = async (viewerId: number) => (await store.packages.search({ text: 'hidden', from: 0, size: 10, viewerId })).hits.map((h) => h.name);
+      assert.deepEqual(await found(alice.id), ['@acme/hidden'], 'owner');
+      assert.deepEqual(await found(carol.id), ['@acme/hidden'], 'developers team');
+      assert.deepEqual(await found(dave.id), [], 'member of no team with access');
+      await store.orgs.removeMember(org.id, bob.id);
+      assert.deepEqual(await found(bob.id), [], 'former member, stored as its first owner');
+    });
+
     check('a user’s memberships in one read: role, teams and the org’s 2FA requirement', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
