@@ -175,7 +175,9 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
     const owners = existing ? await ownerIds(c, name) : [];
     // A name that became someone else's while this publish was being checked (a creation
     // racing on another node) is not taken over.
-    if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+    // (An org's package is the org's: core/access decided who may publish it.)
+    const orgPackage = name.startsWith('@') && ((await c.query('SELECT 1 FROM orgs WHERE name = $1', [name.slice(1, name.indexOf('/'))])).rowCount ?? 0) > 0;
+    if (owners.length > 0 && !owners.includes(m.create.ownerId) && !orgPackage) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
     if (m.create.claimScope) {
       const scopeOwner = await scopeOwnerOf(c, m.create.claimScope);
       if (scopeOwner !== null && scopeOwner !== m.create.ownerId) {

@@ -185,7 +185,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       // A name that became someone else's while this publish was being checked (a creation
       // racing in another request or process) is not taken over; nor is a scope.
       const owners = existing ? (q.ownerIds.all(name) as number[]) : [];
-      if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+      // (An org's package is the org's: core/access decided who may publish it.)
+      if (owners.length > 0 && !owners.includes(m.create.ownerId) && !orgOf(name)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
       const scope = m.create.claimScope;
       if (scope) {
         const scopeOwner = (q.userByName.get(scope) as { id: number } | undefined)?.id ?? (q.scope.get(scope) as { owner_id: number } | undefined)?.owner_id ?? null;

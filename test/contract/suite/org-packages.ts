@@ -44,6 +44,10 @@ export function orgPackagesContract(check: Check): void {
       await store.packages.commit('@carol/own', create(carol.id, version('1.0.0'), { claimScope: 'carol' }));
       assert.equal((await store.packages.head('@carol/own'))!.org, null);
       assert.deepEqual(await store.orgs.packageNames(org.id), ['@acme/lib']);
+      // An unpublished org package is published again by another member (the org decides, not its first owner).
+      await store.packages.commit('@acme/lib', { type: 'unpublish-all' });
+      await store.packages.commit('@acme/lib', create(alice.id, version('2.0.0')));
+      assert.equal((await store.packages.head('@acme/lib'))!.unpublished, false);
     });
 
     check('search finds a restricted org package for who may read it through the org, never for a former member who published it', async ({ store }) => {
