@@ -96,3 +96,40 @@ test('the 2FA requirement in the web UI: the lockout preview first, then the con
   assert.equal(res.statusCode, 403);
   assert.match(res.body, /requires its members to use two-factor authentication/);
 });
+
+test('who has 2FA is shown to owners only', async () => {
+  const res = await dev.get('/-/web/org/globex');
+  assert.doesNotMatch(res.body, /2FA on|No 2FA|locked out now/i);
+  assert.match((await owner.get('/-/web/org/globex')).body, /2FA on/);
+});
+
+test('roles, removals, team members and team deletion from the pages; declining an invitation', async () => {
+  await t.signUp('quinn');
+  const quinn = webBrowser(t);
+  await signIn(quinn, 'quinn');
+  let res = await owner.post('/-/web/org/globex/members', { user: 'quinn', role: 'developer', otp: next() });
+  assert.equal(res.statusCode, 303, res.body);
+  await quinn.get('/-/web/orgs');
+  res = await quinn.post('/-/web/orgs/decline', { org: 'globex' });
+  assert.equal(res.headers.location, '/-/web/orgs?done=declined');
+  assert.deepEqual(await t.deps.store.orgs.invitationsForUser((await t.deps.store.users.findByName('quinn'))!.id), []);
+  // the owner changes pete's role, then removes olga's own ownership: refused (last owner)
+  await owner.get('/-/web/org/globex');
+  res = await owner.post('/-/web/org/globex/members/edit', { user: 'pete', role: 'developer', action: 'role', otp: next() });
+  assert.equal(res.statusCode, 303, res.body);
+  const org = (await t.deps.store.orgs.get('globex'))!;
+  assert.equal(await t.deps.store.orgs.role(org.id, (await t.deps.store.users.findByName('pete'))!.id), 'developer');
+  res = await owner.post('/-/web/org/globex/members/edit', { user: 'olga', action: 'remove', otp: next() });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.body, /at least one owner/);
+  // team member removal and team deletion by the owner
+  await owner.get('/-/web/org/globex/team/platform');
+  res = await owner.post('/-/web/org/globex/team/platform/members/remove', { user: 'olga', otp: next() });
+  assert.equal(res.statusCode, 303, res.body);
+  res = await owner.post('/-/web/org/globex/team/platform/destroy', { otp: next() });
+  assert.equal(res.headers.location, '/-/web/org/globex?done=destroyed');
+  assert.equal(await t.deps.store.orgs.team(org.id, 'platform'), null);
+  res = await owner.post('/-/web/org/globex/members/edit', { user: 'pete', action: 'remove', otp: next() });
+  assert.equal(res.statusCode, 303);
+  assert.equal(await t.deps.store.orgs.role(org.id, (await t.deps.store.users.findByName('pete'))!.id), null);
+});

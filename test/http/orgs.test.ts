@@ -121,6 +121,8 @@ describe('organisations and teams over HTTP', () => {
       assert.match(res.json().error, /no access to the organization acme/);
     }
     assert.equal((await req('GET', '/-/org/acme/team', 'owner1')).json().includes('acme:viagranular'), false);
+    assert.deepEqual((await req('GET', '/-/org', 'granular')).json(), [], 'nor lists the orgs');
+    assert.equal((await req('POST', '/-/org', 'granular', { name: 'tokenorg' })).statusCode, 403, 'orgs are created from a login session');
   });
 
   test('org and team changes need an OTP in auth-only mode too, and the OTP is used once', async () => {
@@ -152,6 +154,9 @@ describe('organisations and teams over HTTP', () => {
     assert.equal(preview.statusCode, 200, preview.body);
     assert.deepEqual(preview.json(), { applied: false, require_tfa: false, developers_access: 'read-write', lockouts: ['admin1', 'dev1', 'newbie'] });
     assert.equal((await req('GET', '/-/org/acme', 'owner1')).json().require_tfa, false);
+    const seenByDev = (await req('GET', '/-/org/acme', 'dev1')).json();
+    assert.deepEqual(seenByDev.lockouts, [], 'who lacks 2FA is for owners to see');
+    assert.equal(seenByDev.members.some((m: Record<string, unknown>) => 'tfa' in m), false);
     const applied = await req('POST', '/-/org/acme/settings', 'owner1', { require_tfa: true, confirm: true }, otp());
     assert.equal(applied.json().applied, true, applied.body);
     const blocked = await req('PUT', '/-/org/acme/team', 'admin1', { name: 'blocked' });

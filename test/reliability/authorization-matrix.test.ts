@@ -79,7 +79,7 @@ const tokenBody = { name: null, password: PASSWORD, packages_all: true, packages
 async function run(endpoint: Endpoint, caller: Caller) {
   const cred = credential(caller);
   const otp = () => (cred.otp ? freshOtp() : undefined);
-  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint === 'publish a new package' || endpoint === 'star a proxied package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
+  const pkg = endpoint.startsWith('profile') || endpoint.startsWith('token') || endpoint.startsWith('org') || endpoint.startsWith('team') || endpoint === 'publish a new package' || endpoint === 'star a proxied package' ? null : await freshPackage(caller, endpoint === 'publish to a restricted package');
   const p = pkg ?? '';
   switch (endpoint) {
     case 'publish a new version':
@@ -137,6 +137,16 @@ async function run(endpoint: Endpoint, caller: Caller) {
       const doc = (await t.request({ url: `/${name}?write=true`, token: ownerSetup })).json();
       const me = caller === 'other user' ? 'mxother' : caller === 'owner, no 2FA' ? 'mxplain' : 'mxowner';
       return call('PUT', `/${name}`, cred.token, { _id: name, users: { ...doc.users, [me]: true } }, otp());
+    }
+    case 'org member set':
+    case 'team create': {
+      // a fresh org owned by the owner of the caller's column
+      const ownerName = caller === 'owner, no 2FA' ? 'mxplain' : 'mxowner';
+      const org = `mxorg-${++n}`;
+      await t.deps.store.orgs.create(org, (await t.deps.store.users.findByName(ownerName))!.id);
+      return endpoint === 'org member set'
+        ? call('PUT', `/-/org/${org}/user`, cred.token, { user: 'mxother', role: 'developer' }, otp())
+        : call('PUT', `/-/org/${org}/team`, cred.token, { name: 'core' }, otp());
     }
     case 'token revoke': {
       const victim = caller === 'owner, no 2FA' ? await tokenOf(plain, tokenBody) : await tokenOf(ownerSetup, tokenBody, freshOtp());

@@ -33,6 +33,8 @@ export const endpoints = [
   'token revoke',
   'star',
   'star a proxied package',
+  'org member set',
+  'team create',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -75,6 +77,11 @@ export const expected: Record<Endpoint, Row> = {
   star: { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
   // A package from the upstream (docs/proxy.md): the star is the caller's own data, as above.
   'star a proxied package': { ...content, 'other user': '2xx', 'owner, 2FA, no OTP': '2xx' },
+  // Org changes (docs/orgs.md), by the org's owner: account-security changes (an OTP in both
+  // modes); a non-member gets 403; granular tokens without --orgs (the read-only and bypass
+  // ones here) have no access to the org; Basic credentials are not read on these routes.
+  'org member set': governance,
+  'team create': governance,
 };
 
 export function matrixMarkdown(): string {

@@ -53,18 +53,22 @@ export async function adoptScope(deps: Deps, scope: string, ownerName: string): 
   return result;
 }
 
-/** What the org's page and GET /-/org/:org show a member; lockouts and settings to owners. */
+/**
+ * What the org's page and GET /-/org/:org show a member. Who has 2FA, and so who is (or would be)
+ * locked out, is shown to owners only: nobody else learns whether an account has 2FA.
+ */
 export async function orgOverview(deps: Deps, ctx: RequestContext, rawOrg: string) {
   const { org, role } = await orgCaller(deps, ctx, rawOrg, 'read');
   const members = await deps.store.orgs.members(org.id);
+  const owner = role === 'owner';
   return {
     name: org.name,
     role,
     require_tfa: org.requireTfa,
     developers_access: org.developersAccess,
-    members: members.map((m) => ({ name: m.name, role: m.role, tfa: m.hasTfa })),
-    // who is (or, if the requirement were on, would be) shut out for want of 2FA
-    lockouts: pendingLockouts(members).map((m) => m.name),
+    members: members.map((m) => ({ name: m.name, role: m.role, ...(owner ? { tfa: m.hasTfa } : {}) })),
+    // who is (or, if the requirement were on, would be) shut out for want of 2FA (owners only)
+    lockouts: owner ? pendingLockouts(members).map((m) => m.name) : [],
   };
 }
 

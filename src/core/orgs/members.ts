@@ -70,10 +70,10 @@ export async function listMembers(deps: Deps, ctx: RequestContext, rawOrg: strin
   return Object.fromEntries((await deps.store.orgs.members(org.id)).map((m) => [m.name, m.role]));
 }
 
-/** The caller's pending invitations (web UI and GET /-/org-invitations). */
+/** The caller's pending invitations (web UI and GET /-/org-invitations), those the credential may see. */
 export async function myInvitations(deps: Deps, ctx: RequestContext): Promise<OrgInvitation[]> {
-  const { user } = requireUser(ctx.principal);
-  return deps.store.orgs.invitationsForUser(user.id);
+  const { user, token } = requireUser(ctx.principal);
+  return (await deps.store.orgs.invitationsForUser(user.id)).filter((i) => orgCredentialPermission(token, i.orgName) !== 'no-access');
 }
 
 /**

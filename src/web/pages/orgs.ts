@@ -64,7 +64,7 @@ function memberCard(page: PageContext, v: OrgView, m: OrgView['members'][number]
   const lockedOut = v.require_tfa && !m.tfa;
   return html`<article class="card" aria-labelledby="m-${m.name}">
   <h3 id="m-${m.name}">${m.name} <span class="muted">(${m.role})</span></h3>
-  <p>${m.tfa ? '2FA on' : html`<strong>${lockedOut ? 'No 2FA: locked out of managing the organization and writing its packages' : 'No 2FA'}</strong>`}</p>
+  ${m.tfa === undefined ? html`` : html`<p>${m.tfa ? '2FA on' : html`<strong>${lockedOut ? 'No 2FA: locked out of managing the organization and writing its packages' : 'No 2FA'}</strong>`}</p>`}
   ${owner
     ? html`<form method="post" action="${page.base}org/${v.name}/members/edit">${csrfField(page)}
     <input type="hidden" name="user" value="${m.name}">
@@ -104,7 +104,9 @@ export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; not
   <h2 id="tfa">Two-factor authentication requirement</h2>
   <p>Members must use 2FA: <strong>${v.require_tfa ? 'yes' : 'no'}</strong>.
   While it is on, a member without 2FA can neither write the organization's packages nor manage it, and invitations are accepted only with 2FA.</p>
-  ${v.lockouts.length > 0
+  ${!owner
+    ? html``
+    : v.lockouts.length > 0
     ? html`<p id="lockouts">${v.require_tfa ? 'Locked out now' : 'Would be locked out if it were on'}: <strong>${v.lockouts.join(', ')}</strong>.</p>`
     : html`<p id="lockouts">Every member uses 2FA.</p>`}
   ${owner
