@@ -89,8 +89,9 @@ function requireWritableCredential(principal: UserPrincipal, name: string): void
 }
 
 /**
- * May the principal write to an existing package? Owners may; others get 403 when they can
- * see the package. A package the credential cannot read (restricted, and the caller no owner
+ * May the principal write to an existing package? Owners may; for an org's package (issue
+ * #18) those whose org role or team grants read-write (orgPackageLevel), unless the org's 2FA
+ * requirement locks them out (TFA_REQUIRED); others get 403 when they can see the package. A package the credential cannot read (restricted, and the caller no owner
  * or the token's package limits not covering it) gets the same 404 as a missing one, with the
  * same text, so that no write route tells whether it exists.
  */

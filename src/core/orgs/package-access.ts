@@ -160,42 +160,25 @@ export async function orgPackages(deps: Deps, principal: Principal, scope: strin
 export async function userPackages(deps: Deps, principal: Principal, userName: string): Promise<Record<string, Level>> {
   const target = await deps.store.users.findByName(userName);
   if (!target) fail('NOT_FOUND', `There is no user or organization named ${shown(userName)}.`);
-  const entries = new Map<string, Level>();
-  for (const name of await deps.store.packages.namesOwnedBy(target.id)) entries.set(name, 'write');
+  const entries: Array<[string, Level]> = [];
+  for (const name of await deps.store.packages.namesOwnedBy(target.id)) {
+    // An org's package is the org's: a stored first owner counts for nothing there.
+    const scope = parsePackageName(name)?.scope;
+    if (scope && (await deps.store.orgs.get(scope))) continue;
+    entries.push([name, 'write']);
+  }
   const orgs = await deps.store.orgs.membershipsOf(target.id);
   const asTarget: Principal = { kind: 'user', user: target, token: null, via: 'token', orgs };
   for (const m of orgs) {
     const org = await deps.store.orgs.get(m.org);
     if (!org) continue;
-    for (const name of await deps.store.orgs.packageNames(org.id)) entries.delete(name);
-    const names = m.role === 'owner' || m.role === 'admin' ? await deps.store.orgs.packageNames(org.id) : (await teamGrantsOf(deps, org, m.teams)).map(([n]) => n);
-    for (const name of names) {
+    for (const name of await deps.store.orgs.packageNames(org.id)) {
       const pkg = await deps.store.packages.head(name);
-      if (!pkg) continue;
-      const lvl = orgPackageLevel(asTarget, pkg);
-      if (lvl !== 'none') entries.set(name, lvl);
+      const lvl = pkg ? orgPackageLevel(asTarget, pkg) : 'none';
+      if (lvl !== 'none') entries.push([name, lvl]);
     }
   }
-  // Packages of orgs the target is no longer in: stored ownership does not count there.
-  for (const name of [...entries.keys()]) {
-    const scope = parsePackageName(name)?.scope;
-    if (scope && !orgs.some((m) => m.org === scope) && (await deps.store.orgs.get(scope))) entries.delete(name);
-  }
-  const out: Array<[string, Level]> = [];
-  for (const [name, lvl] of entries) {
-    const pkg = await deps.store.packages.head(name);
-    if (pkg && !pkg.unpublished) out.push([name, lvl]);
-  }
-  return visible(deps, principal, out);
-}
-
-async function teamGrantsOf(deps: Deps, org: Org, teams: string[]): Promise<Array<[string, TeamPermission]>> {
-  const out: Array<[string, TeamPermission]> = [];
-  for (const t of teams) {
-    const team = await deps.store.orgs.team(org.id, t);
-    if (team) for (const g of await deps.store.orgs.teamPackages(team.id)) out.push([g.package, g.permission]);
-  }
-  return out;
+  return visible(deps, principal, entries);
 }
 
 /**
