@@ -181,3 +181,35 @@ test('tokens limited with --orgs: another org’s token has no access to acme’
   assert.equal((await get('/@acme%2fsecret', ro.token)).statusCode, 404);
   assert.deepEqual((await get('/-/team/acme/readers/package', tok.alice)).json(), { '@acme/secret': 'write' });
 });
+
+test('the read fast path and the packument cache decide as the routes: a team member reads a restricted org package, others and a revoked team get 404', async () => {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  const read = async (path: string, token?: string) => (await fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;
+  assert.equal((await publish(tok.alice, '@acme/cached', '1.0.0', 'restricted')).statusCode, 201);
+  const devs = (await t.deps.store.orgs.team(acme.id, 'developers'))!;
+  const tarball = '/@acme/cached/-/cached-1.0.0.tgz';
+  // Twice each: the second answer comes from the cache, through the fast path.
+  for (let i = 0; i < 2; i++) {
+    assert.equal(await read('/@acme%2fcached', tok.erin), 200, 'admin');
+    assert.equal(await read(tarball, tok.erin), 200, 'admin, tarball');
+    assert.equal(await read('/@acme%2fcached', tok.carol), 404, 'readers have no grant');
+    assert.equal(await read(tarball, tok.dave), 404, 'outsider, tarball');
+    assert.equal(await read('/@acme%2fcached'), 404, 'anonymous');
+  }
+  // A developer reads while the developers team has access, and not once it is revoked.
+  const developer = await t.signUp('gina');
+  ids.gina = (await t.deps.store.users.findByName('gina'))!.id;
+  await join('gina', 'developer');
+  assert.equal(await read('/@acme%2fcached', developer), 200);
+  assert.equal(await read(tarball, developer), 200);
+  assert.equal((await revoke(tok.alice, 'developers', '@acme/cached')).statusCode, 200);
+  assert.equal(await read('/@acme%2fcached', developer), 404);
+  assert.equal(await read(tarball, developer), 404);
+  // A member removed from the team (no change to the package) loses access at once too.
+  assert.equal((await grant(tok.alice, 'developers', '@acme/cached', 'read-only')).statusCode, 201);
+  assert.equal(await read('/@acme%2fcached', developer), 200);
+  await t.deps.store.orgs.removeTeamMember(devs.id, ids.gina);
+  assert.equal(await read('/@acme%2fcached', developer), 404);
+  assert.equal(await read(tarball, developer), 404);
+});
