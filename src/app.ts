@@ -15,6 +15,7 @@ import { type BodyLimits, registerBodyRules } from './http/request-bodies.ts';
 import { errorBody, replyError } from './http/reply-error.ts';
 import { accessRoutes } from './http/routes/access.ts';
 import { trustRoutes } from './http/routes/trust.ts';
+import { packageAccessRoutes } from './http/routes/package-access.ts';
 import { distTagRoutes } from './http/routes/dist-tags.ts';
 import { keyRoutes } from './http/routes/keys.ts';
 import { orgRoutes } from './http/routes/orgs.ts';
@@ -181,6 +182,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       distTagRoutes(scoped, deps);
       accessRoutes(scoped, deps);
       trustRoutes(scoped, deps);
+      packageAccessRoutes(scoped, deps);
       starRoutes(scoped, deps);
       keyRoutes(scoped, deps);
       orgRoutes(scoped, deps);

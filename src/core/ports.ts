@@ -177,6 +177,15 @@ export interface TokenLimits {
   permission: 'read-only' | 'read-write';
   /** Set on 'oidc' tokens only. */
   trusted?: TrustedGrant;
+  /**
+   * The organisations whose membership and teams the token may touch (names without '@'), and
+   * how (npm token create --orgs/--orgs-permission, lib/commands/token.js). Absent or empty: no
+   * org at all (as on npmjs: a granular token without orgs cannot even list an org's members).
+   * `packages`, `scopes` and `packagesAll` all empty with `orgs` set: a token for org
+   * management only, which covers no package.
+   */
+  orgs?: string[];
+  orgsPermission?: 'no-access' | 'read-only' | 'read-write';
 }
 
 export interface TokenRecord {
@@ -250,7 +259,17 @@ export interface PackageRecord {
   mfa: PackageMfa;
   createdAt: string;
   modifiedAt: string;
+  /**
+   * For a package in an organisation's scope (issue #18: the org owns it), users who may write
+   * it (its owners and admins, and members of teams granted read-write), sorted by name, as
+   * npmjs shows an org package's maintainers; otherwise the package's owners in order.
+   */
   owners: Owner[];
+  /**
+   * The organisation owning the package's scope and the teams it granted access (team names
+   * without the org), sorted by team; null for a package outside any org's scope.
+   */
+  org: { name: string; grants: Array<{ team: string; permission: TeamPermission }> } | null;
   distTags: Record<string, string>;
   versions: VersionRecord[];
   /**
@@ -268,7 +287,14 @@ export type PackageMutation =
       version: VersionRecord;
       tag: string;
       /** Set on the first publish of a name (or of a name whose package was unpublished). */
-      create?: { ownerId: number; access: Access; mfa: PackageMfa; claimScope?: string };
+      create?: {
+        ownerId: number;
+        access: Access;
+        mfa: PackageMfa;
+        claimScope?: string;
+        /** A new package of an org: the grant its developers team gets (OrgStore.grant), in the same transaction. */
+        teamGrant?: { teamId: number; permission: TeamPermission };
+      };
       access?: Access;
       /**
        * Most bytes the package's stored manifests (JSON, every version, this one included) may
@@ -510,6 +536,12 @@ export interface OrgStore {
   listForUser(userId: number): Promise<Array<{ org: Org; role: OrgRole }>>;
   /** The user's role in the org, or null when not a member. */
   role(orgId: number, userId: number): Promise<OrgRole | null>;
+  /**
+   * Every org the user belongs to, with the role, the org's 2FA requirement and the names of
+   * the user's teams in it (sorted), in one read: what the principal carries for access
+   * decisions (core/access/permissions.ts), read with the credential on every request.
+   */
+  membershipsOf(userId: number): Promise<Array<{ org: string; role: OrgRole; teams: string[]; tfaRequired: boolean }>>;
   /** Members sorted by name. */
   members(orgId: number): Promise<OrgMember[]>;
   /**
@@ -563,6 +595,8 @@ export interface OrgStore {
   grant(teamId: number, pkg: string, permission: TeamPermission, options?: OrgWriteOptions): Promise<void>;
   /** Returns whether the team had a grant on the package. */
   revoke(teamId: number, pkg: string, options?: OrgWriteOptions): Promise<boolean>;
+  /** Names of the (not unpublished) packages in the org's scope (`@name/...`), sorted. */
+  packageNames(orgId: number): Promise<string[]>;
   /** A team's packages, sorted by name. */
   teamPackages(teamId: number): Promise<Array<{ package: string; permission: TeamPermission }>>;
   /** The teams that have a grant on a package, sorted by org and team name. */

@@ -183,6 +183,7 @@ export class PackumentCache {
         access: record.access,
         unpublished: record.unpublished,
         owners: record.owners,
+        org: record.org,
         files: new Map(record.versions.map((v) => [v.tarball.file, { blobKey: v.tarball.blobKey, shasum: v.tarball.shasum }])),
         full: form === 'full' ? render(fullPackument(record, url)) : earlier?.full,
         abbreviated: form === 'abbreviated' ? render(abbreviatedPackument(record, url)) : earlier?.abbreviated,

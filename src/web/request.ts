@@ -2,7 +2,7 @@
 // from an Authorization header), the CSRF binding, and how to answer with a page.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { UserPrincipal } from '../core/access/principal.ts';
+import type { OrgMembership, UserPrincipal } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { isDomainError } from '../core/errors.ts';
 import type { TokenRecord, User } from '../core/ports.ts';
@@ -16,6 +16,8 @@ export interface WebSession {
   token: TokenRecord;
   /** The cookie's value: the web token's secret. */
   secret: string;
+  /** The user's organisations, read with the session (core/tokens/authenticate.ts). */
+  orgs?: OrgMembership[];
 }
 
 export interface WebState {
@@ -44,7 +46,7 @@ export function safeNext(deps: Deps, next: unknown): string {
 }
 
 export function principalOf(session: WebSession): UserPrincipal {
-  return { kind: 'user', user: session.user, token: session.token, via: 'token' };
+  return { kind: 'user', user: session.user, token: session.token, via: 'token', orgs: session.orgs };
 }
 
 /** The context for a use case: the session's user (or anonymous) and the form's OTP, if any. */

@@ -14,6 +14,7 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { orgContract } from './suite/orgs.ts';
+import { orgPackagesContract } from './suite/org-packages.ts';
 import { packageContract } from './suite/packages.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
@@ -38,5 +39,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     adminContract(check);
     orgContract(check);
     trustContract(check);
+    orgPackagesContract(check);
   });
 }

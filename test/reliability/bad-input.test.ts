@@ -382,6 +382,21 @@ function corpus(): Case[] {
     ['org create without a name', 'POST', '/-/org', {}],
     ['invitation accepted with none pending', 'POST', '/-/org/acme/invitation', undefined],
     ['org log with a bad limit', 'GET', '/-/org/acme/log?limit=0', undefined],
+    // npm access grant / revoke / list on org packages (core/orgs/package-access.ts)
+    ['access grant with an unknown permission', 'PUT', '/-/team/acme/developers/package', { package: '@acme/none', permissions: 'admin' }],
+    ['access grant without permissions', 'PUT', '/-/team/acme/developers/package', { package: '@acme/none' }],
+    ['access grant with a numeric package', 'PUT', '/-/team/acme/developers/package', { package: 7, permissions: 'read-only' }],
+    ['access grant with an invalid package name', 'PUT', '/-/team/acme/developers/package', { package: '..%2f', permissions: 'read-only' }],
+    ['access grant of a package outside the org', 'PUT', '/-/team/acme/developers/package', { package: 'good-pkg', permissions: 'read-only' }],
+    ['access grant of a missing package', 'PUT', '/-/team/acme/developers/package', { package: '@acme/none', permissions: 'read-only' }],
+    ['access grant to a missing team', 'PUT', '/-/team/acme/nobody/package', { package: '@acme/none', permissions: 'read-only' }],
+    ['access grant in a missing org', 'PUT', '/-/team/nobody-org/developers/package', { package: '@acme/none', permissions: 'read-only' }],
+    ['access grant as an array body', 'PUT', '/-/team/acme/developers/package', ['@acme/none']],
+    ['access revoke without a package', 'DELETE', '/-/team/acme/developers/package', {}],
+    ['access revoke of a grant that is not there', 'DELETE', '/-/team/acme/developers/package', { package: '@acme/none' }],
+    ['access list packages of a missing team', 'GET', '/-/team/acme/nobody/package', undefined],
+    ['access list packages of a missing org', 'GET', '/-/org/nobody-org/package', undefined],
+    ['access list packages of a missing user', 'GET', '/-/user/nobody-user/package', undefined],
   ];
   for (const [what, method, path, body] of orgCases) add({ what, method, path, ...(body !== undefined ? { body: str(body), headers: J } : {}), auth: true });
   // Trusted publishing: identity tokens that are no such thing, and npm trust bodies.

@@ -102,3 +102,87 @@ export function matrixMarkdown(): string {
   const rows = endpoints.map((e) => `| ${e} | ${callers.map((c) => expected[e][c]).join(' | ')} |`);
   return [head, sep, ...rows].join('\n');
 }
+
+// Organisations (issue #18): org roles and team permissions as callers, against the writes of
+// an org's package, its team grants and a read of a restricted one. Each cell runs on a fresh
+// package of the org (for the 2FA column, of an org that requires 2FA), created by its owner;
+// the developers team gets read-write on it, the readers team read-only. A refused cell must
+// leave the package, its versions, tags and grants as they were.
+export const orgCallers = [
+  'anonymous',
+  'org owner',
+  'org admin',
+  'developer, read-write team',
+  'developer without write access',
+  'read-only team member',
+  'removed member',
+  'outsider',
+  'member without 2FA, org requires 2FA',
+  'token limited to another org',
+] as const;
+export type OrgCaller = (typeof orgCallers)[number];
+
+export const orgEndpoints = [
+  'publish a new version',
+  'publish to a restricted package',
+  'publish a new package in the scope',
+  'dist-tag add',
+  'deprecate',
+  'unpublish a version',
+  'access set status',
+  'access grant',
+  'access revoke',
+  'owner add',
+  'read a restricted package',
+] as const;
+export type OrgEndpoint = (typeof orgEndpoints)[number];
+
+type OrgRow = Record<OrgCaller, string>;
+const orgContent: OrgRow = {
+  anonymous: '401',
+  'org owner': '2xx',
+  'org admin': '2xx',
+  'developer, read-write team': '2xx',
+  'developer without write access': '403',
+  'read-only team member': '403',
+  'removed member': '403',
+  outsider: '403',
+  'member without 2FA, org requires 2FA': '403',
+  'token limited to another org': '403',
+};
+// A restricted package: a member who may not read it, and a credential whose limits do not
+// cover it, get the 404 of a missing package; non-members the answer of a free name in the
+// org's scope (403), so that neither learns whether it exists.
+const orgRestricted: OrgRow = { ...orgContent, 'developer without write access': '404', 'token limited to another org': '404' };
+const orgTeams: OrgRow = { ...orgContent, 'developer, read-write team': '403' };
+
+export const orgExpected: Record<OrgEndpoint, OrgRow> = {
+  'publish a new version': orgContent,
+  'publish to a restricted package': orgRestricted,
+  // any member may create a package in the org's scope (as on npmjs)
+  'publish a new package in the scope': { ...orgContent, 'developer without write access': '2xx', 'read-only team member': '2xx' },
+  'dist-tag add': orgContent,
+  deprecate: orgContent,
+  'unpublish a version': orgContent,
+  'access set status': orgContent,
+  'access grant': orgTeams,
+  'access revoke': orgTeams,
+  // an org package has no owners of its own: npm access and npm team instead
+  'owner add': { ...orgContent, 'org owner': '403', 'org admin': '403', 'developer, read-write team': '403' },
+  'read a restricted package': {
+    ...orgRestricted,
+    anonymous: '404',
+    'removed member': '404',
+    outsider: '404',
+    'read-only team member': '2xx',
+    'member without 2FA, org requires 2FA': '2xx',
+    'token limited to another org': '404',
+  },
+};
+
+export function orgMatrixMarkdown(): string {
+  const head = `| endpoint | ${orgCallers.join(' | ')} |`;
+  const sep = `|---|${orgCallers.map(() => '---').join('|')}|`;
+  const rows = orgEndpoints.map((e) => `| ${e} | ${orgCallers.map((c) => orgExpected[e][c]).join(' | ')} |`);
+  return [head, sep, ...rows].join('\n');
+}

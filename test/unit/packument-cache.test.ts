@@ -9,6 +9,7 @@ function record(name: string, size: number): PackageRecord {
     rev: 1,
     access: 'public',
     unpublished: false,
+    org: null,
     mfa: { publishRequiresTfa: false, automationOverridesTfa: false },
     createdAt: '2026-01-01T00:00:00.000Z',
     modifiedAt: '2026-01-01T00:00:00.000Z',

@@ -197,6 +197,23 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
       return r ? toOrg(r) : null;
     },
     getById: (id) => byId(pool, id),
+    async membershipsOf(userId) {
+      const { rows } = await pool.query<{ org: string; role: OrgRole; require_tfa: boolean; teams: string[] }>(
+        `SELECT o.name AS org, m.role, o.require_tfa,
+           COALESCE((SELECT json_agg(t.name ORDER BY t.name COLLATE "C") FROM team_members tm JOIN teams t ON t.id = tm.team_id
+              WHERE tm.user_id = m.user_id AND t.org_id = o.id), '[]') AS teams
+         FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name COLLATE "C"`,
+        [userId],
+      );
+      return rows.map((r) => ({ org: r.org, role: r.role, teams: r.teams, tfaRequired: r.require_tfa }));
+    },
+    async packageNames(orgId) {
+      const { rows } = await pool.query<{ name: string }>(
+        `SELECT p.name FROM packages p JOIN orgs o ON o.id = $1 WHERE left(p.name, length(o.name) + 2) = '@' || o.name || '/' AND NOT p.unpublished ORDER BY p.name COLLATE "C"`,
+        [orgId],
+      );
+      return rows.map((r) => r.name);
+    },
     async listForUser(userId) {
       const { rows } = await pool.query<OrgRow & { role: OrgRole }>(
         `SELECT ${ORG_COLUMNS}, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name COLLATE "C"`,

@@ -20,6 +20,7 @@ interface PackageRow {
   created_at: string;
   modified_at: string;
   owners: PackageRecord['owners'];
+  org: PackageRecord['org'];
   tags: Record<string, string>;
   versions: Array<{
     version: string;
@@ -36,11 +37,29 @@ interface PackageRow {
   stars: string[];
 }
 
+// The scope of p.name, when it has one (without '@').
+const SCOPE = `(CASE WHEN left(p.name, 1) = '@' THEN substring(p.name from 2 for position('/' in p.name) - 2) END)`;
+
+// The owners and org of a package: for a package in an org's scope (issue #18), the users who
+// may write it (the org's owners and admins, members of teams granted read-write), sorted by
+// name, and the teams' grants; otherwise the stored owners in order, and no org.
+const OWNERS_AND_ORG = `COALESCE(
+    (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY u.name COLLATE "C")
+       FROM orgs og JOIN users u ON u.id IN (
+         SELECT m.user_id FROM org_members m WHERE m.org_id = og.id AND m.role IN ('owner', 'admin')
+         UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+           WHERE tp.package = p.name AND t.org_id = og.id AND tp.permission = 'read-write')
+       WHERE og.name = ${SCOPE}),
+    (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+       FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name)) AS owners,
+  (SELECT json_build_object('name', og.name, 'grants', COALESCE((SELECT json_agg(json_build_object('team', t.name, 'permission', tp.permission) ORDER BY t.name COLLATE "C")
+       FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = p.name AND t.org_id = og.id), '[]'))
+     FROM orgs og WHERE og.name = ${SCOPE}) AS org`;
+
 // The whole package in one statement, so that it is one consistent snapshot even while other
 // nodes commit (four separate reads could see a tag before its version).
 const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
-  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
-     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners,
+  ${OWNERS_AND_ORG},
   (SELECT COALESCE(json_object_agg(d.tag, d.version ORDER BY d.tag COLLATE "C"), '{}') FROM dist_tags d WHERE d.package = p.name) AS tags,
   (SELECT COALESCE(json_agg(json_build_object('version', v.version, 'manifest', v.manifest, 'published_at', v.published_at,
       'deprecated', v.deprecated, 'file', v.file, 'blob_key', v.blob_key, 'size', v.size, 'integrity', v.integrity, 'shasum', v.shasum)
@@ -56,8 +75,7 @@ const LOAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_
 const OVERVIEW = LOAD.replace("'manifest', v.manifest, ", '');
 
 const HEAD = `SELECT p.name, p.rev, p.access, p.unpublished, p.publish_requires_tfa, p.automation_overrides_tfa, p.created_at, p.modified_at,
-  (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
-     FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
+  ${OWNERS_AND_ORG}
   FROM packages p WHERE p.name = $1`;
 
 function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>): PackageHead {
@@ -70,6 +88,7 @@ function headOf(p: Omit<PackageRow, 'tags' | 'versions' | 'removed' | 'stars'>):
     createdAt: p.created_at,
     modifiedAt: p.modified_at,
     owners: p.owners,
+    org: p.org,
   };
 }
 
@@ -156,7 +175,9 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
     const owners = existing ? await ownerIds(c, name) : [];
     // A name that became someone else's while this publish was being checked (a creation
     // racing on another node) is not taken over.
-    if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+    // (An org's package is the org's: core/access decided who may publish it.)
+    const orgPackage = name.startsWith('@') && ((await c.query('SELECT 1 FROM orgs WHERE name = $1', [name.slice(1, name.indexOf('/'))])).rowCount ?? 0) > 0;
+    if (owners.length > 0 && !owners.includes(m.create.ownerId) && !orgPackage) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
     if (m.create.claimScope) {
       const scopeOwner = await scopeOwnerOf(c, m.create.claimScope);
       if (scopeOwner !== null && scopeOwner !== m.create.ownerId) {
@@ -185,6 +206,12 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
         create.claimScope,
         create.ownerId,
       ]);
+    }
+    if (create.teamGrant) {
+      await c.query(
+        'INSERT INTO team_packages (team_id, package, permission, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (team_id, package) DO UPDATE SET permission = excluded.permission',
+        [create.teamGrant.teamId, name, create.teamGrant.permission, t],
+      );
     }
   } else {
     if (!existing || existing.unpublished) throw notFound(name);
@@ -296,7 +323,9 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
     async search({ text, from, size, viewerId, viewerLimits, scope, order }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
       const params: unknown[] = [viewerId ?? -1];
-      // Restricted: owners only, and only when the credential's limits cover the name.
+      // Restricted: owners only (for an org's package: its owners and admins and the members of
+      // teams granted access, core/access/permissions.ts canRead), and only when the
+      // credential's limits cover the name.
       let covered = '';
       if (viewerLimits) {
         params.push(viewerLimits.packages, viewerLimits.scopes.map((x) => x.replace(/^@/, '')));
@@ -305,7 +334,11 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       const where = [
         'NOT p.unpublished',
         'p.latest_version IS NOT NULL',
-        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1)${covered}))`,
+        `(p.access = 'public' OR ((CASE WHEN EXISTS (SELECT 1 FROM orgs og WHERE og.name = ${SCOPE})
+            THEN EXISTS (SELECT 1 FROM orgs og JOIN org_members m ON m.org_id = og.id AND m.user_id = $1 WHERE og.name = ${SCOPE}
+              AND (m.role IN ('owner', 'admin') OR EXISTS (SELECT 1 FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+                WHERE tp.package = p.name AND t.org_id = og.id AND tm.user_id = m.user_id)))
+            ELSE EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = $1) END)${covered}))`,
       ];
       if (scope) {
         params.push(`@${scope.replace(/[\\%_]/g, (ch) => `\\${ch}`)}/%`);

@@ -282,6 +282,12 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
   const toGrant = (r: TeamRow & { package: string; permission: TeamPermission }): TeamGrant => ({ team: toTeam(r), package: r.package, permission: r.permission });
   const s = {
     listForUser: db.prepare('SELECT o.*, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name'),
+    memberships: db.prepare(
+      `SELECT o.name AS org, m.role, o.require_tfa,
+         (SELECT json_group_array(name) FROM (SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+            WHERE tm.user_id = m.user_id AND t.org_id = o.id ORDER BY t.name)) AS teams
+       FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name`,
+    ),
     invitations: db.prepare(`${INVITATION_SELECT} WHERE i.org_id = ? ORDER BY u.name`),
     invitationsForUser: db.prepare(`${INVITATION_SELECT} WHERE i.user_id = ? ORDER BY o.name`),
     teams: db.prepare(`SELECT ${TEAM_COLUMNS} FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.org_id = ? ORDER BY t.name`),
@@ -290,6 +296,7 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
     ),
     teamMembers: db.prepare('SELECT tm.user_id AS userId, u.name FROM team_members tm JOIN users u ON u.id = tm.user_id WHERE tm.team_id = ? ORDER BY u.name'),
     teamPackages: db.prepare('SELECT package, permission FROM team_packages WHERE team_id = ? ORDER BY package'),
+    packageNames: db.prepare('SELECT name FROM packages WHERE substr(name, 1, ?) = ? AND unpublished = 0 ORDER BY name').pluck(),
     packageTeams: db.prepare(`${grantsSelect} WHERE tp.package = ? ORDER BY o.name, t.name`),
     userGrants: db.prepare(
       `${grantsSelect} JOIN team_members tm ON tm.team_id = tp.team_id WHERE tp.package = ? AND tm.user_id = ?
@@ -328,6 +335,20 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
     },
     async listForUser(userId) {
       return (s.listForUser.all(userId) as Array<OrgRow & { role: OrgRole }>).map((r) => ({ org: toOrg(r), role: r.role }));
+    },
+    async membershipsOf(userId) {
+      return (s.memberships.all(userId) as Array<{ org: string; role: OrgRole; require_tfa: number; teams: string }>).map((r) => ({
+        org: r.org,
+        role: r.role,
+        teams: JSON.parse(r.teams) as string[],
+        tfaRequired: r.require_tfa === 1,
+      }));
+    },
+    async packageNames(orgId) {
+      const org = q.orgById.get(orgId) as OrgRow | undefined;
+      if (!org) return [];
+      const prefix = `@${org.name}/`;
+      return s.packageNames.all(prefix.length, prefix) as string[];
     },
     async role(orgId, userId) {
       return (q.role.get(orgId, userId) as OrgRole | undefined) ?? null;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { DomainError } from '../../core/errors.ts';
 import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, SecurityEvent, VersionRecord } from '../../core/ports.ts';
+import type { TeamPermission } from '../../core/orgs/model.ts';
 import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
@@ -44,6 +45,9 @@ function toVersion(r: VersionRow): VersionRecord {
     tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
   };
 }
+
+/** The scope of p.name without '@', or NULL for an unscoped name. */
+const SQLITE_SCOPE = "(CASE WHEN p.name LIKE '@%/%' THEN substr(p.name, 2, instr(p.name, '/') - 2) END)";
 
 export function sqlitePackages(db: Database.Database, now: () => string): PackageStore {
   const q = {
@@ -94,9 +98,37 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = @key UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = @key LIMIT 1'),
   };
 
+  // A package in an org's scope (issue #18): its maintainers are those who may write it, and
+  // its team grants go with it (core/access/permissions.ts decides with them).
+  const orgQ = {
+    org: db.prepare('SELECT id, name FROM orgs WHERE name = ?'),
+    grants: db.prepare('SELECT t.name AS team, tp.permission FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = ? AND t.org_id = ? ORDER BY t.name'),
+    writers: db.prepare(
+      `SELECT u.id, u.name, u.email FROM users u WHERE u.id IN (
+         SELECT m.user_id FROM org_members m WHERE m.org_id = @org AND m.role IN ('owner', 'admin')
+         UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+           WHERE tp.package = @name AND t.org_id = @org AND tp.permission = 'read-write')
+       ORDER BY u.name`,
+    ),
+    grant: db.prepare('INSERT INTO team_packages (team_id, package, permission, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (team_id, package) DO UPDATE SET permission = excluded.permission'),
+  };
+
+  // The viewer (two parameters, both the viewer's id) may read a restricted package p.
+  const MAY_READ_RESTRICTED = `(CASE WHEN EXISTS (SELECT 1 FROM orgs og WHERE og.name = ${SQLITE_SCOPE})
+      THEN EXISTS (SELECT 1 FROM orgs og JOIN org_members m ON m.org_id = og.id AND m.user_id = ? WHERE og.name = ${SQLITE_SCOPE}
+        AND (m.role IN ('owner', 'admin') OR EXISTS (SELECT 1 FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
+          WHERE tp.package = p.name AND t.org_id = og.id AND tm.user_id = m.user_id)))
+      ELSE EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?) END)`;
+
+  function orgOf(name: string): { id: number; name: string } | null {
+    if (!name.startsWith('@')) return null;
+    return (orgQ.org.get(name.slice(1, name.indexOf('/'))) as { id: number; name: string } | undefined) ?? null;
+  }
+
   function head(name: string): PackageHead | null {
     const p = q.pkg.get(name) as PackageRow | undefined;
     if (!p) return null;
+    const org = orgOf(name);
     return {
       name: p.name,
       rev: p.rev,
@@ -105,7 +137,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
       createdAt: p.created_at,
       modifiedAt: p.modified_at,
-      owners: q.owners.all(name) as Owner[],
+      owners: (org ? orgQ.writers.all({ org: org.id, name }) : q.owners.all(name)) as Owner[],
+      org: org ? { name: org.name, grants: orgQ.grants.all(name, org.id) as Array<{ team: string; permission: TeamPermission }> } : null,
     };
   }
 
@@ -152,7 +185,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       // A name that became someone else's while this publish was being checked (a creation
       // racing in another request or process) is not taken over; nor is a scope.
       const owners = existing ? (q.ownerIds.all(name) as number[]) : [];
-      if (owners.length > 0 && !owners.includes(m.create.ownerId)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
+      // (An org's package is the org's: core/access decided who may publish it.)
+      if (owners.length > 0 && !owners.includes(m.create.ownerId) && !orgOf(name)) throw new DomainError('FORBIDDEN', `You are not an owner of ${name}.`);
       const scope = m.create.claimScope;
       if (scope) {
         const scopeOwner = (q.userByName.get(scope) as { id: number } | undefined)?.id ?? (q.scope.get(scope) as { owner_id: number } | undefined)?.owner_id ?? null;
@@ -166,6 +200,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t, key);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
       if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run({ scope: m.create.claimScope, owner: m.create.ownerId });
+      if (m.create.teamGrant) orgQ.grant.run(m.create.teamGrant.teamId, name, m.create.teamGrant.permission, t);
     } else {
       if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
       if (expectRev !== undefined && existing.rev !== expectRev) {
@@ -257,16 +292,18 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     },
     async search({ text, from, size, viewerId, viewerLimits, scope, order }) {
       const terms = text.toLowerCase().split(/\s+/).filter((t) => t.length > 0 && !t.includes(':')).slice(0, 8);
-      // Restricted: owners only, and only when the credential's limits cover the name.
+      // Restricted: owners only (for an org's package: its owners and admins and the members of
+      // teams granted access, core/access/permissions.ts canRead), and only when the
+      // credential's limits cover the name.
       const covered = viewerLimits
         ? " AND (p.name IN (SELECT value FROM json_each(?)) OR (p.name LIKE '@%/%' AND substr(p.name, 2, instr(p.name, '/') - 2) IN (SELECT value FROM json_each(?))))"
         : '';
       const where = [
         'p.unpublished = 0',
         'p.latest_version IS NOT NULL',
-        `(p.access = 'public' OR (EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?)${covered}))`,
+        `(p.access = 'public' OR (${MAY_READ_RESTRICTED}${covered}))`,
       ];
-      const params: unknown[] = [viewerId ?? -1];
+      const params: unknown[] = [viewerId ?? -1, viewerId ?? -1];
       if (viewerLimits) params.push(JSON.stringify(viewerLimits.packages), JSON.stringify(viewerLimits.scopes.map((x) => x.replace(/^@/, ''))));
       if (scope) {
         where.push("p.name LIKE ? ESCAPE '\\'");

@@ -4,10 +4,15 @@
 import { fail } from '../errors.ts';
 import type { PackageRecord, TokenRecord } from '../ports.ts';
 
-/** What access decisions read of a package. */
-export type PackageAccess = Pick<PackageRecord, 'name' | 'access' | 'unpublished' | 'owners'>;
+import { requireOrgRequirementMet } from '../orgs/policy.ts';
 import { parsePackageName } from '../packages/names.ts';
-import type { Principal, UserPrincipal } from './principal.ts';
+import type { OrgMembership, Principal, UserPrincipal } from './principal.ts';
+
+/**
+ * What access decisions read of a package. `org`: the organisation owning the package's scope
+ * and the teams it granted access (absent or null: a user-owned package, decided by `owners`).
+ */
+export type PackageAccess = Pick<PackageRecord, 'name' | 'access' | 'unpublished' | 'owners'> & { org?: PackageRecord['org'] };
 
 /** Whether a token's package/scope limits cover a package name. */
 export function tokenCoversPackage(token: TokenRecord | null, name: string): boolean {
@@ -22,14 +27,52 @@ export function isOwner(principal: Principal, pkg: PackageAccess): boolean {
   return principal.kind === 'user' && pkg.owners.some((o) => o.id === principal.user.id);
 }
 
+/** The caller's membership of an org, or null (anonymous, or not a member). */
+export function membershipOf(principal: Principal, org: string): OrgMembership | null {
+  if (principal.kind !== 'user') return null;
+  return principal.orgs?.find((m) => m.org === org) ?? null;
+}
+
 /**
- * Public packages are readable by all; restricted ones by owners whose credential covers them.
- * A trusted-publishing token reads only what anyone may: it is good for publishing alone.
+ * What the caller may do to an org package through the org (npmjs's model, docs.npmjs.com
+ * "Managing team access to organization packages"): the org's owners and admins write every
+ * package of the org; other members what their teams were granted (the best grant wins);
+ * everyone else nothing. 'none' for a package that belongs to no org.
+ */
+export function orgPackageLevel(principal: Principal, pkg: PackageAccess): 'none' | 'read' | 'write' {
+  if (!pkg.org) return 'none';
+  const m = membershipOf(principal, pkg.org.name);
+  if (!m) return 'none';
+  if (m.role === 'owner' || m.role === 'admin') return 'write';
+  let level: 'none' | 'read' | 'write' = 'none';
+  for (const g of pkg.org.grants) {
+    if (!m.teams.includes(g.team)) continue;
+    if (g.permission === 'read-write') return 'write';
+    level = 'read';
+  }
+  return level;
+}
+
+/**
+ * Public packages are readable by all; restricted ones by those whose credential covers them
+ * (tokenCoversPackage) and who are owners (user packages) or have access through the org
+ * (org packages: orgPackageLevel). Everyone else gets the 404 of a missing package.
  */
 export function canRead(principal: Principal, pkg: PackageAccess): boolean {
   if (pkg.unpublished) return false;
   if (pkg.access === 'public') return true;
-  return principal.kind === 'user' && !isTrustedToken(principal) && isOwner(principal, pkg) && tokenCoversPackage(principal.token, pkg.name);
+  if (principal.kind !== 'user' || isTrustedToken(principal) || !tokenCoversPackage(principal.token, pkg.name)) return false;
+  return pkg.org ? orgPackageLevel(principal, pkg) !== 'none' : isOwner(principal, pkg);
+}
+
+/**
+ * The org-wide 2FA requirement (issue #18 item 4): while the org has it on, a member without
+ * confirmed 2FA may not write the org's packages nor manage the org (TFA_REQUIRED, 403, saying
+ * why). A user who is no member is not asked (other checks refuse them).
+ */
+export function requireOrgTfa(principal: UserPrincipal, org: string): void {
+  const m = membershipOf(principal, org);
+  if (m) requireOrgRequirementMet({ name: org, requireTfa: m.tfaRequired }, principal.user);
 }
 
 /** Whether the credential is a trusted-publishing token (kind 'oidc', core/trust/exchange.ts). */
@@ -81,32 +124,50 @@ function requireWritableCredential(principal: UserPrincipal, name: string): void
 }
 
 /**
- * May the principal write to an existing package? Owners may (and a trusted-publishing token
- * of the package, for the `action` its relationship allows); others get 403 when they can
- * see the package. A package the credential cannot read (restricted, and the caller no owner
- * or the token's package limits not covering it) gets the same 404 as a missing one, with the
- * same text, so that no write route tells whether it exists.
+ * May the principal write to an existing package? Owners may; for an org's package (issue
+ * #18) those whose org role or team grants read-write (orgPackageLevel), unless the org's 2FA
+ * requirement locks them out (TFA_REQUIRED); a trusted-publishing token of the package may,
+ * for the `action` its relationship allows, when the user it acts for still may (issue #16).
+ * Others get 403 when they can see the package. A package the credential cannot read
+ * (restricted, and the caller no owner or the token's package limits not covering it) gets
+ * the same 404 as a missing one, with the same text, so that no write route tells whether it
+ * exists.
  */
 export function requirePackageWriter(principal: Principal, pkg: PackageAccess, action?: 'publish' | 'stage'): UserPrincipal {
   // `action`: the write is a publish or a stage, which a trusted-publishing token may do when
   // its relationship allows it (requireTokenPermits); any other write refuses such a token.
   const user = action ? userOf(principal) : requireUser(principal);
   if (action) requireTokenPermits(user, action, pkg.name);
-  if (!pkg.unpublished && !canRead(user, pkg) && !isTrustedToken(user)) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
-  if (!isOwner(user, pkg)) fail('FORBIDDEN', `You are not an owner of ${pkg.name}.`);
+  const trusted = isTrustedToken(user);
+  if (!pkg.unpublished && !canRead(user, pkg) && !trusted) fail('NOT_FOUND', `Package ${pkg.name} not found.`);
+  if (pkg.org) {
+    const org = pkg.org.name;
+    if (orgPackageLevel(user, pkg) !== 'write') {
+      fail('FORBIDDEN', `You may not write ${pkg.name}: it belongs to the organization ${org}, and writing needs read-write access through one of its teams (npm access grant read-write @${org}:TEAM ${pkg.name}) or the org's owner or admin role.`);
+    }
+    requireOrgTfa(user, org);
+  } else if (!isOwner(user, pkg)) {
+    fail('FORBIDDEN', `You are not an owner of ${pkg.name}.`);
+  }
   requireWritableCredential(user, pkg.name);
   return user;
 }
 
 /**
  * May the principal create a new package of this name? `scopeOwnerId` is the user owning the
- * scope (null: unclaimed). The scope @NAME belongs to user NAME; other scopes to their first
- * publisher.
+ * scope (null: unclaimed). The scope @NAME belongs to user NAME, or to the organisation NAME
+ * (`scopeOrg`: then any member may create packages in it, as on npmjs, unless the org's 2FA
+ * requirement locks them out); other scopes to their first publisher.
  */
-export function requirePackageCreator(principal: Principal, name: string, scopeOwnerId: number | null): UserPrincipal {
+export function requirePackageCreator(principal: Principal, name: string, scopeOwnerId: number | null, scopeOrg: string | null = null): UserPrincipal {
   const user = requireUser(principal);
   requireWritableCredential(user, name);
   const scope = parsePackageName(name)?.scope ?? null;
+  if (scopeOrg !== null) {
+    if (!membershipOf(user, scopeOrg)) fail('FORBIDDEN', `The scope @${scope} belongs to the organization ${scopeOrg}, and you are not a member of it.`);
+    requireOrgTfa(user, scopeOrg);
+    return user;
+  }
   if (scope !== null && scopeOwnerId !== null && scopeOwnerId !== user.user.id) {
     fail('FORBIDDEN', `The scope @${scope} belongs to another user.`);
   }

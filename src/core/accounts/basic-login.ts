@@ -14,6 +14,7 @@ import { confirmedTfaMode } from '../access/second-factor.ts';
 import { requireSecondFactor } from './require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
 import { checkPassword } from './sign-in.ts';
+import { orgsOf } from '../tokens/authenticate.ts';
 
 /**
  * The user of `name:password` (401 BAD_LOGIN, 429 when throttled), and for an account with 2FA
@@ -21,8 +22,9 @@ import { checkPassword } from './sign-in.ts';
  */
 export async function basicPrincipal(deps: Deps, ctx: RequestContext, name: string, password: string): Promise<Principal> {
   const user = await checkPassword(deps, ctx, name, password, 'basic');
-  if (!confirmedTfaMode(user)) return { kind: 'user', user, token: null, via: 'basic' };
+  const orgs = await orgsOf(deps, user.id);
+  if (!confirmedTfaMode(user)) return { kind: 'user', user, token: null, via: 'basic', orgs };
   const otp = await requireSecondFactor(deps, { ...ctx, principal: { kind: 'anonymous' } }, 'login', { user, credentialKey: null });
   if (otp) await deps.store.users.consumeOtp(otp);
-  return { kind: 'user', user, token: null, via: 'basic', secondFactorPassed: true };
+  return { kind: 'user', user, token: null, via: 'basic', secondFactorPassed: true, orgs };
 }

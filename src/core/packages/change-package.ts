@@ -26,6 +26,11 @@ export async function changePackage(
 
   if (intent.type === 'owners') {
     requireGovernanceCredential(writer);
+    // An org's package has no owners of its own: who may write it is decided by the org's
+    // roles and teams (issue #18), and npm owner ls shows them.
+    if (pkg.org) {
+      fail('FORBIDDEN', `${name} belongs to the organization ${pkg.org.name}: its maintainers are the org's owners and admins and the members of teams with read-write access. Use npm access grant read-write @${pkg.org.name}:TEAM ${name} and npm team add instead of npm owner.`);
+    }
     const otp = await requireSecondFactor(deps, ctx, 'package-governance', { packageMfa: pkg.mfa });
     const current = new Map(pkg.owners.map((o) => [o.name, o.id]));
     const wanted = new Set(intent.names);

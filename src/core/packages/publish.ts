@@ -12,6 +12,7 @@ import { newPackageNameProblem, parsePackageName, tarballFileName } from './name
 import { requireCleanManifests } from '../text.ts';
 import { requireNameFreeUpstream } from '../proxy/publish-check.ts';
 import { validatePublishBody, verifyPublishTarball } from './publish-body.ts';
+import { DEVELOPERS_TEAM, type Org, type TeamPermission } from '../orgs/model.ts';
 import { distSignatures } from './signatures.ts';
 
 /**
@@ -44,6 +45,16 @@ function trustedPublisher(writer: UserPrincipal): { trustedPublisher?: { id: str
 }
 
 /**
+ * What a new package of an org gives its developers team: the org's `developersAccess`
+ * (read-write unless its owners changed it), as npmjs does for each new package of an org.
+ */
+async function developersGrant(deps: Deps, org: Org | null): Promise<{ teamGrant?: { teamId: number; permission: TeamPermission } }> {
+  if (!org?.developersAccess) return {};
+  const team = await deps.store.orgs.team(org.id, DEVELOPERS_TEAM);
+  return team ? { teamGrant: { teamId: team.id, permission: org.developersAccess } } : {};
+}
+
+/**
  * `npm publish` (PUT /NAME with one version and its attachment). Logs a `publish` event in the
  * publisher's security log: `{ package, version, access, access_from }` (access_from:
  * `request`, `kept` or `default`, see publishAccess).
@@ -55,15 +66,18 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   const isNew = !existing || existing.unpublished;
   const reserved = existing && !(existing.unpublished && existing.owners.length === 0) ? existing : null;
   let writer: UserPrincipal;
+  let org: Org | null = null;
   if (reserved && (isOwner(ctx.principal, reserved) || canRead(ctx.principal, reserved))) {
     // Owners, and others who can see the package anyway (public): 403 for non-owners.
     writer = requirePackageWriter(ctx.principal, reserved, 'publish');
   } else {
     const scope = parsePackageName(name)?.scope ?? null;
-    const scopeOwner = scope === null ? null : await deps.store.packages.scopeOwner(scope);
-    const problem = newPackageNameProblem(name, { scopeExists: scopeOwner !== null });
+    // An org's scope is the org's (issue #18): its members create packages there.
+    org = scope === null ? null : await deps.store.orgs.get(scope);
+    const scopeOwner = scope === null || org ? null : await deps.store.packages.scopeOwner(scope);
+    const problem = newPackageNameProblem(name, { scopeExists: scopeOwner !== null || org !== null });
     if (problem) fail('INVALID_NAME', problem);
-    writer = requirePackageCreator(ctx.principal, name, scopeOwner);
+    writer = requirePackageCreator(ctx.principal, name, scopeOwner, org?.name ?? null);
     // A name taken in a scope the caller may publish in: that much cannot be hidden.
     if (reserved) writer = requirePackageWriter(ctx.principal, reserved, 'publish');
   }
@@ -113,6 +127,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
       access: access.access,
       mfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
       ...(scope ? { claimScope: scope } : {}),
+      ...(await developersGrant(deps, org)),
     };
   } else if (valid.access !== null) {
     mutation.access = valid.access;

@@ -6,6 +6,7 @@ import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { Access, PackageMfa } from '../ports.ts';
 import { parsePackageName } from './names.ts';
+import { orgPackageCollaborators } from '../orgs/package-access.ts';
 import { loadForWrite, readHead } from './read-package.ts';
 import { isPlainObject } from './rules.ts';
 
@@ -21,8 +22,14 @@ export async function packageSettings(deps: Deps, ctx: RequestContext, name: str
   };
 }
 
-export async function collaborators(deps: Deps, ctx: RequestContext, name: string): Promise<Record<string, 'write'>> {
+/**
+ * npm access list collaborators <pkg> (libnpmaccess getCollaborators): `{user: 'write'}` for
+ * each owner; for an org package everyone with access through the org, 'read' or 'write'
+ * (core/orgs/package-access.ts). 404 for a package the caller cannot read.
+ */
+export async function collaborators(deps: Deps, ctx: RequestContext, name: string): Promise<Record<string, 'read' | 'write'>> {
   const pkg = await readHead(deps, ctx.principal, name);
+  if (pkg.org) return orgPackageCollaborators(deps, { ...pkg, org: pkg.org });
   return Object.fromEntries(pkg.owners.map((o) => [o.name, 'write' as const]));
 }
 

@@ -1,7 +1,7 @@
 // Turns a bearer token into a principal: one lookup by hash, then expiry. Dead tokens make
 // the caller anonymous with a notice; routes that need an identity refuse anonymous callers.
 
-import type { Principal } from '../access/principal.ts';
+import type { OrgMembership, Principal } from '../access/principal.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenRecord, User } from '../ports.ts';
 import { fail } from '../errors.ts';
@@ -46,14 +46,22 @@ export async function authenticateToken(deps: Deps, secret: string, ip: string):
   }
   requireActive(user);
   deps.usage.record(token.key, now);
-  return { kind: 'user', user, token, via: 'token' };
+  return { kind: 'user', user, token, via: 'token', orgs: await orgsOf(deps, user.id) };
+}
+
+/**
+ * The user's organisations, roles and teams, read with the credential on every request (one
+ * query), so that a removed member or a changed team counts at once (core/access/permissions.ts).
+ */
+export function orgsOf(deps: Deps, userId: number): Promise<OrgMembership[]> {
+  return deps.store.orgs.membershipsOf(userId);
 }
 
 /**
  * A browser session from its cookie: a 'web' token, within its absolute lifetime and not idle
  * for longer than `idleMs`. Null when dead (the cookie is then cleared).
  */
-export async function authenticateWebSession(deps: Deps, secret: string, idleMs: number): Promise<{ user: User; token: TokenRecord } | null> {
+export async function authenticateWebSession(deps: Deps, secret: string, idleMs: number): Promise<{ user: User; token: TokenRecord; orgs: OrgMembership[] } | null> {
   if (!isWellFormedToken(secret)) return null;
   const found = await deps.store.tokens.findWithUser(hashToken(secret));
   if (!found || found.token.kind !== 'web' || found.user.status !== 'active') return null;
@@ -65,5 +73,5 @@ export async function authenticateWebSession(deps: Deps, secret: string, idleMs:
     return null;
   }
   deps.usage.record(found.token.key, now);
-  return found;
+  return { ...found, orgs: await orgsOf(deps, found.user.id) };
 }

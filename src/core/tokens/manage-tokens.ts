@@ -11,6 +11,14 @@ import type { TokenRecord } from '../ports.ts';
 import { generateTokenSecret, hashToken, isWellFormedToken, SHOWN_PREFIX_LENGTH } from './format.ts';
 import { parseTokenRequest } from './token-request.ts';
 
+/** A granular token that covers no package (an org-management token) shows no-access. */
+function packagePermission(t: TokenRecord): string {
+  const l = t.limits;
+  if (!l) return t.readonly ? 'read-only' : 'read-write';
+  if (!l.packagesAll && l.packages.length === 0 && l.scopes.length === 0) return 'no-access';
+  return l.permission;
+}
+
 export function tokenView(t: TokenRecord, lastUsed: string | null = t.lastUsedAt) {
   return {
     key: t.key,
@@ -29,7 +37,9 @@ export function tokenView(t: TokenRecord, lastUsed: string | null = t.lastUsedAt
     packages: t.limits?.packages ?? [],
     scopes: t.limits?.scopes ?? [],
     packages_all: t.limits ? t.limits.packagesAll : true,
-    packages_and_scopes_permission: t.limits?.permission ?? (t.readonly ? 'read-only' : 'read-write'),
+    packages_and_scopes_permission: packagePermission(t),
+    orgs: t.limits?.orgs ?? [],
+    orgs_permission: t.limits ? (t.limits.orgsPermission ?? 'no-access') : t.readonly ? 'read-only' : 'read-write',
   };
 }
 

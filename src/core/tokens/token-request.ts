@@ -67,6 +67,28 @@ function expiry(body: Record<string, unknown>, settings: CoreSettings['tokens'],
   return v;
 }
 
+/**
+ * `orgs` and `orgs_permission` of a granular token (npm 11 lib/commands/token.js sends them
+ * from --orgs and --orgs-permission): both or neither; org names as user names are written
+ * (a leading '@' is dropped). null when neither is given.
+ */
+function orgLimits(body: Record<string, unknown>): { orgs: string[]; orgsPermission: NonNullable<TokenLimits['orgsPermission']> } | null {
+  const orgs = list(body, 'orgs').map((o) => (o.startsWith('@') ? o.slice(1) : o));
+  const permission = body.orgs_permission;
+  if (orgs.length === 0 && (permission === undefined || permission === null)) return null;
+  if (permission !== undefined && permission !== null && (typeof permission !== 'string' || !PERMISSIONS.includes(permission))) {
+    fail('BAD_REQUEST', '"orgs_permission" must be read-only, read-write or no-access.');
+  }
+  if (orgs.length === 0) fail('BAD_REQUEST', '"orgs_permission" needs "orgs": name the organisations with --orgs.');
+  if (permission === undefined || permission === null) fail('BAD_REQUEST', '"orgs" needs "orgs_permission": pass --orgs-permission=read-only, read-write or no-access.');
+  if (orgs.length > MAX_ENTRIES) fail('BAD_REQUEST', `"orgs" may name at most ${MAX_ENTRIES} organisations.`);
+  for (const o of orgs) {
+    const problem = o.length > 214 ? 'is too long' : packageNameProblem(`@${o}/x`);
+    if (problem) fail('BAD_REQUEST', `"orgs": ${shown(JSON.stringify(o))} is not an organisation name: ${problem}`);
+  }
+  return { orgs: [...new Set(orgs)], orgsPermission: permission as NonNullable<TokenLimits['orgsPermission']> };
+}
+
 export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens']): TokenRequest {
   if (!isPlainObject(body)) fail('BAD_REQUEST', 'The body must be a JSON object.');
   const unknown = Object.keys(body).filter((k) => !GRANULAR.includes(k) && !LEGACY.includes(k));
@@ -89,9 +111,7 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
     };
   }
 
-  for (const field of ['orgs', 'orgs_permission']) {
-    if (body[field] !== undefined) fail('BAD_REQUEST', `"${field}": this registry has no organisations; limit the token with --packages, --scopes or --packages-all.`);
-  }
+  const org = orgLimits(body);
   if (body.readonly !== undefined) fail('BAD_REQUEST', '"readonly" is not a granular token field; use --packages-and-scopes-permission=read-only.');
   const name = body.name;
   if (name !== null && name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 100)) {
@@ -107,7 +127,10 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
   if (permission !== undefined && (typeof permission !== 'string' || !PERMISSIONS.includes(permission))) {
     fail('BAD_REQUEST', '"packages_and_scopes_permission" must be read-only, read-write or no-access.');
   }
-  if (permission === undefined || permission === 'no-access') {
+  // A token for org management only (npm token create --orgs acme --orgs-permission ...):
+  // it covers no package.
+  const orgOnly = org !== null && (permission === undefined || permission === 'no-access') && body.packages_all === undefined && body.packages === undefined && body.scopes === undefined;
+  if (!orgOnly && (permission === undefined || permission === 'no-access')) {
     // npm 11 drops --read-only without a word (lib/commands/token.js sends only name and
     // password then): this is what `npm token create --read-only` gets.
     fail(
@@ -128,21 +151,22 @@ export function parseTokenRequest(body: unknown, settings: CoreSettings['tokens'
     const problem = s.length > 215 ? 'is too long' : packageNameProblem(`${s}/x`);
     if (problem) fail('BAD_REQUEST', `"scopes": ${shown(JSON.stringify(s))} is not a scope name: ${problem}`);
   }
-  if (!packagesAll && packages.length === 0 && scopes.length === 0) {
+  if (!orgOnly && !packagesAll && packages.length === 0 && scopes.length === 0) {
     fail('BAD_REQUEST', 'A granular token must cover something: pass --packages-all, or --packages / --scopes.');
   }
   if (packagesAll && (packages.length > 0 || scopes.length > 0)) fail('BAD_REQUEST', '"packages_all" cannot be combined with "packages" or "scopes".');
   if (body.bypass_2fa !== undefined && typeof body.bypass_2fa !== 'boolean') fail('BAD_REQUEST', '"bypass_2fa" must be true or false.');
   const write = permission === 'read-write';
+  const orgWrite = org?.orgsPermission === 'read-write';
   if (body.bypass_2fa === true && !write) fail('BAD_REQUEST', '"bypass_2fa" only makes sense on a read-write token.');
   return {
     kind: 'granular',
     password: body.password,
     name: typeof name === 'string' ? name : null,
     description: description as string | null,
-    readonly: !write,
+    readonly: !write && !orgWrite,
     cidr: cidrList(body),
-    limits: { packages, scopes, packagesAll, permission: permission as TokenLimits['permission'] },
+    limits: { packages, scopes, packagesAll, permission: orgOnly ? 'read-only' : (permission as TokenLimits['permission']), ...(org ?? {}) },
     bypass2fa: body.bypass_2fa === true,
     expiresInDays: expiry(body, settings, write),
   };
