@@ -85,6 +85,11 @@ export const schema = {
     check: (v: string) => (v === '' || /^[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?([,\s]+[A-Za-z0-9+/=]+(@[0-9T:.Z+-]+)?)*$/.test(v.trim()) ? null : 'must be "BASE64[@EXPIRES][,BASE64[@EXPIRES]...]"'),
     doc: 'ECDSA P-256 keys that sign every version (`dist.signatures`, checked by `npm audit signatures`), `base64-PKCS8[@ISO-EXPIRY],...`: the first without an expiry signs, all are listed at `/-/npm/v1/keys`. Several nodes need the same value (docs/signatures.md).',
   }),
+  twoFactorMethods: oneOf({
+    default: 'both',
+    values: ['both', 'webauthn', 'totp'],
+    doc: 'What new two-factor set-ups may use: `both`, `webauthn` (passkeys and security keys only, as on npmjs) or `totp` (authenticator apps only). Existing set-ups keep working. Passkeys need a host name in `url` (`localhost` included), not an IP address; `webauthn` with an IP address `url` is a start-up error.',
+  }),
   signup: oneOf({ default: 'open', values: ['open', 'closed'], doc: 'Whether `npm adduser` may create accounts; `tessera user add` always can.' }),
   sessionHours: int({ default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' }),
   tokenWriteDays: int({ default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' }),

@@ -2,6 +2,7 @@
 
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
+import type { WebAuthnCeremonies } from './accounts/webauthn-port.ts';
 import type { RegistrySigning } from './packages/signatures.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
@@ -32,6 +33,11 @@ export interface CoreSettings {
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
   /** The upstream proxy's upstreams and rules (config/proxy.ts); PROXY_OFF when `upstream: none`. */
   proxy: ProxySettings;
+  /**
+   * What new two-factor set-ups may use (config twoFactorMethods): TOTP, passkeys and security
+   * keys (WebAuthn), or both. Set-ups made before keep working either way.
+   */
+  twoFactorMethods: 'totp' | 'webauthn' | 'both';
 }
 
 export interface Deps {
@@ -48,6 +54,8 @@ export interface Deps {
   auditForwarder?: AuditForwarder;
   /** How each upstream fared lately, in memory (the web UI shows it). */
   upstreamState: UpstreamState;
+  /** The WebAuthn ceremonies (adapters/webauthn.ts): passkeys and security keys. */
+  webauthn: WebAuthnCeremonies;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** The registry's signing keys (dist.signatures, /-/npm/v1/keys); none: versions are not signed. */

@@ -7,6 +7,7 @@ import { postgresEvents } from './events.ts';
 import { createListener } from './listen.ts';
 import { postgresLoginRequests } from './login-requests.ts';
 import { postgresOtpChallenges } from './otp-challenges.ts';
+import { postgresPasskeys } from './passkeys.ts';
 import { migrate } from './migrations.ts';
 import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
@@ -26,6 +27,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
   const listener = createListener(url);
   return {
     users: postgresUsers(pool, now),
+    passkeys: postgresPasskeys(pool, now),
     tokens: postgresTokens(pool, now),
     packages: postgresPackages(pool, now),
     events: postgresEvents(pool, now),

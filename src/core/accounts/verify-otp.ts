@@ -42,6 +42,36 @@ function lockedFor(wait: number | null, forToken: boolean): never {
 }
 
 /**
+ * Reserves one second-factor attempt (a code or a passkey) on the request's failure budget
+ * (otpBudgetOf). Errors: TOO_MANY_ATTEMPTS (429, retryAfter) while that budget, or the
+ * account's permanent lock, refuses; the refusal is logged ("otp-refused-locked").
+ */
+export async function reserveFactorAttempt(deps: Deps, ctx: RequestContext, user: User): Promise<{ failures: number; budget: string | null; charged: 'account' | 'token' }> {
+  const now = deps.clock.now();
+  const budget = otpBudgetOf(ctx);
+  // The account's permanent lock (100 failures of password sign-ins) holds for every credential.
+  if (budget !== null && user.otpFailures >= OTP_DISABLE_AFTER_FAILURES) {
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
+    lockedFor(null, false);
+  }
+  const attempt = await deps.store.users.reserveOtpAttempt(user.id, now, (failures, last) => decideOtpAttempt({ failures, lastFailureAtMs: last }, now), budget);
+  const charged = budget === null ? 'account' : 'token';
+  if (!attempt.allowed) {
+    const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
+    const until = decision.allowed ? now : decision.untilMs;
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures, budget: charged });
+    lockedFor(retryAfterSeconds(until, now), budget !== null);
+  }
+  return { failures: attempt.failures, budget, charged };
+}
+
+/** Logs a refused factor (`type`: otp-failed, passkey-failed...) and, at the threshold, the lock. */
+export async function noteFactorFailure(deps: Deps, ctx: RequestContext, user: User, attempt: { failures: number; charged: string }, type: string, detail: Record<string, string | number> = {}): Promise<void> {
+  await logEvent(deps, ctx, user.id, type, { ...detail, failures: attempt.failures, budget: attempt.charged });
+  if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: attempt.charged });
+}
+
+/**
  * Checks ctx.otp for `user` and returns what the write must consume (OtpUse).
  * - credentialKey: the credential that may present the same TOTP step again (null: none).
  * - webBinding: the binding (web-otp.ts webOtpBinding) a browser-approval value must match,
@@ -63,27 +93,16 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);
 
   const now = deps.clock.now();
-  const budget = otpBudgetOf(ctx);
-  // The account's permanent lock (100 failures of password sign-ins) holds for every credential.
-  if (budget !== null && user.otpFailures >= OTP_DISABLE_AFTER_FAILURES) {
-    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
-    lockedFor(null, false);
-  }
-  const attempt = await deps.store.users.reserveOtpAttempt(user.id, now, (failures, last) => decideOtpAttempt({ failures, lastFailureAtMs: last }, now), budget);
-  const charged = budget === null ? 'account' : 'token';
-  if (!attempt.allowed) {
-    const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
-    const until = decision.allowed ? now : decision.untilMs;
-    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures, budget: charged });
-    lockedFor(retryAfterSeconds(until, now), budget !== null);
-  }
+  const attempt = await reserveFactorAttempt(deps, ctx, user);
+  const budget = attempt.budget;
 
   let use: OtpUse | null = null;
   let replay = false;
   if (parsed.kind === 'totp') {
-    const secret = openSecret(deps.secrets, tfa.secret, secretAad(user.id));
-    const step = matchTotp(secret, parsed.code, now);
-    if (step !== null) {
+    // An account with passkeys only has no secret: no code matches.
+    const secret = tfa.secret === null ? null : openSecret(deps.secrets, tfa.secret, secretAad(user.id));
+    const step = secret === null ? null : matchTotp(secret, parsed.code, now);
+    if (secret !== null && tfa.secret !== null && step !== null) {
       const last = tfa.lastStep;
       replay = last !== null && (step < last || (step === last && (credentialKey === null || tfa.lastStepKey !== credentialKey)));
       if (!replay) {
@@ -97,8 +116,7 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   }
 
   if (!use) {
-    await logEvent(deps, ctx, user.id, replay ? 'otp-replayed' : 'otp-failed', { failures: attempt.failures, budget: charged });
-    if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: charged });
+    await noteFactorFailure(deps, ctx, user, attempt, replay ? 'otp-replayed' : 'otp-failed');
     fail('OTP_REQUIRED', replay ? 'That one-time password was already used; wait for the next one.' : 'The one-time password is wrong or expired.');
   }
   await deps.store.users.clearOtpFailures(user.id, budget);

@@ -9,6 +9,7 @@ import type { Deps, RequestContext } from '../deps.ts';
 import type { User } from '../ports.ts';
 import { newApprovalId } from './approval-ids.ts';
 import { takeOtpChallengeStart } from './otp-challenge-throttle.ts';
+import { passkeysOnly } from './passkey-policy.ts';
 
 /** How long an approval link and its value live, in milliseconds. */
 export const OTP_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -31,9 +32,15 @@ export function webOtpBinding(ctx: RequestContext, user: User, operation: Operat
   return sha256(JSON.stringify([credential, user.id, operation, target.method.toUpperCase(), target.path]));
 }
 
-/** Whether to offer the browser approval along with the OTP challenge of this request. */
+/**
+ * Whether to offer the browser approval along with the OTP challenge of this request: when the
+ * account turned it on and npm can open a browser (npm-auth-type: web), and always for an npm
+ * request (npm sends npm-auth-type on every request, npm-registry-fetch lib/index.js) of an
+ * account whose only factors are passkeys, which cannot type a code.
+ */
 export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
-  return user.webOtpChallenge && ctx.authType === 'web' && (ctx.otp === undefined || ctx.otp.trim() === '');
+  const noCode = ctx.otp === undefined || ctx.otp.trim() === '';
+  return noCode && ((user.webOtpChallenge && ctx.authType === 'web') || (ctx.authType !== undefined && passkeysOnly(user)));
 }
 
 /**
