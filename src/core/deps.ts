@@ -77,6 +77,8 @@ export interface RequestContext {
    */
   authType?: string;
   action?: string;
+  /** The npm command that sent the request (npm-command header, npm-registry-fetch), if any. */
+  command?: string;
   /**
    * The request's method and path (no query), as received: what a browser approval is bound to
    * (the path may hold a secret, e.g. a token to revoke, so it is only ever stored hashed).

@@ -17,6 +17,7 @@ import { webSignInRoutes } from './routes/sign-in.ts';
 import { webTokenRoutes } from './routes/tokens.ts';
 import { webOtpRoutes } from './routes/otp.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
+import { webPasskeyRoutes } from './routes/passkeys.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -94,6 +95,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webSignInRoutes(web, deps);
       webAccountRoutes(web, deps);
       webTwoFactorRoutes(web, deps);
+      webPasskeyRoutes(web, deps);
       webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
     },

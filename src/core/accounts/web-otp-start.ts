@@ -44,12 +44,26 @@ export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
 }
 
 /**
+ * What the approval page shows of a request, one line each (describeAction reads it back): the
+ * method and path, the npm command (npm-command header) and the subject (package@version).
+ */
+export function challengeAction(ctx: RequestContext, subject?: string): string {
+  return [ctx.action ?? 'a write', ctx.command ? `npm ${ctx.command}` : '', subject ?? ''].join('\n').replace(/\n+$/, '');
+}
+
+/** The lines of challengeAction: request, command and subject ('' when unknown). */
+export function describeAction(action: string): { request: string; command: string; subject: string } {
+  const [request = '', command = '', subject = ''] = action.split('\n');
+  return { request, command, subject };
+}
+
+/**
  * Starts a challenge for a request that needs the user's second factor: stores it (hashed id,
  * the binding of webOtpBinding, what the page shows) and returns npm's authUrl and doneUrl.
  * Throttled per client address and per account (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS
  * (429, retryAfter in seconds) past it, before anything is stored.
  */
-export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
+export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string, subject?: string): Promise<{ authUrl: string; doneUrl: string }> {
   await takeOtpChallengeStart(deps, ctx.ip, user.id);
   const { id, idHash } = newApprovalId();
   const now = deps.clock.now();
@@ -61,7 +75,7 @@ export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: U
     expiresAt: now + OTP_CHALLENGE_TTL_MS,
     ip: ctx.ip,
     userAgent: ctx.userAgent,
-    action: ctx.action ?? 'a write',
+    action: challengeAction(ctx, subject),
     approved: false,
     bindingHash,
   });

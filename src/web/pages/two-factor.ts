@@ -82,7 +82,11 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   </form>
 </section>`;
   }
-  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${body}`);
+  const passkeys = html`<section aria-labelledby="passkeys">
+  <h2 id="passkeys">Passkeys and security keys</h2>
+  <p>Phishing-resistant: a passkey or security key works only on this site. Use one instead of, or as well as, the authenticator app. <a href="${b}passkeys">Manage passkeys</a></p>
+</section>`;
+  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${passkeys}${body}`);
 }
 
 export function setupPage(page: PageContext, v: { otpauth: string; qr: string; secret: string; notice: Notice }): SafeHtml {
@@ -106,15 +110,15 @@ export function setupPage(page: PageContext, v: { otpauth: string; qr: string; s
   );
 }
 
-export function recoveryCodesPage(page: PageContext, codes: string[], fresh: 'enabled' | 'regenerated'): SafeHtml {
+export function recoveryCodesPage(page: PageContext, codes: string[], fresh: 'enabled' | 'regenerated' | 'passkey'): SafeHtml {
   return layout(
     page,
     'Your recovery codes',
-    html`<p class="notice ok" role="status">${fresh === 'enabled' ? 'Two-factor authentication is on.' : 'You have a new set of recovery codes; the old ones no longer work.'}</p>
-<p><strong>Save these codes now: they are shown only once.</strong> Each one signs you in, or confirms a change, once, if you lose your authenticator.</p>
+    html`<p class="notice ok" role="status">${fresh === 'enabled' ? 'Two-factor authentication is on.' : fresh === 'passkey' ? 'Your passkey is registered and two-factor authentication is on.' : 'You have a new set of recovery codes; the old ones no longer work.'}</p>
+<p><strong>Save these codes now: they are shown only once.</strong> Each one signs you in, or confirms a change, once, if you lose your authenticator${fresh === 'passkey' ? ' or passkeys' : ''}.</p>
 <ol class="codes secret" id="recovery-codes">${codes.map((c) => html`<li>${c}</li>`)}</ol>
 <button type="button" class="secondary" data-copy="recovery-codes" hidden>Copy</button>
 <button type="button" class="secondary" data-download="recovery-codes" data-filename="${page.registryName.replace(/[^A-Za-z0-9_-]/g, '_')}-recovery-codes.txt" hidden>Download</button>
-<p><a href="${page.base}2fa">I have saved them</a></p>`,
+<p><a href="${page.base}${fresh === 'passkey' ? 'passkeys' : '2fa'}">I have saved them</a></p>`,
   );
 }
