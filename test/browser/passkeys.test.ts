@@ -75,7 +75,9 @@ async function enrol(page: Page, name: string, keyName: string): Promise<string[
   await page.goto(`${url}-/web/passkeys`);
   await page.fill('#passkey-name', keyName);
   await page.fill('#passkey-password', PASSWORD);
-  await Promise.all([page.waitForURL(`${url}-/web/passkeys`), page.getByRole('button', { name: 'Add a passkey' }).click()]);
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  // The answer to the POST: the recovery codes (first key), or the list again.
+  await page.waitForSelector('#recovery-codes, .notice');
   return page.locator('#recovery-codes li').allTextContents();
 }
 
