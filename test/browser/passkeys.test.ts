@@ -83,18 +83,17 @@ async function enrol(page: Page, name: string, keyName: string): Promise<string[
 
 /** In the page: options from `optionsUrl` (the page's CSRF token), then the authenticator's answer, as JSON text. */
 async function assertionIn(page: Page, optionsUrl: string, tamper?: { allow?: string }): Promise<{ answer: string; csrf: string }> {
-  return page.evaluate(
-    async ({ optionsUrl, tamper }) => {
-      const csrf = (document.querySelector('input[name="_csrf"]') as HTMLInputElement).value;
-      const res = await fetch(optionsUrl, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) });
-      const options = await res.json();
-      if (!res.ok) throw new Error(JSON.stringify(options));
-      if (tamper?.allow) options.allowCredentials = [{ id: tamper.allow, type: 'public-key' }];
-      const lib = (window as unknown as { SimpleWebAuthnBrowser: { startAuthentication(o: unknown): Promise<unknown> } }).SimpleWebAuthnBrowser;
-      return { answer: JSON.stringify(await lib.startAuthentication({ optionsJSON: options })), csrf };
-    },
-    { optionsUrl, tamper },
-  );
+  // A string, run in the page (this file is type-checked without the DOM library).
+  const script = `(async () => {
+    const csrf = document.querySelector('input[name="_csrf"]').value;
+    const res = await fetch(${JSON.stringify(optionsUrl)}, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) });
+    const options = await res.json();
+    if (!res.ok) throw new Error(JSON.stringify(options));
+    const allow = ${JSON.stringify(tamper?.allow ?? null)};
+    if (allow) options.allowCredentials = [{ id: allow, type: 'public-key' }];
+    return { answer: JSON.stringify(await SimpleWebAuthnBrowser.startAuthentication({ optionsJSON: options })), csrf };
+  })()`;
+  return (await page.evaluate(script)) as { answer: string; csrf: string };
 }
 
 /** A form POST from outside the browser with the browser's cookies (as a replaying attacker would). */

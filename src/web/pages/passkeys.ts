@@ -7,6 +7,9 @@ import { csrfField, html, layout, type Notice, notice, type PageContext, type Sa
 import type { Passkey } from '../../core/ports.ts';
 import { otpField, passwordField } from './fields.ts';
 
+/** A key icon (inline SVG: no font or image request), hidden from screen readers. */
+export const keyIcon = html`<svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><circle cx="7.5" cy="15.5" r="4.5"/><path d="M10.7 12.3 21 2M16 7l3 3M14 9l2 2"/></svg>`;
+
 /** The two scripts a page with a passkey form loads (deferred, in order: the library first). */
 export function passkeyScripts(page: PageContext): SafeHtml {
   return html`<script src="${assetPath(page.base, 'webauthn.js')}" defer></script>
@@ -22,7 +25,7 @@ export function passkeyForm(page: PageContext, v: { id: string; action: string; 
   ${Object.entries(v.hidden ?? {}).map(([k, val]) => html`<input type="hidden" name="${k}" value="${val}">`)}
   <input type="hidden" name="assertion" value="">
   <p class="notice error" role="alert" data-passkey-error hidden></p>
-  <button type="submit"${v.secondary ? html` class="secondary"` : html``}><span aria-hidden="true">🔑</span> ${v.label}</button>
+  <button type="submit"${v.secondary ? html` class="secondary"` : html``}>${keyIcon} ${v.label}</button>
 </form>`;
 }
 
@@ -99,7 +102,7 @@ export function passkeysPage(page: PageContext, v: PasskeysView): SafeHtml {
   <input type="hidden" name="response" value="">
   <input type="hidden" name="assertion" value="">
   <p class="notice error" role="alert" data-passkey-error hidden></p>
-  <button type="submit"><span aria-hidden="true">🔑</span> Add a passkey</button>
+  <button type="submit">${keyIcon} Add a passkey</button>
 </form>`;
   return layout(
     page,
