@@ -13,6 +13,7 @@ import { checker, type StoreFactory } from './suite/harness.ts';
 import { miscContract } from './suite/misc.ts';
 import { nodeContract } from './suite/nodes.ts';
 import { packageContract } from './suite/packages.ts';
+import { passkeyContract } from './suite/passkeys.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
@@ -32,5 +33,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
+    passkeyContract(check);
   });
 }
