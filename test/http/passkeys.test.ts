@@ -11,7 +11,7 @@ import { isDomainError } from '../../src/core/errors.ts';
 import type { Passkey } from '../../src/core/ports.ts';
 import { createServer, passkeyNotice } from '../../src/server.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
-import { enrol, TestClock } from '../support/tfa.ts';
+import { codeAt, enrol, TestClock } from '../support/tfa.ts';
 import { webBrowser } from '../support/web-browser.ts';
 
 const key = (userId: number, id: string): Passkey => ({ id, userId, name: 'Laptop', publicKey: 'pQECAyYgASFYIA', counter: 3, transports: ['internal'], multiDevice: false, backedUp: false, createdAt: new Date().toISOString(), lastUsedAt: null });
@@ -98,6 +98,34 @@ describe('an account with passkeys only', () => {
     assert.equal(passwordless.json().userVerification, 'required', 'passwordless sign-in requires user verification');
     assert.equal(passwordless.json().rpId, 'registry.test');
     assert.deepEqual(passwordless.json().allowCredentials, []);
+  });
+});
+
+describe('moving from TOTP to passkeys', () => {
+  test('with a passkey registered, turning TOTP off keeps 2FA on with the passkeys and the recovery codes; codes then no longer pass', async () => {
+    const clock = new TestClock(Date.now());
+    const t = await startApp({}, clock);
+    try {
+      const token = await t.signUp('dana');
+      const { secret, codes } = await enrol(t, token, clock);
+      const dana = (await t.deps.store.users.findByName('dana'))!;
+      // As the registration does for an account with 2FA on already: no new 2FA state, no new codes.
+      await t.deps.store.passkeys.add(key(dana.id, 'cred-dana'));
+      const off = await t.request({ method: 'POST', url: '/-/npm/v1/user', token, headers: { 'npm-otp': codeAt(secret, clock) }, payload: { tfa: { mode: 'disable', password: PASSWORD } } });
+      assert.equal(off.statusCode, 200, off.body);
+      assert.deepEqual(off.json().tfa, { mode: 'auth-and-writes', pending: false }, '2FA stays on');
+      const after = (await t.deps.store.users.findById(dana.id))!;
+      assert.equal(after.tfa?.secret, null, 'the TOTP secret is gone');
+      assert.equal((await t.deps.store.users.unusedRecoveryCodes(dana.id)).length, 10, 'the recovery codes stay');
+      assert.equal((await t.deps.store.events.list(dana.id, { limit: 1 }))[0].type, 'totp-removed');
+      clock.advanceSeconds(30);
+      const code = await t.request({ method: 'POST', url: '/-/npm/v1/user', token, headers: { 'npm-otp': codeAt(secret, clock), 'npm-auth-type': 'web' }, payload: { fullname: 'D' } });
+      assert.equal(code.statusCode, 401, 'a code from the removed app is refused');
+      const recovery = await t.request({ method: 'POST', url: '/-/npm/v1/user', token, headers: { 'npm-otp': codes[0] }, payload: { fullname: 'D' } });
+      assert.equal(recovery.statusCode, 200, recovery.body);
+    } finally {
+      await t.close();
+    }
   });
 });
 
