@@ -9,7 +9,7 @@ import type { UpstreamClient } from './proxy/ports.ts';
 import type { AuditForwarder } from './proxy/audit-port.ts';
 import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
-import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
+import type { Access, BlobStore, Clock, OtpUse, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
   /** Absolute public URL of the registry, ending in '/'. */
@@ -77,6 +77,11 @@ export interface RequestContext {
    */
   authType?: string;
   action?: string;
+  /**
+   * A passkey answer checked already for this request (a web form confirmed with a passkey,
+   * passkey-assertion.ts): the second factor the write consumes instead of `otp`.
+   */
+  passkeyFactor?: OtpUse;
   /** The npm command that sent the request (npm-command header, npm-registry-fetch), if any. */
   command?: string;
   /**

@@ -193,6 +193,14 @@ test('enrol a passkey, sign out and in with it, approve npm publish with it, pas
   await page.goto(`${url}-/web/login`);
   await Promise.all([page.waitForURL(`${url}-/web/`), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
   assert.match((await page.textContent('nav'))!, /Sign out alice/);
+
+  // The account's other changes are confirmed with the passkey too (no code typed): a mode change.
+  await page.goto(`${url}-/web/2fa`);
+  await page.check('input[name="mode"][value="auth-only"]');
+  await page.fill('#mode-password', PASSWORD);
+  await Promise.all([page.waitForURL(/2fa\?done=mode/), page.locator('form[action$="2fa/mode"] button[type="submit"]').click()]);
+  assert.match((await page.textContent('main'))!, /mode auth-only/);
+
   // The screenshots linked from docs/security.md, refreshed on request (not on every run: they
   // are tracked files): TESSERA_DOC_SCREENSHOTS=1 node scripts/test.mjs test/browser/passkeys
   if (process.env.TESSERA_DOC_SCREENSHOTS === '1') {

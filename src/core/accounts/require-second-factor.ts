@@ -31,6 +31,8 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   if (answer.need === 'enable-2fa') {
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
+  // A passkey answer checked for this request (bound to its session and action) is the factor.
+  if (ctx.passkeyFactor && ctx.passkeyFactor.userId === user.id) return ctx.passkeyFactor;
   const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
   // A browser approval is bound to the credential, the operation class and the request.
   const binding = ctx.target && (isWebOtpValue(ctx.otp) || offersWebChallenge(ctx, user)) ? webOtpBinding(ctx, user, operation) : null;

@@ -3,8 +3,13 @@
 
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { otpField, passwordField } from './fields.ts';
+import { passkeyScripts } from './passkeys.ts';
 
-export type TfaStatus = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; recoveryLeft: number; webApproval: boolean };
+export type TfaStatus =
+  | { state: 'off' }
+  | { state: 'pending'; mode: string }
+  /** `passkeys`: the account has some (forms may be confirmed with one); `totp`: an authenticator app. */
+  | { state: 'on'; mode: string; recoveryLeft: number; webApproval: boolean; passkeys?: boolean; totp?: boolean };
 
 const MODE_TEXT: Record<string, string> = {
   'auth-and-writes': 'Sign-in, account changes and every package change (publish, dist-tags, owners…)',
@@ -24,23 +29,29 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   const s = v.status;
   let body: SafeHtml;
   if (s.state === 'on') {
-    body = html`<p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}.</p>
+    // With passkeys, each form is confirmed with one unless a code is typed (passkeys.js).
+    const pk = (action: string) =>
+      s.passkeys ? html` data-passkey="get" data-passkey-unless="otp" data-get-options="${b}passkeys/assert-options?action=${action}"` : html``;
+    const pkFields = s.passkeys ? html`<input type="hidden" name="assertion" value=""><p class="notice error" role="alert" data-passkey-error hidden></p>` : html``;
+    const hint = s.passkeys ? (s.totp === false ? 'Leave empty to confirm with your passkey, or give a recovery code.' : 'Leave empty to confirm with your passkey, or give a code from your authenticator app or a recovery code.') : undefined;
+    const factors = s.passkeys ? (s.totp === false ? 'passkeys' : 'passkeys and an authenticator app') : 'an authenticator app';
+    body = html`<p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}. Your factors: ${factors}.</p>
 <p>Unused recovery codes: <strong id="recovery-left">${s.recoveryLeft}</strong>.</p>
 <section aria-labelledby="mode">
   <h2 id="mode">Change mode</h2>
-  <form method="post" action="${b}2fa/mode">${csrfField(page)}
+  <form method="post" action="${b}2fa/mode"${pk('2fa-mode')}>${csrfField(page)}
     ${modeChoices(s.mode)}
     ${passwordField('mode-password', 'Password', 'current-password')}
-    ${otpField('mode-otp', true)}
+    ${otpField('mode-otp', true, hint)}${pkFields}
     <button type="submit">Change mode</button>
   </form>
 </section>
 <section aria-labelledby="codes">
   <h2 id="codes">New recovery codes</h2>
   <p>Makes a new set of 10 codes; the old ones stop working.</p>
-  <form method="post" action="${b}2fa/recovery-codes">${csrfField(page)}
+  <form method="post" action="${b}2fa/recovery-codes"${pk('2fa-codes')}>${csrfField(page)}
     ${passwordField('codes-password', 'Password', 'current-password')}
-    ${otpField('codes-otp', true)}
+    ${otpField('codes-otp', true, hint)}${pkFields}
     <button type="submit">Make new recovery codes</button>
   </form>
 </section>
@@ -48,21 +59,23 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   <h2 id="approval">Approve command-line changes in the browser</h2>
   <p>When on, npm commands that need your second factor (and can open a browser) show a link to
   approve them here instead of asking "Enter OTP:". Off by default; <code>--otp</code> always works.</p>
-  <form method="post" action="${b}2fa/web-approval">${csrfField(page)}
+  <form method="post" action="${b}2fa/web-approval"${pk('2fa-approval')}>${csrfField(page)}
     <label class="choice"><input type="checkbox" name="enabled" id="web-approval" ${s.webApproval ? html`checked` : html``}> <span>Offer browser approval</span></label>
-    ${otpField('approval-otp', true)}
+    ${otpField('approval-otp', true, hint)}${pkFields}
     <button type="submit">Save</button>
   </form>
 </section>
 <section aria-labelledby="off">
   <h2 id="off">Turn off</h2>
   <p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
-  <form method="post" action="${b}2fa/disable">${csrfField(page)}
+  <p>${s.passkeys && s.totp !== false ? 'With passkeys registered this removes only the authenticator app: two-factor stays on with your passkeys.' : ''}</p>
+  <form method="post" action="${b}2fa/disable"${pk('2fa-off')}>${csrfField(page)}
     ${passwordField('off-password', 'Password', 'current-password')}
-    ${otpField('off-otp', true)}
-    <button type="submit" class="danger">Turn off two-factor authentication</button>
+    ${otpField('off-otp', true, hint)}${pkFields}
+    <button type="submit" class="danger">${s.passkeys && s.totp !== false ? 'Remove the authenticator app' : 'Turn off two-factor authentication'}</button>
   </form>
-</section>`;
+</section>
+${s.passkeys ? passkeyScripts(page) : html``}`;
   } else {
     const pending =
       s.state === 'pending'
@@ -86,7 +99,7 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   <h2 id="passkeys">Passkeys and security keys</h2>
   <p>Phishing-resistant: a passkey or security key works only on this site. Use one instead of, or as well as, the authenticator app. <a href="${b}passkeys">Manage passkeys</a></p>
 </section>`;
-  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${passkeys}${body}`);
+  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${body}${passkeys}`);
 }
 
 export function setupPage(page: PageContext, v: { otpauth: string; qr: string; secret: string; notice: Notice }): SafeHtml {

@@ -6,7 +6,7 @@ import { approvalAction, approveOtpChallenge, describeOtpChallenge, setWebOtpCha
 import { passkeyAssertionOptions } from '../../core/accounts/passkey-assertion.ts';
 import { hasTotp, passkeysUsable } from '../../core/accounts/passkey-policy.ts';
 import type { User } from '../../core/ports.ts';
-import { jsonAnswer } from './passkeys.ts';
+import { jsonAnswer, passkeyFormCtx } from './passkeys.ts';
 import type { Deps } from '../../core/deps.ts';
 import { DomainError, isDomainError } from '../../core/errors.ts';
 import { field, formOf } from '../form.ts';
@@ -55,7 +55,7 @@ export function webOtpRoutes(web: FastifyInstance, deps: Deps): void {
     if (!sessionOrLogin(deps, request, reply)) return reply;
     const form = formOf(request.body);
     try {
-      await setWebOtpChallenge(deps, webCtx(request, field(form, 'otp')), field(form, 'enabled') === 'on');
+      await setWebOtpChallenge(deps, await passkeyFormCtx(deps, request, form, '2fa-approval'), field(form, 'enabled') === 'on');
     } catch (e) {
       // Only a fixed reason travels in the URL (no text of ours that a link could forge).
       const code = isDomainError(e) ? e.code : '';

@@ -4,14 +4,14 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirmedTfaMode } from '../../core/access/second-factor.ts';
-import { passkeyAssertionOptions } from '../../core/accounts/passkey-assertion.ts';
+import { passkeyAssertionOptions, verifyPasskeyAssertion } from '../../core/accounts/passkey-assertion.ts';
 import { hasTotp, passkeysEnabled } from '../../core/accounts/passkey-policy.ts';
 import { listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from '../../core/accounts/passkeys.ts';
-import type { Deps } from '../../core/deps.ts';
+import type { Deps, RequestContext } from '../../core/deps.ts';
 import { isDomainError } from '../../core/errors.ts';
 import type { User } from '../../core/ports.ts';
 import { statusOfKind } from '../../http/status.ts';
-import { field, formOf } from '../form.ts';
+import { field, type FormBody, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { type PasskeyAvailability, passkeysPage, type PasskeysView } from '../pages/passkeys.ts';
 import { recoveryCodesPage } from '../pages/two-factor.ts';
@@ -35,6 +35,23 @@ export async function jsonAnswer(reply: FastifyReply, make: () => Promise<unknow
     if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
     return reply.code(statusOfKind(e.kind)).send({ error: e.message });
   }
+}
+
+/** Web forms that may be confirmed with a passkey instead of a code (passkey-assertion binding actions). */
+const FORM_ACTIONS = new Set(['add-passkey', '2fa-mode', '2fa-off', '2fa-codes', '2fa-approval']);
+
+/**
+ * The use-case context of a signed-in form: its code (`otp`) or, when it carries a passkey
+ * answer (`assertion`) for this session and `action`, that answer checked now, as the factor
+ * the change consumes (RequestContext.passkeyFactor). Errors of verifyPasskeyAssertion.
+ */
+export async function passkeyFormCtx(deps: Deps, request: FastifyRequest, form: FormBody, action: string): Promise<RequestContext> {
+  const ctx = webCtx(request, field(form, 'otp'));
+  const assertion = field(form, 'assertion');
+  const session = request.web.session;
+  if (assertion === '' || !session) return ctx;
+  const { use } = await verifyPasskeyAssertion(deps, ctx, { user: session.user, holder: session.token.key, action }, assertion);
+  return { ...ctx, passkeyFactor: use };
 }
 
 /** The state of an account's second factor, as the passkey pages describe it. */
@@ -70,7 +87,7 @@ export function webPasskeyRoutes(web: FastifyInstance, deps: Deps): void {
     const session = request.web.session;
     if (!session) return reply.code(401).send({ error: 'Your session has ended: sign in again.' });
     const action = String(request.query.action ?? '');
-    if (action !== 'add-passkey' && !/^remove:[A-Za-z0-9_-]{1,1366}$/.test(action)) return reply.code(400).send({ error: 'Unknown passkey action.' });
+    if (!FORM_ACTIONS.has(action) && !/^remove:[A-Za-z0-9_-]{1,1366}$/.test(action)) return reply.code(400).send({ error: 'Unknown passkey action.' });
     return jsonAnswer(reply, () => passkeyAssertionOptions(deps, session.user, session.token.key, action));
   });
 

@@ -3,7 +3,8 @@
 // this file): it fetches the options (a POST with the form's CSRF token to data-get-options or
 // data-create-options), runs the ceremony, puts the answer in the hidden field named
 // "assertion" (get) or "response" (create), then submits the form. Errors are shown in the
-// form's [data-passkey-error] element; nothing is sent without the person's passkey.
+// form's [data-passkey-error] element; nothing is sent without the person's passkey. With
+// data-passkey-unless="otp" a typed code is sent instead, without the ceremony.
 'use strict';
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -21,6 +22,9 @@ document.addEventListener('DOMContentLoaded', () => {
       continue;
     }
     form.addEventListener('submit', async (event) => {
+      // data-passkey-unless="NAME": a form that also takes a code goes as it is when one was typed.
+      const unless = form.dataset.passkeyUnless && form.querySelector(`input[name="${form.dataset.passkeyUnless}"]`);
+      if (unless && unless.value.trim() !== '') return;
       event.preventDefault();
       if (!form.reportValidity()) return;
       if (error) error.hidden = true;
