@@ -201,6 +201,25 @@ test('enrol a passkey, sign out and in with it, approve npm publish with it, pas
   await Promise.all([page.waitForURL(/2fa\?done=mode/), page.locator('form[action$="2fa/mode"] button[type="submit"]').click()]);
   assert.match((await page.textContent('main'))!, /mode auth-only/);
 
+  // A second key (a spare on another authenticator): the account has passkeys only, so the
+  // browser first confirms with the existing key, then creates the new one.
+  const spare = (
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    })
+  ).authenticatorId;
+  try {
+    await page.goto(`${url}-/web/passkeys`);
+    await page.fill('#passkey-name', 'Spare key');
+    await page.fill('#passkey-password', PASSWORD);
+    await Promise.all([page.waitForURL(/passkeys\?done=added/), page.getByRole('button', { name: 'Add a passkey' }).click()]);
+    assert.match((await page.textContent('#passkeys'))!, /Spare key/);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: spare });
+    assert.equal(credentials.length, 1, 'the new key was made on the spare authenticator');
+  } finally {
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: spare });
+  }
+
   // The screenshots linked from docs/security.md, refreshed on request (not on every run: they
   // are tracked files): TESSERA_DOC_SCREENSHOTS=1 node scripts/test.mjs test/browser/passkeys
   if (process.env.TESSERA_DOC_SCREENSHOTS === '1') {
