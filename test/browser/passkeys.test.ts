@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import type { CDPSession, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServer, type Server } from '../../src/server.ts';
-import { type Browser, launchBrowser, PASSWORD, screenshot, SCREENSHOTS, signInWithKeyboard, skip } from './harness.ts';
+import { type Browser, enrolOverApi, launchBrowser, PASSWORD, type Registry, screenshot, SCREENSHOTS, signInWithKeyboard, skip } from './harness.ts';
 
 const DOCS = fileURLToPath(new URL('../../docs/images/', import.meta.url));
 
@@ -318,4 +318,33 @@ test('refused: a challenge used twice, another user\'s key, another origin, a co
   const gone = await postAs(page, '-/web/login/passwordless', { _csrf: removed.csrf, assertion: removed.answer, next: '/-/web/' });
   assert.equal(gone.status, 401);
   assert.match(gone.body, /not registered/);
+});
+
+test('moving from TOTP to passkeys: add a key with a code, then remove the app confirming with the key', { skip, timeout: 180_000 }, async () => {
+  const { page } = browser;
+  await page.context().clearCookies();
+  const token = await signUp('carol');
+  const codes = await enrolOverApi({ url } as Registry, token);
+  await page.goto(`${url}-/web/login`);
+  await signInWithKeyboard(page, 'carol');
+  await page.waitForSelector('#otp');
+  await page.fill('#otp', await codes.next());
+  await Promise.all([page.waitForURL(`${url}-/web/`), page.keyboard.press('Enter')]);
+
+  await page.goto(`${url}-/web/passkeys`);
+  await page.fill('#passkey-name', 'Carol laptop');
+  await page.fill('#passkey-password', PASSWORD);
+  await page.fill('#passkey-otp', await codes.next());
+  await Promise.all([page.waitForURL(/passkeys\?done=added/), page.getByRole('button', { name: 'Add a passkey' }).click()]);
+  assert.match((await page.textContent('main'))!, /with passkeys and an authenticator app/, 'no new recovery codes: the account has them');
+
+  await page.goto(`${url}-/web/2fa`);
+  await page.fill('#off-password', PASSWORD);
+  await Promise.all([page.waitForURL(/2fa\?done=app-removed/), page.getByRole('button', { name: 'Remove the authenticator app' }).click()]);
+  const carol = (await server.deps.store.users.findByName('carol'))!;
+  assert.equal(carol.tfa?.secret, null, 'the TOTP secret is gone');
+  assert.equal(carol.tfa?.pending, false, '2FA stays on with the passkey');
+  assert.equal((await server.deps.store.users.unusedRecoveryCodes(carol.id)).length, 10);
+  const profile = (await (await fetch(`${url}-/npm/v1/user`, { headers: { authorization: `Bearer ${token}` } })).json()) as { tfa: unknown };
+  assert.deepEqual(profile.tfa, { mode: 'auth-and-writes', pending: false });
 });

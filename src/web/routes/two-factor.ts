@@ -18,6 +18,7 @@ const DONE: Record<string, string> = {
   mode: 'Two-factor mode changed.',
   off: 'Two-factor authentication is off. Your other sessions have ended.',
   cancelled: 'The set-up was cancelled.',
+  'app-removed': 'The authenticator app was removed. Two-factor authentication stays on with your passkeys.',
   approval: 'Browser approval saved.',
 };
 const APPROVAL_REFUSED: Record<string, string> = {
@@ -113,13 +114,15 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     if (!session) return reply;
     const form = formOf(request.body);
     const wasPending = session.user.tfa?.pending === true;
+    let stillOn = false;
     try {
-      await changeTwoFactor(deps, await passkeyFormCtx(deps, request, form, '2fa-off'), { mode: 'disable', password: field(form, 'password') });
+      const after = await changeTwoFactor(deps, await passkeyFormCtx(deps, request, form, '2fa-off'), { mode: 'disable', password: field(form, 'password') });
+      stillOn = after.tfa !== false && !wasPending;
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice);
     }
-    return redirect(reply, `${webBase(deps)}2fa?done=${wasPending ? 'cancelled' : 'off'}`);
+    return redirect(reply, `${webBase(deps)}2fa?done=${stillOn ? 'app-removed' : wasPending ? 'cancelled' : 'off'}`);
   });
 
   web.post('/2fa/recovery-codes', async (request, reply) => {
