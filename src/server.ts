@@ -26,6 +26,8 @@ import { audienceOf, type TrustedIssuer, type TrustSettings } from './core/trust
 import { signStoredVersions } from './core/packages/sign-stored.ts';
 import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './adapters/sqlite/index.ts';
+import { createWebAuthnCeremonies } from './adapters/webauthn.ts';
+import { relyingPartyOf } from './core/accounts/passkey-policy.ts';
 
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -107,6 +109,7 @@ export function settingsFrom(config: Config): CoreSettings {
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },
     proxy: proxySettingsFrom(config),
     trust: trustSettingsFrom(config),
+    twoFactorMethods: config.twoFactorMethods,
   };
 }
 
@@ -124,6 +127,21 @@ export function trustSettingsFrom(config: Config): TrustSettings {
     issuers.push({ type: i.name, issuer: i.issuer, claims: [...i.claims] });
   }
   return { issuers, audience: audienceOf(defaultPublicUrl(config)), tokenTtlMs: config.trustTokenMinutes * 60_000 };
+}
+
+/**
+ * Why passkeys are off, or null (printed once by `tessera serve`): an IP address cannot be a
+ * WebAuthn RP ID (W3C WebAuthn L3 5.1.3, "relying party identifier" is a valid domain).
+ * Throws ConfigError when passkeys are the only method allowed and cannot work.
+ */
+export function passkeyNotice(config: Config): string | null {
+  const publicUrl = defaultPublicUrl(config);
+  if (relyingPartyOf(publicUrl, config.registryName)) return null;
+  if (config.twoFactorMethods === 'webauthn') {
+    throw new ConfigError(`Invalid configuration: twoFactorMethods is "webauthn" but the public URL ${publicUrl} has an IP address, which cannot be a WebAuthn RP ID: set \`url\` to a host name (localhost included).`);
+  }
+  if (config.twoFactorMethods === 'totp') return null;
+  return `passkeys and security keys are off: the public URL ${publicUrl} has an IP address, which cannot be a WebAuthn RP ID. Set \`url\` to a host name (localhost included) to turn them on.`;
 }
 
 /** The connection deadlines and caps of the config (http/connections.ts); the server-wide cap from the open-file limit unless configured. */
@@ -184,6 +202,7 @@ export interface OpenedDeps {
 export async function openDeps(config: Config, clock: Clock = systemClock): Promise<OpenedDeps> {
   // Settings first: a config problem (e.g. a proxy rule naming no upstream) stops before anything opens.
   const settings = settingsFrom(config);
+  passkeyNotice(config);
   const data = resolve(config.data);
   mkdirSync(data, { recursive: true, mode: 0o700 });
   if (config.database && !config.totpKeys) {
@@ -237,6 +256,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
     hasher: createArgon2Hasher(config.hashConcurrency),
     settings,
     secrets: loadKeyRing(config.totpKeys, data),
+    webauthn: createWebAuthnCeremonies(),
     signing,
     oidc: createOidcVerifier(settings.trust),
     usage: new TokenUsage(store.tokens),

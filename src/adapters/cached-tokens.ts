@@ -37,9 +37,27 @@ export function withTokenCache(store: Store, maxEntries = 20_000): Store {
     else if (event.type === 'reset') dropAll();
   };
 
-  const { users, tokens, packages } = store;
+  const { users, tokens, packages, passkeys } = store;
   return {
     ...store,
+    // A passkey added or removed may turn the account's second factor on or off.
+    passkeys: {
+      ...passkeys,
+      async add(passkey, options) {
+        try {
+          return await passkeys.add(passkey, options);
+        } finally {
+          dropUser(passkey.userId);
+        }
+      },
+      async remove(userId, id, options) {
+        try {
+          return await passkeys.remove(userId, id, options);
+        } finally {
+          dropUser(userId);
+        }
+      },
+    },
     tokens: {
       ...tokens,
       async findWithUser(key) {

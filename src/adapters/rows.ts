@@ -80,7 +80,8 @@ export function toUser(r: UserRow): User {
     twitter: r.twitter,
     github: r.github,
     tfa:
-      r.tfa_mode && r.tfa_secret
+      // A mode without a TOTP secret: the account's factors are passkeys only.
+      r.tfa_mode
         ? { mode: r.tfa_mode, pending: flag(r.tfa_pending), secret: r.tfa_secret, lastStep: num(r.tfa_last_step), lastStepKey: r.tfa_last_key }
         : null,
     otpFailures: r.otp_failures,

@@ -11,9 +11,11 @@ export const usage: CommandUsage = {
 
 export async function serve(flags: Record<string, string>): Promise<number> {
   const config = loadConfig({ flags, env: process.env });
-  const { createServer, defaultPublicUrl, signupLine, startupWarning } = await import('../server.ts');
+  const { createServer, defaultPublicUrl, passkeyNotice, signupLine, startupWarning } = await import('../server.ts');
   const warning = startupWarning(config);
   if (warning) process.stderr.write(`Tessera: warning: ${warning}\n`);
+  const passkeys = passkeyNotice(config);
+  if (passkeys) process.stderr.write(`Tessera: note: ${passkeys}\n`);
   const logger = config.logLevel === 'silent' ? false : { level: config.logLevel };
   const server = await createServer(config, { logger });
   await server.app.listen({ host: config.host, port: config.port });

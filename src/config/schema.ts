@@ -103,6 +103,11 @@ export const schema = {
     values: ['auto', 'open', 'closed'],
     doc: 'Whether `npm adduser` and the web sign-up may create accounts (`tessera user add` always can). `auto`: open when `host` is a loopback address (only this machine can reach it), closed otherwise; `tessera serve` says which at start.',
   }),
+  twoFactorMethods: oneOf({
+    default: 'both',
+    values: ['both', 'webauthn', 'totp'],
+    doc: 'What new two-factor set-ups may use: `both`, `webauthn` (passkeys and security keys only, as on npmjs) or `totp` (authenticator apps only). Existing set-ups keep working. Passkeys need a host name in `url` (`localhost` included), not an IP address; `webauthn` with an IP address `url` is a start-up error.',
+  }),
   sessionHours: int({ default: 12, min: 1, max: 24 * 90, doc: 'Lifetime of the session token a login hands out.' }),
   tokenWriteDays: int({ default: 7, min: 1, max: 3650, doc: 'Lifetime of a write token created without --expires, in days.' }),
   tokenWriteMaxDays: int({ default: 90, min: 1, max: 3650, doc: 'Longest lifetime a write token may ask for, in days.' }),

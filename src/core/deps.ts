@@ -2,6 +2,7 @@
 
 import type { Principal } from './access/principal.ts';
 import type { KeyRing } from './accounts/secret-box.ts';
+import type { WebAuthnCeremonies } from './accounts/webauthn-port.ts';
 import type { RegistrySigning } from './packages/signatures.ts';
 import type { ProxySettings } from './proxy/rules.ts';
 import type { UpstreamClient } from './proxy/ports.ts';
@@ -10,7 +11,7 @@ import type { UpstreamState } from './proxy/upstream-state.ts';
 import type { TokenUsage } from './tokens/usage.ts';
 import type { TrustSettings } from './trust/issuers.ts';
 import type { IdTokenVerifier } from './trust/verifier.ts';
-import type { Access, BlobStore, Clock, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
+import type { Access, BlobStore, Clock, OtpUse, PackageMfa, PasswordHasher, SecurityEvent, Store } from './ports.ts';
 
 export interface CoreSettings {
   /** Absolute public URL of the registry, ending in '/'. */
@@ -36,6 +37,11 @@ export interface CoreSettings {
   proxy: ProxySettings;
   /** Trusted publishing: the trusted issuers, the audience, the exchanged token's lifetime. */
   trust: TrustSettings;
+  /**
+   * What new two-factor set-ups may use (config twoFactorMethods): TOTP, passkeys and security
+   * keys (WebAuthn), or both. Set-ups made before keep working either way.
+   */
+  twoFactorMethods: 'totp' | 'webauthn' | 'both';
 }
 
 export interface Deps {
@@ -52,6 +58,8 @@ export interface Deps {
   auditForwarder?: AuditForwarder;
   /** How each upstream fared lately, in memory (the web UI shows it). */
   upstreamState: UpstreamState;
+  /** The WebAuthn ceremonies (adapters/webauthn.ts): passkeys and security keys. */
+  webauthn: WebAuthnCeremonies;
   /** Keys that seal TOTP secrets at rest. */
   secrets: KeyRing;
   /** The registry's signing keys (dist.signatures, /-/npm/v1/keys); none: versions are not signed. */
@@ -75,6 +83,13 @@ export interface RequestContext {
    */
   authType?: string;
   action?: string;
+  /**
+   * A passkey answer checked already for this request (a web form confirmed with a passkey,
+   * passkey-assertion.ts): the second factor the write consumes instead of `otp`.
+   */
+  passkeyFactor?: OtpUse;
+  /** The npm command that sent the request (npm-command header, npm-registry-fetch), if any. */
+  command?: string;
   /**
    * The request's method and path (no query), as received: what a browser approval is bound to
    * (the path may hold a secret, e.g. a token to revoke, so it is only ever stored hashed).

@@ -21,12 +21,16 @@ export interface ProfileFields {
   github: string | null;
 }
 
-/** An account's second factor. `secret` is sealed (AES-256-GCM), never the plain secret. */
+/**
+ * An account's second factor. `secret` is the TOTP secret, sealed (AES-256-GCM), never the
+ * plain secret; null when the account's only factors are passkeys (then it has at least one:
+ * the store turns the factor off with the last one, see PasskeyStore.remove).
+ */
 export interface TfaState {
   mode: TfaMode;
   /** Set up but not yet confirmed with a first code: not enforced. */
   pending: boolean;
-  secret: string;
+  secret: string | null;
   /** The last TOTP time step accepted, and the credential (token key) that presented it. */
   lastStep: number | null;
   lastStepKey: string | null;
@@ -66,7 +70,12 @@ export type OtpUse =
    * The single-use value a browser approval handed to npm (a web OTP challenge), and the
    * binding of the request presenting it: consumed only where it equals the challenge's.
    */
-  | { userId: number; kind: 'web'; valueHash: string; bindingHash: string };
+  | { userId: number; kind: 'web'; valueHash: string; bindingHash: string }
+  /**
+   * A verified passkey assertion: the credential's signature counter moves from `previous` to
+   * `counter` (compare-and-set, so one assertion counts once) and its last use is recorded.
+   */
+  | { userId: number; kind: 'passkey'; credentialId: string; previous: number; counter: number };
 
 export interface WriteOptions {
   otp?: OtpUse | null;
@@ -651,10 +660,70 @@ export interface TrustStore {
   exchange(use: IdTokenUse, token: TokenRecord, events: SecurityEvent[], nowMs: number): Promise<boolean>;
 }
 
+/**
+ * A registered passkey or security key (WebAuthn credential). Only public data: the COSE public
+ * key, never a private key or anything secret (W3C WebAuthn Level 3, section 6.1).
+ */
+export interface Passkey {
+  /** The credential ID, base64url: unique across all accounts. */
+  id: string;
+  userId: number;
+  /** Named by its owner, 1-64 characters. */
+  name: string;
+  /** The COSE-encoded public key, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (0 for authenticators that do not count). */
+  counter: number;
+  /** Transports the authenticator reported (usb, nfc, ble, internal, hybrid...). */
+  transports: string[];
+  /** Backup eligible (a synced passkey: multiDevice) and currently backed up. */
+  multiDevice: boolean;
+  backedUp: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/**
+ * A WebAuthn challenge handed to a browser, kept until it is answered (once) or expires:
+ * `hash` is the SHA-256 of the challenge, `binding` the SHA-256 of what it is good for (the
+ * session or sign-in attempt and the action: core/accounts/passkey-challenges.ts).
+ */
+export interface WebAuthnChallenge {
+  hash: string;
+  userId: number | null;
+  binding: string;
+  expiresAt: number;
+}
+
+export interface PasskeyStore {
+  /**
+   * Adds a credential, atomically with the account's second factor when `tfa` is given (the
+   * first key turns 2FA on) and its new recovery codes when `recoveryHashes` is given.
+   * BAD_REQUEST when the credential ID is registered already (to any account).
+   */
+  add(passkey: Passkey, options?: WriteOptions & { tfa?: TfaState; recoveryHashes?: string[] }): Promise<User>;
+  list(userId: number): Promise<Passkey[]>;
+  /** By credential ID, whoever owns it. */
+  find(id: string): Promise<Passkey | null>;
+  /** Returns whether the user's credential was renamed. */
+  rename(userId: number, id: string, name: string): Promise<boolean>;
+  /**
+   * Removes the user's credential (NOT_FOUND when none). When it was the last one and the
+   * account has no TOTP secret, two-factor authentication goes off (and its recovery codes),
+   * in the same transaction. Returns the user as it is afterwards.
+   */
+  remove(userId: number, id: string, options?: WriteOptions): Promise<User>;
+  /** Stores a challenge; deletes expired ones on the way. */
+  createChallenge(challenge: WebAuthnChallenge, nowMs: number): Promise<void>;
+  /** Takes a challenge (deletes it, once, whichever node asks): null when unknown or expired. */
+  takeChallenge(hash: string, nowMs: number): Promise<WebAuthnChallenge | null>;
+}
+
 export interface Store {
   users: UserStore;
   /** Trusted publishing: relationships and identity-token uses (core/trust). */
   trust: TrustStore;
+  passkeys: PasskeyStore;
   tokens: TokenStore;
   packages: PackageStore;
   events: SecurityLog;

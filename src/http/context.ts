@@ -37,6 +37,7 @@ export function registerContext(app: FastifyInstance, deps: Deps, clientAddress:
       // Node reads headers as latin1, so C1 controls (U+0080-U+009F) get in: stored escaped.
       userAgent: escapeControls(String(request.headers['user-agent'] ?? '')).slice(0, 512),
       authType: typeof request.headers['npm-auth-type'] === 'string' ? request.headers['npm-auth-type'] : undefined,
+      command: typeof request.headers['npm-command'] === 'string' ? escapeControls(request.headers['npm-command']).slice(0, 64) : undefined,
       // Computed only when a web OTP challenge needs it, not on every request.
       get action() {
         return `${request.method} ${escapeControls(redactUrl(request.url).split('?')[0]).slice(0, 200)}`;

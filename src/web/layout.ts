@@ -78,6 +78,7 @@ function nav(page: PageContext): SafeHtml {
     <a href="${b}">Packages</a>
     <a href="${b}profile">Profile</a>
     <a href="${b}2fa">Two-factor</a>
+    <a href="${b}passkeys">Passkeys</a>
     <a href="${b}tokens">Tokens</a>
     <a href="${b}orgs">Organizations</a>
     <a href="${b}security-log">Security log</a>

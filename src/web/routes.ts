@@ -19,6 +19,7 @@ import { webOrgRoutes } from './routes/orgs.ts';
 import { webOtpRoutes } from './routes/otp.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
 import { webAdminRoutes } from './routes/admin.ts';
+import { webPasskeyRoutes } from './routes/passkeys.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -96,6 +97,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webSignInRoutes(web, deps);
       webAccountRoutes(web, deps);
       webTwoFactorRoutes(web, deps);
+      webPasskeyRoutes(web, deps);
       webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
       webAdminRoutes(web, deps);

@@ -16,6 +16,7 @@ import { nodeContract } from './suite/nodes.ts';
 import { orgContract } from './suite/orgs.ts';
 import { orgPackagesContract } from './suite/org-packages.ts';
 import { packageContract } from './suite/packages.ts';
+import { passkeyContract } from './suite/passkeys.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
@@ -40,5 +41,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     orgContract(check);
     trustContract(check);
     orgPackagesContract(check);
+    passkeyContract(check);
   });
 }

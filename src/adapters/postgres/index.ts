@@ -8,6 +8,7 @@ import { createListener } from './listen.ts';
 import { postgresLoginRequests } from './login-requests.ts';
 import { postgresOtpChallenges } from './otp-challenges.ts';
 import { postgresOrgs } from './orgs.ts';
+import { postgresPasskeys } from './passkeys.ts';
 import { migrate } from './migrations.ts';
 import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
@@ -28,6 +29,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
   const listener = createListener(url);
   return {
     users: postgresUsers(pool, now),
+    passkeys: postgresPasskeys(pool, now),
     tokens: postgresTokens(pool, now),
     trust: postgresTrust(pool, now),
     packages: postgresPackages(pool, now),

@@ -355,6 +355,30 @@ export const migrations: string[] = [
   );
   CREATE INDEX oidc_exchanges_expiry ON oidc_exchanges(expires_at);
   `,
+  `
+  -- Passkeys and security keys (WebAuthn, issue #17): public keys only; a credential ID is
+  -- unique across accounts. Challenges wait here until answered once (any node) or expired.
+  CREATE TABLE webauthn_credentials (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    counter BIGINT NOT NULL,
+    transports JSONB NOT NULL,
+    multi_device BOOLEAN NOT NULL,
+    backed_up BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id);
+  CREATE TABLE webauthn_challenges (
+    hash TEXT PRIMARY KEY,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    binding TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges(expires_at);
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -29,6 +29,19 @@ export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, n
     if (otp.reseal) await c.query('UPDATE users SET tfa_secret = $1 WHERE id = $2', [otp.reseal, otp.userId]);
     return;
   }
+  if (otp.kind === 'passkey') {
+    // A passkey assertion counts once: its counter moves only from the value it was checked against.
+    const used = await c.query('UPDATE webauthn_credentials SET counter = $1, last_used_at = $2 WHERE id = $3 AND user_id = $4 AND counter = $5', [
+      otp.counter,
+      now,
+      otp.credentialId,
+      otp.userId,
+      otp.previous,
+    ]);
+    if (used.rowCount !== 1) throw new DomainError('OTP_REQUIRED', 'That passkey was removed or used meanwhile; try again.');
+    await c.query('UPDATE users SET otp_failures = 0 WHERE id = $1', [otp.userId]);
+    return;
+  }
   if (otp.kind === 'web') {
     // The value, its user and the binding of the request presenting it, in one compare-and-delete.
     const used = await c.query('DELETE FROM otp_challenges WHERE value_hash = $1 AND user_id = $2 AND binding_hash = $3 AND approved AND expires_at > $4', [

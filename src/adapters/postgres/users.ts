@@ -90,6 +90,8 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         );
         await notifyAccount(c, id);
         if (codes !== null || tfa === null) await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [id]);
+        // 2FA off (disable, an administrator's reset) leaves no factor behind: passkeys go too.
+        if (tfa === null) await c.query('DELETE FROM webauthn_credentials WHERE user_id = $1', [id]);
         if (codes && codes.length > 0) {
           await c.query('INSERT INTO recovery_codes (user_id, hash) SELECT $1, h FROM unnest($2::text[]) AS h ON CONFLICT DO NOTHING', [id, codes]);
         }

@@ -4,6 +4,7 @@ import { sqliteEvents } from './events.ts';
 import { sqliteLoginRequests } from './login-requests.ts';
 import { sqliteOtpChallenges } from './otp-challenges.ts';
 import { sqliteOrgs } from './orgs.ts';
+import { sqlitePasskeys } from './passkeys.ts';
 import { openDatabase } from './open.ts';
 import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
@@ -20,6 +21,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
   const dataVersion = () => db.pragma('data_version', { simple: true }) as number;
   return {
     users: sqliteUsers(db, now),
+    passkeys: sqlitePasskeys(db, now),
     tokens: sqliteTokens(db, now),
     trust: sqliteTrust(db, now),
     packages: sqlitePackages(db, now),

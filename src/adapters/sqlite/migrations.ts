@@ -343,6 +343,30 @@ export const migrations: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX oidc_exchanges_expiry ON oidc_exchanges(expires_at);
   `,
+  `
+  -- Passkeys and security keys (WebAuthn, issue #17): public keys only; a credential ID is
+  -- unique across accounts. Challenges wait here until answered once (any node) or expired.
+  CREATE TABLE webauthn_credentials (
+    id TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    counter INTEGER NOT NULL,
+    transports TEXT NOT NULL,
+    multi_device INTEGER NOT NULL,
+    backed_up INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE INDEX webauthn_credentials_user ON webauthn_credentials(user_id);
+  CREATE TABLE webauthn_challenges (
+    hash TEXT PRIMARY KEY,
+    user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    binding TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges(expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -16,8 +16,17 @@ export function otpConsumer(db: Database.Database, now: () => string): (otp: Otp
   const event = db.prepare('INSERT INTO security_events (user_id, at, type, ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?)');
   // The value, its user and the binding of the request presenting it, in one compare-and-delete.
   const webValue = db.prepare('DELETE FROM otp_challenges WHERE value_hash = ? AND user_id = ? AND binding_hash = ? AND approved = 1 AND expires_at > ?');
+  // A passkey assertion counts once: its counter moves only from the value it was checked against.
+  const passkey = db.prepare('UPDATE webauthn_credentials SET counter = ?, last_used_at = ? WHERE id = ? AND user_id = ? AND counter = ?');
   return (otp) => {
     if (!otp) return;
+    if (otp.kind === 'passkey') {
+      if (passkey.run(otp.counter, now(), otp.credentialId, otp.userId, otp.previous).changes !== 1) {
+        throw new DomainError('OTP_REQUIRED', 'That passkey was removed or used meanwhile; try again.');
+      }
+      resetFailures.run(otp.userId);
+      return;
+    }
     if (otp.kind === 'web') {
       if (webValue.run(otp.valueHash, otp.userId, otp.bindingHash, Date.parse(now())).changes !== 1) {
         throw new DomainError('OTP_REQUIRED', 'That browser approval was already used, has expired, or was given for another request.');

@@ -39,6 +39,8 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
       WHEN tfa_last_step IS NULL OR @step > tfa_last_step THEN @key ELSE tfa_last_key END,
     updated_at = @now WHERE id = @id`);
   const clearCodes = db.prepare('DELETE FROM recovery_codes WHERE user_id = ?');
+  // 2FA off (disable, an administrator's reset) leaves no factor behind: passkeys go too.
+  const clearPasskeys = db.prepare('DELETE FROM webauthn_credentials WHERE user_id = ?');
   const addCode = db.prepare('INSERT INTO recovery_codes (user_id, hash) VALUES (?, ?)');
   const setTfa = db.transaction((id: number, tfa: User['tfa'], codes: string[] | null, otp: Parameters<typeof consume>[0]) => {
     consume(otp);
@@ -52,6 +54,7 @@ export function sqliteUsers(db: Database.Database, now: () => string): UserStore
       now: now(),
     });
     if (codes !== null || tfa === null) clearCodes.run(id);
+    if (tfa === null) clearPasskeys.run(id);
     for (const hash of codes ?? []) addCode.run(id, hash);
   });
   const unused = db.prepare('SELECT hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL').pluck();

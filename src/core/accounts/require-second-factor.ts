@@ -15,6 +15,8 @@ export interface SecondFactorOptions {
   user?: User;
   /** The credential that may present the same code again (a login: the session it creates). */
   credentialKey?: string | null;
+  /** What the write is about, for a browser approval's page (e.g. "left-pad@1.0.0"). */
+  subject?: string;
 }
 
 export async function requireSecondFactor(deps: Deps, ctx: RequestContext, operation: OperationClass, options: SecondFactorOptions = {}): Promise<OtpUse | null> {
@@ -29,11 +31,13 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   if (answer.need === 'enable-2fa') {
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
+  // A passkey answer checked for this request (bound to its session and action) is the factor.
+  if (ctx.passkeyFactor && ctx.passkeyFactor.userId === user.id) return ctx.passkeyFactor;
   const credentialKey = options.credentialKey !== undefined ? options.credentialKey : (token?.key ?? null);
   // A browser approval is bound to the credential, the operation class and the request.
   const binding = ctx.target && (isWebOtpValue(ctx.otp) || offersWebChallenge(ctx, user)) ? webOtpBinding(ctx, user, operation) : null;
   if (binding !== null && offersWebChallenge(ctx, user)) {
-    const details = await startOtpChallenge(deps, ctx, user, binding);
+    const details = await startOtpChallenge(deps, ctx, user, binding, options.subject);
     fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details });
   }
   return verifyOtp(deps, ctx, user, credentialKey, binding);

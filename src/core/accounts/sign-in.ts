@@ -5,7 +5,7 @@
 import { requireSecondFactor } from './require-second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
-import type { TokenKind, User } from '../ports.ts';
+import type { OtpUse, TokenKind, User } from '../ports.ts';
 import { newSession } from '../tokens/sessions.ts';
 import { requireActive } from '../tokens/authenticate.ts';
 import { type PasswordAttempt, reservePasswordAttempt } from './login-throttle.ts';
@@ -90,10 +90,13 @@ export async function checkOwnPassword(deps: Deps, ctx: RequestContext, user: Us
 /**
  * A new session for a user whose password was checked: the second factor now (the session
  * may present the same code again), consumed in the same transaction that stores the session.
+ * `factor`: a second factor checked already (a passkey answer, passkey-assertion.ts), used
+ * instead of ctx.otp; with it a passwordless sign-in (a discoverable passkey with user
+ * verification) opens a session too.
  */
-export async function openSession(deps: Deps, ctx: RequestContext, user: User, kind: Extract<TokenKind, 'session' | 'web'>, ttlMs: number, via: string) {
+export async function openSession(deps: Deps, ctx: RequestContext, user: User, kind: Extract<TokenKind, 'session' | 'web'>, ttlMs: number, via: string, factor?: OtpUse) {
   const session = newSession(deps, user.id, kind, ttlMs);
-  const otp = await requireSecondFactor(deps, ctx, 'login', { user, credentialKey: session.token.key });
+  const otp = factor ?? (await requireSecondFactor(deps, ctx, 'login', { user, credentialKey: session.token.key }));
   await deps.store.tokens.create(session.token, { otp });
   await logEvent(deps, ctx, user.id, 'login', { via, second_factor: otp?.kind ?? 'none', session: session.token.prefix });
   return session;

@@ -39,7 +39,7 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
   if (Array.isArray(tfa)) {
     if (tfa.length !== 1 || typeof tfa[0] !== 'string') fail('BAD_REQUEST', '"tfa" must hold exactly one code from your authenticator.');
     const pending = user.tfa;
-    if (!pending || !pending.pending) fail('BAD_REQUEST', 'There is no two-factor set-up to confirm. Run `npm profile enable-2fa` first.');
+    if (!pending || !pending.pending || pending.secret === null) fail('BAD_REQUEST', 'There is no two-factor set-up to confirm. Run `npm profile enable-2fa` first.');
     const code = tfa[0].replace(/\s+/g, '');
     if (!/^\d{6}$/.test(code)) fail('BAD_REQUEST', 'The code must be the 6 digits your authenticator shows.');
     const secret = openSecret(deps.secrets, pending.secret, secretAad(user.id));
@@ -62,6 +62,14 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
     // The password first: a credential without it cannot spend the account's OTP budget.
     await checkPassword(deps, ctx, user, tfa.password);
     const otp = active ? await requireSecondFactor(deps, ctx, 'account-identity') : null;
+    // With passkeys the factor stays on: only the authenticator app goes (docs/security.md,
+    // "Moving from TOTP to passkeys"). An account with passkeys only removes them one by one.
+    if (active && (await deps.store.passkeys.list(user.id)).length > 0) {
+      if (user.tfa!.secret === null) fail('BAD_REQUEST', 'Your second factor is your passkeys: remove them on the web page (Two-factor → Passkeys).');
+      const updated = await deps.store.users.setTfa(user.id, { ...user.tfa!, secret: null, lastStep: null, lastStepKey: null }, null, { otp });
+      await logEvent(deps, ctx, user.id, 'totp-removed', { passkeys_kept: true });
+      return profileOf(updated);
+    }
     const updated = await deps.store.users.setTfa(user.id, null, null, { otp });
     if (active) {
       const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
@@ -80,6 +88,9 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
     return profileOf(updated);
   }
 
+  if (deps.settings.twoFactorMethods === 'webauthn') {
+    fail('FORBIDDEN', 'This registry accepts only passkeys and security keys for new two-factor set-ups: add one on the web page (Two-factor → Passkeys).');
+  }
   await checkPassword(deps, ctx, user, tfa.password);
   const secret = generateTotpSecret();
   const sealed = sealSecret(deps.secrets, secret, secretAad(user.id));

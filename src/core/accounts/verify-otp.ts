@@ -20,22 +20,6 @@ import { isWebOtpValue, parseOtp, webOtpValueHash } from './otp-input.ts';
 
 export const secretAad = (userId: number) => `tessera-user:${userId}`;
 
-/** What a code that was valid but is already used gets (npm prints it). */
-export const OTP_ALREADY_USED = 'That one-time password was already used; wait for the next one from your authenticator.';
-
-/**
- * The TOTP step `code` matches when that step was already accepted for the account (and may
- * not be presented again by `credentialKey`), else null: a used code, not a guess.
- */
-function usedStep(deps: Deps, user: User, code: string, credentialKey: string | null, now: number): number | null {
-  const tfa = user.tfa;
-  if (!tfa || tfa.lastStep === null) return null;
-  const step = matchTotp(openSecret(deps.secrets, tfa.secret, secretAad(user.id)), code, now);
-  if (step === null) return null;
-  const replay = step < tfa.lastStep || (step === tfa.lastStep && (credentialKey === null || tfa.lastStepKey !== credentialKey));
-  return replay ? step : null;
-}
-
 /**
  * The failure budget a request's second-factor attempts are charged to: the key of the token
  * it came with, or null for the account's own budget (no token: a password sign-in or Basic).
@@ -55,6 +39,72 @@ function lockedFor(wait: number | null, forToken: boolean): never {
         : 'Too many wrong one-time passwords: the second factor is locked. An administrator must reset it (tessera user reset-2fa).',
     { retryAfter: wait ?? 3600 },
   );
+}
+
+/** What a code that was valid but is already used gets (npm prints it). */
+export const OTP_ALREADY_USED = 'That one-time password was already used; wait for the next one from your authenticator.';
+
+/**
+ * The TOTP step `code` matches when that step was already accepted for the account (and may
+ * not be presented again by `credentialKey`), else null: a used code, not a guess.
+ */
+function usedStep(deps: Deps, user: User, code: string, credentialKey: string | null, now: number): number | null {
+  const tfa = user.tfa;
+  if (!tfa || tfa.lastStep === null) return null;
+  if (tfa.secret === null) return null;
+  const step = matchTotp(openSecret(deps.secrets, tfa.secret, secretAad(user.id)), code, now);
+  if (step === null) return null;
+  const replay = step < tfa.lastStep || (step === tfa.lastStep && (credentialKey === null || tfa.lastStepKey !== credentialKey));
+  return replay ? step : null;
+}
+
+/**
+ * Reserves one second-factor attempt (a code or a passkey) on the request's failure budget
+ * (otpBudgetOf). Errors: TOO_MANY_ATTEMPTS (429, retryAfter) while that budget, or the
+ * account's permanent lock, refuses; the refusal is logged ("otp-refused-locked").
+ */
+export async function reserveFactorAttempt(deps: Deps, ctx: RequestContext, user: User, options: { replay?: boolean } = {}): Promise<{ failures: number; budget: string | null; charged: 'account' | 'token' }> {
+  const now = deps.clock.now();
+  const budget = otpBudgetOf(ctx);
+  // The account's permanent lock (100 failures of password sign-ins) holds for every credential.
+  if (budget !== null && user.otpFailures >= OTP_DISABLE_AFTER_FAILURES) {
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
+    lockedFor(null, false);
+  }
+  // A TOTP code that was right but is already used (`options.replay`: a step at or before the
+  // last one accepted) is refused without being counted: it tells a guesser nothing, and a
+  // person who typed the code twice must not lose their budget to it. It is still refused
+  // while the budget is locked, as any code is. (The store's compare-and-set stays the
+  // authority at consumption.)
+  let locked = false;
+  const attempt = await deps.store.users.reserveOtpAttempt(
+    user.id,
+    now,
+    (failures, last) => {
+      const decision = decideOtpAttempt({ failures, lastFailureAtMs: last }, now);
+      locked = !decision.allowed;
+      return locked || !options.replay ? decision : { allowed: false };
+    },
+    budget,
+  );
+  const charged = budget === null ? 'account' : 'token';
+  if (!attempt.allowed && !locked) {
+    await logEvent(deps, ctx, user.id, 'otp-replayed', { failures: attempt.failures, budget: charged, counted: false });
+    fail('OTP_REQUIRED', OTP_ALREADY_USED);
+  }
+  if (!attempt.allowed) {
+    const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
+    const until = decision.allowed ? now : decision.untilMs;
+    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures, budget: charged });
+    lockedFor(retryAfterSeconds(until, now), budget !== null);
+  }
+  return { failures: attempt.failures, budget, charged };
+}
+
+/** Logs a refused factor (`type`: otp-failed, passkey-failed...) and, at the threshold, the lock. */
+export async function noteFactorFailure(deps: Deps, ctx: RequestContext, user: User, attempt: { failures: number; charged: string }, type: string, detail: Record<string, string | number> = {}): Promise<void> {
+  await logEvent(deps, ctx, user.id, type, { ...detail, failures: attempt.failures, budget: attempt.charged });
+  if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: attempt.charged });
 }
 
 /**
@@ -79,46 +129,17 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);
 
   const now = deps.clock.now();
-  const budget = otpBudgetOf(ctx);
-  // The account's permanent lock (100 failures of password sign-ins) holds for every credential.
-  if (budget !== null && user.otpFailures >= OTP_DISABLE_AFTER_FAILURES) {
-    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: user.otpFailures, budget: 'account' });
-    lockedFor(null, false);
-  }
-  // A TOTP code that was right but is already used (a step at or before the last one accepted)
-  // is refused without being counted: it tells a guesser nothing, and a person who typed the
-  // code twice must not lose their budget to it. It is still refused while the budget is
-  // locked, as any code is. (The store's compare-and-set stays the authority at consumption.)
   const replayStep = parsed.kind === 'totp' ? usedStep(deps, user, parsed.code, credentialKey, now) : null;
-  let locked = false;
-  const attempt = await deps.store.users.reserveOtpAttempt(
-    user.id,
-    now,
-    (failures, last) => {
-      const decision = decideOtpAttempt({ failures, lastFailureAtMs: last }, now);
-      locked = !decision.allowed;
-      return locked || replayStep === null ? decision : { allowed: false };
-    },
-    budget,
-  );
-  const charged = budget === null ? 'account' : 'token';
-  if (!attempt.allowed && !locked) {
-    await logEvent(deps, ctx, user.id, 'otp-replayed', { failures: attempt.failures, budget: charged, counted: false });
-    fail('OTP_REQUIRED', OTP_ALREADY_USED);
-  }
-  if (!attempt.allowed) {
-    const decision = decideOtpAttempt({ failures: attempt.failures, lastFailureAtMs: attempt.lastFailureAt }, now);
-    const until = decision.allowed ? now : decision.untilMs;
-    await logEvent(deps, ctx, user.id, 'otp-refused-locked', { failures: attempt.failures, budget: charged });
-    lockedFor(retryAfterSeconds(until, now), budget !== null);
-  }
+  const attempt = await reserveFactorAttempt(deps, ctx, user, { replay: replayStep !== null });
+  const budget = attempt.budget;
 
   let use: OtpUse | null = null;
   let replay = false;
   if (parsed.kind === 'totp') {
-    const secret = openSecret(deps.secrets, tfa.secret, secretAad(user.id));
-    const step = matchTotp(secret, parsed.code, now);
-    if (step !== null) {
+    // An account with passkeys only has no secret: no code matches.
+    const secret = tfa.secret === null ? null : openSecret(deps.secrets, tfa.secret, secretAad(user.id));
+    const step = secret === null ? null : matchTotp(secret, parsed.code, now);
+    if (secret !== null && tfa.secret !== null && step !== null) {
       const last = tfa.lastStep;
       replay = last !== null && (step < last || (step === last && (credentialKey === null || tfa.lastStepKey !== credentialKey)));
       if (!replay) {
@@ -132,8 +153,7 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
   }
 
   if (!use) {
-    await logEvent(deps, ctx, user.id, replay ? 'otp-replayed' : 'otp-failed', { failures: attempt.failures, budget: charged });
-    if (attempt.failures === OTP_FREE_FAILURES) await logEvent(deps, ctx, user.id, 'otp-locked', { failures: attempt.failures, budget: charged });
+    await noteFactorFailure(deps, ctx, user, attempt, replay ? 'otp-replayed' : 'otp-failed');
     fail('OTP_REQUIRED', replay ? OTP_ALREADY_USED : 'The one-time password is wrong or expired.');
   }
   await deps.store.users.clearOtpFailures(user.id, budget);

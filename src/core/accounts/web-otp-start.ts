@@ -9,6 +9,7 @@ import type { Deps, RequestContext } from '../deps.ts';
 import type { User } from '../ports.ts';
 import { newApprovalId } from './approval-ids.ts';
 import { takeOtpChallengeStart } from './otp-challenge-throttle.ts';
+import { passkeysOnly } from './passkey-policy.ts';
 
 /** How long an approval link and its value live, in milliseconds. */
 export const OTP_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -31,9 +32,29 @@ export function webOtpBinding(ctx: RequestContext, user: User, operation: Operat
   return sha256(JSON.stringify([credential, user.id, operation, target.method.toUpperCase(), target.path]));
 }
 
-/** Whether to offer the browser approval along with the OTP challenge of this request. */
+/**
+ * Whether to offer the browser approval along with the OTP challenge of this request: when the
+ * account turned it on and npm can open a browser (npm-auth-type: web), and always for an npm
+ * request (npm sends npm-auth-type on every request, npm-registry-fetch lib/index.js) of an
+ * account whose only factors are passkeys, which cannot type a code.
+ */
 export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
-  return user.webOtpChallenge && ctx.authType === 'web' && (ctx.otp === undefined || ctx.otp.trim() === '');
+  const noCode = ctx.otp === undefined || ctx.otp.trim() === '';
+  return noCode && ((user.webOtpChallenge && ctx.authType === 'web') || (ctx.authType !== undefined && passkeysOnly(user)));
+}
+
+/**
+ * What the approval page shows of a request, one line each (describeAction reads it back): the
+ * method and path, the npm command (npm-command header) and the subject (package@version).
+ */
+export function challengeAction(ctx: RequestContext, subject?: string): string {
+  return [ctx.action ?? 'a write', ctx.command ? `npm ${ctx.command}` : '', subject ?? ''].join('\n').replace(/\n+$/, '');
+}
+
+/** The lines of challengeAction: request, command and subject ('' when unknown). */
+export function describeAction(action: string): { request: string; command: string; subject: string } {
+  const [request = '', command = '', subject = ''] = action.split('\n');
+  return { request, command, subject };
 }
 
 /**
@@ -42,7 +63,7 @@ export function offersWebChallenge(ctx: RequestContext, user: User): boolean {
  * Throttled per client address and per account (otp-challenge-throttle.ts): TOO_MANY_ATTEMPTS
  * (429, retryAfter in seconds) past it, before anything is stored.
  */
-export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string): Promise<{ authUrl: string; doneUrl: string }> {
+export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: User, bindingHash: string, subject?: string): Promise<{ authUrl: string; doneUrl: string }> {
   await takeOtpChallengeStart(deps, ctx.ip, user.id);
   const { id, idHash } = newApprovalId();
   const now = deps.clock.now();
@@ -54,7 +75,7 @@ export async function startOtpChallenge(deps: Deps, ctx: RequestContext, user: U
     expiresAt: now + OTP_CHALLENGE_TTL_MS,
     ip: ctx.ip,
     userAgent: ctx.userAgent,
-    action: ctx.action ?? 'a write',
+    action: challengeAction(ctx, subject),
     approved: false,
     bindingHash,
   });

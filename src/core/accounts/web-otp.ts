@@ -16,6 +16,7 @@ import type { OtpChallenge, User } from '../ports.ts';
 import { approvalHash, isApprovalId } from './approval-ids.ts';
 import { requireSecondFactor } from './require-second-factor.ts';
 import { verifyOtp } from './verify-otp.ts';
+import { verifyPasskeyAssertion } from './passkey-assertion.ts';
 
 
 /** The pending challenge behind an approval link's id. Errors: NOT_FOUND when unknown or expired. */
@@ -25,16 +26,25 @@ export async function describeOtpChallenge(deps: Deps, id: string): Promise<OtpC
   return challenge;
 }
 
-/** The signed-in owner approves with a fresh code from their authenticator (or a recovery code). */
-export async function approveOtpChallenge(deps: Deps, ctx: RequestContext, user: User, sessionKey: string, id: string): Promise<void> {
+/** The passkey action of an approval (passkey-assertion.ts binding): one challenge, one approval. */
+export const approvalAction = (challenge: OtpChallenge) => `approve:${challenge.idHash}`;
+
+/**
+ * The signed-in owner approves with a fresh code from their authenticator (or a recovery code),
+ * or with a passkey: `assertion` is its answer to options made for this approval and session.
+ */
+export async function approveOtpChallenge(deps: Deps, ctx: RequestContext, user: User, sessionKey: string, id: string, assertion = ''): Promise<void> {
   const challenge = await describeOtpChallenge(deps, id);
   if (challenge.userId !== user.id) fail('NOT_FOUND', 'This approval link belongs to another account.');
   if (challenge.approved) fail('NOT_FOUND', 'This request was already approved.');
   // No binding: a value from another approval does not approve this one.
-  const otp = await verifyOtp(deps, ctx, user, sessionKey, null);
+  const otp =
+    assertion !== ''
+      ? (await verifyPasskeyAssertion(deps, ctx, { user, holder: sessionKey, action: approvalAction(challenge) }, assertion)).use
+      : await verifyOtp(deps, ctx, user, sessionKey, null);
   await deps.store.users.consumeOtp(otp);
   if (!(await deps.store.otpChallenges.approve(challenge.idHash, user.id, deps.clock.now()))) fail('NOT_FOUND', 'This request was already approved.');
-  await logEvent(deps, ctx, user.id, 'cli-write-approved', { action: challenge.action, cli_ip: challenge.ip });
+  await logEvent(deps, ctx, user.id, 'cli-write-approved', { action: challenge.action, cli_ip: challenge.ip, second_factor: otp.kind });
 }
 
 /** npm's poll: pending → wait; approved → the single-use value, handed out once. */

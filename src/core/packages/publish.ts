@@ -89,6 +89,7 @@ export async function publish(deps: Deps, ctx: RequestContext, name: string, bod
   if (changesAccess) requireGovernanceCredential(writer);
   const otp = await requireSecondFactor(deps, ctx, isNew || changesAccess ? 'package-governance' : 'package-content', {
     packageMfa: existing?.mfa ?? deps.settings.defaultPackageMfa,
+    subject: `${name}@${request.version}`,
   });
   const valid = await verifyPublishTarball(name, request, { maxUnpackedBytes: deps.settings.maxUnpackedBytes });
   // What is stored, wherever it came from (the body or the tarball's package.json): src/core/text.ts.

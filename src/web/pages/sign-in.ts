@@ -2,13 +2,14 @@
 
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { passwordField } from './fields.ts';
+import { passkeyForm, passkeyScripts } from './passkeys.ts';
 
 function userNameField(value: string): SafeHtml {
   return html`<label for="name">User name</label>
   <input type="text" id="name" name="name" value="${value}" autocomplete="username" autocapitalize="off" spellcheck="false" required maxlength="214" autofocus>`;
 }
 
-export function loginPage(page: PageContext, v: { name: string; next: string; notice: Notice; signupOpen: boolean }): SafeHtml {
+export function loginPage(page: PageContext, v: { name: string; next: string; notice: Notice; signupOpen: boolean; passkeys?: boolean }): SafeHtml {
   return layout(
     page,
     'Sign in',
@@ -20,23 +21,43 @@ export function loginPage(page: PageContext, v: { name: string; next: string; no
   ${passwordField('password', 'Password', 'current-password')}
   <button type="submit">Sign in</button>
 </form>
+${v.passkeys
+  ? html`<p class="or">or</p>
+<div class="card">
+${passkeyForm(page, { id: 'passwordless', action: `${page.base}login/passwordless`, optionsUrl: `${page.base}login/passwordless/options`, label: 'Sign in with a passkey', hidden: { next: v.next }, secondary: true })}
+<p class="hint">No password needed: your passkey (with its PIN, fingerprint or face) proves it is you.</p>
+</div>
+${passkeyScripts(page)}`
+  : html``}
 ${v.signupOpen ? html`<p>No account yet? <a href="${page.base}signup?next=${encodeURIComponent(v.next)}">Create one</a>.</p>` : html``}`,
   );
 }
 
-export function otpPage(page: PageContext, v: { name: string; notice: Notice }): SafeHtml {
+export function otpPage(page: PageContext, v: { name: string; notice: Notice; passkeys?: boolean; codes?: boolean }): SafeHtml {
+  const passkey = v.passkeys
+    ? html`<div class="card">
+${passkeyForm(page, { id: 'login-passkey', action: `${page.base}login/passkey`, optionsUrl: `${page.base}login/passkey/options`, label: 'Use your passkey' })}
+<p class="hint">Your security key or passkey confirms it is you.</p>
+</div>
+${passkeyScripts(page)}
+${v.codes !== false ? html`<p class="or">or</p>` : html``}`
+    : html``;
+  const code =
+    v.codes === false
+      ? html``
+      : html`<form method="post" action="${page.base}login/otp" class="card">
+  ${csrfField(page)}
+  <label for="otp">Code from your authenticator app</label>
+  <input type="text" id="otp" name="otp" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" spellcheck="false" required${v.passkeys ? html`` : html` autofocus`} aria-describedby="otp-hint">
+  <p class="hint" id="otp-hint">6 digits, renewed every 30 seconds.</p>
+  <button type="submit">Verify</button>
+</form>`;
   return layout(
     page,
     'Two-factor authentication',
     html`${notice(v.notice)}
 <p>Signing in as <strong>${v.name}</strong>.</p>
-<form method="post" action="${page.base}login/otp" class="card">
-  ${csrfField(page)}
-  <label for="otp">Code from your authenticator app</label>
-  <input type="text" id="otp" name="otp" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]{6,7}" maxlength="7" spellcheck="false" required autofocus aria-describedby="otp-hint">
-  <p class="hint" id="otp-hint">6 digits, renewed every 30 seconds.</p>
-  <button type="submit">Verify</button>
-</form>
+${passkey}${code}
 <details class="card">
   <summary>Use a recovery code instead</summary>
   <form method="post" action="${page.base}login/otp">

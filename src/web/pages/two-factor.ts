@@ -3,8 +3,13 @@
 
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { otpField, passwordField } from './fields.ts';
+import { passkeyScripts } from './passkeys.ts';
 
-export type TfaStatus = { state: 'off' } | { state: 'pending'; mode: string } | { state: 'on'; mode: string; recoveryLeft: number; webApproval: boolean };
+export type TfaStatus =
+  | { state: 'off' }
+  | { state: 'pending'; mode: string }
+  /** `passkeys`: the account has some (forms may be confirmed with one); `totp`: an authenticator app. */
+  | { state: 'on'; mode: string; recoveryLeft: number; webApproval: boolean; passkeys?: boolean; totp?: boolean };
 
 const MODE_TEXT: Record<string, string> = {
   'auth-and-writes': 'Sign-in, account changes and every package change (publish, dist-tags, owners…)',
@@ -38,26 +43,34 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   const s = v.status;
   let body: SafeHtml;
   if (s.state === 'on') {
+    // With passkeys, each form is confirmed with one unless a code is typed (passkeys.js).
+    const pk = (action: string) =>
+      s.passkeys ? html` data-passkey="get" data-passkey-unless="otp" data-get-options="${b}passkeys/assert-options?action=${action}"` : html``;
+    const pkFields = s.passkeys ? html`<input type="hidden" name="assertion" value=""><p class="notice error" role="alert" data-passkey-error hidden></p>` : html``;
+    const hint = s.passkeys ? (s.totp === false ? 'Leave empty to confirm with your passkey, or give a recovery code.' : 'Leave empty to confirm with your passkey, or give a code from your authenticator app or a recovery code.') : undefined;
+    const factors = s.passkeys ? (s.totp === false ? 'passkeys' : 'passkeys and an authenticator app') : 'an authenticator app';
+    const removesApp = s.passkeys && s.totp !== false;
     body = html`<section aria-labelledby="status" class="status-card">
   <h2 id="status">Status</h2>
   <p>Two-factor authentication is <strong>on</strong>, mode <strong>${s.mode}</strong>: ${MODE_TEXT[s.mode] ?? ''}.</p>
   <dl class="facts">
+    <dt>Your factors</dt><dd>${factors} (<a href="${b}passkeys">passkeys</a>)</dd>
     <dt>Recovery codes</dt><dd><strong id="recovery-left">${s.recoveryLeft}</strong> unused</dd>
     <dt>Browser approval</dt><dd>${s.webApproval ? 'Offered to npm commands' : 'Off'}</dd>
   </dl>
 </section>
 <section aria-labelledby="manage">
   <h2 id="manage">Change</h2>
-  <p class="hint">Each change asks for your password and a code once, when you make it.</p>
+  <p class="hint">Each change asks for your password and ${s.passkeys ? 'your passkey or a code' : 'a code'} once, when you make it.</p>
   ${action(
     'mode',
     'Change mode',
     'when npm asks for a code',
     v.open === 'mode',
-    html`<form method="post" action="${b}2fa/mode">${csrfField(page)}
+    html`<form method="post" action="${b}2fa/mode"${pk('2fa-mode')}>${csrfField(page)}
     ${modeChoices(s.mode)}
     ${passwordField('mode-password', 'Password', 'current-password')}
-    ${otpField('mode-otp', true)}
+    ${otpField('mode-otp', true, hint)}${pkFields}
     <button type="submit">Change mode</button>
   </form>`,
   )}
@@ -66,9 +79,9 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     'New recovery codes',
     'a new set of 10; the old ones stop working',
     v.open === 'codes',
-    html`<form method="post" action="${b}2fa/recovery-codes">${csrfField(page)}
+    html`<form method="post" action="${b}2fa/recovery-codes"${pk('2fa-codes')}>${csrfField(page)}
     ${passwordField('codes-password', 'Password', 'current-password')}
-    ${otpField('codes-otp', true)}
+    ${otpField('codes-otp', true, hint)}${pkFields}
     <button type="submit">Make new recovery codes</button>
   </form>`,
   )}
@@ -79,25 +92,27 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     v.open === 'approval',
     html`<p>When on, npm commands that need your second factor (and can open a browser) show a link to
   approve them here instead of asking "Enter OTP:". Off by default; <code>--otp</code> always works.</p>
-  <form method="post" action="${b}2fa/web-approval">${csrfField(page)}
+  <form method="post" action="${b}2fa/web-approval"${pk('2fa-approval')}>${csrfField(page)}
     <label class="choice"><input type="checkbox" name="enabled" id="web-approval" ${s.webApproval ? html`checked` : html``}> <span>Offer browser approval</span></label>
-    ${otpField('approval-otp', true)}
+    ${otpField('approval-otp', true, hint)}${pkFields}
     <button type="submit">Save</button>
   </form>`,
   )}
   ${action(
     'off',
-    'Turn off',
-    'your other sessions end',
+    removesApp ? 'Remove the authenticator app' : 'Turn off',
+    removesApp ? 'two-factor stays on with your passkeys' : 'your other sessions end',
     v.open === 'off',
     html`<p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
-  <form method="post" action="${b}2fa/disable">${csrfField(page)}
+  ${removesApp ? html`<p>With passkeys registered this removes only the authenticator app: two-factor stays on with your passkeys.</p>` : html``}
+  <form method="post" action="${b}2fa/disable"${pk('2fa-off')}>${csrfField(page)}
     ${passwordField('off-password', 'Password', 'current-password')}
-    ${otpField('off-otp', true)}
-    <button type="submit" class="danger">Turn off two-factor authentication</button>
+    ${otpField('off-otp', true, hint)}${pkFields}
+    <button type="submit" class="danger">${removesApp ? 'Remove the authenticator app' : 'Turn off two-factor authentication'}</button>
   </form>`,
   )}
-</section>`;
+</section>
+${s.passkeys ? passkeyScripts(page) : html``}`;
   } else {
     const pending =
       s.state === 'pending'
@@ -117,7 +132,11 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   </form>
 </section>`;
   }
-  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${body}`);
+  const passkeys = html`<section aria-labelledby="passkeys">
+  <h2 id="passkeys">Passkeys and security keys</h2>
+  <p>Phishing-resistant: a passkey or security key works only on this site. Use one instead of, or as well as, the authenticator app. <a href="${b}passkeys">Manage passkeys</a></p>
+</section>`;
+  return layout(page, 'Two-factor authentication', html`${notice(v.notice)}${body}${passkeys}`);
 }
 
 export function setupPage(page: PageContext, v: { otpauth: string; qr: string; secret: string; notice: Notice }): SafeHtml {
@@ -141,15 +160,15 @@ export function setupPage(page: PageContext, v: { otpauth: string; qr: string; s
   );
 }
 
-export function recoveryCodesPage(page: PageContext, codes: string[], fresh: 'enabled' | 'regenerated'): SafeHtml {
+export function recoveryCodesPage(page: PageContext, codes: string[], fresh: 'enabled' | 'regenerated' | 'passkey'): SafeHtml {
   return layout(
     page,
     'Your recovery codes',
-    html`<p class="notice ok" role="status">${fresh === 'enabled' ? 'Two-factor authentication is on.' : 'You have a new set of recovery codes; the old ones no longer work.'}</p>
-<p><strong>Save these codes now: they are shown only once.</strong> Each one signs you in, or confirms a change, once, if you lose your authenticator.</p>
+    html`<p class="notice ok" role="status">${fresh === 'enabled' ? 'Two-factor authentication is on.' : fresh === 'passkey' ? 'Your passkey is registered and two-factor authentication is on.' : 'You have a new set of recovery codes; the old ones no longer work.'}</p>
+<p><strong>Save these codes now: they are shown only once.</strong> Each one signs you in, or confirms a change, once, if you lose your authenticator${fresh === 'passkey' ? ' or passkeys' : ''}.</p>
 <ol class="codes secret" id="recovery-codes">${codes.map((c) => html`<li>${c}</li>`)}</ol>
 <button type="button" class="secondary" data-copy="recovery-codes" hidden>Copy</button>
 <button type="button" class="secondary" data-download="recovery-codes" data-filename="${page.registryName.replace(/[^A-Za-z0-9_-]/g, '_')}-recovery-codes.txt" hidden>Download</button>
-<p><a href="${page.base}2fa">I have saved them</a></p>`,
+<p><a href="${page.base}${fresh === 'passkey' ? 'passkeys' : '2fa'}">I have saved them</a></p>`,
   );
 }

@@ -11,11 +11,14 @@ import type { Notice } from '../layout.ts';
 import { recoveryCodesPage, setupPage, type TfaAction, type TfaStatus, twoFactorPage } from '../pages/two-factor.ts';
 import { qrDataUrl } from '../qr.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { hasTotp, passkeysUsable } from '../../core/accounts/passkey-policy.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const DONE: Record<string, string> = {
   mode: 'Two-factor mode changed.',
   off: 'Two-factor authentication is off. Your other sessions have ended.',
   cancelled: 'The set-up was cancelled.',
+  'app-removed': 'The authenticator app was removed. Two-factor authentication stays on with your passkeys.',
   approval: 'Browser approval saved.',
 };
 const APPROVAL_REFUSED: Record<string, string> = {
@@ -43,7 +46,10 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     const tfa = user.tfa;
     let state: TfaStatus = { state: 'off' };
     if (tfa?.pending) state = { state: 'pending', mode: tfa.mode };
-    else if (tfa) state = { state: 'on', mode: tfa.mode, recoveryLeft: (await recoveryCodesLeft(deps, webCtx(request))).remaining, webApproval: user.webOtpChallenge };
+    else if (tfa) {
+      const passkeys = passkeysUsable(deps) && (await deps.store.passkeys.list(user.id)).length > 0;
+      state = { state: 'on', mode: tfa.mode, recoveryLeft: (await recoveryCodesLeft(deps, webCtx(request))).remaining, webApproval: user.webOtpChallenge, passkeys, totp: hasTotp(user) };
+    }
     return sendPage(reply, status, twoFactorPage(pageContext(deps, request, reply), { status: state, notice, open }));
   };
 
@@ -96,7 +102,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     if (!sessionOrLogin(deps, request, reply)) return reply;
     const form = formOf(request.body);
     try {
-      await changeTwoFactor(deps, webCtx(request, field(form, 'otp')), { mode: field(form, 'mode'), password: field(form, 'password') });
+      await changeTwoFactor(deps, await passkeyFormCtx(deps, request, form, '2fa-mode'), { mode: field(form, 'mode'), password: field(form, 'password') });
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice, 'mode');
@@ -109,13 +115,15 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     if (!session) return reply;
     const form = formOf(request.body);
     const wasPending = session.user.tfa?.pending === true;
+    let stillOn = false;
     try {
-      await changeTwoFactor(deps, webCtx(request, field(form, 'otp')), { mode: 'disable', password: field(form, 'password') });
+      const after = await changeTwoFactor(deps, await passkeyFormCtx(deps, request, form, '2fa-off'), { mode: 'disable', password: field(form, 'password') });
+      stillOn = after.tfa !== false && !wasPending;
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice, 'off');
     }
-    return redirect(reply, `${webBase(deps)}2fa?done=${wasPending ? 'cancelled' : 'off'}`);
+    return redirect(reply, `${webBase(deps)}2fa?done=${stillOn ? 'app-removed' : wasPending ? 'cancelled' : 'off'}`);
   });
 
   web.post('/2fa/recovery-codes', async (request, reply) => {
@@ -123,7 +131,7 @@ export function webTwoFactorRoutes(web: FastifyInstance, deps: Deps): void {
     const form = formOf(request.body);
     let codes: string[];
     try {
-      codes = await regenerateRecoveryCodes(deps, webCtx(request, field(form, 'otp')), { password: field(form, 'password') });
+      codes = await regenerateRecoveryCodes(deps, await passkeyFormCtx(deps, request, form, '2fa-codes'), { password: field(form, 'password') });
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice, 'codes');
