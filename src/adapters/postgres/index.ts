@@ -10,6 +10,7 @@ import { postgresOtpChallenges } from './otp-challenges.ts';
 import { migrate } from './migrations.ts';
 import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
+import { postgresStages } from './stages.ts';
 import { createPool } from './pool.ts';
 import { postgresTokens } from './tokens.ts';
 import { postgresUsers } from './users.ts';
@@ -33,6 +34,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     otpChallenges: postgresOtpChallenges(pool),
     loginRequests: postgresLoginRequests(pool),
     proxy: postgresProxy(pool, now),
+    stages: postgresStages(pool, now),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

@@ -6,6 +6,7 @@ import { sqliteOtpChallenges } from './otp-challenges.ts';
 import { openDatabase } from './open.ts';
 import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
+import { sqliteStages } from './stages.ts';
 import { sqliteTokens } from './tokens.ts';
 import { sqliteUsers } from './users.ts';
 
@@ -25,6 +26,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     loginRequests: sqliteLoginRequests(db),
     otpChallenges: sqliteOtpChallenges(db),
     proxy: sqliteProxy(db, now),
+    stages: sqliteStages(db, now),
     // SQLite's data_version changes when another connection (e.g. `tessera user reset-2fa`
     // beside a running server) commits: caches then start afresh.
     async subscribe(listener: (event: StoreChange) => void) {
