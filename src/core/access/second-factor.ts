@@ -14,6 +14,11 @@ export type OperationClass =
   | 'package-content'
   /** Owners, access (status and mfa), the first publish of a name. */
   | 'package-governance'
+  /**
+   * Approving or rejecting a staged version (npm stage approve / reject): the proof of presence
+   * staging deferred, so an OTP in every mode, and 2FA must be on (npm docs, `npm help stage`).
+   */
+  | 'stage-approval'
   /** Reads, star, logout, whoami, search, profile and token reads, the 2FA confirmation. */
   | 'never';
 
@@ -24,6 +29,7 @@ export const secondFactorPolicy: Record<OperationClass, Record<TfaMode, boolean>
   'profile-other': { 'auth-only': false, 'auth-and-writes': true },
   'package-content': { 'auth-only': false, 'auth-and-writes': true },
   'package-governance': { 'auth-only': false, 'auth-and-writes': true },
+  'stage-approval': { 'auth-only': true, 'auth-and-writes': true },
   never: { 'auth-only': false, 'auth-and-writes': false },
 };
 
@@ -46,6 +52,7 @@ export type SecondFactorAnswer =
 export function secondFactorFor(q: SecondFactorQuestion): SecondFactorAnswer {
   const { operation, tfaMode } = q;
   if (operation === 'never') return { need: 'none' };
+  if (operation === 'stage-approval' && tfaMode === null) return { need: 'enable-2fa' };
   const packageWrite = operation === 'package-content' || operation === 'package-governance';
   const packageRequires = packageWrite && q.packageMfa?.publishRequiresTfa === true;
   if (packageRequires && tfaMode === null) return { need: 'enable-2fa' };
