@@ -16,6 +16,7 @@ import { packageContract } from './suite/packages.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
+import { stageContract } from './suite/stages.ts';
 import { tokenContract } from './suite/tokens.ts';
 import { userContract } from './suite/users.ts';
 
@@ -32,5 +33,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
+    stageContract(check);
   });
 }
