@@ -77,6 +77,7 @@ function nav(page: PageContext): SafeHtml {
     <a href="${b}profile">Profile</a>
     <a href="${b}2fa">Two-factor</a>
     <a href="${b}tokens">Tokens</a>
+    <a href="${b}staged">Staged</a>
     <a href="${b}security-log">Security log</a>
     <a href="${b}upstreams">Upstreams</a>
     <form method="post" action="${b}logout" class="inline">${csrfField(page)}<button type="submit" class="link">Sign out ${page.user}</button></form>

@@ -16,6 +16,7 @@ import { webAccountRoutes } from './routes/account.ts';
 import { webSignInRoutes } from './routes/sign-in.ts';
 import { webTokenRoutes } from './routes/tokens.ts';
 import { webOtpRoutes } from './routes/otp.ts';
+import { webStagedRoutes } from './routes/staged.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
 
 export const WEB_HEADERS: Record<string, string> = {
@@ -96,6 +97,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webTwoFactorRoutes(web, deps);
       webOtpRoutes(web, deps);
       webTokenRoutes(web, deps);
+      webStagedRoutes(web, deps);
     },
     { prefix: '/-/web' },
   );
