@@ -27,6 +27,11 @@ export async function approveStaged(deps: Deps, ctx: RequestContext, id: string)
   const isNew = !head || head.unpublished;
   if (!isNew && stage.access !== null && stage.access !== head.access) requireGovernanceCredential(writer);
   const otp = await requireSecondFactor(deps, ctx, 'stage-approval');
+  // The staged bytes must still be there: a rejection's blob clean-up racing a re-stage of the
+  // same bytes could have removed them (blob-cleanup.ts); never publish a version without them.
+  const blob = await deps.blobs.stream(stage.tarball.blobKey);
+  blob?.body?.destroy();
+  if (!blob) fail('NOT_FOUND', `The tarball of staged version ${id} is missing; stage it again.`);
   const { mutation, event } = publishMutation(
     deps,
     ctx,
