@@ -33,6 +33,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     proxyContract(check, options.subscribe);
     nodeContract(check, options.subscribe);
     proxyBlocksContract(check);
-    stageContract(check);
+    stageContract(check, options.subscribe);
   });
 }

@@ -31,7 +31,7 @@ function staged(userId: number, pkg: string, v: string, createdMs: number, extra
 
 const now = (clock: { iso(): string }) => clock.iso();
 
-export function stageContract(check: Check): void {
+export function stageContract(check: Check, hasSubscribe: boolean): void {
   describe('staged versions', () => {
     check('a staged version round-trips; get and list ignore expired ones; list filters by package, oldest first', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
@@ -129,6 +129,24 @@ export function stageContract(check: Check): void {
       await store.stages.remove(s.id, now(clock));
       assert.equal(await store.packages.isBlobReferenced(s.tarball.blobKey), false);
     });
+
+    if (hasSubscribe) {
+      check('an approval is announced to the other nodes as a change of its package (their packument caches drop it)', async ({ store, clock, open }) => {
+        const alice = await makeUser(store, 'alice');
+        await store.packages.commit('tool', create(alice.id, version('1.0.0')));
+        const s = staged(alice.id, 'tool', '1.1.0', clock.ms);
+        await store.stages.create(s, now(clock));
+        const nodeB: Store = await open();
+        const heard: string[] = [];
+        const stop = await nodeB.subscribe!((e) => heard.push(e.type === 'package' ? e.name : e.type));
+        await store.packages.commit('tool', publish({ ...version('1.1.0'), manifest: s.manifest, tarball: s.tarball }, s.tag), { stageId: s.id });
+        const deadline = Date.now() + 2000;
+        while (!heard.some((h) => h === 'tool' || h === 'reset') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await stop();
+        assert.ok(heard.some((h) => h === 'tool' || h === 'reset'), `heard ${JSON.stringify(heard)}`);
+        assert.deepEqual((await nodeB.packages.get('tool'))!.distTags, { latest: '1.0.0', next: '1.1.0' });
+      });
+    }
 
     check('concurrent stages and publishes of one version: exactly one wins', async ({ store, clock, open }) => {
       const alice = await makeUser(store, 'alice');
