@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { TestClock } from '../support/clock.ts';
+import { attachProvenance, provenanceBundle, SLSA_V1 } from '../support/provenance.ts';
 import { publishBody } from '../support/tarball.ts';
 import { codeAt, enrol } from '../support/tfa.ts';
 
@@ -201,6 +202,24 @@ test('the first stage of a new name follows the creation rules; only its stager 
   const doc = (await t.request({ url: '/st-brand-new' })).json();
   assert.deepEqual(doc.maintainers.map((m: { name: string }) => m.name), ['stowner']);
   assert.equal(doc['dist-tags'].latest, '1.0.0');
+  // in search once approved, as after a publish
+  const hits = (await t.request({ url: '/-/v1/search?text=st-brand-new' })).json().objects;
+  assert.deepEqual(hits.map((h: { package: { name: string; version: string } }) => [h.package.name, h.package.version]), [['st-brand-new', '1.0.0']]);
+});
+
+test('a provenance bundle staged with the version is kept and served once approved', async () => {
+  const body = publishBody('st-pkg', '5.0.0');
+  const bundle = provenanceBundle('st-pkg', '5.0.0', Buffer.from(body._attachments['st-pkg-5.0.0.tgz'].data, 'base64'));
+  attachProvenance(body, 'st-pkg', '5.0.0', bundle);
+  const res = await t.request({ method: 'POST', url: '/-/stage/package/st-pkg', token: ci, payload: body });
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal((await t.request({ url: '/-/npm/v1/attestations/st-pkg@5.0.0' })).statusCode, 404);
+  assert.equal((await approve(owner, res.json().stageId, otp())).statusCode, 200);
+  const v = (await t.request({ url: '/st-pkg' })).json().versions['5.0.0'];
+  assert.deepEqual(v.dist.attestations.provenance, { predicateType: SLSA_V1 });
+  const att = await t.request({ url: '/-/npm/v1/attestations/st-pkg@5.0.0' });
+  assert.equal(att.statusCode, 200);
+  assert.deepEqual(att.json(), { attestations: [{ predicateType: SLSA_V1, bundle }] });
 });
 
 test('under mfa=publish tokens cannot publish but may still stage; approval needs the OTP', async () => {
