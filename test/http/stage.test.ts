@@ -230,6 +230,11 @@ test('under mfa=publish tokens cannot publish but may still stage; approval need
   assert.equal((await publish(bypass, 'st-strict', '1.1.0')).statusCode, 401);
   const id = await staged(bypass, 'st-strict', '1.1.0');
   assert.equal((await approve(owner, id, otp())).statusCode, 200);
+  // a granular read-write token covering the package (no bypass) stages too
+  const granular = await tokenOf(owner, { packages: ['st-strict'], packages_and_scopes_permission: 'read-write' }, otp());
+  assert.equal((await publish(granular, 'st-strict', '1.1.1')).statusCode, 401);
+  const g = await staged(granular, 'st-strict', '1.1.1');
+  assert.equal((await reject(owner, g, otp())).statusCode, 200);
   // a granular token limited to another package may not stage here
   const elsewhere = await tokenOf(owner, { packages: ['st-pkg'], packages_and_scopes_permission: 'read-write' }, otp());
   assert.equal((await stage(elsewhere, 'st-strict', '1.2.0')).statusCode, 403);
