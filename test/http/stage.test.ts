@@ -207,6 +207,12 @@ test('the first stage of a new name follows the creation rules; only its stager 
   assert.deepEqual(hits.map((h: { package: { name: string; version: string } }) => [h.package.name, h.package.version]), [['st-brand-new', '1.0.0']]);
 });
 
+test('a stage of a new name by one account does not keep anyone else from publishing that name', async () => {
+  const squat = await staged(other, 'st-squat', '1.0.0');
+  assert.equal((await publish(owner, 'st-squat', '1.0.0', otp())).statusCode, 201);
+  assert.equal((await t.request({ url: `/-/stage/${squat}`, token: other })).statusCode, 404);
+});
+
 test('a provenance bundle staged with the version is kept and served once approved', async () => {
   const body = publishBody('st-pkg', '5.0.0');
   const bundle = provenanceBundle('st-pkg', '5.0.0', Buffer.from(body._attachments['st-pkg-5.0.0.tgz'].data, 'base64'));

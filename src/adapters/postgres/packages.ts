@@ -181,6 +181,9 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       [name, create.access, create.mfa.publishRequiresTfa, create.mfa.automationOverridesTfa, t, key],
     );
     if (!existing || (await ownerIds(c, name)).length === 0) await addOwner(c, name, create.ownerId);
+    // Stages of the name by accounts that are not its owners can never be approved now: they
+    // must not hold version numbers of the package just created (stage-rows.ts).
+    await c.query('DELETE FROM staged_versions WHERE package = $1 AND user_id NOT IN (SELECT user_id FROM owners WHERE package = $1)', [name]);
     if (create.claimScope) {
       await c.query('INSERT INTO scopes (scope, owner_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1) ON CONFLICT DO NOTHING', [
         create.claimScope,

@@ -96,6 +96,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     ),
     // staged versions (stages.ts): an approval takes its own; a publish refuses a live one
     takeStage: db.prepare('DELETE FROM staged_versions WHERE id = ? AND package = ? AND expires_at > ?'),
+    dropForeignStages: db.prepare('DELETE FROM staged_versions WHERE package = ? AND user_id NOT IN (SELECT user_id FROM owners WHERE package = ?)'),
     liveStage: db.prepare('SELECT 1 FROM staged_versions WHERE package = ? AND version = ? AND expires_at > ?'),
   };
 
@@ -174,6 +175,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       q.insertPkg.run(name, m.create.access, m.create.mfa.publishRequiresTfa ? 1 : 0, m.create.mfa.automationOverridesTfa ? 1 : 0, t, t, key);
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
       if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run(m.create.claimScope, m.create.ownerId);
+      // Stages of the name by accounts that are not its owners can never be approved now: they
+      // must not hold version numbers of the package just created (stage-rows.ts).
+      q.dropForeignStages.run(name, name);
     } else {
       if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
       if (expectRev !== undefined && existing.rev !== expectRev) {

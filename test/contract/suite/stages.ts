@@ -120,6 +120,18 @@ export function stageContract(check: Check, hasSubscribe: boolean): void {
       assert.deepEqual(await store.stages.deleteExpired(now(clock), 10), []);
     });
 
+    check('creating a package drops the stages of its name by accounts that are not its owners (a stage cannot squat a new name)', async ({ store, clock }) => {
+      const alice = await makeUser(store, 'alice');
+      const mallory = await makeUser(store, 'mallory');
+      const squat = staged(mallory.id, 'fresh', '1.0.0', clock.ms);
+      const own = staged(alice.id, 'fresh', '2.0.0', clock.ms);
+      await store.stages.create(squat, now(clock));
+      await store.stages.create(own, now(clock));
+      await store.packages.commit('fresh', create(alice.id, version('1.0.0')));
+      assert.equal(await store.stages.get(squat.id, now(clock)), null);
+      assert.deepEqual(await store.stages.get(own.id, now(clock)), own);
+    });
+
     check('a staged tarball counts as a reference to its blob', async ({ store, clock }) => {
       const alice = await makeUser(store, 'alice');
       const s = staged(alice.id, 'tool', '1.0.0', clock.ms);
