@@ -23,6 +23,7 @@ import { pingAuditRoutes } from './http/routes/ping-audit.ts';
 import { packageRoutes } from './http/routes/packages.ts';
 import { profileRoutes } from './http/routes/profile.ts';
 import { searchRoutes } from './http/routes/search.ts';
+import { stageRoutes } from './http/routes/stage.ts';
 import { starRoutes } from './http/routes/stars.ts';
 import { tokenRoutes } from './http/routes/tokens.ts';
 import { userRoutes } from './http/routes/users.ts';
@@ -55,7 +56,7 @@ export interface AppOptions {
 export function normaliseScopedPath(url: string, prefix: string): string {
   if (!url.startsWith(prefix)) return url;
   const rest = url.slice(prefix.length - 1);
-  const m = /^(\/(?:-\/package\/)?)(?:@|%40)([^/?%]+)(?:\/|%2[fF])([^?]*)(\?.*)?$/.exec(rest);
+  const m = /^(\/(?:-\/(?:stage\/)?package\/)?)(?:@|%40)([^/?%]+)(?:\/|%2[fF])([^?]*)(\?.*)?$/.exec(rest);
   if (!m) return url;
   return `${prefix.slice(0, -1)}${m[1]}@${m[2]}%2F${m[3]}${m[4] ?? ''}`;
 }
@@ -184,6 +185,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       trustRoutes(scoped, deps);
       packageAccessRoutes(scoped, deps);
       starRoutes(scoped, deps);
+      stageRoutes(scoped, deps);
       keyRoutes(scoped, deps);
       orgRoutes(scoped, deps);
       webRoutes(scoped, deps);

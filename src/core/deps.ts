@@ -33,6 +33,8 @@ export interface CoreSettings {
   scopedPackageAccess: Access;
   /** Per network (IPv4 address, IPv6 /64) and hour: unauthenticated work that creates state. */
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
+  /** How long a staged version (npm stage publish) waits for approval before it expires, in ms (config stagedVersionDays). */
+  stageTtlMs: number;
   /** The upstream proxy's upstreams and rules (config/proxy.ts); PROXY_OFF when `upstream: none`. */
   proxy: ProxySettings;
   /** Trusted publishing: the trusted issuers, the audience, the exchanged token's lifetime. */

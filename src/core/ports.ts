@@ -372,9 +372,12 @@ export interface PackageStore {
    */
   /**
    * Applies a mutation atomically. `event`, when given, is appended to the security log in the
-   * same transaction (a publish's log line costs no transaction of its own).
+   * same transaction (a publish's log line costs no transaction of its own). A publish refuses
+   * (VERSION_EXISTS) a version that is staged and not expired (StageStore). `stageId` (an
+   * approval, core/stage/decide.ts): that staged version is taken (deleted) in the same
+   * transaction, NOT_FOUND when it is gone or expired, before the publish is applied.
    */
-  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number; event?: SecurityEvent }): Promise<CommitResult>;
+  commit(name: string, mutation: PackageMutation, options?: WriteOptions & { expectRev?: number; event?: SecurityEvent; stageId?: string }): Promise<CommitResult>;
   /** The user who owns a scope (without '@'), or null when unclaimed. */
   scopeOwner(scope: string): Promise<number | null>;
   /**
@@ -400,7 +403,7 @@ export interface PackageStore {
   setStar(name: string, userId: number, starred: boolean): Promise<boolean>;
   /** Names of the (not unpublished) packages the user starred, sorted; no visibility check. */
   starredBy(userId: number): Promise<string[]>;
-  /** Whether a version, or a cached upstream tarball (proxy_tarballs), refers to the blob: a blob nothing refers to may be deleted. */
+  /** Whether a version, a staged version, or a cached upstream tarball (proxy_tarballs), refers to the blob: a blob nothing refers to may be deleted. */
   isBlobReferenced(blobKey: string): Promise<boolean>;
   /**
    * Up to `limit` versions that the migration bringing registry signatures marked as stored
@@ -719,6 +722,50 @@ export interface PasskeyStore {
   takeChallenge(hash: string, nowMs: number): Promise<WebAuthnChallenge | null>;
 }
 
+/**
+ * A version staged by `npm stage publish` (core/stage/): checked like a publish and stored, but
+ * in no packument, tarball URL, search or install until approved. Times are ISO 8601 (UTC).
+ */
+export interface StagedVersion {
+  /** A UUID (npm's lib/utils/validate-uuid.js), the `stageId` npm prints. */
+  id: string;
+  package: string;
+  version: string;
+  /** The dist-tag the approval will set, fixed at staging. */
+  tag: string;
+  /** The access the publish body asked for (`npm publish --access`), or null. */
+  access: Access | null;
+  /** The manifest as it will be stored, `_npmUser` and provenance included, signatures not. */
+  manifest: Record<string, unknown>;
+  tarball: TarballRef;
+  /** The account whose credential staged it, and what kind of credential it was. */
+  userId: number;
+  userName: string;
+  actorType: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Staged versions. Every method ignores versions whose `expiresAt` is not after `now`. */
+export interface StageStore {
+  /**
+   * Stores a staged version, atomically refusing VERSION_EXISTS when that version of the
+   * package was ever published (burned) or is staged and not expired; an expired stage of the
+   * same version is removed first. `event` is appended in the same transaction.
+   */
+  create(stage: StagedVersion, now: string, options?: { event?: SecurityEvent }): Promise<void>;
+  get(id: string, now: string): Promise<StagedVersion | null>;
+  /** Unexpired staged versions (of one package when given), oldest first. */
+  list(now: string, pkg?: string | null): Promise<StagedVersion[]>;
+  /**
+   * Deletes an unexpired staged version (a rejection), consuming `otp` and appending `event` in
+   * the same transaction: the deleted record, or null when there was none (nothing consumed).
+   */
+  remove(id: string, now: string, options?: WriteOptions & { event?: SecurityEvent }): Promise<StagedVersion | null>;
+  /** Deletes up to `limit` expired staged versions and returns them (for their logs and blobs). */
+  deleteExpired(now: string, limit: number): Promise<StagedVersion[]>;
+}
+
 export interface Store {
   users: UserStore;
   /** Trusted publishing: relationships and identity-token uses (core/trust). */
@@ -730,6 +777,8 @@ export interface Store {
   counters: Counters;
   loginRequests: LoginRequestStore;
   otpChallenges: OtpChallengeStore;
+  /** Staged versions (npm stage): core/stage/. */
+  stages: StageStore;
   /**
    * What the upstream proxy fetched and keeps, and administrators' blocks of upstream versions
    * (core/proxy/ports.ts). A purge or block reaches the other processes on the same data as a

@@ -7,7 +7,7 @@
 //   read or parsed. The routes that take bodies from anonymous clients are listed below
 //   (couch sign-up and login, `npm login --auth-type=web`, the web UI's forms, npm audit).
 // - The large body limit (`maxBodyMb`) exists only on `PUT /:pkg` (publish and other package
-//   document changes), and only for a caller whose Bearer token was accepted; everyone else is
+//   document changes) and `POST /-/stage/package/:pkg` (npm stage publish), and only for a caller whose Bearer token was accepted; everyone else is
 //   refused before reading. Every other route keeps Fastify's 1 MiB.
 // - `Content-Encoding: gzip` / `x-gzip`, `deflate` and `br` are inflated as a stream on libuv's
 //   thread pool (node:zlib streams), and the inflated size is held to the route's body limit
@@ -37,8 +37,8 @@ const ANONYMOUS_BODY_ROUTES = new Set([
   '/-/npm/v1/security/audits/quick', // npm audit, older fallback
 ]);
 
-/** The one route that accepts the large publish body, for an authenticated caller only. */
-const PUBLISH_ROUTE = '/:pkg';
+/** The routes that accept the large publish body, for an authenticated caller only: publish and npm stage publish (routes/stage.ts). */
+const PUBLISH_ROUTES = ['/:pkg', '/-/stage/package/:pkg'];
 
 const hasBody = (raw: IncomingMessage): boolean => {
   const length = raw.headers['content-length'];
@@ -137,7 +137,7 @@ export function inflated(raw: Readable, decoder: Transform, limit: number): Read
 export function registerBodyRules(app: FastifyInstance, prefix: string, limits: BodyLimits): void {
   const base = prefix === '/' ? '' : prefix.replace(/\/$/, '');
   const anonymousOk = new Set([...ANONYMOUS_BODY_ROUTES].map((r) => base + r));
-  const publishRoute = base + PUBLISH_ROUTE;
+  const publishRoutes = new Set(PUBLISH_ROUTES.map((r) => base + r));
   const isWeb = (url: string) => url.startsWith(`${base}/-/web/`);
   // Large bodies in flight: all of them, and per account id.
   let largeInFlight = 0;
@@ -149,7 +149,7 @@ export function registerBodyRules(app: FastifyInstance, prefix: string, limits: 
     const principal = request.ctx.principal;
     const refused =
       principal.kind !== 'user' &&
-      (route === publishRoute ||
+      (publishRoutes.has(route) ||
         // Basic credentials are checked by the routes that accept them (small bodies only).
         (!anonymousOk.has(route) && !isWeb(route) && !/^Basic\s/i.test(request.headers.authorization ?? '')));
     if (refused) {
@@ -158,7 +158,7 @@ export function registerBodyRules(app: FastifyInstance, prefix: string, limits: 
       requireUser(principal);
     }
     // Only the publish route takes more than SMALL_BODY_LIMIT, and only from a user (above).
-    if (route === publishRoute && principal.kind === 'user' && isLargeBody(request.raw)) {
+    if (publishRoutes.has(route) && principal.kind === 'user' && isLargeBody(request.raw)) {
       const user = principal.user.id;
       const mine = largePerUser.get(user) ?? 0;
       const busy = limits.largeAtOnce > 0 && largeInFlight >= limits.largeAtOnce;

@@ -81,6 +81,7 @@ function nav(page: PageContext): SafeHtml {
     <a href="${b}passkeys">Passkeys</a>
     <a href="${b}tokens">Tokens</a>
     <a href="${b}orgs">Organizations</a>
+    <a href="${b}staged">Staged</a>
     <a href="${b}security-log">Security log</a>
     <a href="${b}upstreams">Upstreams</a>
     ${page.admin ? html`<a href="${b}admin">Admin</a>` : html``}

@@ -17,6 +17,7 @@ import { webSignInRoutes } from './routes/sign-in.ts';
 import { webTokenRoutes } from './routes/tokens.ts';
 import { webOrgRoutes } from './routes/orgs.ts';
 import { webOtpRoutes } from './routes/otp.ts';
+import { webStagedRoutes } from './routes/staged.ts';
 import { webTwoFactorRoutes } from './routes/two-factor.ts';
 import { webAdminRoutes } from './routes/admin.ts';
 import { webPasskeyRoutes } from './routes/passkeys.ts';
@@ -102,6 +103,7 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
       webTokenRoutes(web, deps);
       webAdminRoutes(web, deps);
       webOrgRoutes(web, deps);
+      webStagedRoutes(web, deps);
     },
     { prefix: '/-/web' },
   );

@@ -20,6 +20,7 @@ import { passkeyContract } from './suite/passkeys.ts';
 import { proxyBlocksContract } from './suite/proxy-blocks.ts';
 import { proxyContract } from './suite/proxy.ts';
 import { rulesContract } from './suite/rules.ts';
+import { stageContract } from './suite/stages.ts';
 import { tokenContract } from './suite/tokens.ts';
 import { trustContract } from './suite/trust.ts';
 import { userContract } from './suite/users.ts';
@@ -42,5 +43,6 @@ export function storeContract(label: string, factory: StoreFactory, options: { s
     trustContract(check);
     orgPackagesContract(check);
     passkeyContract(check);
+    stageContract(check, options.subscribe);
   });
 }

@@ -187,6 +187,15 @@ async function run(endpoint: Endpoint, caller: Caller) {
       await t.deps.store.trust.add([{ id, package: p, type: 'github', claims: trustBody[0]!.claims, permissions: ['publish'], createdBy: owner.id, createdAt: clock.iso() }]);
       return call('DELETE', `/-/package/${p}/trust/${id}`, cred.token, undefined, otp());
     }
+    case 'stage publish':
+      return call('POST', `/-/stage/package/${p}`, cred.token, publishBody(p, '2.0.0'), otp());
+    case 'stage approve':
+    case 'stage reject': {
+      // staged by the owner of the caller's column, with that owner's setup credential
+      const byPlain = caller === 'owner, no 2FA';
+      const id = (await mustSucceed(await call('POST', `/-/stage/package/${p}`, byPlain ? plain : ownerSetup, publishBody(p, '2.0.0')))).json().stageId;
+      return endpoint === 'stage approve' ? call('POST', `/-/stage/${id}/approve`, cred.token, undefined, otp()) : call('DELETE', `/-/stage/${id}`, cred.token, undefined, otp());
+    }
     case 'token revoke': {
       const victim = caller === 'owner, no 2FA' ? await tokenOf(plain, tokenBody) : await tokenOf(ownerSetup, tokenBody, freshOtp());
       return call('DELETE', `/-/npm/v1/tokens/token/${victim.key}`, cred.token, undefined, otp());

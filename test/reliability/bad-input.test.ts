@@ -37,7 +37,7 @@ after(() => t.close());
 function snapshot(): string {
   const db = new Database(join(t.dataDir, 'tessera.db'), { readonly: true });
   try {
-    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars', 'orgs', 'org_members', 'org_invitations', 'teams', 'team_members', 'team_packages', 'org_events', 'trust_configs', 'oidc_exchanges'].map(
+    const parts = ['users', 'tokens', 'packages', 'versions', 'dist_tags', 'owners', 'burned_versions', 'recovery_codes', 'scopes', 'stars', 'orgs', 'org_members', 'org_invitations', 'teams', 'team_members', 'team_packages', 'org_events', 'trust_configs', 'oidc_exchanges', 'staged_versions'].map(
       (table) => `${table}:${JSON.stringify(db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all())}`,
     );
     return parts.join('\n').replace(/"last_used_at":"[^"]*"/g, '');
@@ -421,6 +421,29 @@ function corpus(): Case[] {
   add({ what: 'trust list of a package that does not exist', path: '/-/package/no-such-pkg/trust', auth: true });
   add({ what: 'trust revoke of an id that is no UUID', method: 'DELETE', path: '/-/package/good-pkg/trust/..%2f..%2fx', auth: true });
   add({ what: 'owners with a non-array', method: 'PUT', path: '/good-pkg/-rev/1-0000000000000000', body: str({ _id: 'good-pkg', maintainers: 'alice' }), headers: J, auth: true });
+  // npm stage publish takes the publish body through the same checks: every bad publish body
+  // above (broken JSON, wrong types, tarball and manifest problems, control characters) staged.
+  for (const c of cases.filter((x) => x.method === 'PUT' && x.path === '/new-pkg')) add({ ...c, what: `stage: ${c.what}`, method: 'POST', path: '/-/stage/package/new-pkg' });
+  add({ what: 'stage: a name npm refuses', method: 'POST', path: '/-/stage/package/New-Pkg', body: str(publishBody('New-Pkg', '1.0.0')), headers: J, auth: true });
+  add({ what: 'stage: a body for another package', method: 'POST', path: '/-/stage/package/new-pkg', body: str(publishBody('other-pkg', '1.0.0')), headers: J, auth: true });
+  add({ what: 'stage: over a published version', method: 'POST', path: '/-/stage/package/good-pkg', body: str(publishBody('good-pkg', '1.0.0')), headers: J, auth: true });
+  add({ what: 'stage: anonymous', method: 'POST', path: '/-/stage/package/new-pkg', body: str(valid()), headers: J });
+  // npm stage list / view / download / approve / reject: their own inputs.
+  for (const q of ['page=-1', 'page=abc', 'page=1.5', 'page=99999999', 'perPage=0', 'perPage=101', 'perPage=', 'package=', `package=${'a'.repeat(215)}`, 'page=0&page=1']) {
+    add({ what: `stage list ?${q}`, path: `/-/stage?${q}`, auth: true });
+  }
+  add({ what: 'stage list, anonymous', path: '/-/stage' });
+  for (const id of ['not-a-uuid', '1234', '00000000-0000-4000-8000-00000000000g', `${'a'.repeat(300)}`, '%00']) {
+    add({ what: `stage view ${id.slice(0, 20)}`, path: `/-/stage/${id}`, auth: true });
+    add({ what: `stage download ${id.slice(0, 20)}`, path: `/-/stage/${id}/tarball`, auth: true });
+    add({ what: `stage approve ${id.slice(0, 20)}`, method: 'POST', path: `/-/stage/${id}/approve`, auth: true, tfa: true });
+    add({ what: `stage reject ${id.slice(0, 20)}`, method: 'DELETE', path: `/-/stage/${id}`, auth: true, tfa: true });
+  }
+  const missing = '00000000-0000-4000-8000-000000000000';
+  add({ what: 'stage view of no stage', path: `/-/stage/${missing}`, auth: true });
+  add({ what: 'stage approve of no stage', method: 'POST', path: `/-/stage/${missing}/approve`, tfa: true });
+  add({ what: 'stage reject of no stage', method: 'DELETE', path: `/-/stage/${missing}`, tfa: true });
+  add({ what: 'stage approve with a body of broken JSON', method: 'POST', path: `/-/stage/${missing}/approve`, body: '{', headers: J, tfa: true });
   return cases;
 }
 

@@ -39,6 +39,9 @@ export const endpoints = [
   'team create',
   'trust add',
   'trust revoke',
+  'stage publish',
+  'stage approve',
+  'stage reject',
 ] as const;
 export type Endpoint = (typeof endpoints)[number];
 
@@ -64,6 +67,7 @@ const content: Row = {
 };
 const governance: Row = { ...content, 'bypass-2FA token': '403' };
 const account: Row = { ...governance, 'other user': '—', 'Basic password, 2FA': '401*' };
+const stageDecision: Row = { ...content, 'other user': '404', 'owner, no 2FA': '403', 'bypass-2FA token': '401*' };
 
 export const expected: Record<Endpoint, Row> = {
   'publish a new version': { ...content, 'trusted-publishing token': '2xx' },
@@ -94,6 +98,12 @@ export const expected: Record<Endpoint, Row> = {
   // token; Basic credentials are not read there (401).
   'trust add': { ...governance, 'owner, no 2FA': '403' },
   'trust revoke': { ...governance, 'owner, no 2FA': '403' },
+  // npm stage publish never asks for an OTP (the approval does): any credential that may write.
+  'stage publish': { ...content, 'owner, 2FA, no OTP': '2xx', 'trusted-publishing token': '2xx' },
+  // The deferred proof of presence: 2FA on (403 without), an OTP always, even with a bypass-2FA
+  // token; a staged version the caller may not write is a 404, as a missing one.
+  'stage approve': stageDecision,
+  'stage reject': stageDecision,
 };
 
 export function matrixMarkdown(): string {

@@ -12,6 +12,7 @@ import { postgresPasskeys } from './passkeys.ts';
 import { migrate } from './migrations.ts';
 import { postgresProxy } from './proxy.ts';
 import { postgresPackages } from './packages.ts';
+import { postgresStages } from './stages.ts';
 import { createPool } from './pool.ts';
 import { postgresTokens } from './tokens.ts';
 import { postgresTrust } from './trust.ts';
@@ -39,6 +40,7 @@ export async function createPostgresStore(url: string, clock: Clock): Promise<St
     loginRequests: postgresLoginRequests(pool),
     proxy: postgresProxy(pool, now),
     orgs: postgresOrgs(pool, now),
+    stages: postgresStages(pool, now),
     subscribe: (l) => listener.subscribe(l),
     async close() {
       await listener.close();

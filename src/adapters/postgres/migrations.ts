@@ -379,6 +379,31 @@ export const migrations: string[] = [
   );
   CREATE INDEX webauthn_challenges_expiry ON webauthn_challenges(expires_at);
   `,
+  `
+  -- Staged versions (npm stage publish, core/stage/): one per package and version, sharing the
+  -- version index with published ones (checked in the publish and stage transactions).
+  CREATE TABLE staged_versions (
+    id TEXT PRIMARY KEY,
+    package TEXT NOT NULL,
+    version TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    access TEXT,
+    manifest TEXT NOT NULL,
+    file TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    integrity TEXT NOT NULL,
+    shasum TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    user_name TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    UNIQUE (package, version)
+  );
+  CREATE INDEX staged_versions_expires ON staged_versions(expires_at);
+  CREATE INDEX staged_versions_blob ON staged_versions(blob_key);
+  `,
 ];
 
 /** The schema version this code expects. */

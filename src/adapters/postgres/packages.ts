@@ -3,6 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { Access, PackageHead, PackageMutation, PackageRecord, PackageStore, SearchHit, VersionSummary } from '../../core/ports.ts';
 import { appendEvent } from './events.ts';
 import { consumeOtp } from './otp.ts';
+import { publishedVersionTaken, stagedVersionTaken } from '../stage-rows.ts';
 import { lockName, type Queryable, transaction } from './pool.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
@@ -201,6 +202,9 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
       [name, create.access, create.mfa.publishRequiresTfa, create.mfa.automationOverridesTfa, t, key],
     );
     if (!existing || (await ownerIds(c, name)).length === 0) await addOwner(c, name, create.ownerId);
+    // Stages of the name by accounts that are not its owners can never be approved now: they
+    // must not hold version numbers of the package just created (stage-rows.ts).
+    await c.query('DELETE FROM staged_versions WHERE package = $1 AND user_id NOT IN (SELECT user_id FROM owners WHERE package = $1)', [name]);
     if (create.claimScope) {
       await c.query('INSERT INTO scopes (scope, owner_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $1) AND NOT EXISTS (SELECT 1 FROM orgs WHERE name = $1) ON CONFLICT DO NOTHING', [
         create.claimScope,
@@ -224,7 +228,11 @@ async function apply(c: Queryable, name: string, m: PackageMutation, expectRev: 
     case 'publish': {
       const v = m.version;
       const burned = await c.query('INSERT INTO burned_versions (package, version, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [name, v.version, v.publishedAt]);
-      if (burned.rowCount === 0) throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
+      if (burned.rowCount === 0) throw publishedVersionTaken(v.version);
+      // a staged version holds its number (stages.ts takes the same name lock)
+      if ((await c.query('SELECT 1 FROM staged_versions WHERE package = $1 AND version = $2 AND expires_at > $3', [name, v.version, t])).rowCount) {
+        throw stagedVersionTaken(name, v.version);
+      }
       const tb = v.tarball;
       const json = JSON.stringify(v.manifest);
       const counted = countedJsonBytes(v.manifest, json);
@@ -306,6 +314,10 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         await lockName(c, 'package', name);
         if (mutation.type === 'publish' && mutation.create) await lockName(c, 'similar', similarNameKey(name));
         if (mutation.type === 'publish' && mutation.create?.claimScope) await lockName(c, 'name', mutation.create.claimScope);
+        if (options.stageId !== undefined) {
+          const taken = await c.query('DELETE FROM staged_versions WHERE id = $1 AND package = $2 AND expires_at > $3', [options.stageId, name, now()]);
+          if (taken.rowCount === 0) throw new DomainError('NOT_FOUND', `No staged version ${options.stageId} waits for approval (it was approved, rejected or has expired).`);
+        }
         await consumeOtp(c, options.otp, now());
         await apply(c, name, mutation, options.expectRev, now());
         if (options.event) await appendEvent(c, options.event, now());
@@ -405,7 +417,8 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
     },
     async isBlobReferenced(key) {
       // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
-      return ((await pool.query('SELECT 1 FROM versions WHERE blob_key = $1 UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = $1 LIMIT 1', [key])).rowCount ?? 0) > 0;
+      const sql = 'SELECT 1 FROM versions WHERE blob_key = $1 UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = $1 UNION ALL SELECT 1 FROM staged_versions WHERE blob_key = $1 LIMIT 1';
+      return ((await pool.query(sql, [key])).rowCount ?? 0) > 0;
     },
     async unsignedVersions(limit) {
       const { rows } = await pool.query<{ name: string; version: string; integrity: string }>('SELECT package AS name, version, integrity FROM versions WHERE needs_signature LIMIT $1', [limit]);

@@ -8,6 +8,7 @@ import { sqlitePasskeys } from './passkeys.ts';
 import { openDatabase } from './open.ts';
 import { sqliteProxy } from './proxy.ts';
 import { sqlitePackages } from './packages.ts';
+import { sqliteStages } from './stages.ts';
 import { sqliteTokens } from './tokens.ts';
 import { sqliteTrust } from './trust.ts';
 import { sqliteUsers } from './users.ts';
@@ -31,6 +32,7 @@ export function createSqliteStore(file: string, clock: Clock): Store {
     otpChallenges: sqliteOtpChallenges(db),
     proxy: sqliteProxy(db, now),
     orgs: sqliteOrgs(db, now),
+    stages: sqliteStages(db, now),
     // SQLite's data_version changes when another connection (e.g. `tessera user reset-2fa`
     // beside a running server) commits: caches then start afresh.
     async subscribe(listener: (event: StoreChange) => void) {

@@ -4,6 +4,7 @@ import type { Access, OtpUse, Owner, PackageHead, PackageMutation, PackageRecord
 import type { TeamPermission } from '../../core/orgs/model.ts';
 import { eventAppender } from './events.ts';
 import { otpConsumer } from './otp.ts';
+import { publishedVersionTaken, stagedVersionTaken } from '../stage-rows.ts';
 import { similarNameError, similarNameKey } from '../../core/packages/names.ts';
 import { countedJsonBytes, manifestsTooLarge } from '../../core/packages/manifest-limits.ts';
 
@@ -95,7 +96,13 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     scope: db.prepare('SELECT owner_id FROM scopes WHERE scope = ?'),
     userByName: db.prepare('SELECT id FROM users WHERE name = ?'),
     // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
-    blobUsed: db.prepare('SELECT 1 FROM versions WHERE blob_key = @key UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = @key LIMIT 1'),
+    blobUsed: db.prepare(
+      'SELECT 1 FROM versions WHERE blob_key = @key UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = @key UNION ALL SELECT 1 FROM staged_versions WHERE blob_key = @key LIMIT 1',
+    ),
+    // staged versions (stages.ts): an approval takes its own; a publish refuses a live one
+    takeStage: db.prepare('DELETE FROM staged_versions WHERE id = ? AND package = ? AND expires_at > ?'),
+    dropForeignStages: db.prepare('DELETE FROM staged_versions WHERE package = ? AND user_id NOT IN (SELECT user_id FROM owners WHERE package = ?)'),
+    liveStage: db.prepare('SELECT 1 FROM staged_versions WHERE package = ? AND version = ? AND expires_at > ?'),
   };
 
   // A package in an org's scope (issue #18): its maintainers are those who may write it, and
@@ -176,10 +183,13 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
 
   const consume = otpConsumer(db, now);
   const appendEvent = eventAppender(db, now);
-  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined, event: SecurityEvent | undefined): void => {
+  const apply = db.transaction((name: string, m: PackageMutation, expectRev: number | undefined, otp: OtpUse | null | undefined, event: SecurityEvent | undefined, stageId?: string): void => {
+    const t = now();
+    if (stageId !== undefined && q.takeStage.run(stageId, name, t).changes === 0) {
+      throw new DomainError('NOT_FOUND', `No staged version ${stageId} waits for approval (it was approved, rejected or has expired).`);
+    }
     consume(otp);
     if (event) appendEvent(event);
-    const t = now();
     const existing = q.pkg.get(name) as PackageRow | undefined;
     if (m.type === 'publish' && m.create) {
       // A name that became someone else's while this publish was being checked (a creation
@@ -201,6 +211,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       if (!existing || (q.ownerCount.get(name) as { n: number }).n === 0) q.addOwner.run(name, m.create.ownerId, name);
       if (m.create.claimScope && !q.userByName.get(m.create.claimScope)) q.claimScope.run({ scope: m.create.claimScope, owner: m.create.ownerId });
       if (m.create.teamGrant) orgQ.grant.run(m.create.teamGrant.teamId, name, m.create.teamGrant.permission, t);
+      // Stages of the name by accounts that are not its owners can never be approved now: they
+      // must not hold version numbers of the package just created (stage-rows.ts).
+      q.dropForeignStages.run(name, name);
     } else {
       if (!existing || existing.unpublished === 1) throw new DomainError('NOT_FOUND', `Package ${name} not found.`);
       if (expectRev !== undefined && existing.rev !== expectRev) {
@@ -211,9 +224,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     switch (m.type) {
       case 'publish': {
         const v = m.version;
-        if (q.burned.get(name, v.version)) {
-          throw new DomainError('VERSION_EXISTS', `You cannot publish over the previously published versions: ${v.version}.`);
-        }
+        if (q.burned.get(name, v.version)) throw publishedVersionTaken(v.version);
+        if (q.liveStage.get(name, v.version, t)) throw stagedVersionTaken(name, v.version);
         q.burn.run(name, v.version, v.publishedAt);
         const tb = v.tarball;
         const json = JSON.stringify(v.manifest);
@@ -280,7 +292,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       return head(name);
     },
     async commit(name, mutation, options = {}) {
-      apply.immediate(name, mutation, options.expectRev, options.otp, options.event);
+      apply.immediate(name, mutation, options.expectRev, options.otp, options.event, options.stageId);
       const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
       return { rev: tagsAndRev.get(name) as number, distTags };
     },

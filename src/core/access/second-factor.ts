@@ -16,6 +16,11 @@ export type OperationClass =
   | 'package-governance'
   /** Trust relationships (npm trust): who may publish without anyone's second factor. */
   | 'package-trust'
+  /**
+   * Approving or rejecting a staged version (npm stage approve / reject): the proof of presence
+   * staging deferred, so an OTP in every mode, and 2FA must be on (npm docs, `npm help stage`).
+   */
+  | 'stage-approval'
   /** Reads, star, logout, whoami, search, profile and token reads, the 2FA confirmation. */
   | 'never';
 
@@ -27,6 +32,7 @@ export const secondFactorPolicy: Record<OperationClass, Record<TfaMode, boolean>
   'package-content': { 'auth-only': false, 'auth-and-writes': true },
   'package-governance': { 'auth-only': false, 'auth-and-writes': true },
   'package-trust': { 'auth-only': true, 'auth-and-writes': true },
+  'stage-approval': { 'auth-only': true, 'auth-and-writes': true },
   never: { 'auth-only': false, 'auth-and-writes': false },
 };
 
@@ -53,6 +59,7 @@ export function secondFactorFor(q: SecondFactorQuestion): SecondFactorAnswer {
   // where the package requires 2FA (mfa=publish: "disallow tokens" but trusted publishing, as
   // on npmjs); it can do nothing but publish and stage (access/permissions.ts).
   if (operation === 'package-content' && q.token?.kind === 'oidc') return { need: 'none' };
+  if (operation === 'stage-approval' && tfaMode === null) return { need: 'enable-2fa' };
   const packageWrite = operation === 'package-content' || operation === 'package-governance';
   const packageRequires = packageWrite && q.packageMfa?.publishRequiresTfa === true;
   if (packageRequires && tfaMode === null) return { need: 'enable-2fa' };

@@ -29,6 +29,9 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   // the same request needs no second one, as a session may present its login code again.
   if (principal.kind === 'user' && principal.secondFactorPassed && principal.user.id === user.id) return null;
   if (answer.need === 'enable-2fa') {
+    if (operation === 'stage-approval') {
+      fail('TFA_REQUIRED', 'Approving or rejecting a staged version needs two-factor authentication on your account and an OTP. Run `npm profile enable-2fa`.');
+    }
     fail('TFA_REQUIRED', 'This package requires that publishers enable two-factor authentication and provide an OTP. Run `npm profile enable-2fa`.');
   }
   // A passkey answer checked for this request (bound to its session and action) is the factor.
