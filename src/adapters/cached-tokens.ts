@@ -1,17 +1,29 @@
-// Token checks from memory: the token and its user, cached by the token's hash. This process
-// drops an entry whenever it changes the token or the user through the store; changes made by
-// other processes arrive through the store's change feed (PostgreSQL LISTEN/NOTIFY, SQLite's
-// data_version poll) and drop that user, or everything. Expiry and address ranges are checked
-// on every request by the caller, from the cached record.
+// Token checks from memory: the token and its user, cached by the token's hash, and the user's
+// org memberships (read with every credential: core/tokens/authenticate.ts), cached by user.
+// This process drops an entry whenever it changes the token or the user through the store, and
+// every membership after any org write; changes made by other processes arrive through the
+// store's change feed (PostgreSQL LISTEN/NOTIFY, SQLite's data_version poll) and drop that
+// user, every membership ('orgs'), or everything. Expiry and address ranges are checked on
+// every request by the caller, from the cached record.
 
-import type { OtpUse, Store, StoreChange, TokenRecord, User } from '../core/ports.ts';
+import type { OrgStore, OtpUse, Store, StoreChange, TokenRecord, User } from '../core/ports.ts';
 
 type Entry = { token: TokenRecord; user: User };
+type Memberships = Awaited<ReturnType<OrgStore['membershipsOf']>>;
+
+/** The org store's methods that only read: every other method may change memberships. */
+const ORG_READS = new Set<string>(['get', 'getById', 'listForUser', 'role', 'membershipsOf', 'members', 'invitations', 'invitationsForUser', 'team', 'teams', 'teamsOfUser', 'teamMembers', 'packageNames', 'teamPackages', 'packageTeams', 'userPackageGrants', 'events']);
 
 export function withTokenCache(store: Store, maxEntries = 20_000): Store {
   const entries = new Map<string, Entry>();
   const keysOfUser = new Map<number, Set<string>>();
   let generation = 0;
+  const memberships = new Map<number, Memberships>();
+  let orgGeneration = 0;
+  const dropMemberships = () => {
+    orgGeneration++;
+    memberships.clear();
+  };
 
   const forget = (key: string) => {
     const entry = entries.get(key);
@@ -23,23 +35,60 @@ export function withTokenCache(store: Store, maxEntries = 20_000): Store {
     generation++;
     for (const key of keysOfUser.get(id) ?? []) entries.delete(key);
     keysOfUser.delete(id);
+    orgGeneration++;
+    memberships.delete(id);
   };
   const dropAll = () => {
     generation++;
     entries.clear();
     keysOfUser.clear();
+    dropMemberships();
   };
   const afterOtp = (otp: OtpUse | null | undefined) => {
     if (otp) dropUser(otp.userId);
   };
   const apply = (event: StoreChange) => {
     if (event.type === 'user') dropUser(event.id);
+    else if (event.type === 'orgs') dropMemberships();
     else if (event.type === 'reset') dropAll();
   };
+
+  // Memberships from memory; any write through the org store drops them all (before, so that
+  // no read during the write keeps an old answer, and after, for reads that began meanwhile).
+  const orgs = new Proxy(store.orgs, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => Promise<unknown>;
+      if (prop === 'membershipsOf') {
+        return async (userId: number) => {
+          const hit = memberships.get(userId);
+          if (hit) return hit;
+          const seen = orgGeneration;
+          const found = (await method.call(target, userId)) as Memberships;
+          if (seen === orgGeneration) {
+            if (memberships.size >= maxEntries) memberships.delete(memberships.keys().next().value as number);
+            memberships.set(userId, found);
+          }
+          return found;
+        };
+      }
+      if (typeof prop === 'string' && ORG_READS.has(prop)) return method.bind(target);
+      return async (...args: unknown[]) => {
+        dropMemberships();
+        try {
+          return await method.apply(target, args);
+        } finally {
+          dropMemberships();
+        }
+      };
+    },
+  });
 
   const { users, tokens, packages, passkeys } = store;
   return {
     ...store,
+    orgs,
     // A passkey added or removed may turn the account's second factor on or off.
     passkeys: {
       ...passkeys,

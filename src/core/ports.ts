@@ -800,9 +800,10 @@ export interface Store {
 
 /**
  * A change another process committed: a package ('package'), a user's account or tokens
- * ('user': drop what is cached of that user), or possibly anything ('reset').
+ * ('user': drop what is cached of that user), an organisation's members, roles, teams or
+ * settings ('orgs': drop every cached membership), or possibly anything ('reset').
  */
-export type StoreChange = { type: 'package'; name: string } | { type: 'user'; id: number } | { type: 'reset' };
+export type StoreChange = { type: 'package'; name: string } | { type: 'user'; id: number } | { type: 'orgs' } | { type: 'reset' };
 
 /** Password hashing runs off the event loop; the adapter caps how many run at once. */
 export interface PasswordHasher {

@@ -196,6 +196,7 @@ test('enrol a passkey, sign out and in with it, approve npm publish with it, pas
 
   // The account's other changes are confirmed with the passkey too (no code typed): a mode change.
   await page.goto(`${url}-/web/2fa`);
+  await page.click('#action-mode summary');
   await page.check('input[name="mode"][value="auth-only"]');
   await page.fill('#mode-password', PASSWORD);
   await Promise.all([page.waitForURL(/2fa\?done=mode/), page.locator('form[action$="2fa/mode"] button[type="submit"]').click()]);
@@ -339,6 +340,7 @@ test('moving from TOTP to passkeys: add a key with a code, then remove the app c
   assert.match((await page.textContent('main'))!, /with passkeys and an authenticator app/, 'no new recovery codes: the account has them');
 
   await page.goto(`${url}-/web/2fa`);
+  await page.click('#action-off summary');
   await page.fill('#off-password', PASSWORD);
   await Promise.all([page.waitForURL(/2fa\?done=app-removed/), page.getByRole('button', { name: 'Remove the authenticator app' }).click()]);
   const carol = (await server.deps.store.users.findByName('carol'))!;

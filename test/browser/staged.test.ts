@@ -107,6 +107,7 @@ test('npm stage approve through the web approval flow (browser approval of the O
   const { page } = browser;
   // browser approval on (as in web-otp.test.ts); the session from the test above
   await page.goto(`${reg.url}-/web/2fa`);
+  await page.click('#action-approval summary');
   await page.check('#web-approval');
   await page.fill('#approval-otp', await codes.next());
   await Promise.all([page.waitForURL(/2fa\?done=approval/), page.locator('form[action$="2fa/web-approval"] button').click()]);

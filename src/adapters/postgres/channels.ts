@@ -4,3 +4,5 @@
 export const PACKAGE_CHANNEL = 'tessera_packages';
 /** Users whose account or tokens changed: other nodes drop their cached credentials. */
 export const ACCOUNT_CHANNEL = 'tessera_accounts';
+/** The ACCOUNT_CHANNEL payload of any org write: other nodes drop every cached org membership. */
+export const ORGS_PAYLOAD = 'orgs';

@@ -7,7 +7,7 @@
 
 import pg from 'pg';
 import type { StoreChange } from '../../core/ports.ts';
-import { ACCOUNT_CHANNEL, PACKAGE_CHANNEL } from './channels.ts';
+import { ACCOUNT_CHANNEL, ORGS_PAYLOAD, PACKAGE_CHANNEL } from './channels.ts';
 
 const PING_MS = 5_000;
 /** How the listening connection shows in pg_stat_activity. */
@@ -53,7 +53,8 @@ export function createListener(url: string): Listener {
     c.on('end', () => lost(c));
     c.on('notification', (n) => {
       if (n.channel === PACKAGE_CHANNEL && n.payload) emit({ type: 'package', name: n.payload });
-      if (n.channel === ACCOUNT_CHANNEL && n.payload) emit({ type: 'user', id: Number(n.payload) });
+      if (n.channel === ACCOUNT_CHANNEL && n.payload === ORGS_PAYLOAD) emit({ type: 'orgs' });
+      else if (n.channel === ACCOUNT_CHANNEL && n.payload) emit({ type: 'user', id: Number(n.payload) });
     });
     try {
       await c.connect();

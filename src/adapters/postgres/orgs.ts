@@ -18,7 +18,7 @@ import {
   type TeamPermission,
 } from '../../core/orgs/model.ts';
 import type { OrgStore } from '../../core/ports.ts';
-import { PACKAGE_CHANNEL } from './channels.ts';
+import { ACCOUNT_CHANNEL, ORGS_PAYLOAD, PACKAGE_CHANNEL } from './channels.ts';
 import { consumeOtp } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
 
@@ -133,12 +133,17 @@ async function teamById(c: Queryable, id: number): Promise<Team | null> {
 }
 
 export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
-  /** One write: the second factor first (a replay changes nothing), then `fn`. */
+  /**
+   * One write: the second factor first (a replay changes nothing), then `fn`, then the news to
+   * other nodes (delivered at commit) that org memberships may have changed (cached-tokens.ts).
+   */
   const write = <T>(otp: Parameters<typeof consumeOtp>[1], fn: (c: pg.PoolClient, t: string) => Promise<T>): Promise<T> =>
     transaction(pool, async (c) => {
       const t = now();
       await consumeOtp(c, otp, t);
-      return fn(c, t);
+      const result = await fn(c, t);
+      await c.query('SELECT pg_notify($1, $2)', [ACCOUNT_CHANNEL, ORGS_PAYLOAD]);
+      return result;
     });
   const taken = (name: string) => new DomainError('USER_EXISTS', `The name ${name} is taken.`);
 
