@@ -156,6 +156,10 @@ test('the 2FA requirement: lockouts before it applies, a member without 2FA cann
 test('tessera org adopt: a scope with packages becomes an org; its packages\' owners become owners', T, async () => {
   let r = await npm.frank.run(['publish'], { cwd: npm.frank.makePackage('@widgets/gear', '1.0.0') });
   expectOk(r, 'npm publish @widgets/gear', server);
+  // org create on such a scope says what to run instead.
+  const create = await runTessera(['org', 'create', 'widgets', '--owner', 'dave', '--data', server.dataDir]);
+  assert.equal(create.code, 2);
+  assert.match(create.stderr, /tessera org adopt widgets --owner dave/);
   const adopted = await runTessera(['org', 'adopt', 'widgets', '--owner', 'dave', '--data', server.dataDir]);
   assert.equal(adopted.code, 0, adopted.stderr);
   assert.match(adopted.stdout, /now the organization widgets: 1 package \(@widgets\/gear\); owners: dave, frank/);

@@ -6,7 +6,7 @@ import { requireUser } from '../access/permissions.ts';
 import { confirmedTfaMode } from '../access/second-factor.ts';
 import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
-import { fail } from '../errors.ts';
+import { fail, isDomainError } from '../errors.ts';
 import { isPlainObject } from '../packages/rules.ts';
 import { orgCaller, orgEvent, orgNameProblem } from './load.ts';
 import type { Org, TeamPermission } from './model.ts';
@@ -31,12 +31,23 @@ export async function createOrg(deps: Deps, ctx: RequestContext, name: string): 
   return deps.store.orgs.create(name, caller.user.id, { otp, event: orgEvent(ctx, caller.user.id, 'org-create', { owner: caller.user.name }) });
 }
 
-/** `tessera org create NAME --owner USER`: NOT_FOUND when the user does not exist. */
+/**
+ * `tessera org create NAME --owner USER`: NOT_FOUND when the user does not exist; USER_EXISTS
+ * saying what holds the name (a user, an org, or a scope whose packages `tessera org adopt` can
+ * turn into an org).
+ */
 export async function createOrgAsAdmin(deps: Deps, name: string, ownerName: string): Promise<Org> {
   requireOrgName(name);
   const owner = await deps.store.users.findByName(ownerName);
   if (!owner) fail('NOT_FOUND', `No user named ${ownerName}.`);
-  return deps.store.orgs.create(name, owner.id, { event: orgEvent(null, null, 'org-create', { owner: ownerName, by: 'tessera org create' }) });
+  try {
+    return await deps.store.orgs.create(name, owner.id, { event: orgEvent(null, null, 'org-create', { owner: ownerName, by: 'tessera org create' }) });
+  } catch (e) {
+    if (!isDomainError(e) || e.code !== 'USER_EXISTS') throw e;
+    if (await deps.store.users.findByName(name)) fail('USER_EXISTS', `The name ${name} is a user's: users and organizations share one namespace.`);
+    if (await deps.store.orgs.get(name)) fail('USER_EXISTS', `The organization ${name} exists already.`);
+    fail('USER_EXISTS', `The scope @${name} already has packages: turn it into an organization with tessera org adopt ${name} --owner ${ownerName}.`);
+  }
 }
 
 /**

@@ -58,10 +58,17 @@ export async function addTeamMember(deps: Deps, ctx: RequestContext, rawOrg: str
   return { user: name, team: `${org.name}:${team.name}` };
 }
 
-/** DELETE /-/team/:org/:team/user `{user}`: NOT_FOUND when the user is not in the team. */
+/**
+ * DELETE /-/team/:org/:team/user `{user}`: NOT_FOUND when the user is not in the team;
+ * FORBIDDEN for the developers team, which every member of the org is in (docs/orgs.md):
+ * leaving it would quietly take away the member's access to the org's new packages.
+ */
 export async function removeTeamMember(deps: Deps, ctx: RequestContext, rawOrg: string, rawTeam: string, body: unknown): Promise<void> {
   const name = userField(body);
   const { org, team, caller } = await teamOf(deps, ctx, rawOrg, rawTeam, 'manage-teams');
+  if (team.name === DEVELOPERS_TEAM) {
+    fail('FORBIDDEN', `Every member of ${org.name} is in its developers team; to take someone out of it, remove them from the organization (npm org rm ${org.name} ${name}), or give the team read-only access to packages.`);
+  }
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   const target = await deps.store.users.findByName(name);
   const removed = target && (await deps.store.orgs.removeTeamMember(team.id, target.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-rm', { team: team.name, user: name }) }));

@@ -69,7 +69,7 @@ export function homePage(
       : html``;
   return layout(
     page,
-    page.registryName,
+    'Packages',
     html`${account}
 <form method="get" action="${page.base}" role="search" class="search">
   <div class="field grow"><label for="q">Find a package</label>
