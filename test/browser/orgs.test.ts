@@ -1,7 +1,7 @@
 // In Chromium: an owner with 2FA creates an org, invites a user who accepts on their own
 // Organizations page, makes a team and adds them, then turns on the org's 2FA requirement
 // (the lockout preview first, then the confirmation). Screenshots of each page (docs/orgs.md
-// shows them, copied from test-results/screenshots/ into docs/screenshots/).
+// shows them, copied from test-results/screenshots/ into docs/img/ by scripts/docs-screenshots.mjs).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -8,18 +8,16 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { CDPSession, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServer, type Server } from '../../src/server.ts';
-import { type Browser, enrolOverApi, launchBrowser, PASSWORD, type Registry, screenshot, SCREENSHOTS, signInWithKeyboard, skip } from './harness.ts';
+import { type Browser, enrolOverApi, launchBrowser, PASSWORD, type Registry, screenshot, signInWithKeyboard, skip } from './harness.ts';
 
-const DOCS = fileURLToPath(new URL('../../docs/images/', import.meta.url));
 
 let server: Server;
 let url: string;
@@ -220,13 +218,7 @@ test('enrol a passkey, sign out and in with it, approve npm publish with it, pas
   } finally {
     await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: spare });
   }
-
-  // The screenshots linked from docs/security.md, refreshed on request (not on every run: they
-  // are tracked files): TESSERA_DOC_SCREENSHOTS=1 node scripts/test.mjs test/browser/passkeys
-  if (process.env.TESSERA_DOC_SCREENSHOTS === '1') {
-    mkdirSync(DOCS, { recursive: true });
-    for (const name of ['passkeys-enrolment', 'passkeys-approval']) copyFileSync(join(SCREENSHOTS, `${name}.png`), join(DOCS, `${name}.png`));
-  }
+  // The screenshots docs/security.md shows: scripts/docs-screenshots.mjs copies them to docs/img/.
 });
 
 test('a passkey-only account logs in with npm login (web login)', { skip, timeout: 120_000 }, async () => {

@@ -147,6 +147,13 @@ describe('the OIDC exchange', () => {
     const res = await exchange('other', await sign(claims, { iss: `${issuer.url}/gitlab` }));
     assert.equal(res.statusCode, 200, res.body);
     refused(await publish(res.json().token, 'other', '1.1.0'), 403, /does not allow npm publish \(it allows npm stage publish\)/);
+    // It stages; the approved version says which workflow built it (found by a trial).
+    const staged = await t.request({ method: 'POST', url: '/-/stage/package/other', token: res.json().token, payload: publishBody('other', '1.5.0') });
+    assert.equal(staged.statusCode, 201, staged.body);
+    const approved = await t.request({ method: 'POST', url: `/-/stage/${staged.json().stageId}/approve`, token: owner, headers: { 'npm-otp': otp() } });
+    assert.equal(approved.statusCode, 200, approved.body);
+    const doc = (await t.request({ url: '/other/1.5.0' })).json();
+    assert.match(doc._npmUser.trustedPublisher.workflow, /group\/sub\/other/);
     refused(await exchange('other', await sign({ ...claims, ci_config_ref_uri: 'gitlab.example/group/sub/other//other.yml@refs/heads/main' }, { iss: `${issuer.url}/gitlab` })), 403, /ci_config_ref_uri .* is not the trusted pipeline file/);
     refused(await exchange('other', await sign({ ...claims, environment: 'review' }, { iss: `${issuer.url}/gitlab` })), 403, /environment review is not/);
     refused(await exchange('other', await sign(gitlabClaims('group/other', '.gitlab-ci.yml'), { iss: `${issuer.url}/gitlab` })), 403, /project_path group\/other is not/);

@@ -39,7 +39,7 @@ test('every screenshot a doc shows is in docs/img and saved by a browser test un
 
 test('docs/web.md shows every page of the web UI', () => {
   const web = readFileSync(join(docs, 'web.md'), 'utf8');
-  for (const page of ['home', 'package', 'two-factor-on', 'tokens-list', 'security-log', 'profile']) {
+  for (const page of ['home', 'package', 'two-factor-on', 'tokens-list', 'security-log', 'profile', 'passkeys-enrolment', 'staged-page', 'org-page', 'admin-users']) {
     assert.match(web, new RegExp(`\\]\\(img/${page}\\.png\\)`), page);
   }
 });

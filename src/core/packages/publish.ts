@@ -39,7 +39,7 @@ export function publishAccess(
  * (`trustedPublisher: {id, oidcConfigId}`) plus the workflow that published it; the time is
  * the version's own (`time[version]`).
  */
-function trustedPublisher(writer: UserPrincipal): { trustedPublisher?: { id: string; oidcConfigId: string; workflow: string } } {
+export function trustedPublisher(writer: UserPrincipal): { trustedPublisher?: { id: string; oidcConfigId: string; workflow: string } } {
   const grant = writer.token?.kind === 'oidc' ? writer.token.limits?.trusted : undefined;
   return grant ? { trustedPublisher: { id: grant.type, oidcConfigId: grant.configId, workflow: grant.workflow } } : {};
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { UserPrincipal } from '../access/principal.ts';
 import { type Deps, isoNow, type RequestContext } from '../deps.ts';
 import { tarballFileName } from '../packages/names.ts';
-import { preparePublish, requirePublisher } from '../packages/publish.ts';
+import { preparePublish, requirePublisher, trustedPublisher } from '../packages/publish.ts';
 import type { PackageHead, StagedVersion } from '../ports.ts';
 import { expireStages } from './expire.ts';
 
@@ -49,7 +49,8 @@ export async function stagePublish(deps: Deps, ctx: RequestContext, name: string
     version: valid.version,
     tag: valid.tag,
     access: valid.access,
-    manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email } },
+    // Staged by a trusted publisher: the approved version says which workflow built it.
+    manifest: { ...valid.manifest, _npmUser: { name: writer.user.name, email: writer.user.email, ...trustedPublisher(writer) } },
     tarball: { file: tarballFileName(name, valid.version), blobKey, size: valid.tarball.length, integrity: valid.integrity, shasum: valid.shasum },
     userId: writer.user.id,
     userName: writer.user.name,
@@ -57,7 +58,8 @@ export async function stagePublish(deps: Deps, ctx: RequestContext, name: string
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + deps.settings.stageTtlMs).toISOString(),
   };
-  const event = { userId: writer.user.id, type: 'stage-publish', ip: ctx.ip, userAgent: ctx.userAgent, detail: { package: name, version: valid.version, tag: valid.tag } };
+  const workflow = trustedPublisher(writer).trustedPublisher?.workflow;
+  const event = { userId: writer.user.id, type: 'stage-publish', ip: ctx.ip, userAgent: ctx.userAgent, detail: { package: name, version: valid.version, tag: valid.tag, ...(workflow ? { trusted_publisher: workflow } : {}) } };
   // A refused stage leaves the blob: content-addressed, unreferenced and harmless (blob-cleanup.ts).
   await deps.store.stages.create(stage, isoNow(deps), { event });
   return { stageId: stage.id };
