@@ -43,17 +43,7 @@ export function sqliteEvents(db: Database.Database, now: () => string): Security
       return rows.map(toEvent);
     },
     async list(userId, { before, limit }) {
-      return (page.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map(
-        (r): StoredSecurityEvent => ({
-          id: r.id,
-          userId: r.user_id,
-          at: r.at,
-          type: r.type,
-          ip: r.ip,
-          userAgent: r.user_agent,
-          ...(r.detail ? { detail: JSON.parse(r.detail) as StoredSecurityEvent['detail'] } : {}),
-        }),
-      );
+      return (page.all(userId, before ?? Number.MAX_SAFE_INTEGER, limit) as EventRow[]).map(toEvent);
     },
   };
 }

@@ -13,21 +13,7 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
   const list = db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens t WHERE t.user_id = ? ORDER BY t.created_at, t.key`);
   const createTx = db.transaction((t: TokenRecord, otp: Parameters<typeof consume>[0]) => {
     consume(otp);
-    insert.run({
-      key: t.key,
-      user_id: t.userId,
-      kind: t.kind,
-      prefix: t.prefix,
-      name: t.name,
-      description: t.description,
-      readonly: t.readonly ? 1 : 0,
-      cidr: JSON.stringify(t.cidr),
-      limits: t.limits ? JSON.stringify(t.limits) : null,
-      bypass_2fa: t.bypass2fa ? 1 : 0,
-      created_at: t.createdAt,
-      expires_at: t.expiresAt,
-      last_used_at: t.lastUsedAt,
-    });
+    insert.run(tokenRow(t));
   });
   const touch = db.prepare('UPDATE tokens SET last_used_at = ? WHERE key = ? AND (last_used_at IS NULL OR last_used_at < ?)');
   const touchAll = db.transaction((uses: Array<{ key: string; at: string }>) => {
@@ -58,5 +44,24 @@ export function sqliteTokens(db: Database.Database, now: () => string): TokenSto
         .prepare(`DELETE FROM tokens WHERE user_id = ? AND kind IN (${marks}) AND key != ?`)
         .run(userId, ...kinds, exceptKey ?? '').changes;
     },
+  };
+}
+
+/** A token record as the named parameters of an INSERT into tokens (columns of migrations.ts). */
+export function tokenRow(t: TokenRecord): Record<string, string | number | null> {
+  return {
+    key: t.key,
+    user_id: t.userId,
+    kind: t.kind,
+    prefix: t.prefix,
+    name: t.name,
+    description: t.description,
+    readonly: t.readonly ? 1 : 0,
+    cidr: JSON.stringify(t.cidr),
+    limits: t.limits ? JSON.stringify(t.limits) : null,
+    bypass_2fa: t.bypass2fa ? 1 : 0,
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    last_used_at: t.lastUsedAt,
   };
 }

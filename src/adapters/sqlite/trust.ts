@@ -1,6 +1,7 @@
 // Trusted publishing in SQLite: relationships per package and identity-token uses, each change
 // in one transaction with its OTP and security-log lines (core/ports.ts TrustStore).
 
+import { tokenRow } from './tokens.ts';
 import type Database from 'better-sqlite3';
 import type { TrustConfig, TrustStore } from '../../core/ports.ts';
 import { eventAppender } from './events.ts';
@@ -52,21 +53,7 @@ export function sqliteTrust(db: Database.Database, now: () => string): TrustStor
     forgetUses.run(nowMs);
     forgetTokens.run(new Date(nowMs).toISOString());
     if (use.run(u.issuer, u.jti, u.package, u.expiresAt).changes === 0) return false;
-    insertToken.run({
-      key: t.key,
-      user_id: t.userId,
-      kind: t.kind,
-      prefix: t.prefix,
-      name: t.name,
-      description: t.description,
-      readonly: t.readonly ? 1 : 0,
-      cidr: JSON.stringify(t.cidr),
-      limits: t.limits ? JSON.stringify(t.limits) : null,
-      bypass_2fa: t.bypass2fa ? 1 : 0,
-      created_at: t.createdAt,
-      expires_at: t.expiresAt,
-      last_used_at: t.lastUsedAt,
-    });
+    insertToken.run(tokenRow(t));
     for (const e of events) append(e);
     return true;
   });
