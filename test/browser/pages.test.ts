@@ -88,4 +88,10 @@ test('package page: versions, dist-tags, owners, 2FA requirement, readme rendere
   assert.equal(await page.locator('main img').count(), 0, 'no markup of the readme reaches the page');
   assert.ok(!['1', '2'].includes(await page.title()));
   await screenshot(page, 'package');
+
+  // The upstreams page (the proxy's state; this registry runs with --upstream none).
+  await page.getByRole('link', { name: 'Upstreams' }).click();
+  await page.waitForURL(`${reg.url}-/web/upstreams`);
+  assert.match((await page.textContent('main'))!, /Upstream/);
+  await screenshot(page, 'upstreams');
 });
