@@ -1,5 +1,5 @@
 // Web forms confirmed with a passkey (no authenticator app): an account whose only second
-// factor is a passkey creates and revokes a token, saves its profile and,
+// factor is a passkey creates and revokes a token, saves its profile, creates an organization and invites to it and,
 // as an administrator, disables an account, each confirmed by its passkey (Chromium with a
 // virtual authenticator from the DevTools protocol) and no code: its recovery codes stay unused.
 // Tessera's public URL is on `localhost`: an IP address cannot be an RP ID.
@@ -103,6 +103,15 @@ test('a passkey-only account confirms token, profile and admin forms with its pa
   await Promise.all([page.waitForURL(/profile\?saved=profile/), page.getByRole('button', { name: 'Save profile' }).click()]);
   const profile = (await (await fetch(`${url}-/npm/v1/user`, { headers: { authorization: `Bearer ${token}` } })).json()) as { fullname?: string };
   assert.equal(profile.fullname, 'Pat Passkey');
+
+  // An organization, and an invitation in it.
+  await page.goto(`${url}-/web/orgs`);
+  await assertPasskeyForm(page, `form[action$="/-/web/orgs"]`, 'org-create');
+  await page.fill('#org-name', 'pkorg');
+  await Promise.all([page.waitForURL(/org\/pkorg\?done=created/), page.getByRole('button', { name: 'Create organization' }).click()]);
+  await assertPasskeyForm(page, `form[action$="/-/web/org/pkorg/members"]`, 'org-invite');
+  await page.fill('#inv-user', 'bob');
+  await Promise.all([page.waitForURL(/org\/pkorg\?done=invited/), page.getByRole('button', { name: 'Invite' }).click()]);
 
   // An administrator action (the role given with the store, as `tessera user admin` does).
   await setAdmin(server.deps, 'pat', true);

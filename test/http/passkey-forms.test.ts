@@ -133,6 +133,16 @@ describe('a passkey answer confirms only the form it was made for', () => {
     assert.equal(again.statusCode, 401, again.body);
   });
 
+  test('a malformed passkey answer on a form is a 400 naming it, and changes nothing', async () => {
+    for (const assertion of ['not json', '[]', '{"id":"x"}', `{"id":"${'a'.repeat(40000)}"}`]) {
+      await web.get('/-/web/tokens');
+      const res = await web.post('/-/web/tokens', { name: 'malformed', password: PASSWORD, assertion });
+      assert.equal(res.statusCode, 400, `${assertion.slice(0, 20)}: ${res.statusCode}`);
+      assert.match(res.body, /passkey answer is malformed/);
+    }
+    assert.ok(!(await tokenNames()).includes('malformed'));
+  });
+
   test('the options endpoint refuses an action no form has', async () => {
     await web.get('/-/web/tokens');
     const res = await web.post('/-/web/passkeys/assert-options?action=token-create-everything', {});
