@@ -70,18 +70,21 @@ export class DomainError extends Error {
   readonly retryAfter?: number;
   /** Extra fields for the error body (e.g. authUrl/doneUrl of a web OTP challenge). */
   readonly details?: Record<string, string>;
+  /** For 'needs-otp': which factors the account can answer with, when not an authenticator app (the npm-notice says so). */
+  readonly factors?: 'passkeys';
 
-  constructor(code: ErrorCode, message: string, options: { retryAfter?: number; details?: Record<string, string> } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retryAfter?: number; details?: Record<string, string>; factors?: 'passkeys' } = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.kind = errorCatalogue[code];
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
     if (options.details !== undefined) this.details = options.details;
+    if (options.factors !== undefined) this.factors = options.factors;
   }
 }
 
-export function fail(code: ErrorCode, message: string, options?: { retryAfter?: number; details?: Record<string, string> }): never {
+export function fail(code: ErrorCode, message: string, options?: { retryAfter?: number; details?: Record<string, string>; factors?: 'passkeys' }): never {
   throw new DomainError(code, message, options);
 }
 

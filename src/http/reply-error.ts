@@ -17,6 +17,8 @@ export function errorBody(error: string, code: string) {
 
 /** The notice of every OTP challenge; the reason follows when a code was given (wrong, already used). */
 const OTP_NOTICE = 'This operation requires a one-time password from your authenticator app (or a recovery code).';
+/** The same for an account whose only factors are passkeys: it has no code to type. */
+const PASSKEY_OTP_NOTICE = 'This operation requires your second factor: approve it with your passkey at the browser link npm shows, or give one of your recovery codes with --otp.';
 
 function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): FastifyReply {
   const status = statusOfKind(e.kind);
@@ -32,7 +34,7 @@ function sendDomainError(reply: FastifyReply, e: DomainError, realm: string): Fa
       reply.header('www-authenticate', 'otp');
       // npm prints npm-notice headers (npm-registry-fetch check-response.js) but not the body of
       // an EOTP answer: the notice says why this code was refused (missing, wrong, already used).
-      reply.header('npm-notice', `${OTP_NOTICE}${e.message.startsWith('This operation requires') ? '' : ` ${escapeControls(e.message).replace(/[^\x20-\x7e]/g, '?')}`}`);
+      reply.header('npm-notice', `${e.factors === 'passkeys' ? PASSKEY_OTP_NOTICE : OTP_NOTICE}${e.message.startsWith('This operation requires') ? '' : ` ${escapeControls(e.message).replace(/[^\x20-\x7e]/g, '?')}`}`);
       text = `${OTP_CHALLENGE_TEXT} ${e.message}`;
       break;
     case 'ip-not-allowed':

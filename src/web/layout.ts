@@ -2,6 +2,8 @@
 // interpolated value unless it is itself the output of `html` (SafeHtml). Nothing else builds
 // markup from strings, so user data (names, readmes, user agents) cannot inject markup.
 
+import { assetPath } from './assets.ts';
+
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -49,6 +51,10 @@ export interface PageContext {
   user: string | null;
   /** Whether the signed-in user is an administrator (the Admin link). */
   admin?: boolean;
+  /** The second factors of the signed-in account (request.ts AccountFactors), for its forms; null: none. */
+  factors?: { passkeys: boolean; totp: boolean } | null;
+  /** Set by a form a passkey may confirm (pages/confirm.ts): the layout then loads the passkey scripts once. */
+  passkeyForms?: boolean;
   /** The CSRF token for forms on this page. */
   csrf: string;
   /** Versioned paths of the stylesheet and the script. */
@@ -114,6 +120,8 @@ export function layout(page: PageContext, title: string, body: SafeHtml, options
 <h1>${title}</h1>
 ${body}
 </main>
+${page.passkeyForms ? html`<script src="${assetPath(page.base, 'webauthn.js')}" defer></script>
+<script src="${assetPath(page.base, 'passkeys.js')}" defer></script>` : html``}
 </body>
 </html>
 `;

@@ -5,6 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OrgMembership, UserPrincipal } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { isDomainError } from '../core/errors.ts';
+import { confirmedTfaMode } from '../core/access/second-factor.ts';
+import { hasTotp, passkeysOnly, passkeysUsable } from '../core/accounts/passkey-policy.ts';
 import type { TokenRecord, User } from '../core/ports.ts';
 import { assetPaths } from './assets.ts';
 import { statusOfKind } from '../http/status.ts';
@@ -25,6 +27,28 @@ export interface WebState {
   /** The anonymous CSRF nonce from its cookie, if any. */
   nonce: string | null;
   names: CookieNames;
+  /** The second factors of the session's account that forms may ask for (secondFactorsOf); null: none. */
+  factors?: AccountFactors | null;
+}
+
+/** What the signed-in account can confirm a change with: a code (TOTP or recovery) always, a passkey when it has one. */
+export interface AccountFactors {
+  /** Passkeys registered and usable on this registry (its URL has a host name). */
+  passkeys: boolean;
+  /** An authenticator app (otherwise only recovery codes can be typed). */
+  totp: boolean;
+}
+
+/**
+ * The factors of a signed-in account for its forms: null when two-factor is off or pending.
+ * One passkey query when it has an authenticator app too (an account without one has passkeys,
+ * core/accounts/passkey-policy.ts).
+ */
+export async function secondFactorsOf(deps: Deps, user: User): Promise<AccountFactors | null> {
+  if (!confirmedTfaMode(user)) return null;
+  const totp = hasTotp(user);
+  const passkeys = passkeysUsable(deps) && (passkeysOnly(user) || (await deps.store.passkeys.list(user.id)).length > 0);
+  return { passkeys, totp };
 }
 
 declare module 'fastify' {
@@ -73,6 +97,7 @@ export function pageContext(deps: Deps, request: FastifyRequest, reply: FastifyR
     registryName: deps.settings.registryName,
     user: web.session?.user.name ?? null,
     admin: web.session?.user.admin === true,
+    factors: web.session ? (web.factors ?? null) : null,
     csrf,
     assets: assetPaths(webBase(deps)),
   };

@@ -9,7 +9,7 @@ import { authenticateWebSession } from '../core/tokens/authenticate.ts';
 import { assets } from './assets.ts';
 import { formOf } from './form.ts';
 import { errorPage } from './pages/error.ts';
-import { pageContext, sendPage, type WebState } from './request.ts';
+import { pageContext, secondFactorsOf, sendPage, type WebState } from './request.ts';
 import { clearCookie, cookieNames, csrfMatches, originAllowed, parseCookies, WEB_IDLE_MS } from './session.ts';
 import { statusOfKind } from '../http/status.ts';
 import { webAccountRoutes } from './routes/account.ts';
@@ -45,7 +45,10 @@ export function webRoutes(app: FastifyInstance, deps: Deps): void {
         const secret = cookies.get(names.session);
         if (!secret) return;
         const found = await authenticateWebSession(deps, secret, WEB_IDLE_MS);
-        if (found) state.session = { ...found, secret };
+        if (found) {
+          state.session = { ...found, secret };
+          state.factors = await secondFactorsOf(deps, found.user);
+        }
         else reply.header('set-cookie', clearCookie(names.session, names.secure));
       });
 

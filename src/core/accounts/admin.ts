@@ -150,7 +150,8 @@ export function requireAdmin(ctx: RequestContext): User {
 
 /**
  * Every administrator action on the web passes the administrator's second factor first
- * (issue #20): TFA_REQUIRED when they have none, else the code in ctx.otp is verified (a
+ * (issue #20): TFA_REQUIRED when they have none, else ctx.passkeyFactor (a passkey answer the
+ * web route checked) or the code in ctx.otp is verified (a
  * wrong one counts towards their lockout, as anywhere) and consumed; the same session may
  * present the same code again within its step, for several actions in a row. Returns the
  * actor for the action's log lines.
@@ -159,7 +160,8 @@ export async function adminActor(deps: Deps, ctx: RequestContext): Promise<NonNu
   const admin = requireAdmin(ctx);
   if (confirmedTfaMode(admin) === null) fail('TFA_REQUIRED', 'Administrator actions need your second factor: turn on two-factor authentication first (Two-factor page).');
   const credentialKey = ctx.principal.kind === 'user' ? (ctx.principal.token?.key ?? null) : null;
-  const use = await verifyOtp(deps, ctx, admin, credentialKey, null);
+  // A passkey answer checked for this request (web forms, bound to the session and the action).
+  const use = ctx.passkeyFactor && ctx.passkeyFactor.userId === admin.id ? ctx.passkeyFactor : await verifyOtp(deps, ctx, admin, credentialKey, null);
   await deps.store.users.consumeOtp(use);
   return { admin, ip: ctx.ip, userAgent: ctx.userAgent };
 }

@@ -6,6 +6,7 @@ import { fail } from '../errors.ts';
 import type { OtpUse, PackageMfa, User } from '../ports.ts';
 import { confirmedTfaMode, type OperationClass, secondFactorFor } from '../access/second-factor.ts';
 import { isWebOtpValue } from './otp-input.ts';
+import { passkeysOnly } from './passkey-policy.ts';
 import { verifyOtp } from './verify-otp.ts';
 import { offersWebChallenge, startOtpChallenge, webOtpBinding } from './web-otp-start.ts';
 
@@ -41,7 +42,7 @@ export async function requireSecondFactor(deps: Deps, ctx: RequestContext, opera
   const binding = ctx.target && (isWebOtpValue(ctx.otp) || offersWebChallenge(ctx, user)) ? webOtpBinding(ctx, user, operation) : null;
   if (binding !== null && offersWebChallenge(ctx, user)) {
     const details = await startOtpChallenge(deps, ctx, user, binding, options.subject);
-    fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details });
+    fail('OTP_REQUIRED', `Approve this in your browser: ${details.authUrl}`, { details, ...(passkeysOnly(user) ? { factors: 'passkeys' as const } : {}) });
   }
   return verifyOtp(deps, ctx, user, credentialKey, binding);
 }

@@ -118,14 +118,16 @@ export async function noteFactorFailure(deps: Deps, ctx: RequestContext, user: U
 export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, credentialKey: string | null, webBinding: string | null): Promise<OtpUse> {
   const tfa = user.tfa;
   if (!tfa || tfa.pending) throw new Error('verifyOtp on an account without an active second factor');
+  // An account with passkeys only cannot type a TOTP code: its challenges say what it can do.
+  const factors = tfa.secret === null ? { factors: 'passkeys' as const } : undefined;
   // A value from a browser approval (the web OTP challenge): consumed with the write, and only
   // where the write's binding is the one the approval was given for (checked by the store).
   if (isWebOtpValue(ctx.otp)) {
-    if (webBinding === null) fail('OTP_REQUIRED', 'A browser approval value works only for the command it approved; give a code from your authenticator.');
+    if (webBinding === null) fail('OTP_REQUIRED', 'A browser approval value works only for the command it approved; give a code from your authenticator.', factors);
     return { userId: user.id, kind: 'web', valueHash: webOtpValueHash(ctx.otp), bindingHash: webBinding };
   }
   const parsed = parseOtp(ctx.otp);
-  if (parsed.kind === 'none') fail('OTP_REQUIRED', 'This operation requires a one-time password.');
+  if (parsed.kind === 'none') fail('OTP_REQUIRED', 'This operation requires a one-time password.', factors);
   if (parsed.kind === 'invalid') fail('BAD_REQUEST', `The npm-otp header is malformed: ${parsed.reason}`);
 
   const now = deps.clock.now();
@@ -154,7 +156,7 @@ export async function verifyOtp(deps: Deps, ctx: RequestContext, user: User, cre
 
   if (!use) {
     await noteFactorFailure(deps, ctx, user, attempt, replay ? 'otp-replayed' : 'otp-failed');
-    fail('OTP_REQUIRED', replay ? OTP_ALREADY_USED : 'The one-time password is wrong or expired.');
+    fail('OTP_REQUIRED', replay ? OTP_ALREADY_USED : 'The one-time password is wrong or expired.', factors);
   }
   await deps.store.users.clearOtpFailures(user.id, budget);
   return use;

@@ -5,7 +5,12 @@
 import type { ProxyBlock } from '../../core/proxy/ports.ts';
 import type { StoredSecurityEvent, User, UserSummary } from '../../core/ports.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField, passwordField } from './fields.ts';
+import type { ConfirmAction } from '../confirm-actions.ts';
+import { confirmWith } from './confirm.ts';
+import { passwordField } from './fields.ts';
+
+/** The administrator actions on a user (routes/admin.ts), each its own passkey-confirmed form. */
+type AdminAction = ConfirmAction extends infer A ? (A extends `admin-${infer N}` ? N : never) : never;
 import { packageHref } from './home.ts';
 
 function adminNav(page: PageContext, here: 'users' | 'events' | 'proxy'): SafeHtml {
@@ -38,12 +43,13 @@ ${v.next !== null ? html`<p><a href="${page.base}admin?after=${encodeURIComponen
 }
 
 /** One action: a form with the administrator's one-time password. */
-function actionForm(page: PageContext, user: User, action: string, label: string, options: { danger?: boolean; extra?: SafeHtml; hint?: string } = {}): SafeHtml {
+function actionForm(page: PageContext, user: User, action: AdminAction, label: string, options: { danger?: boolean; extra?: SafeHtml; hint?: string } = {}): SafeHtml {
   const id = `otp-${action}`;
-  return html`<form method="post" action="${page.base}admin/users/${encodeURIComponent(user.name)}/${action}" class="card" id="form-${action}">${csrfField(page)}
+  const confirm = confirmWith(page, `admin-${action}`);
+  return html`<form method="post" action="${page.base}admin/users/${encodeURIComponent(user.name)}/${action}" class="card" id="form-${action}"${confirm.attrs}>${csrfField(page)}
 ${options.hint ? html`<p>${options.hint}</p>` : html``}
 ${options.extra ?? html``}
-${otpField(id, true, 'Your own code: every administrator action needs your second factor.')}
+${confirm.fields(id, { show: true, note: 'Every administrator action needs your own second factor.' })}
 <button type="submit"${options.danger ? html` class="danger"` : html``}>${label}</button>
 </form>`;
 }

@@ -6,7 +6,7 @@
 import type { OrgInvitation, OrgRole } from '../../core/orgs/model.ts';
 import type { orgPageView, teamPageView } from '../../core/orgs/views.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField } from './fields.ts';
+import { confirmWith } from './confirm.ts';
 
 type OrgView = Awaited<ReturnType<typeof orgPageView>>;
 type TeamView = Awaited<ReturnType<typeof teamPageView>>;
@@ -18,6 +18,8 @@ function roleSelect(id: string, current: OrgRole = 'developer'): SafeHtml {
 }
 
 export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; role: string }>; invitations: OrgInvitation[]; tfaOn: boolean; notice: Notice; name?: string }): SafeHtml {
+  const accept = confirmWith(page, 'org-accept');
+  const create = confirmWith(page, 'org-create');
   return layout(
     page,
     'Organizations',
@@ -34,9 +36,9 @@ export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; rol
         (i) => html`<article class="card" aria-labelledby="inv-${i.orgName}">
   <h3 id="inv-${i.orgName}">${i.orgName} <span class="muted">as ${i.role}</span></h3>
   <p>Invited by ${i.invitedByName ?? 'a former member'} on ${when(i.createdAt)}.</p>
-  <form method="post" action="${page.base}orgs/accept">${csrfField(page)}
+  <form method="post" action="${page.base}orgs/accept"${accept.attrs}>${csrfField(page)}
     <input type="hidden" name="org" value="${i.orgName}">
-    ${otpField(`acc-otp-${i.orgName}`, v.tfaOn)}
+    ${accept.fields(`acc-otp-${i.orgName}`, { show: v.tfaOn })}
     <button type="submit" aria-label="Accept the invitation to ${i.orgName}">Accept</button>
   </form>
   <form method="post" action="${page.base}orgs/decline">${csrfField(page)}
@@ -49,10 +51,10 @@ export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; rol
 <section aria-labelledby="create">
   <h2 id="create">Create an organization</h2>
   <p class="hint">It owns the scope <code>@NAME</code>; the name cannot be a user's or a scope that already has packages. You become its owner.</p>
-  <form method="post" action="${page.base}orgs">${csrfField(page)}
+  <form method="post" action="${page.base}orgs"${create.attrs}>${csrfField(page)}
     <label for="org-name">Name</label>
     <input type="text" id="org-name" name="name" value="${v.name ?? ''}" required maxlength="214" autocomplete="off" spellcheck="false" autocapitalize="off">
-    ${otpField('org-otp', v.tfaOn)}
+    ${create.fields('org-otp', { show: v.tfaOn })}
     <button type="submit">Create organization</button>
   </form>
 </section>`,
@@ -61,15 +63,16 @@ export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; rol
 
 function memberCard(page: PageContext, v: OrgView, m: OrgView['members'][number], tfaOn: boolean): SafeHtml {
   const owner = v.role === 'owner';
+  const edit = confirmWith(page, 'org-member');
   const lockedOut = v.require_tfa && !m.tfa;
   return html`<article class="card" aria-labelledby="m-${m.name}">
   <h3 id="m-${m.name}">${m.name} <span class="muted">(${m.role})</span></h3>
   ${m.tfa === undefined ? html`` : html`<p>${m.tfa ? '2FA on' : html`<strong>${lockedOut ? 'No 2FA: locked out of managing the organization and writing its packages' : 'No 2FA'}</strong>`}</p>`}
   ${owner
-    ? html`<form method="post" action="${page.base}org/${v.name}/members/edit">${csrfField(page)}
+    ? html`<form method="post" action="${page.base}org/${v.name}/members/edit"${edit.attrs}>${csrfField(page)}
     <input type="hidden" name="user" value="${m.name}">
     <label for="role-${m.name}">Role</label>${roleSelect(`role-${m.name}`, m.role)}
-    ${otpField(`m-otp-${m.name}`, tfaOn)}
+    ${edit.fields(`m-otp-${m.name}`, { show: tfaOn })}
     <button type="submit" name="action" value="role" class="secondary" aria-label="Change the role of ${m.name}">Change role</button>
     <button type="submit" name="action" value="remove" class="danger" aria-label="Remove ${m.name}">Remove</button>
   </form>`
@@ -80,6 +83,9 @@ function memberCard(page: PageContext, v: OrgView, m: OrgView['members'][number]
 export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; notice: Notice; preview?: string[] | null }): SafeHtml {
   const owner = v.role === 'owner';
   const manager = owner || v.role === 'admin';
+  const invite = confirmWith(page, 'org-invite');
+  const settings = confirmWith(page, 'org-settings');
+  const team = confirmWith(page, 'org-team-create');
   return layout(
     page,
     `Organization ${v.name}`,
@@ -91,11 +97,11 @@ export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; not
   ${owner
     ? html`<h3 id="invite">Invite someone</h3>
   <p class="hint">They become a member once they accept (on their Organizations page). You are not told whether the account exists.</p>
-  <form method="post" action="${page.base}org/${v.name}/members">${csrfField(page)}
+  <form method="post" action="${page.base}org/${v.name}/members"${invite.attrs}>${csrfField(page)}
     <label for="inv-user">User name</label>
     <input type="text" id="inv-user" name="user" required maxlength="214" autocomplete="off" spellcheck="false" autocapitalize="off">
     <label for="inv-role">Role</label>${roleSelect('inv-role')}
-    ${otpField('inv-otp', ui.tfaOn)}
+    ${invite.fields('inv-otp', { show: ui.tfaOn })}
     <button type="submit">Invite</button>
   </form>`
     : html``}
@@ -110,16 +116,16 @@ export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; not
     ? html`<p id="lockouts">${v.require_tfa ? 'Locked out now' : 'Would be locked out if it were on'}: <strong>${v.lockouts.join(', ')}</strong>.</p>`
     : html`<p id="lockouts">Every member uses 2FA.</p>`}
   ${owner
-    ? html`<form method="post" action="${page.base}org/${v.name}/settings">${csrfField(page)}
+    ? html`<form method="post" action="${page.base}org/${v.name}/settings"${settings.attrs}>${csrfField(page)}
     <input type="hidden" name="require_tfa" value="${v.require_tfa ? 'off' : 'on'}">
     ${ui.preview && ui.preview.length > 0 ? html`<p class="notice error" role="alert">Turning it on locks out ${ui.preview.join(', ')} until they enable 2FA. Confirm to go ahead.</p><input type="hidden" name="confirm" value="1">` : html``}
-    ${otpField('tfa-otp', ui.tfaOn)}
+    ${settings.fields('tfa-otp', { show: ui.tfaOn })}
     <button type="submit">${v.require_tfa ? 'Stop requiring 2FA' : ui.preview && ui.preview.length > 0 ? 'Confirm: require 2FA' : 'Require 2FA'}</button>
   </form>
-  <form method="post" action="${page.base}org/${v.name}/settings">${csrfField(page)}
+  <form method="post" action="${page.base}org/${v.name}/settings"${settings.attrs}>${csrfField(page)}
     <label for="dev-access">What the developers team gets on each new package</label>
     <select id="dev-access" name="developers_access">${(['read-write', 'read-only', 'none'] as const).map((a) => html`<option value="${a}"${(v.developers_access ?? 'none') === a ? html` selected` : html``}>${a}</option>`)}</select>
-    ${otpField('dev-otp', ui.tfaOn)}
+    ${settings.fields('dev-otp', { show: ui.tfaOn })}
     <button type="submit" class="secondary">Save</button>
   </form>`
     : html``}
@@ -136,12 +142,12 @@ export function orgPage(page: PageContext, v: OrgView, ui: { tfaOn: boolean; not
   )}
   ${manager
     ? html`<h3 id="new-team">Create a team</h3>
-  <form method="post" action="${page.base}org/${v.name}/teams">${csrfField(page)}
+  <form method="post" action="${page.base}org/${v.name}/teams"${team.attrs}>${csrfField(page)}
     <label for="team-name">Name</label>
     <input type="text" id="team-name" name="name" required maxlength="50" autocomplete="off" spellcheck="false" autocapitalize="off">
     <label for="team-desc">Description</label>
     <input type="text" id="team-desc" name="description" maxlength="1000" autocomplete="off">
-    ${otpField('team-otp', ui.tfaOn)}
+    ${team.fields('team-otp', { show: ui.tfaOn })}
     <button type="submit">Create team</button>
   </form>`
     : html``}
@@ -160,6 +166,9 @@ ${owner
 
 export function teamPage(page: PageContext, v: TeamView, ui: { tfaOn: boolean; notice: Notice }): SafeHtml {
   const manager = v.role === 'owner' || v.role === 'admin';
+  const remove = confirmWith(page, 'team-member-remove');
+  const add = confirmWith(page, 'team-member-add');
+  const destroy = confirmWith(page, 'team-destroy');
   const base = `${page.base}org/${v.org}/team/${v.name}`;
   return layout(
     page,
@@ -172,16 +181,16 @@ ${v.description ? html`<p>${v.description}</p>` : html``}
   ${v.members.length === 0 ? html`<p>Nobody yet.</p>` : html``}
   <ul>${v.members.map(
     (m) => html`<li>${m}${manager
-      ? html` <form method="post" action="${base}/members/remove" class="inline">${csrfField(page)}
-        <input type="hidden" name="user" value="${m}">${otpField(`trm-otp-${m}`, ui.tfaOn)}
+      ? html` <form method="post" action="${base}/members/remove" class="inline"${remove.attrs}>${csrfField(page)}
+        <input type="hidden" name="user" value="${m}">${remove.fields(`trm-otp-${m}`, { show: ui.tfaOn })}
         <button type="submit" class="danger" aria-label="Remove ${m} from the team">Remove</button></form>`
       : html``}</li>`,
   )}</ul>
   ${manager && v.candidates.length > 0
-    ? html`<form method="post" action="${base}/members">${csrfField(page)}
+    ? html`<form method="post" action="${base}/members"${add.attrs}>${csrfField(page)}
     <label for="add-user">Add a member of ${v.org}</label>
     <select id="add-user" name="user">${v.candidates.map((c) => html`<option value="${c}">${c}</option>`)}</select>
-    ${otpField('add-otp', ui.tfaOn)}
+    ${add.fields('add-otp', { show: ui.tfaOn })}
     <button type="submit">Add to team</button>
   </form>`
     : html``}
@@ -193,8 +202,8 @@ ${v.description ? html`<p>${v.description}</p>` : html``}
 ${manager && v.name !== 'developers'
   ? html`<section aria-labelledby="destroy">
   <h2 id="destroy">Delete the team</h2>
-  <form method="post" action="${base}/destroy">${csrfField(page)}
-    ${otpField('destroy-otp', ui.tfaOn)}
+  <form method="post" action="${base}/destroy"${destroy.attrs}>${csrfField(page)}
+    ${destroy.fields('destroy-otp', { show: ui.tfaOn })}
     <button type="submit" class="danger">Delete ${v.org}:${v.name}</button>
   </form>
 </section>`

@@ -2,7 +2,6 @@
 // and removing (with the second factor), and the passkey button other pages use (sign-in,
 // approval of a command-line change). The ceremonies run in static/passkeys.js.
 
-import { assetPath } from '../assets.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
 import type { Passkey } from '../../core/ports.ts';
 import { otpField, passwordField } from './fields.ts';
@@ -10,10 +9,13 @@ import { otpField, passwordField } from './fields.ts';
 /** A key icon (inline SVG: no font or image request), hidden from screen readers. */
 export const keyIcon = html`<svg class="icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><circle cx="7.5" cy="15.5" r="4.5"/><path d="M10.7 12.3 21 2M16 7l3 3M14 9l2 2"/></svg>`;
 
-/** The two scripts a page with a passkey form loads (deferred, in order: the library first). */
+/**
+ * The two scripts a page with a passkey form loads (deferred, in order: the library first):
+ * marks the page so that its layout loads them once, however many forms ask.
+ */
 export function passkeyScripts(page: PageContext): SafeHtml {
-  return html`<script src="${assetPath(page.base, 'webauthn.js')}" defer></script>
-<script src="${assetPath(page.base, 'passkeys.js')}" defer></script>`;
+  page.passkeyForms = true;
+  return html``;
 }
 
 /**

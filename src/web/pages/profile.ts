@@ -2,7 +2,8 @@
 
 import type { profileOf } from '../../core/accounts/profile.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField, passwordField } from './fields.ts';
+import { confirmWith } from './confirm.ts';
+import { passwordField } from './fields.ts';
 
 type Profile = ReturnType<typeof profileOf>;
 
@@ -26,6 +27,8 @@ export function profilePage(
     v.tfaMode === 'auth-and-writes'
       ? 'Needed for every change (your account is in auth-and-writes mode).'
       : 'Needed when you change your e-mail address.';
+  const save = confirmWith(page, 'profile-save');
+  const password = confirmWith(page, 'password-change');
   return layout(
     page,
     'Profile',
@@ -38,27 +41,27 @@ export function profilePage(
     <dt>Created</dt><dd>${when(p.created)}</dd>
     <dt>Updated</dt><dd>${when(p.updated)}</dd>
   </dl>
-  <form method="post" action="${page.base}profile">
+  <form method="post" action="${page.base}profile"${save.attrs}>
     ${csrfField(page)}
     ${FIELDS.map(
       (f) => html`<label for="f-${f.key}">${f.label}</label>
 <input type="${f.type}" id="f-${f.key}" name="${f.key}" value="${value(f.key)}" autocomplete="${f.autocomplete}" maxlength="256"${f.key === 'email' ? html` required` : html``}>`,
     )}
-    ${otpField('profile-otp', tfaOn, otpHint)}
+    ${save.fields('profile-otp', { show: tfaOn, note: otpHint })}
     <button type="submit">Save profile</button>
   </form>
 </section>
 <section aria-labelledby="pw">
   <h2 id="pw">Change password</h2>
   ${notice(v.passwordNotice)}
-  <form method="post" action="${page.base}profile/password">
+  <form method="post" action="${page.base}profile/password"${password.attrs}>
     ${csrfField(page)}
     <input type="text" name="username" value="${p.name}" autocomplete="username" hidden readonly>
     ${passwordField('old-password', 'Current password', 'current-password', 'old')}
     ${passwordField('new-password', 'New password', 'new-password', 'new')}
     <p class="hint">At least 15 characters. Your other sessions end when it changes.</p>
     ${passwordField('new-password2', 'New password again', 'new-password', 'new2')}
-    ${otpField('password-otp', tfaOn)}
+    ${password.fields('password-otp', { show: tfaOn })}
     <button type="submit">Change password</button>
   </form>
 </section>`,

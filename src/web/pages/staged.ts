@@ -5,7 +5,7 @@
 import type { StagedVersion } from '../../core/ports.ts';
 import type { ManifestChange, StagedFile } from '../../core/stage/inspect.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField } from './fields.ts';
+import { confirmWith } from './confirm.ts';
 
 export interface StagedView {
   stage: StagedVersion;
@@ -41,6 +41,8 @@ ${v.changes.map(
 }
 
 function stagedCard(page: PageContext, v: StagedView, tfaOn: boolean): SafeHtml {
+  const approve = confirmWith(page, 'stage-approve');
+  const reject = confirmWith(page, 'stage-reject');
   const s = v.stage;
   const id = s.id;
   return html`<article class="card staged" id="stage-${id}" aria-labelledby="h-${id}">
@@ -60,14 +62,14 @@ function stagedCard(page: PageContext, v: StagedView, tfaOn: boolean): SafeHtml 
   ${
     tfaOn
       ? html`<div class="decide">
-  <form method="post" action="${page.base}staged/approve">${csrfField(page)}
+  <form method="post" action="${page.base}staged/approve"${approve.attrs}>${csrfField(page)}
     <input type="hidden" name="id" value="${id}">
-    ${otpField(`approve-otp-${id}`, true)}
+    ${approve.fields(`approve-otp-${id}`, { show: true })}
     <button type="submit" aria-label="Approve ${s.package}@${s.version}">Approve</button>
   </form>
-  <form method="post" action="${page.base}staged/reject">${csrfField(page)}
+  <form method="post" action="${page.base}staged/reject"${reject.attrs}>${csrfField(page)}
     <input type="hidden" name="id" value="${id}">
-    ${otpField(`reject-otp-${id}`, true)}
+    ${reject.fields(`reject-otp-${id}`, { show: true })}
     <button type="submit" class="danger" aria-label="Reject ${s.package}@${s.version}">Reject</button>
   </form>
 </div>`

@@ -3,7 +3,8 @@
 
 import type { tokenView } from '../../core/tokens/manage-tokens.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField, passwordField, secretBox } from './fields.ts';
+import { confirmWith } from './confirm.ts';
+import { passwordField, secretBox } from './fields.ts';
 
 type TokenView = ReturnType<typeof tokenView>;
 
@@ -15,6 +16,7 @@ function permissions(t: TokenView): string {
 
 function tokenRow(page: PageContext, t: TokenView, tfaOn: boolean): SafeHtml {
   const id = t.key.slice(0, 12);
+  const confirm = confirmWith(page, 'token-revoke');
   return html`<article class="card" aria-labelledby="t-${id}">
   <h3 id="t-${id}">${t.name ?? t.token} <span class="muted">(${t.type})</span></h3>
   <dl class="facts">
@@ -27,9 +29,9 @@ function tokenRow(page: PageContext, t: TokenView, tfaOn: boolean): SafeHtml {
     <dt>Last used</dt><dd>${t.last_used ? when(t.last_used) : 'never'}</dd>
     <dt>Expires</dt><dd>${t.expires ? when(t.expires) : 'never'}</dd>
   </dl>
-  <form method="post" action="${page.base}tokens/revoke">${csrfField(page)}
+  <form method="post" action="${page.base}tokens/revoke"${confirm.attrs}>${csrfField(page)}
     <input type="hidden" name="key" value="${t.key}">
-    ${otpField(`revoke-otp-${id}`, tfaOn)}
+    ${confirm.fields(`revoke-otp-${id}`, { show: tfaOn })}
     <button type="submit" class="danger" aria-label="Revoke ${t.name ?? t.token}">Revoke</button>
   </form>
 </article>`;
@@ -64,7 +66,8 @@ function checked(on: boolean): SafeHtml {
 }
 
 function createForm(page: PageContext, f: TokenFormValues, tfaOn: boolean, limits: { writeDays: number; writeMaxDays: number; readDays: number; readMaxDays: number }): SafeHtml {
-  return html`<form method="post" action="${page.base}tokens">${csrfField(page)}
+  const confirm = confirmWith(page, 'token-create');
+  return html`<form method="post" action="${page.base}tokens"${confirm.attrs}>${csrfField(page)}
   <label for="tk-name">Name</label>
   <input type="text" id="tk-name" name="name" value="${f.name}" maxlength="100" autocomplete="off">
   <label for="tk-desc">Description</label>
@@ -89,7 +92,7 @@ function createForm(page: PageContext, f: TokenFormValues, tfaOn: boolean, limit
   <p class="hint">Leave empty to allow any address. Separate ranges with commas.</p>
   <label class="choice"><input type="checkbox" name="bypass_2fa" value="1"${checked(f.bypass2fa)}> Publish without a one-time password (bypass 2FA; read-write only)</label>
   ${passwordField('tk-password', 'Your password', 'current-password')}
-  ${otpField('tk-otp', tfaOn)}
+  ${confirm.fields('tk-otp', { show: tfaOn })}
   <button type="submit">Create token</button>
 </form>`;
 }

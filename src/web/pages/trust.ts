@@ -5,7 +5,7 @@
 
 import type { TrustConfig } from '../../core/ports.ts';
 import { csrfField, html, notice, type Notice, type PageContext, type SafeHtml, when } from '../layout.ts';
-import { otpField } from './fields.ts';
+import { confirmWith } from './confirm.ts';
 
 export interface TrustSection {
   configs: TrustConfig[];
@@ -50,6 +50,8 @@ export function trustedVersionsSection(versions: TrustedVersion[]): SafeHtml {
 export function trustSection(page: PageContext, name: string, s: TrustSection): SafeHtml {
   const action = `${page.base}trust`;
   const pkgField = html`<input type="hidden" name="package" value="${name}">`;
+  const add = confirmWith(page, 'trust-add');
+  const revoke = confirmWith(page, 'trust-revoke');
   return html`<section aria-labelledby="trust">
   <h2 id="trust">Trusted publishing</h2>
   ${notice(s.notice)}
@@ -64,14 +66,14 @@ export function trustSection(page: PageContext, name: string, s: TrustSection): 
       <dt>Allows</dt><dd>${permissionText(c)}</dd>
       <dt>Added</dt><dd>${when(c.createdAt)}</dd>
     </dl>
-    <form method="post" action="${action}/revoke">${csrfField(page)}${pkgField}
+    <form method="post" action="${action}/revoke"${revoke.attrs}>${csrfField(page)}${pkgField}
       <input type="hidden" name="id" value="${c.id}">
-      ${otpField(`trust-revoke-otp-${c.id}`, s.tfaOn)}
+      ${revoke.fields(`trust-revoke-otp-${c.id}`, { show: s.tfaOn })}
       <button type="submit" class="danger" aria-label="Revoke the ${c.type} relationship ${c.id}">Revoke</button>
     </form>
   </article>`,
   )}
-  <form method="post" action="${action}">${csrfField(page)}${pkgField}
+  <form method="post" action="${action}"${add.attrs}>${csrfField(page)}${pkgField}
     <h3>Add a relationship</h3>
     <label for="trust-type">CI (issuer)</label>
     <select id="trust-type" name="type">${s.types.map((t) => html`<option value="${t}">${t}</option>`)}</select>
@@ -87,7 +89,7 @@ export function trustSection(page: PageContext, name: string, s: TrustSection): 
       <label><input type="checkbox" name="allow_publish" value="1" checked> npm publish</label>
       <label><input type="checkbox" name="allow_stage" value="1"> npm stage publish</label>
     </fieldset>
-    ${otpField('trust-add-otp', s.tfaOn)}
+    ${add.fields('trust-add-otp', { show: s.tfaOn })}
     <button type="submit">Add</button>
   </form>
 </section>`;

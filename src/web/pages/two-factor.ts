@@ -2,8 +2,8 @@
 // shown once, mode change, new recovery codes, turn off.
 
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml } from '../layout.ts';
-import { otpField, passwordField } from './fields.ts';
-import { passkeyScripts } from './passkeys.ts';
+import { confirmWith } from './confirm.ts';
+import { passwordField } from './fields.ts';
 
 export type TfaStatus =
   | { state: 'off' }
@@ -43,11 +43,11 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
   const s = v.status;
   let body: SafeHtml;
   if (s.state === 'on') {
-    // With passkeys, each form is confirmed with one unless a code is typed (passkeys.js).
-    const pk = (action: string) =>
-      s.passkeys ? html` data-passkey="get" data-passkey-unless="otp" data-get-options="${b}passkeys/assert-options?action=${action}"` : html``;
-    const pkFields = s.passkeys ? html`<input type="hidden" name="assertion" value=""><p class="notice error" role="alert" data-passkey-error hidden></p>` : html``;
-    const hint = s.passkeys ? (s.totp === false ? 'Leave empty to confirm with your passkey, or give a recovery code.' : 'Leave empty to confirm with your passkey, or give a code from your authenticator app or a recovery code.') : undefined;
+    // With passkeys, each form is confirmed with one unless a code is typed (confirm.ts, passkeys.js).
+    const mode = confirmWith(page, '2fa-mode');
+    const codes = confirmWith(page, '2fa-codes');
+    const approval = confirmWith(page, '2fa-approval');
+    const off = confirmWith(page, '2fa-off');
     const factors = s.passkeys ? (s.totp === false ? 'passkeys' : 'passkeys and an authenticator app') : 'an authenticator app';
     const removesApp = s.passkeys && s.totp !== false;
     body = html`<section aria-labelledby="status" class="status-card">
@@ -67,10 +67,10 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     'Change mode',
     'when npm asks for a code',
     v.open === 'mode',
-    html`<form method="post" action="${b}2fa/mode"${pk('2fa-mode')}>${csrfField(page)}
+    html`<form method="post" action="${b}2fa/mode"${mode.attrs}>${csrfField(page)}
     ${modeChoices(s.mode)}
     ${passwordField('mode-password', 'Password', 'current-password')}
-    ${otpField('mode-otp', true, hint)}${pkFields}
+    ${mode.fields('mode-otp', { show: true })}
     <button type="submit">Change mode</button>
   </form>`,
   )}
@@ -79,9 +79,9 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     'New recovery codes',
     'a new set of 10; the old ones stop working',
     v.open === 'codes',
-    html`<form method="post" action="${b}2fa/recovery-codes"${pk('2fa-codes')}>${csrfField(page)}
+    html`<form method="post" action="${b}2fa/recovery-codes"${codes.attrs}>${csrfField(page)}
     ${passwordField('codes-password', 'Password', 'current-password')}
-    ${otpField('codes-otp', true, hint)}${pkFields}
+    ${codes.fields('codes-otp', { show: true })}
     <button type="submit">Make new recovery codes</button>
   </form>`,
   )}
@@ -92,9 +92,9 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     v.open === 'approval',
     html`<p>When on, npm commands that need your second factor (and can open a browser) show a link to
   approve them here instead of asking "Enter OTP:". Off by default; <code>--otp</code> always works.</p>
-  <form method="post" action="${b}2fa/web-approval"${pk('2fa-approval')}>${csrfField(page)}
+  <form method="post" action="${b}2fa/web-approval"${approval.attrs}>${csrfField(page)}
     <label class="choice"><input type="checkbox" name="enabled" id="web-approval" ${s.webApproval ? html`checked` : html``}> <span>Offer browser approval</span></label>
-    ${otpField('approval-otp', true, hint)}${pkFields}
+    ${approval.fields('approval-otp', { show: true })}
     <button type="submit">Save</button>
   </form>`,
   )}
@@ -105,14 +105,14 @@ export function twoFactorPage(page: PageContext, v: { status: TfaStatus; notice:
     v.open === 'off',
     html`<p>Your other sessions end. Packages that require two-factor authentication will refuse your changes.</p>
   ${removesApp ? html`<p>With passkeys registered this removes only the authenticator app: two-factor stays on with your passkeys.</p>` : html``}
-  <form method="post" action="${b}2fa/disable"${pk('2fa-off')}>${csrfField(page)}
+  <form method="post" action="${b}2fa/disable"${off.attrs}>${csrfField(page)}
     ${passwordField('off-password', 'Password', 'current-password')}
-    ${otpField('off-otp', true, hint)}${pkFields}
+    ${off.fields('off-otp', { show: true })}
     <button type="submit" class="danger">${removesApp ? 'Remove the authenticator app' : 'Turn off two-factor authentication'}</button>
   </form>`,
   )}
 </section>
-${s.passkeys ? passkeyScripts(page) : html``}`;
+`;
   } else {
     const pending =
       s.state === 'pending'

@@ -20,6 +20,7 @@ import { securityLogPage } from '../pages/security-log.ts';
 import { proxiedPackagePage, upstreamsPage } from '../pages/upstreams.ts';
 import { trustSections, webTrustRoutes } from './trust.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 /** Packages per page of the start page's list. */
 const HOME_PAGE_SIZE = 20;
@@ -130,7 +131,7 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
     const body: Record<string, string> = {};
     for (const k of PROFILE_FIELDS) if (k in form) body[k] = form[k].trim();
     try {
-      await updateProfile(deps, webCtx(request, field(form, 'otp')), body);
+      await updateProfile(deps, await passkeyFormCtx(deps, request, form, 'profile-save'), body);
     } catch (e) {
       const { status, notice } = formError(e, ['BAD_REQUEST', 'INVALID_EMAIL', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN']);
       return showProfile(request, reply, status, { notice, values: body });
@@ -145,7 +146,7 @@ export function webAccountRoutes(web: FastifyInstance, deps: Deps): void {
       return showProfile(request, reply, 400, { passwordNotice: { kind: 'error', text: 'The two new passwords differ.' } });
     }
     try {
-      await updateProfile(deps, webCtx(request, field(form, 'otp')), { password: { old: field(form, 'old'), new: field(form, 'new') } } as unknown as Record<string, unknown>);
+      await updateProfile(deps, await passkeyFormCtx(deps, request, form, 'password-change'), { password: { old: field(form, 'old'), new: field(form, 'new') } } as unknown as Record<string, unknown>);
     } catch (e) {
       const { status, notice } = formError(e, ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN']);
       return showProfile(request, reply, status, { passwordNotice: notice });

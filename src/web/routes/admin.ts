@@ -23,6 +23,7 @@ import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { adminEventsPage, adminProxyPage, adminUserPage, adminUsersPage } from '../pages/admin.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const PAGE = 100;
 const FORM_ERRORS = ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'TFA_REQUIRED', 'NOT_FOUND'];
@@ -98,7 +99,7 @@ export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
     let done: string;
     try {
       if (!(await deps.store.users.findByName(name))) fail('NOT_FOUND', `There is no user named ${name}.`);
-      const actor = await adminActor(deps, webCtx(request, field(form, 'otp')));
+      const actor = await adminActor(deps, await passkeyFormCtx(deps, request, form, `admin-${action as keyof typeof ACTIONS | 'password'}`));
       if (action === 'password') {
         await setPassword(deps, name, field(form, 'password'), actor);
         done = 'password';

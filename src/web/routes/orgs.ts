@@ -12,6 +12,7 @@ import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { orgPage, orgsPage, teamPage } from '../pages/orgs.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const FORM_ERRORS = ['BAD_REQUEST', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_NAME', 'USER_EXISTS', 'ALREADY_EXISTS', 'LAST_OWNER', 'TFA_REQUIRED', 'READ_ONLY_TOKEN'];
 
@@ -58,7 +59,7 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
     if (!sessionOrLogin(deps, request, reply)) return reply;
     const form = formOf(request.body);
     try {
-      const org = await createOrg(deps, webCtx(request, field(form, 'otp')), field(form, 'name').trim());
+      const org = await createOrg(deps, await passkeyFormCtx(deps, request, form, 'org-create'), field(form, 'name').trim());
       return redirect(reply, `${webBase(deps)}org/${enc(org.name)}?done=created`);
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
@@ -73,7 +74,7 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
       if (!sessionOrLogin(deps, request, reply)) return reply;
       const form = formOf(request.body);
       try {
-        const ctx = webCtx(request, field(form, 'otp'));
+        const ctx = action === 'accepted' ? await passkeyFormCtx(deps, request, form, 'org-accept') : webCtx(request, field(form, 'otp'));
         if (action === 'accepted') await acceptInvitation(deps, ctx, field(form, 'org'));
         else await declineInvitation(deps, ctx, field(form, 'org'));
       } catch (e) {
@@ -108,20 +109,20 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
   const orgUrl = (request: FastifyRequest<{ Params: OrgParams }>, doneKey: string) => `${webBase(deps)}org/${enc(request.params.org)}?done=${doneKey}`;
 
   orgPost('/org/:org/members', async (request, form) => {
-    await setMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user').trim(), role: field(form, 'role') || 'developer' });
+    await setMember(deps, await passkeyFormCtx(deps, request, form, 'org-invite'), request.params.org, { user: field(form, 'user').trim(), role: field(form, 'role') || 'developer' });
     return orgUrl(request, 'invited');
   });
   orgPost('/org/:org/members/edit', async (request, form) => {
     if (field(form, 'action') === 'role') {
-      await setMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user'), role: field(form, 'role') });
+      await setMember(deps, await passkeyFormCtx(deps, request, form, 'org-member'), request.params.org, { user: field(form, 'user'), role: field(form, 'role') });
       return orgUrl(request, 'settings');
     }
-    await removeMember(deps, webCtx(request, field(form, 'otp')), request.params.org, { user: field(form, 'user') });
+    await removeMember(deps, await passkeyFormCtx(deps, request, form, 'org-member'), request.params.org, { user: field(form, 'user') });
     return field(form, 'user') === request.web.session!.user.name ? `${webBase(deps)}orgs?done=left` : orgUrl(request, 'removed');
   });
   orgPost('/org/:org/teams', async (request, form) => {
     const description = field(form, 'description').trim();
-    await createTeam(deps, webCtx(request, field(form, 'otp')), request.params.org, { name: field(form, 'name').trim(), description: description || null });
+    await createTeam(deps, await passkeyFormCtx(deps, request, form, 'org-team-create'), request.params.org, { name: field(form, 'name').trim(), description: description || null });
     return `${webBase(deps)}org/${enc(request.params.org)}/team/${enc(field(form, 'name').trim())}?done=team`;
   });
   orgPost('/org/:org/settings', async (request, form) => {
@@ -129,7 +130,7 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
     if (form.require_tfa !== undefined) body.require_tfa = field(form, 'require_tfa') === 'on';
     if (form.developers_access !== undefined) body.developers_access = field(form, 'developers_access') === 'none' ? null : field(form, 'developers_access');
     if (field(form, 'confirm') === '1') body.confirm = true;
-    const result = await changeOrgSettings(deps, webCtx(request, field(form, 'otp')), request.params.org, body);
+    const result = await changeOrgSettings(deps, await passkeyFormCtx(deps, request, form, 'org-settings'), request.params.org, body);
     if (!result.applied) return { preview: result.lockouts };
     return orgUrl(request, 'settings');
   });
@@ -152,9 +153,9 @@ export function webOrgRoutes(web: FastifyInstance, deps: Deps): void {
       return redirect(reply, doneKey === 'destroyed' ? `${webBase(deps)}org/${enc(org)}?done=destroyed` : `${webBase(deps)}org/${enc(org)}/team/${enc(team)}?done=${doneKey}`);
     });
   };
-  teamPost('/org/:org/team/:team/members', 'added', (request, form) => addTeamMember(deps, webCtx(request, field(form, 'otp')), request.params.org, request.params.team, { user: field(form, 'user') }));
-  teamPost('/org/:org/team/:team/members/remove', 'team-removed', (request, form) =>
-    removeTeamMember(deps, webCtx(request, field(form, 'otp')), request.params.org, request.params.team, { user: field(form, 'user') }),
+  teamPost('/org/:org/team/:team/members', 'added', async (request, form) => addTeamMember(deps, await passkeyFormCtx(deps, request, form, 'team-member-add'), request.params.org, request.params.team, { user: field(form, 'user') }));
+  teamPost('/org/:org/team/:team/members/remove', 'team-removed', async (request, form) =>
+    removeTeamMember(deps, await passkeyFormCtx(deps, request, form, 'team-member-remove'), request.params.org, request.params.team, { user: field(form, 'user') }),
   );
-  teamPost('/org/:org/team/:team/destroy', 'destroyed', (request, form) => destroyTeam(deps, webCtx(request, field(form, 'otp')), request.params.org, request.params.team));
+  teamPost('/org/:org/team/:team/destroy', 'destroyed', async (request, form) => destroyTeam(deps, await passkeyFormCtx(deps, request, form, 'team-destroy'), request.params.org, request.params.team));
 }

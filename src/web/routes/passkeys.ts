@@ -11,6 +11,7 @@ import type { Deps, RequestContext } from '../../core/deps.ts';
 import { isDomainError } from '../../core/errors.ts';
 import type { User } from '../../core/ports.ts';
 import { statusOfKind } from '../../http/status.ts';
+import { type ConfirmAction, isConfirmAction } from '../confirm-actions.ts';
 import { field, type FormBody, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { type PasskeyAvailability, passkeysPage, type PasskeysView } from '../pages/passkeys.ts';
@@ -37,15 +38,13 @@ export async function jsonAnswer(reply: FastifyReply, make: () => Promise<unknow
   }
 }
 
-/** Web forms that may be confirmed with a passkey instead of a code (passkey-assertion binding actions). */
-const FORM_ACTIONS = new Set(['add-passkey', '2fa-mode', '2fa-off', '2fa-codes', '2fa-approval']);
-
 /**
  * The use-case context of a signed-in form: its code (`otp`) or, when it carries a passkey
  * answer (`assertion`) for this session and `action`, that answer checked now, as the factor
- * the change consumes (RequestContext.passkeyFactor). Errors of verifyPasskeyAssertion.
+ * the change consumes (RequestContext.passkeyFactor). `action`: the form's name in
+ * confirm-actions.ts, the one its page gave confirmWith. Errors of verifyPasskeyAssertion.
  */
-export async function passkeyFormCtx(deps: Deps, request: FastifyRequest, form: FormBody, action: string): Promise<RequestContext> {
+export async function passkeyFormCtx(deps: Deps, request: FastifyRequest, form: FormBody, action: ConfirmAction): Promise<RequestContext> {
   const ctx = webCtx(request, field(form, 'otp'));
   const assertion = field(form, 'assertion');
   const session = request.web.session;
@@ -87,7 +86,7 @@ export function webPasskeyRoutes(web: FastifyInstance, deps: Deps): void {
     const session = request.web.session;
     if (!session) return reply.code(401).send({ error: 'Your session has ended: sign in again.' });
     const action = String(request.query.action ?? '');
-    if (!FORM_ACTIONS.has(action) && !/^remove:[A-Za-z0-9_-]{1,1366}$/.test(action)) return reply.code(400).send({ error: 'Unknown passkey action.' });
+    if (!isConfirmAction(action) && !/^remove:[A-Za-z0-9_-]{1,1366}$/.test(action)) return reply.code(400).send({ error: 'Unknown passkey action.' });
     return jsonAnswer(reply, () => passkeyAssertionOptions(deps, session.user, session.token.key, action));
   });
 

@@ -12,6 +12,7 @@ import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { stagedPage, type StagedView } from '../pages/staged.ts';
 import { formError, pageContext, principalOf, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const FORM_ERRORS = ['BAD_REQUEST', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'NOT_FOUND', 'TFA_REQUIRED', 'VERSION_EXISTS', 'READ_ONLY_TOKEN', 'INVALID_NAME', 'BODY_TOO_LARGE'];
 
@@ -42,7 +43,7 @@ export function webStagedRoutes(web: FastifyInstance, deps: Deps): void {
       const form = formOf(request.body);
       try {
         const id = stageIdFrom(field(form, 'id'));
-        const ctx = webCtx(request, field(form, 'otp'));
+        const ctx = await passkeyFormCtx(deps, request, form, action === 'approve' ? 'stage-approve' : 'stage-reject');
         if (action === 'approve') await approveStaged(deps, ctx, id);
         else await rejectStaged(deps, ctx, id);
       } catch (e) {

@@ -9,6 +9,7 @@ import { field, type FormBody, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
 import { emptyTokenForm, tokenCreatedPage, type TokenFormValues, tokensPage } from '../pages/tokens.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const FORM_ERRORS = ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'NOT_FOUND', 'INVALID_NAME'];
 
@@ -72,7 +73,7 @@ export function webTokenRoutes(web: FastifyInstance, deps: Deps): void {
     const values = formValues(form);
     let created: Awaited<ReturnType<typeof createToken>>;
     try {
-      created = await createToken(deps, webCtx(request, field(form, 'otp')), createBody(values, field(form, 'password')));
+      created = await createToken(deps, await passkeyFormCtx(deps, request, form, 'token-create'), createBody(values, field(form, 'password')));
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice, values);
@@ -86,7 +87,7 @@ export function webTokenRoutes(web: FastifyInstance, deps: Deps): void {
     const key = field(form, 'key');
     try {
       if (!/^[0-9a-f]{64}$/.test(key)) return await show(request, reply, 400, { kind: 'error', text: 'Unknown token.' });
-      await revokeToken(deps, webCtx(request, field(form, 'otp')), key);
+      await revokeToken(deps, await passkeyFormCtx(deps, request, form, 'token-revoke'), key);
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       return show(request, reply, status, notice);

@@ -13,6 +13,7 @@ import { field, type FormBody, formOf } from '../form.ts';
 import { html, type Notice, type PageContext, type SafeHtml } from '../layout.ts';
 import { type TrustedVersion, trustedVersionsSection, trustSection } from '../pages/trust.ts';
 import { formError, redirect, sessionOrLogin, webBase, webCtx } from '../request.ts';
+import { passkeyFormCtx } from './passkeys.ts';
 
 const FORM_ERRORS = ['BAD_REQUEST', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'TFA_REQUIRED', 'NOT_FOUND'];
 /** Versions (newest first) whose manifests the page reads for their trusted publisher. */
@@ -78,7 +79,7 @@ export function webTrustRoutes(web: FastifyInstance, deps: Deps, show: Show): vo
     const form = formOf(request.body);
     const name = field(form, 'package');
     try {
-      await addTrust(deps, webCtx(request, field(form, 'otp')), name, trustBody(form));
+      await addTrust(deps, await passkeyFormCtx(deps, request, form, 'trust-add'), name, trustBody(form));
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       if (status === 404) throw e;
@@ -92,7 +93,7 @@ export function webTrustRoutes(web: FastifyInstance, deps: Deps, show: Show): vo
     const form = formOf(request.body);
     const name = field(form, 'package');
     try {
-      await revokeTrust(deps, webCtx(request, field(form, 'otp')), name, field(form, 'id'));
+      await revokeTrust(deps, await passkeyFormCtx(deps, request, form, 'trust-revoke'), name, field(form, 'id'));
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
       if (status === 404 && !(await deps.store.packages.head(name))) throw e;

@@ -39,6 +39,15 @@ document.addEventListener('DOMContentLoaded', () => {
           const answer = step === 'get' ? await lib.startAuthentication({ optionsJSON: json }) : await lib.startRegistration({ optionsJSON: json });
           form.querySelector(step === 'get' ? 'input[name="assertion"]' : 'input[name="response"]').value = JSON.stringify(answer);
         }
+        // form.submit() sends no submit button: keep the one pressed (a form with two actions).
+        const submitter = event.submitter;
+        if (submitter && submitter.name) {
+          const pressed = document.createElement('input');
+          pressed.type = 'hidden';
+          pressed.name = submitter.name;
+          pressed.value = submitter.value;
+          form.appendChild(pressed);
+        }
         form.submit();
       } catch (e) {
         if (button) button.disabled = false;
