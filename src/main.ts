@@ -39,7 +39,7 @@ export async function helpText(): Promise<string> {
   return `usage:\n${lines.join('\n')}\nEvery setting (flag, environment variable, configuration file): docs/configuration.md.\n`;
 }
 
-/** A reader that stopped reading (`tessera user log NAME | head`) ends the command quietly, as Unix tools do. */
+/** A reader that stopped reading (a command piped into `head`) ends the command quietly, as Unix tools do. */
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
