@@ -36,7 +36,7 @@ export async function createTeam(deps: Deps, ctx: RequestContext, rawOrg: string
 /** DELETE /-/team/:org/:team; the developers team cannot be deleted. */
 export async function destroyTeam(deps: Deps, ctx: RequestContext, rawOrg: string, rawTeam: string): Promise<void> {
   const { team, caller } = await teamOf(deps, ctx, rawOrg, rawTeam, 'manage-teams');
-  if (team.name === DEVELOPERS_TEAM) fail('FORBIDDEN', 'The developers team cannot be deleted: every member of the organization is in it.');
+  if (team.name === DEVELOPERS_TEAM) fail('FORBIDDEN', 'The developers team cannot be deleted: every new member of the organization joins it.');
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   await deps.store.orgs.deleteTeam(team.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-destroy', { team: team.name }) });
 }
@@ -59,16 +59,13 @@ export async function addTeamMember(deps: Deps, ctx: RequestContext, rawOrg: str
 }
 
 /**
- * DELETE /-/team/:org/:team/user `{user}`: NOT_FOUND when the user is not in the team;
- * FORBIDDEN for the developers team, which every member of the org is in (docs/orgs.md):
- * leaving it would quietly take away the member's access to the org's new packages.
+ * DELETE /-/team/:org/:team/user `{user}`: NOT_FOUND when the user is not in the team. Taking
+ * a member out of the developers team is allowed (a member with read-only access through
+ * another team): they keep only what their other teams grant (docs/orgs.md).
  */
 export async function removeTeamMember(deps: Deps, ctx: RequestContext, rawOrg: string, rawTeam: string, body: unknown): Promise<void> {
   const name = userField(body);
   const { org, team, caller } = await teamOf(deps, ctx, rawOrg, rawTeam, 'manage-teams');
-  if (team.name === DEVELOPERS_TEAM) {
-    fail('FORBIDDEN', `Every member of ${org.name} is in its developers team; to take someone out of it, remove them from the organization (npm org rm ${org.name} ${name}), or give the team read-only access to packages.`);
-  }
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   const target = await deps.store.users.findByName(name);
   const removed = target && (await deps.store.orgs.removeTeamMember(team.id, target.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-rm', { team: team.name, user: name }) }));
