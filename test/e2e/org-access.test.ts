@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, runTessera, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Npm } from './harness/npm.ts';
+import { makeNpm, signUpOverApi, type Npm } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { expectFail, expectOk } from './harness/expect.ts';
 import { codeSource } from './harness/totp.ts';
@@ -18,16 +18,7 @@ const PASSWORD = 'quartz-Lantern-47-mosaic';
 let server: RunningServer;
 const npm: Record<string, Npm> = {};
 
-async function signUp(name: string): Promise<Npm> {
-  const res = await api(server.url, `/-/user/org.couchdb.user:${name}`, {
-    method: 'PUT',
-    body: { _id: `org.couchdb.user:${name}`, name, password: PASSWORD, email: `${name}@example.com`, type: 'user', roles: [] },
-  });
-  assert.equal(res.status, 201, res.text);
-  const client = makeNpm(server.url);
-  client.setToken(res.json.token);
-  return client;
-}
+const signUp = (name: string): Promise<Npm> => signUpOverApi(server.url, name, PASSWORD);
 
 async function join(who: string, role = 'developer') {
   expectOk(await npm.alice.run(['org', 'set', 'acme', who, role]), `npm org set acme ${who}`, server);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, runTessera, type RunningServer } from './harness/server.ts';
-import { makeNpm, type Npm } from './harness/npm.ts';
+import { signUpOverApi, type Npm } from './harness/npm.ts';
 import { api } from './harness/http.ts';
 import { expectFail, expectOk } from './harness/expect.ts';
 import { codeSource, type CodeSource } from './harness/totp.ts';
@@ -17,16 +17,7 @@ let server: RunningServer;
 const npm: Record<string, Npm> = {};
 let aliceCodes: CodeSource;
 
-async function signUp(name: string): Promise<Npm> {
-  const res = await api(server.url, `/-/user/org.couchdb.user:${name}`, {
-    method: 'PUT',
-    body: { _id: `org.couchdb.user:${name}`, name, password: PASSWORD, email: `${name}@example.com`, type: 'user', roles: [] },
-  });
-  assert.equal(res.status, 201, res.text);
-  const client = makeNpm(server.url);
-  client.setToken(res.json.token);
-  return client;
-}
+const signUp = (name: string): Promise<Npm> => signUpOverApi(server.url, name, PASSWORD);
 
 async function accept(who: string, org: string, headers: Record<string, string> = {}) {
   return api(server.url, `/-/org/${org}/invitation`, { method: 'POST', token: npm[who].token(), headers });

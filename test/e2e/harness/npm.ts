@@ -1,5 +1,6 @@
 // Drives the real npm CLI against a test registry, each instance with its own userconfig,
 // cache and HOME, so that nothing from the machine or the parent `npm test` leaks in.
+import { api } from './http.ts';
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -353,4 +354,19 @@ export function makeNpm(registryUrl: string, opts: { cli?: string } = {}): Npm {
   };
 
   return { root, userconfig, cache, registry, run, pty, until, token, setToken, makePackage, makeProject };
+}
+
+/**
+ * A new account made over the registry's API (npm adduser's couch PUT, no terminal), and an
+ * npm client logged in with its session token: for tests where sign-up is set-up, not subject.
+ */
+export async function signUpOverApi(registryUrl: string, name: string, password: string): Promise<Npm> {
+  const res = await api(registryUrl, `/-/user/org.couchdb.user:${name}`, {
+    method: 'PUT',
+    body: { _id: `org.couchdb.user:${name}`, name, password, email: `${name}@example.com`, type: 'user', roles: [] },
+  });
+  if (res.status !== 201) throw new Error(`sign-up of ${name} failed: ${res.status} ${res.text}`);
+  const client = makeNpm(registryUrl);
+  client.setToken(res.json.token);
+  return client;
 }
