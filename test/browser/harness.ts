@@ -117,7 +117,7 @@ export class Codes {
 }
 
 /** An account made over the npm API (couch sign-up); returns its CLI session token. */
-export async function signUp(reg: Registry, name: string): Promise<string> {
+export async function signUp(reg: Pick<Registry, 'url'>, name: string): Promise<string> {
   const res = await fetch(`${reg.url}-/user/org.couchdb.user:${name}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.ts';
 import { setAdmin } from '../../src/core/accounts/admin.ts';
 import { createServer, type Server } from '../../src/server.ts';
-import { type Browser, launchBrowser, PASSWORD, signInWithKeyboard, skip } from './harness.ts';
+import { type Browser, launchBrowser, PASSWORD, signInWithKeyboard, skip, signUp as harnessSignUp } from './harness.ts';
 
 let server: Server;
 let url: string;
@@ -41,15 +41,7 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-async function signUp(name: string): Promise<string> {
-  const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password: PASSWORD, email: `${name}@example.com`, type: 'user', roles: [] }),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { token: string }).token;
-}
+const signUp = (name: string): Promise<string> => harnessSignUp({ url }, name);
 
 /** The form is one a passkey confirms: passkeys.js will ask the authenticator on submit. */
 async function assertPasskeyForm(page: Page, selector: string, action: string) {

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { CDPSession, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServer, type Server } from '../../src/server.ts';
-import { type Browser, enrolOverApi, launchBrowser, PASSWORD, type Registry, screenshot, signInWithKeyboard, skip } from './harness.ts';
+import { type Browser, enrolOverApi, launchBrowser, PASSWORD, type Registry, screenshot, signInWithKeyboard, skip, signUp as harnessSignUp } from './harness.ts';
 
 
 let server: Server;
@@ -48,15 +48,7 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-async function signUp(name: string): Promise<string> {
-  const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password: PASSWORD, email: `${name}@example.com`, type: 'user', roles: [] }),
-  });
-  assert.equal(res.status, 201, await res.clone().text());
-  return ((await res.json()) as { token: string }).token;
-}
+const signUp = (name: string): Promise<string> => harnessSignUp({ url }, name);
 
 async function signOut(page: Page) {
   await Promise.all([page.waitForURL(/\/-\/web\/login/), page.getByRole('button', { name: /Sign out/ }).click()]);
