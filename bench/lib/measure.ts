@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { assertLoopback } from './client.ts';
-import { cpuTimeUs, track } from './procs.ts';
+import { CLIENT_CORES, PIN, cpuTimeUs, track } from './procs.ts';
 
 export interface Sample {
   /** 2xx responses per second (errors and other statuses do not count). */
@@ -87,7 +87,9 @@ function setRef(w: Worker, on: boolean): void {
 }
 
 function spawnWorker(): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerFile], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Pinned from the start (taskset execs node in its place): every thread of it off the servers' core.
+  const [command, args] = PIN ? ['taskset', ['-c', CLIENT_CORES, process.execPath]] : [process.execPath, []];
+  const child = spawn(command, [...args, '--import', 'tsx', workerFile], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   track(child);
   const w: Worker = { child, busy: false, pending: new Map() };
   child.on('message', (m: { id: number; sample?: Sample; error?: string }) => {

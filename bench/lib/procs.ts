@@ -1,9 +1,10 @@
 // Child processes of the benchmark: every server it starts is tracked here and killed when
 // the run ends, fails, times out or is interrupted.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 
 export interface Proc {
   name: string;
@@ -16,6 +17,25 @@ export interface Proc {
 }
 
 const live = new Set<ChildProcess>();
+
+/**
+ * Whether servers and load generators get cores of their own (BENCH_PIN, on by default where
+ * there are at least two cores and `taskset` exists): each server's event-loop thread on core 0,
+ * the load generators on the others. Unpinned, the scheduler moves the two onto one core now
+ * and then, and the server's CPU per response then depends on how often it has to wake a
+ * sleeping client (a fifth of it in the kernel's wake-up path in `perf`), not on its own work.
+ * Only the event-loop thread is pinned: the thread pool (password hashing, file reads) and
+ * V8's helper threads still run anywhere.
+ */
+export const PIN = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+
+/** Pins one thread (`tid`; a process's main thread has its pid) to `cores` (taskset's list form). */
+export function pinThread(tid: number, cores: string): void {
+  if (PIN) spawnSync('taskset', ['-p', '-c', cores, String(tid)], { stdio: 'ignore' });
+}
+
+/** The cores the load generators run on: every core but the servers' one. */
+export const CLIENT_CORES = `1-${Math.max(1, cpus().length - 1)}`;
 
 /** Kills this child with the others when the run ends (the load generators). */
 export function track(child: ChildProcess): void {
@@ -100,6 +120,7 @@ export async function spawnNode(opts: SpawnOptions): Promise<Proc> {
     } else if (await fetch(`${url}-/ping`).then((r) => r.ok, () => false)) break;
     await delay(100);
   }
+  pinThread(child.pid!, '0');
   return {
     name: opts.name,
     pid: child.pid!,

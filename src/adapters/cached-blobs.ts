@@ -1,44 +1,52 @@
-// Tarballs kept in memory, least recently used out first, up to a byte budget. Blobs are
+// Tarballs kept in memory, least recently used out first (approximately: CLOCK), up to a byte budget. Blobs are
 // named by their content, so a cached copy can never be stale; deletes drop it. Blobs over an
 // eighth of the budget are never kept: stream() hands them out as streams from the store.
 
 import type { BlobStore } from '../core/ports.ts';
 
 export function withBlobCache(inner: BlobStore, maxBytes: number): BlobStore {
-  const cache = new Map<string, Buffer>();
+  /** `used`: read since eviction last passed it (a second chance: the CLOCK approximation of LRU). */
+  const cache = new Map<string, { value: Buffer; used: boolean }>();
   let bytes = 0;
   const remember = (key: string, value: Buffer) => {
     if (value.length > maxBytes / 8) return;
-    cache.set(key, value);
+    const replaced = cache.get(key);
+    if (replaced) bytes -= replaced.value.length;
+    cache.set(key, { value, used: false });
     bytes += value.length;
-    for (const [k, v] of cache) {
+    for (const [k, e] of cache) {
       if (bytes <= maxBytes) break;
+      if (k === key) continue;
       cache.delete(k);
-      bytes -= v.length;
+      if (e.used) {
+        e.used = false;
+        cache.set(k, e);
+      } else {
+        bytes -= e.value.length;
+      }
     }
   };
+  const touch = (key: string): Buffer | undefined => {
+    const hit = cache.get(key);
+    if (!hit) return undefined;
+    hit.used = true;
+    return hit.value;
+  };
   return {
+    inMemory: touch,
     async put(data, sha512Hex) {
       return inner.put(data, sha512Hex);
     },
     async get(key) {
-      const hit = cache.get(key);
-      if (hit) {
-        cache.delete(key);
-        cache.set(key, hit);
-        return hit;
-      }
+      const hit = touch(key);
+      if (hit) return hit;
       const value = await inner.get(key);
       if (value) remember(key, value);
       return value;
     },
     async stream(key) {
-      const hit = cache.get(key);
-      if (hit) {
-        cache.delete(key);
-        cache.set(key, hit);
-        return { size: hit.length, bytes: hit };
-      }
+      const hit = touch(key);
+      if (hit) return { size: hit.length, bytes: hit };
       const opened = await inner.stream(key);
       if (!opened) return null;
       if (opened.bytes) {
@@ -57,7 +65,7 @@ export function withBlobCache(inner: BlobStore, maxBytes: number): BlobStore {
       const hit = cache.get(key);
       if (hit) {
         cache.delete(key);
-        bytes -= hit.length;
+        bytes -= hit.value.length;
       }
       await inner.delete(key);
     },

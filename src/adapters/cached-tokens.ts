@@ -12,7 +12,7 @@ type Entry = { token: TokenRecord; user: User };
 type Memberships = Awaited<ReturnType<OrgStore['membershipsOf']>>;
 
 /** The org store's methods that only read: every other method may change memberships. */
-const ORG_READS = new Set<string>(['get', 'getById', 'listForUser', 'role', 'membershipsOf', 'members', 'invitations', 'invitationsForUser', 'team', 'teams', 'teamsOfUser', 'teamMembers', 'packageNames', 'teamPackages', 'packageTeams', 'userPackageGrants', 'events']);
+const ORG_READS = new Set<string>(['get', 'getById', 'listForUser', 'role', 'members', 'invitations', 'invitationsForUser', 'team', 'teams', 'teamsOfUser', 'teamMembers', 'packageNames', 'teamPackages', 'packageTeams', 'userPackageGrants', 'events']);
 
 export function withTokenCache(store: Store, maxEntries = 20_000): Store {
   const entries = new Map<string, Entry>();
@@ -55,24 +55,25 @@ export function withTokenCache(store: Store, maxEntries = 20_000): Store {
 
   // Memberships from memory; any write through the org store drops them all (before, so that
   // no read during the write keeps an old answer, and after, for reads that began meanwhile).
+  const membershipsOf = async (userId: number): Promise<Memberships> => {
+    const hit = memberships.get(userId);
+    if (hit) return hit;
+    const seen = orgGeneration;
+    const found = await store.orgs.membershipsOf(userId);
+    if (seen === orgGeneration) {
+      if (memberships.size >= maxEntries) memberships.delete(memberships.keys().next().value as number);
+      memberships.set(userId, found);
+    }
+    return found;
+  };
+  const membershipsInMemory = (userId: number): Memberships | undefined => memberships.get(userId);
   const orgs = new Proxy(store.orgs, {
     get(target, prop, receiver) {
+      if (prop === 'membershipsOf') return membershipsOf;
+      if (prop === 'membershipsInMemory') return membershipsInMemory;
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => Promise<unknown>;
-      if (prop === 'membershipsOf') {
-        return async (userId: number) => {
-          const hit = memberships.get(userId);
-          if (hit) return hit;
-          const seen = orgGeneration;
-          const found = (await method.call(target, userId)) as Memberships;
-          if (seen === orgGeneration) {
-            if (memberships.size >= maxEntries) memberships.delete(memberships.keys().next().value as number);
-            memberships.set(userId, found);
-          }
-          return found;
-        };
-      }
       if (typeof prop === 'string' && ORG_READS.has(prop)) return method.bind(target);
       return async (...args: unknown[]) => {
         dropMemberships();
@@ -109,6 +110,7 @@ export function withTokenCache(store: Store, maxEntries = 20_000): Store {
     },
     tokens: {
       ...tokens,
+      inMemory: (key) => entries.get(key),
       async findWithUser(key) {
         const hit = entries.get(key);
         if (hit) return hit;

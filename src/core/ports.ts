@@ -219,6 +219,12 @@ export interface TokenStore {
   create(token: TokenRecord, options?: WriteOptions): Promise<void>;
   /** One lookup by hash: the token and its user, or null. */
   findWithUser(key: string): Promise<{ token: TokenRecord; user: User } | null>;
+  /**
+   * What a cache in front of the store holds for the key, without waiting: the token and its
+   * user, or undefined when only the store can answer (the read fast path then takes the
+   * asynchronous way). Stores without a cache leave it out.
+   */
+  inMemory?(key: string): { token: TokenRecord; user: User } | undefined;
   /** Returns whether a token was deleted. */
   delete(key: string): Promise<boolean>;
   listForUser(userId: number): Promise<TokenRecord[]>;
@@ -436,6 +442,8 @@ export interface BlobStore {
    * under the key. Memory per reader stays bounded by the stream's buffer whatever the size.
    */
   stream(key: string): Promise<BlobStream | null>;
+  /** The blob if a cache in front of the store holds it, without waiting; undefined otherwise. */
+  inMemory?(key: string): Buffer | undefined;
   delete(key: string): Promise<void>;
 }
 
@@ -554,6 +562,8 @@ export interface OrgStore {
    * decisions (core/access/permissions.ts), read with the credential on every request.
    */
   membershipsOf(userId: number): Promise<Array<{ org: string; role: OrgRole; teams: string[]; tfaRequired: boolean }>>;
+  /** membershipsOf's answer if a cache in front of the store holds it; undefined otherwise. */
+  membershipsInMemory?(userId: number): Array<{ org: string; role: OrgRole; teams: string[]; tfaRequired: boolean }> | undefined;
   /** Members sorted by name. */
   members(orgId: number): Promise<OrgMember[]>;
   /**

@@ -75,6 +75,8 @@ interface Entry {
   error?: DomainError;
   /** True when the load that made this entry transferred a body from the upstream. */
   fetched?: boolean;
+  /** Read since eviction last passed it: it gets a second chance (the CLOCK approximation of LRU). */
+  used?: boolean;
 }
 
 /** How long an upstream 404 is remembered (within the freshness window). */
@@ -116,6 +118,20 @@ export class PackumentCache {
     return hit.pkg;
   }
 
+  /**
+   * lookup()'s answer when memory holds it (current, with `form` rendered when asked for),
+   * without waiting; undefined when lookup() would load, fetch, serve a stale copy or throw.
+   * Counts as a use for eviction. The read fast path answers synchronously with it.
+   */
+  inMemory<F extends Form>(name: string, form: F): Lookup<WithForm<F> | null> | undefined;
+  inMemory(name: string): Lookup<CachedPackage | null> | undefined;
+  inMemory(name: string, form?: Form): Lookup<CachedPackage | null> | undefined {
+    const hit = this.entries.get(name);
+    if (!hit || hit.error || (form && hit.pkg && !hit.pkg[form]) || (hit.expiresAt !== undefined && hit.expiresAt <= this.deps.clock.now())) return undefined;
+    hit.used = true;
+    return { pkg: hit.pkg, miss: false };
+  }
+
   /** The cached package, with `form` rendered when asked for, or null when there is none. */
   get<F extends Form>(name: string, form: F): Promise<WithForm<F> | null>;
   get(name: string): Promise<CachedPackage | null>;
@@ -138,9 +154,7 @@ export class PackumentCache {
       // request in the background asks the upstream again: no reader waits for its timeout.
       const staleAgain = !current && hit.pkg?.proxy?.stale != null;
       if (current || staleAgain) {
-        // Most recently used last, so that eviction takes the least recently used first.
-        this.entries.delete(name);
-        this.entries.set(name, hit);
+        hit.used = true;
         if (hit.error) throw hit.error;
         if (staleAgain) this.start(name, form).catch(() => {});
         return { pkg: hit.pkg, miss: false };
@@ -264,10 +278,18 @@ export class PackumentCache {
     }
     this.entries.set(name, entry);
     this.bytes += entry.bytes;
+    // Oldest first; one read since eviction last passed an entry moves it to the end instead
+    // (the CLOCK approximation of least recently used: a read costs a flag, not a reinsertion).
     for (const [old, e] of this.entries) {
-      if (this.bytes <= this.maxBytes || old === name) break;
+      if (this.bytes <= this.maxBytes) break;
+      if (old === name) continue;
       this.entries.delete(old);
-      this.bytes -= e.bytes;
+      if (e.used) {
+        e.used = false;
+        this.entries.set(old, e);
+      } else {
+        this.bytes -= e.bytes;
+      }
     }
   }
 

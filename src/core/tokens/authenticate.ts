@@ -29,24 +29,66 @@ function expiresAtMs(token: TokenRecord): number {
   return ms;
 }
 
-export async function authenticateToken(deps: Deps, secret: string, ip: string): Promise<Principal> {
-  // The shape is checked, not the checksum: that is for scanners, and a forged one is public
-  // knowledge anyway; an unknown token costs one lookup either way.
-  if (!hasTokenShape(secret)) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
-  const found = await deps.store.tokens.findWithUser(hashToken(secret));
-  if (!found) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
+const DEAD: Principal = Object.freeze({ kind: 'anonymous', notice: DEAD_TOKEN_NOTICE });
+
+/**
+ * The checks every use of a found token makes: the dead-token principal (anonymous with a
+ * notice) for no token, a browser session, or an expired one; null when it may be used.
+ * Throws IP_NOT_ALLOWED outside the token's address ranges (`ip` is asked only then) and
+ * ACCOUNT_DISABLED for a disabled or deleted account.
+ */
+function refusal(found: { token: TokenRecord; user: User } | null, ip: () => string, now: number): Principal | null {
+  if (!found) return DEAD;
   const { token, user } = found;
   // Browser sessions live in a cookie only: as a bearer token they are worthless.
-  if (token.kind === 'web') return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
-  const now = deps.clock.now();
-  if (expiresAtMs(token) <= now) return { kind: 'anonymous', notice: DEAD_TOKEN_NOTICE };
+  if (token.kind === 'web') return DEAD;
+  if (expiresAtMs(token) <= now) return DEAD;
   // Outside its address ranges a token is refused on every request, reads included.
-  if (token.cidr.length > 0 && !ipAllowed(token.cidr, ip)) {
-    fail('IP_NOT_ALLOWED', `This token may not be used from ${ip}. Allowed ranges: ${token.cidr.join(', ')}.`);
+  if (token.cidr.length > 0) {
+    const address = ip();
+    if (!ipAllowed(token.cidr, address)) fail('IP_NOT_ALLOWED', `This token may not be used from ${address}. Allowed ranges: ${token.cidr.join(', ')}.`);
   }
   requireActive(user);
-  deps.usage.record(token.key, now);
-  return { kind: 'user', user, token, via: 'token', orgs: await orgsOf(deps, user.id) };
+  return null;
+}
+
+/**
+ * The principal of a bearer token (`secret`, as sent): a user principal, or anonymous with the
+ * dead-token notice for an unknown, expired or browser-session token. `ip` is the client's
+ * address, or a function giving it (asked only for a token with address ranges). Throws
+ * IP_NOT_ALLOWED and ACCOUNT_DISABLED (refusal above). Records the use (core/tokens/usage.ts).
+ */
+export async function authenticateToken(deps: Deps, secret: string, ip: string | (() => string)): Promise<Principal> {
+  // The shape is checked, not the checksum: that is for scanners, and a forged one is public
+  // knowledge anyway; an unknown token costs one lookup either way.
+  if (!hasTokenShape(secret)) return DEAD;
+  const found = await deps.store.tokens.findWithUser(hashToken(secret));
+  const now = deps.clock.now();
+  const dead = refusal(found, typeof ip === 'string' ? () => ip : ip, now);
+  if (dead || !found) return dead ?? DEAD;
+  deps.usage.record(found.token.key, now);
+  return { kind: 'user', user: found.user, token: found.token, via: 'token', orgs: await orgsOf(deps, found.user.id) };
+}
+
+/**
+ * authenticateToken's answer when the store's caches hold everything it needs (the token, its
+ * user and the user's memberships), without waiting; undefined when only the store can
+ * answer. The read fast path (http/fast-reads.ts) answers cached reads synchronously with it.
+ * Same checks, same errors, same use record.
+ */
+export function authenticateTokenInMemory(deps: Deps, secret: string, ip: () => string): Principal | undefined {
+  const { tokens, orgs } = deps.store;
+  if (!tokens.inMemory || !orgs.membershipsInMemory) return undefined;
+  if (!hasTokenShape(secret)) return DEAD;
+  const found = tokens.inMemory(hashToken(secret));
+  if (!found) return undefined;
+  const now = deps.clock.now();
+  const dead = refusal(found, ip, now);
+  if (dead) return dead;
+  const memberships = orgs.membershipsInMemory(found.user.id);
+  if (!memberships) return undefined;
+  deps.usage.record(found.token.key, now);
+  return { kind: 'user', user: found.user, token: found.token, via: 'token', orgs: memberships };
 }
 
 /**
