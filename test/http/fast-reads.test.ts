@@ -160,6 +160,27 @@ test('plain reads of visible packages are answered by the fast path, exactly as 
     assert.ok(answer.status === 200 || answer.status === 304, `${url}: ${answer.status}`);
     assert.ok(fast, `${url} ${JSON.stringify(headers)} was answered by the fast path`);
   }
+  // Once everything is in memory, the same reads are answered from it alone: no token lookup,
+  // no blob read, no packument load (the synchronous way: answerInMemory).
+  const { tokens: tokenStore } = opened.deps.store;
+  const waits: string[] = [];
+  const original = { find: tokenStore.findWithUser, stream: opened.deps.blobs.stream, lookup: cache.lookup };
+  tokenStore.findWithUser = (key) => (waits.push('token'), original.find.call(tokenStore, key));
+  opened.deps.blobs.stream = (key) => (waits.push('blob'), original.stream.call(opened.deps.blobs, key));
+  cache.lookup = ((name: string, form?: 'full' | 'abbreviated') => (waits.push(`packument ${name}`), original.lookup.call(cache, name, form as 'full'))) as typeof cache.lookup;
+  try {
+    for (const [url, headers] of cases) {
+      const before = handedOn.length;
+      const answer = await viaSocket('GET', url, headers);
+      assert.ok(answer.status === 200 || answer.status === 304, `${url}: ${answer.status}`);
+      assert.equal(handedOn.length, before, `${url} was answered by the fast path`);
+    }
+  } finally {
+    tokenStore.findWithUser = original.find;
+    opened.deps.blobs.stream = original.stream;
+    cache.lookup = original.lookup;
+  }
+  assert.deepEqual(waits, [], 'nothing was loaded for reads held in memory');
 });
 
 test('everything else is handed to Fastify and answered as before: hidden packages, dead and refused tokens, other routes', async () => {
@@ -188,10 +209,14 @@ test('everything else is handed to Fastify and answered as before: hidden packag
     ['/fast%2dpkg', {}, 'GET', 200],
     ['/Fast-Pkg', {}, 'GET', 404],
   ];
-  for (const [url, headers, method, status] of cases) {
-    const { fast, answer } = await same(url, headers, method);
-    assert.equal(answer.status, status, `${method} ${url}`);
-    assert.equal(fast, false, `${method} ${url} ${JSON.stringify(headers)} went to Fastify`);
+  // Twice: the second time the token, its memberships and the package are in memory, and the
+  // fast path decides without waiting (authenticateTokenInMemory, PackumentCache.inMemory).
+  for (const round of ['first', 'from memory']) {
+    for (const [url, headers, method, status] of cases) {
+      const { fast, answer } = await same(url, headers, method);
+      assert.equal(answer.status, status, `${method} ${url} (${round})`);
+      assert.equal(fast, false, `${method} ${url} ${JSON.stringify(headers)} went to Fastify (${round})`);
+    }
   }
   // The dead token's reader is told why it reads anonymously.
   const dead = await viaSocket('GET', '/fast-pkg', { authorization: 'Bearer npm_thisisnotarealtokenatallreallynot1234' });
