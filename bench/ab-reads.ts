@@ -41,10 +41,11 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const kind of kinds) {
-    const c = median(runs[`${kind} ceiling`]);
+    const cs = runs[`${kind} ceiling`];
     for (const which of ['bearer', 'anonymous', 'ceiling']) {
       const xs = runs[`${kind} ${which}`];
-      process.stdout.write(`${kind} ${which}: median ${median(xs).toFixed(1)} µs (${xs.map((x) => x.toFixed(0)).join(' ')}) ÷ ceiling ${(median(xs) / c).toFixed(2)}\n`);
+      const paired = median(xs.map((x, i) => x / cs[i]));
+      process.stdout.write(`${kind} ${which}: median ${median(xs).toFixed(1)} µs (${xs.map((x) => x.toFixed(0)).join(' ')}), paired ÷ ceiling ${paired.toFixed(2)}\n`);
     }
   }
 } finally {

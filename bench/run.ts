@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     await storm(res, r, registries, cfg.durationS);
   }
   info.memory = [memoryLine('tessera', tessera.pid)];
-  if (upstream) await proxied(upstream.url, V);
+  if (upstream) await proxied(upstream.url, V, [T, C]);
 
   if (cfg.scale) {
     await stop(ceiling);
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
  * Verdaccio's uplink, warm reads and the 50-client stampedes. A failure here is reported in the
  * table and does not stop the run.
  */
-async function proxied(upstreamUrl: string, V: Target | null): Promise<void> {
+async function proxied(upstreamUrl: string, V: Target | null, references: Target[]): Promise<void> {
   const stampedes: Stampede[] = [];
   info.stampedes = stampedes;
   info.proxy = 'tessera';
@@ -180,7 +180,7 @@ async function proxied(upstreamUrl: string, V: Target | null): Promise<void> {
     for (const t of proxies) for (const kind of ['abbreviated', 'tarball'] as const) await measure(readLoad(t, kind, true, quick ? 0.5 : 1, 'bench-up'));
     for (let r = 0; r < cfg.rounds; r++) {
       log(`round ${r + 1}/${cfg.rounds}: proxied reads (load average ${loadavg()[0].toFixed(1)})`);
-      await proxyRound(res, stampedes, r, proxies, upstreamUrl, cfg.durationS);
+      await proxyRound(res, stampedes, r, proxies, references, upstreamUrl, cfg.durationS);
     }
   } catch (e) {
     info.proxyError = (e as Error).message;

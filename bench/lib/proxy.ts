@@ -26,6 +26,14 @@ export function proxyRow(kind: ReadKind): string {
 }
 
 /**
+ * The local read of the same kind, measured again in each proxied round on the ceiling and the
+ * local Tessera, so that the proxied rows' ratios pair measurements made minutes apart at most.
+ */
+export function besideProxyRow(kind: ReadKind): string {
+  return `${readRow(kind, true)}, beside the proxied rows`;
+}
+
+/**
  * Writes the upstream folder (bench/upstream.ts layout): bench-pkg's publish bodies as one
  * template packument and its tarballs, served for `bench-up` and every `bench-cold-*` name.
  */
@@ -109,12 +117,19 @@ async function stampede(t: Target, upstream: string, round: number, kind: 'packu
   };
 }
 
-/** One round of the proxied rows: warm reads on each proxy (order rotating), then the stampedes. */
-export async function proxyRound(res: Results, stampedes: Stampede[], round: number, proxies: Target[], upstream: string, durationS: number): Promise<void> {
+/**
+ * One round of the proxied rows: warm reads on each proxy and the local references (the local
+ * Tessera and the ceiling reading bench-pkg: besideProxyRow), order rotating, then the stampedes.
+ */
+export async function proxyRound(res: Results, stampedes: Stampede[], round: number, proxies: Target[], references: Target[], upstream: string, durationS: number): Promise<void> {
   let i = 0;
   for (const kind of PROXY_KINDS) {
-    for (const t of rotate(proxies, round + i++)) {
+    for (const t of rotate([...proxies, ...references], round + i++)) {
       await delay(500);
+      if (references.includes(t)) {
+        res.record(besideProxyRow(kind), t.name, round, await measure(readLoad(t, kind, true, durationS)));
+        continue;
+      }
       await resetUpstream(upstream);
       const s: Sample & { upstream?: number } = await measure(readLoad(t, kind, true, durationS, PROXIED));
       s.upstream = (await upstreamStats(upstream)).total;
@@ -131,7 +146,7 @@ export function proxyTable(res: Results, stampedes: Stampede[], tesseraProxy: bo
   const rows: string[][] = [];
   for (const kind of PROXY_KINDS) {
     const row = proxyRow(kind);
-    const local = readRow(kind, true);
+    const local = besideProxyRow(kind);
     const upstreamCell = (s: string) => {
       const xs = res.samples(row, s) as (Sample & { upstream?: number })[];
       return xs.length ? xs.map((x) => String(x.upstream ?? '?')).join(', ') : '–';

@@ -32,27 +32,35 @@ export class Results {
     return median(this.samples(row, server).map((s) => (metric === 'clientMaxCores' ? (s.clientMaxCores ?? s.clientCores) : s[metric])));
   }
 
-  /** Median over rounds of the per-round ratio a/b of req/s (pairs measured close in time). */
-  ratio(rowA: string, serverA: string, rowB: string, serverB: string): number {
+  /** Median over rounds of the per-round ratio a/b of a metric (pairs measured close in time). */
+  private paired(rowA: string, serverA: string, rowB: string, serverB: string, metric: 'rps' | 'cpuUs'): number {
     const a = this.data.get(rowA)?.get(serverA);
     const b = this.data.get(rowB)?.get(serverB);
     if (!a || !b) return NaN;
     const rs: number[] = [];
     for (const [round, s] of a) {
       const t = b.get(round);
-      if (t && t.rps > 0) rs.push(s.rps / t.rps);
+      if (t && t[metric] > 0 && Number.isFinite(s[metric])) rs.push(s[metric] / t[metric]);
     }
     return median(rs);
   }
 
-  /** CPU-time view of a/b: b's server CPU per response over a's (1 = a costs as much as b). */
-  cpuRatio(rowA: string, serverA: string, rowB: string, serverB: string): number {
-    return this.med(rowB, serverB, 'cpuUs') / this.med(rowA, serverA, 'cpuUs');
+  /** Median over rounds of the per-round ratio a/b of req/s (pairs measured close in time). */
+  ratio(rowA: string, serverA: string, rowB: string, serverB: string): number {
+    return this.paired(rowA, serverA, rowB, serverB, 'rps');
   }
 
-  /** Server CPU per response of a over b's (the headline of read rows: 1 = a costs what b costs, lower is cheaper). */
+  /**
+   * CPU-time view of a/b: b's server CPU per response over a's (1 = a costs as much as b),
+   * the median of the per-round ratios like ratio(): the machine's speed drifts between rounds.
+   */
+  cpuRatio(rowA: string, serverA: string, rowB: string, serverB: string): number {
+    return this.paired(rowB, serverB, rowA, serverA, 'cpuUs');
+  }
+
+  /** Server CPU per response of a over b's (the headline of read rows: 1 = a costs what b costs, lower is cheaper), paired by round as cpuRatio. */
   cpuPer(rowA: string, serverA: string, rowB: string, serverB: string): number {
-    return this.med(rowA, serverA, 'cpuUs') / this.med(rowB, serverB, 'cpuUs');
+    return this.paired(rowA, serverA, rowB, serverB, 'cpuUs');
   }
 
   /** The load generator used at least CLIENT_BOUND of a core (median over rounds): req/s is the client's limit. */
