@@ -5,6 +5,7 @@
 // sections, are never echoed.
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parse as parseYaml, YAMLParseError } from 'yaml';
 import { schema } from './schema.ts';
 import type { Config } from './schema.ts';
@@ -154,6 +155,13 @@ export function loadConfigFrom<K extends Keys>(table: K, sources: ConfigSources)
     if (!isObject(fromFile)) throw new ConfigError(`The config file ${file} must hold a mapping of keys (a YAML mapping or a JSON object).`);
   }
   const values = keys(table, fromFile, '', file ?? 'the defaults');
+  if (file) {
+    // Paths written in the file are the file's: relative to its folder, wherever Tessera starts.
+    for (const [key, spec] of Object.entries(table)) {
+      const v = values[key];
+      if (spec.kind === 'string' && spec.path && typeof v === 'string' && v !== '' && Object.hasOwn(fromFile as object, key)) values[key] = resolve(dirname(resolve(file)), v);
+    }
+  }
   const scalars = Object.entries(table).filter(([, spec]) => isScalar(spec)) as [string, ScalarSpec][];
   for (const [key, spec] of scalars) {
     const raw = env[envName(key)];

@@ -51,7 +51,7 @@ const blobsCheck = (v: string) => {
 export const schema = {
   host: str({ default: '127.0.0.1', doc: 'Address to listen on.' }),
   port: int({ default: 4873, min: 0, max: 65535, doc: 'Port to listen on (0 picks a free one).' }),
-  data: str({ default: './data', doc: 'Folder for the SQLite database, tarballs and the server key.' }),
+  data: str({ default: './data', path: true, doc: 'Folder for the SQLite database, tarballs and the server key. In a config file, relative to the file\'s folder.' }),
   database: str({
     default: '',
     defaultDoc: 'SQLite in DATA/tessera.db',
@@ -69,9 +69,10 @@ export const schema = {
   tlsCert: str({
     default: '',
     defaultDoc: 'plain http',
-    doc: 'A PEM certificate (chain) file: with `tlsKey`, Tessera serves https itself. Both files are read again on SIGHUP, without dropping connections (docs/operations.md).',
+    path: true,
+    doc: 'A PEM certificate (chain) file: with `tlsKey`, Tessera serves https itself. Both files are read again on SIGHUP, without dropping connections (docs/operations.md). In a config file, relative to the file\'s folder.',
   }),
-  tlsKey: str({ default: '', defaultDoc: 'plain http', doc: 'The PEM private key file of `tlsCert`.' }),
+  tlsKey: str({ default: '', defaultDoc: 'plain http', path: true, doc: 'The PEM private key file of `tlsCert`. In a config file, relative to the file\'s folder.' }),
   hstsSeconds: int({
     default: 15552000,
     min: 0,

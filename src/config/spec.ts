@@ -28,6 +28,12 @@ export interface StringSpec extends Common {
   kind: 'string';
   default?: string;
   check?: Check<string>;
+  /**
+   * A file or folder: a relative value in a config file is taken relative to the file's own
+   * folder (as nginx, systemd units and most daemons read their files); from a flag or a
+   * variable, relative to the working directory.
+   */
+  path?: true;
 }
 export interface IntSpec extends Common {
   kind: 'int';

@@ -47,3 +47,20 @@ test('every key has a doc line, an env variable and a flag name', () => {
     assert.match(flagName(key), /^--[a-z-]+$/);
   }
 });
+
+test('paths in a config file are relative to its folder; from flags and variables, to the working directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cfg-'));
+  const file = join(dir, 'tessera.yaml');
+  writeFileSync(file, 'data: ./registry\ntlsCert: certs/cert.pem\ntlsKey: /etc/tessera/key.pem\nregistryName: ./not-a-path\n');
+  const c = loadConfig({ flags: { config: file }, env: {} });
+  assert.equal(c.data, join(dir, 'registry'));
+  assert.equal(c.tlsCert, join(dir, 'certs/cert.pem'));
+  assert.equal(c.tlsKey, '/etc/tessera/key.pem', 'absolute paths stay as they are');
+  assert.equal(c.registryName, './not-a-path', 'only path keys are resolved');
+  // The file's folder, not the working directory, even when the file is named relatively.
+  const relative = join('..', ...dir.split('/').filter(Boolean).map(() => '..'), dir, 'tessera.yaml');
+  assert.equal(loadConfig({ flags: { config: relative }, env: {} }).data, join(dir, 'registry'));
+  assert.equal(loadConfig({ flags: { config: file, data: './here' }, env: {} }).data, './here', 'a flag is the working directory\'s');
+  assert.equal(loadConfig({ flags: {}, env: { TESSERA_DATA: 'rel' } }).data, 'rel');
+  assert.equal(loadConfig({ flags: {}, env: {} }).data, './data', 'the default stays relative to the working directory');
+});
