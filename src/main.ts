@@ -24,6 +24,7 @@ const COMMANDS = {
   'proxy block': () => import('./cli/proxy-block.ts'),
   'proxy unblock': async () => ({ usage: (await import('./cli/proxy-block.ts')).unblockUsage }),
   'proxy blocks': async () => ({ usage: (await import('./cli/proxy-block.ts')).blocksUsage }),
+  'proxy list': async () => ({ usage: (await import('./cli/proxy-block.ts')).listUsage }),
   'proxy purge': () => import('./cli/proxy-purge.ts'),
   'keys rotate': () => import('./cli/keys-rotate.ts'),
   'org create': () => import('./cli/org.ts'),
@@ -79,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
     if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
     if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);
+    if (command === 'proxy' && sub === 'list') return await (await import('./cli/proxy-block.ts')).proxyList(rest, flags);
     if (command === 'org' && sub === 'create') return await (await import('./cli/org.ts')).orgCreate(rest, flags);
     if (command === 'org' && sub === 'adopt') return await (await import('./cli/org.ts')).orgAdopt(rest, flags);
     if (command === 'proxy' && sub === 'purge') return await (await import('./cli/proxy-purge.ts')).proxyPurge(rest, flags);

@@ -12,6 +12,7 @@ import { jsonForTerminal } from './user-log.ts';
 export const usage: CommandUsage = { synopsis: 'tessera proxy block NAME@VERSION [--reason TEXT] [--by NAME] [--data DIR]', note: 'hide an upstream version' };
 export const unblockUsage: CommandUsage = { synopsis: 'tessera proxy unblock NAME@VERSION [--data DIR]' };
 export const blocksUsage: CommandUsage = { synopsis: 'tessera proxy blocks [NAME] [--json] [--data DIR]', note: 'list blocked versions' };
+export const listUsage: CommandUsage = { synopsis: 'tessera proxy list [PREFIX] [--json] [--data DIR]', note: 'what the proxy keeps' };
 
 /** Who the block is recorded as: --by, else the operating-system user running the command. */
 function operator(by: string | undefined): string {
@@ -62,4 +63,45 @@ export async function proxyBlocks(positionals: string[], flags: Record<string, s
     process.stdout.write(`${escapeControls(`${b.name}@${b.version}  ${new Date(b.at).toISOString()}  by ${b.by}${b.reason ? `  ${b.reason}` : ''}`)}\n`);
   }
   return 0;
+}
+
+/** MiB with one decimal, KiB below one MiB. */
+function size(bytes: number): string {
+  return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/**
+ * tessera proxy list [PREFIX] [--json]: every name the proxy keeps a copy of (or those starting
+ * with PREFIX, e.g. `@babel/`), with its upstream, last fetch, tarballs stored and blocked
+ * versions, then the totals. Read from the store a page at a time (core/proxy/blocks.ts listCached).
+ */
+export async function proxyList(positionals: string[], flags: Record<string, string>): Promise<number> {
+  const [prefix, ...extra] = positionals;
+  const { json, ...configFlags } = flags;
+  if (extra.length > 0) return printUsage(listUsage);
+  const { listCached } = await import('../core/proxy/blocks.ts');
+  return withRegistry(configFlags, { existing: true }, async (deps) => {
+    let names = 0;
+    let tarballs = 0;
+    let bytes = 0;
+    const rows = [];
+    for await (const p of listCached(deps, prefix ?? '')) {
+      names++;
+      tarballs += p.tarballs;
+      bytes += p.tarballBytes;
+      if (json === 'true') {
+        rows.push({ ...p, fetchedAt: new Date(p.fetchedAt).toISOString() });
+        continue;
+      }
+      const blocked = p.blocked > 0 ? `  ${p.blocked} blocked` : '';
+      process.stdout.write(`${escapeControls(`${p.name}  from ${p.upstream}  fetched ${new Date(p.fetchedAt).toISOString()}  ${p.tarballs} tarball(s), ${size(p.tarballBytes)}${blocked}`)}\n`);
+    }
+    if (json === 'true') {
+      process.stdout.write(`${jsonForTerminal(rows)}\n`);
+      return 0;
+    }
+    const scope = prefix ? ` starting with ${escapeControls(prefix)}` : '';
+    process.stdout.write(names === 0 ? `The proxy keeps nothing${scope}.\n` : `${names} package(s)${scope}, ${tarballs} tarball(s), ${size(bytes)}.\n`);
+    return 0;
+  });
 }

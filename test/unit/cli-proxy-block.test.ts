@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { createSqliteStore } from '../../src/adapters/sqlite/index.ts';
 import { systemClock } from '../../src/core/ports.ts';
-import { blocksUsage, unblockUsage, usage } from '../../src/cli/proxy-block.ts';
+import { blocksUsage, listUsage, unblockUsage, usage } from '../../src/cli/proxy-block.ts';
 import { usageLine } from '../../src/cli/usage.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -116,4 +116,40 @@ test('missing arguments print the command\'s usage line and exit 2; --help lists
   const help = spawnSync(process.execPath, ['bin/tessera.js', '--help'], { cwd: root, encoding: 'utf8' }).stderr;
   for (const u of [usage, unblockUsage, blocksUsage]) assert.ok(help.includes(u.synopsis), u.synopsis);
   assert.equal(spawnSync(process.execPath, ['bin/tessera.js', 'proxy', 'blocks', '--help'], { cwd: root, encoding: 'utf8' }).stderr, `usage: ${usageLine(blocksUsage)}\n`);
+});
+
+test('tessera proxy list: what the proxy keeps, per name and in total, with a prefix, as JSON; control characters escaped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-proxy-list-'));
+  try {
+    const list = (...args: string[]) => spawnSync(process.execPath, ['bin/tessera.js', 'proxy', 'list', ...args, '--data', dir], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
+    const store = createSqliteStore(join(dir, 'tessera.db'), systemClock);
+    try {
+      const at = Date.parse('2026-11-30T10:00:00.000Z');
+      const body = Buffer.from('{}');
+      await store.proxy.putPackument({ name: 'lodash', form: 'abbreviated', upstream: 'default', body, etag: null, lastModified: null, fetchedAt: at });
+      await store.proxy.putPackument({ name: '@babel/core', form: 'full', upstream: 'corp', body, etag: null, lastModified: null, fetchedAt: at });
+      await store.proxy.putTarball({ name: 'lodash', file: 'lodash-4.17.21.tgz', version: '4.17.21', blobKey: 'b'.repeat(128), integrity: 'sha512-x', size: 2 * 1048576, fetchedAt: at });
+      await store.proxy.block({ name: 'lodash', version: '4.17.22', reason: '', by: 'admin', at });
+    } finally {
+      await store.close();
+    }
+    let r = list();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, [
+      '@babel/core  from corp  fetched 2026-11-30T10:00:00.000Z  0 tarball(s), 0 KiB',
+      'lodash  from default  fetched 2026-11-30T10:00:00.000Z  1 tarball(s), 2.0 MiB  1 blocked',
+      '2 package(s), 1 tarball(s), 2.0 MiB.',
+      '',
+    ].join('\n'));
+    r = list('@babel/', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), [{ name: '@babel/core', upstream: 'corp', forms: ['full'], fetchedAt: '2026-11-30T10:00:00.000Z', tarballs: 0, tarballBytes: 0, blocked: 0 }]);
+    assert.equal(list('@nothing/').stdout, 'The proxy keeps nothing starting with @nothing/.\n');
+    assert.equal(list('\u001b]0;x\u0007').stdout, 'The proxy keeps nothing starting with \\x1b]0;x\\x07.\n');
+    r = list('a', 'b');
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `usage: ${usageLine(listUsage)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,7 +3,7 @@
 // tells the other nodes (pg_notify on the package channel) so that they drop what they keep.
 
 import type pg from 'pg';
-import type { CachedUpstreamPackument, CachedUpstreamTarball, PackumentForm, ProxyBlock, ProxyStore } from '../../core/proxy/ports.ts';
+import type { CachedUpstreamPackage, CachedUpstreamPackument, CachedUpstreamTarball, PackumentForm, ProxyBlock, ProxyStore } from '../../core/proxy/ports.ts';
 import { PACKAGE_CHANNEL } from './channels.ts';
 import { transaction } from './pool.ts';
 
@@ -108,6 +108,29 @@ export function postgresProxy(pool: pg.Pool, now: () => string): ProxyStore {
       const r = await pool.query('DELETE FROM proxy_blocks WHERE name = $1 AND version = $2', [name, version]);
       await pool.query('SELECT pg_notify($1, $2)', [PACKAGE_CHANNEL, name]);
       return (r.rowCount ?? 0) > 0;
+    },
+    async cached({ prefix = '', after = '', limit }) {
+      // The prefix is compared with left() (no LIKE wildcards in names); names sort byte-wise
+      // (COLLATE "C") as on SQLite.
+      const { rows } = await pool.query<{ name: string; upstream: string; forms: string; fetched_at: string; tarballs: string; tarball_bytes: string; blocked: string }>(
+        `SELECT p.name, MAX(p.upstream) AS upstream, string_agg(p.form, ',') AS forms, MAX(p.fetched_at) AS fetched_at,
+           (SELECT COUNT(*) FROM proxy_tarballs t WHERE t.name = p.name) AS tarballs,
+           (SELECT COALESCE(SUM(t.size), 0) FROM proxy_tarballs t WHERE t.name = p.name) AS tarball_bytes,
+           (SELECT COUNT(*) FROM proxy_blocks b WHERE b.name = p.name) AS blocked
+         FROM proxy_packuments p
+         WHERE p.name COLLATE "C" > $1 AND left(p.name, length($2)) = $2
+         GROUP BY p.name ORDER BY p.name COLLATE "C" LIMIT $3`,
+        [after, prefix, limit],
+      );
+      return rows.map((r): CachedUpstreamPackage => ({
+        name: r.name,
+        upstream: r.upstream,
+        forms: r.forms.split(',').sort() as PackumentForm[],
+        fetchedAt: Number(r.fetched_at),
+        tarballs: Number(r.tarballs),
+        tarballBytes: Number(r.tarball_bytes),
+        blocked: Number(r.blocked),
+      }));
     },
     async blocks(name) {
       const { rows } = await pool.query<{ name: string; version: string; reason: string; by: string; at: string }>(

@@ -3,7 +3,7 @@
 // the blob store), and administrators' blocks. Every method is one statement or one transaction.
 
 import type Database from 'better-sqlite3';
-import type { CachedUpstreamPackument, CachedUpstreamTarball, PackumentForm, ProxyBlock, ProxyStore } from '../../core/proxy/ports.ts';
+import type { CachedUpstreamPackage, CachedUpstreamPackument, CachedUpstreamTarball, PackumentForm, ProxyBlock, ProxyStore } from '../../core/proxy/ports.ts';
 
 interface PackumentRow {
   name: string;
@@ -68,6 +68,15 @@ export function sqliteProxy(db: Database.Database, now: () => string): ProxyStor
     ON CONFLICT(name, version) DO UPDATE SET reason = excluded.reason, blocked_by = excluded.blocked_by, at = excluded.at`);
   const deleteBlock = db.prepare('DELETE FROM proxy_blocks WHERE name = ? AND version = ?');
   const blocksOf = db.prepare('SELECT name, version, reason, blocked_by AS by, at FROM proxy_blocks WHERE name = ? ORDER BY version');
+  // One page of cached names: prefix compared with substr (no LIKE wildcards in names).
+  const cachedPage = db.prepare(`
+    SELECT p.name, MAX(p.upstream) AS upstream, GROUP_CONCAT(p.form) AS forms, MAX(p.fetched_at) AS fetched_at,
+      (SELECT COUNT(*) FROM proxy_tarballs t WHERE t.name = p.name) AS tarballs,
+      (SELECT COALESCE(SUM(t.size), 0) FROM proxy_tarballs t WHERE t.name = p.name) AS tarball_bytes,
+      (SELECT COUNT(*) FROM proxy_blocks b WHERE b.name = p.name) AS blocked
+    FROM proxy_packuments p
+    WHERE p.name > @after AND substr(p.name, 1, length(@prefix)) = @prefix
+    GROUP BY p.name ORDER BY p.name LIMIT @limit`);
   const allBlocks = db.prepare('SELECT name, version, reason, blocked_by AS by, at FROM proxy_blocks ORDER BY name, version');
 
   const addStar = db.prepare('INSERT INTO proxy_stars (name, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT(name, user_id) DO NOTHING');
@@ -118,6 +127,18 @@ export function sqliteProxy(db: Database.Database, now: () => string): ProxyStor
     },
     async blocks(name) {
       return (name === null ? allBlocks.all() : blocksOf.all(name)) as ProxyBlock[];
+    },
+    async cached({ prefix = '', after = '', limit }) {
+      const rows = cachedPage.all({ prefix, after, limit }) as Array<{ name: string; upstream: string; forms: string; fetched_at: number; tarballs: number; tarball_bytes: number; blocked: number }>;
+      return rows.map((r): CachedUpstreamPackage => ({
+        name: r.name,
+        upstream: r.upstream,
+        forms: r.forms.split(',').sort() as PackumentForm[],
+        fetchedAt: r.fetched_at,
+        tarballs: r.tarballs,
+        tarballBytes: r.tarball_bytes,
+        blocked: r.blocked,
+      }));
     },
     async setStar(name, userId, starred) {
       return (starred ? addStar.run(name, userId, now()) : removeStar.run(name, userId)).changes > 0;

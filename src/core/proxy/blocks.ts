@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import { fail, shown } from '../errors.ts';
 import { isPlausiblePackageName } from '../packages/names.ts';
 import { isValidVersion } from '../packages/rules.ts';
-import type { ProxyBlock } from './ports.ts';
+import type { CachedUpstreamPackage, ProxyBlock } from './ports.ts';
 import { proxyRouteOf } from './local-names.ts';
 import type { Route } from './rules.ts';
 import { ageSource, type VersionPolicy } from './versions.ts';
@@ -66,6 +66,21 @@ export async function unblockVersion(deps: Pick<Deps, 'store'>, spec: string): P
 }
 
 /** The blocks of one name, or all (name null), by name then version. */
+/**
+ * Every name the proxy keeps a copy of, sorted, with its upstream, forms, last fetch, tarballs
+ * stored (count and bytes) and blocked versions (`tessera proxy list [PREFIX]`, docs/proxy.md),
+ * read a page of `pageSize` at a time; only names starting with `prefix` (plain text) when given.
+ */
+export async function* listCached(deps: Pick<Deps, 'store'>, prefix = '', pageSize = 500): AsyncGenerator<CachedUpstreamPackage> {
+  let after = '';
+  for (;;) {
+    const page = await deps.store.proxy.cached({ prefix, after, limit: pageSize });
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].name;
+  }
+}
+
 export async function listBlocks(deps: Pick<Deps, 'store'>, name: string | null): Promise<ProxyBlock[]> {
   if (name !== null && !isPlausiblePackageName(name)) fail('INVALID_NAME', `${shown(name)} is not a package name.`);
   return deps.store.proxy.blocks(name);

@@ -101,8 +101,29 @@ export interface ProxyBlock {
   at: number;
 }
 
+/** What the proxy keeps of one name (`tessera proxy list`). */
+export interface CachedUpstreamPackage {
+  name: string;
+  /** The upstream (config name) its packument came from. */
+  upstream: string;
+  /** The packument forms kept, sorted ('abbreviated', 'full'). */
+  forms: PackumentForm[];
+  /** When a packument of it was last fetched or revalidated (ms since the epoch). */
+  fetchedAt: number;
+  /** Tarballs stored, and their bytes. */
+  tarballs: number;
+  tarballBytes: number;
+  /** Versions an administrator blocked. */
+  blocked: number;
+}
+
 /** The proxy's tables. Every method is atomic. */
 export interface ProxyStore {
+  /**
+   * The names with a cached upstream packument, sorted, `limit` at most, after the name `after`
+   * (paging), only those starting with `prefix` (compared as text: no wildcards) when given.
+   */
+  cached(options: { prefix?: string; after?: string; limit: number }): Promise<CachedUpstreamPackage[]>;
   getPackument(name: string, form: PackumentForm): Promise<CachedUpstreamPackument | null>;
   /** Inserts or replaces the (name, form) row. */
   putPackument(p: CachedUpstreamPackument): Promise<void>;

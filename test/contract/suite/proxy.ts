@@ -31,6 +31,32 @@ const tarball = (name: string, file: string, blobKey: string, over: Partial<Cach
 
 export function proxyContract(check: Check, hasSubscribe: boolean): void {
   describe('proxy cache', () => {
+    check('cached: every name with a kept packument, its forms, last fetch, tarballs and blocks; prefix as plain text; paging', async ({ store }) => {
+      assert.deepEqual(await store.proxy.cached({ limit: 10 }), []);
+      await store.proxy.putPackument(packument('lodash', 'abbreviated', { fetchedAt: 1000 }));
+      await store.proxy.putPackument(packument('lodash', 'full', { fetchedAt: 3000 }));
+      await store.proxy.putPackument(packument('@babel/core', 'abbreviated', { upstream: 'corp', fetchedAt: 2000 }));
+      await store.proxy.putPackument(packument('@babel_x/y', 'full'));
+      await store.proxy.putPackument(packument('Zed', 'full'));
+      await store.proxy.putTarball(tarball('lodash', 'lodash-1.0.0.tgz', 'k1', { size: 100 }));
+      await store.proxy.putTarball(tarball('lodash', 'lodash-1.0.1.tgz', 'k2', { size: 50, version: '1.0.1' }));
+      await store.proxy.block({ name: 'lodash', version: '1.0.1', reason: '', by: 'admin', at: 1 });
+      // A block of a name with nothing cached is not a cached package.
+      await store.proxy.block({ name: 'ghost', version: '1.0.0', reason: '', by: 'admin', at: 1 });
+      const all = await store.proxy.cached({ limit: 10 });
+      assert.deepEqual(all.map((p) => p.name), ['@babel/core', '@babel_x/y', 'Zed', 'lodash'], 'sorted byte-wise');
+      assert.deepEqual(all[3], { name: 'lodash', upstream: 'npmjs', forms: ['abbreviated', 'full'], fetchedAt: 3000, tarballs: 2, tarballBytes: 150, blocked: 1 });
+      assert.deepEqual(all[0], { name: '@babel/core', upstream: 'corp', forms: ['abbreviated'], fetchedAt: 2000, tarballs: 0, tarballBytes: 0, blocked: 0 });
+      assert.deepEqual((await store.proxy.cached({ prefix: '@babel/', limit: 10 })).map((p) => p.name), ['@babel/core']);
+      assert.deepEqual(await store.proxy.cached({ prefix: '@babel%', limit: 10 }), [], 'no LIKE wildcards');
+      assert.deepEqual(await store.proxy.cached({ prefix: '@babel_', limit: 10 }).then((r) => r.map((p) => p.name)), ['@babel_x/y'], '_ is itself');
+      const first = await store.proxy.cached({ limit: 2 });
+      assert.deepEqual(first.map((p) => p.name), ['@babel/core', '@babel_x/y']);
+      assert.deepEqual((await store.proxy.cached({ after: first[1].name, limit: 2 })).map((p) => p.name), ['Zed', 'lodash']);
+      await store.proxy.purge('lodash');
+      assert.deepEqual((await store.proxy.cached({ limit: 10 })).map((p) => p.name), ['@babel/core', '@babel_x/y', 'Zed']);
+    });
+
     check('hasScope: whether any cached upstream packument is in a scope (and no other scope)', async ({ store }) => {
       assert.equal(await store.proxy.hasScope('pubco'), false);
       await store.proxy.putPackument(packument('@pubco/widget', 'abbreviated'));
