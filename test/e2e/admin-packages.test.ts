@@ -44,5 +44,5 @@ test('after tessera package unpublish x@1.0.1, npm view x versions no longer lis
   expectOk(r, 'npm view (after)', server);
   assert.deepEqual(JSON.parse(r.stdout), ['1.0.0']);
   r = await npm.run(['publish'], { cwd: npm.makePackage('taken-down', '1.0.1') });
-  assert.notEqual(r.status, 0, 'an unpublished version stays burned');
+  assert.notEqual(r.code, 0, 'an unpublished version stays burned');
 });
