@@ -17,6 +17,10 @@ const COMMANDS = {
   'user enable': () => import('./cli/user-enable.ts'),
   'user delete': () => import('./cli/user-delete.ts'),
   'user set-password': () => import('./cli/user-set-password.ts'),
+  'package list': () => import('./cli/package-list.ts'),
+  'package unpublish': () => import('./cli/package-unpublish.ts'),
+  'package owner add': () => import('./cli/package-owner.ts'),
+  'package owner rm': async () => ({ usage: (await import('./cli/package-owner.ts')).rmUsage }),
   migrate: () => import('./cli/migrate.ts'),
   backup: () => import('./cli/backup.ts'),
   restore: () => import('./cli/restore.ts'),
@@ -55,7 +59,12 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positionals;
   try {
-    const name = command === 'user' || command === 'proxy' || command === 'keys' || command === 'org' ? `${command} ${sub}` : command;
+    const name =
+      command === 'package' && sub === 'owner'
+        ? `${command} ${sub} ${rest[0]}`
+        : command === 'user' || command === 'proxy' || command === 'keys' || command === 'org' || command === 'package'
+          ? `${command} ${sub}`
+          : command;
     if (flags.help !== undefined && name !== undefined && Object.hasOwn(COMMANDS, name)) {
       process.stderr.write(`usage: ${usageLine((await COMMANDS[name as keyof typeof COMMANDS]()).usage)}\n`);
       return 0;
@@ -77,6 +86,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'user' && sub === 'enable') return await (await import('./cli/user-enable.ts')).userEnable(rest, flags);
     if (command === 'user' && sub === 'delete') return await (await import('./cli/user-delete.ts')).userDelete(rest, flags);
     if (command === 'user' && sub === 'set-password') return await (await import('./cli/user-set-password.ts')).userSetPassword(rest, flags);
+    if (command === 'package' && sub === 'list') return await (await import('./cli/package-list.ts')).packageList(rest, flags);
+    if (command === 'package' && sub === 'unpublish') return await (await import('./cli/package-unpublish.ts')).packageUnpublish(rest, flags);
+    if (command === 'package' && sub === 'owner' && rest[0] === 'add') return await (await import('./cli/package-owner.ts')).packageOwnerAdd(rest.slice(1), flags);
+    if (command === 'package' && sub === 'owner' && rest[0] === 'rm') return await (await import('./cli/package-owner.ts')).packageOwnerRm(rest.slice(1), flags);
     if (command === 'proxy' && sub === 'block') return await (await import('./cli/proxy-block.ts')).proxyBlock(rest, flags);
     if (command === 'proxy' && sub === 'unblock') return await (await import('./cli/proxy-block.ts')).proxyUnblock(rest, flags);
     if (command === 'proxy' && sub === 'blocks') return await (await import('./cli/proxy-block.ts')).proxyBlocks(rest, flags);

@@ -402,6 +402,11 @@ export interface PackageStore {
   /** Names of the packages a user owns (also unpublished ones), sorted: for cache invalidation. */
   namesOwnedBy(userId: number): Promise<string[]>;
   /**
+   * Names of every package (unpublished ones too), sorted byte-wise: at most `limit` of them,
+   * after the name `after` when given. For administrators' listings (tessera package list).
+   */
+  names(options: { after?: string; limit: number }): Promise<string[]>;
+  /**
    * Adds (`starred`) or removes the user's star on a package, without changing its revision
    * (a star never conflicts with a publish). Returns whether anything changed. NOT_FOUND when
    * the package does not exist or is unpublished. Multi-node stores tell the other nodes.

@@ -20,6 +20,8 @@ export const CONFIRM_ACTIONS = [
   'admin-reset-2fa',
   'admin-delete',
   'admin-password',
+  'admin-unpublish',
+  'admin-owner-add',
   'org-create',
   'org-accept',
   'org-invite',

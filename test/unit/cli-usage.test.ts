@@ -21,10 +21,13 @@ import { usage as userDisable } from '../../src/cli/user-disable.ts';
 import { usage as userEnable } from '../../src/cli/user-enable.ts';
 import { usage as userDelete } from '../../src/cli/user-delete.ts';
 import { usage as userSetPassword } from '../../src/cli/user-set-password.ts';
+import { usage as packageList } from '../../src/cli/package-list.ts';
+import { usage as packageUnpublish } from '../../src/cli/package-unpublish.ts';
+import { usage as packageOwnerAdd, rmUsage as packageOwnerRm } from '../../src/cli/package-owner.ts';
 import { usageLine } from '../../src/cli/usage.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const all = { serve, userAdd, userReset2fa, userLog, userList, userAdmin, userDisable, userEnable, userDelete, userSetPassword, migrate, backup, restore, mirror, keysRotate };
+const all = { serve, userAdd, userReset2fa, userLog, userList, userAdmin, userDisable, userEnable, userDelete, userSetPassword, packageList, packageUnpublish, packageOwnerAdd, packageOwnerRm, migrate, backup, restore, mirror, keysRotate };
 
 function tessera(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/tessera.js', ...args], { cwd: root, encoding: 'utf8', input: '', timeout: 60_000 });
@@ -49,7 +52,7 @@ test('an unknown command prints the help and exits 2', () => {
 });
 
 test('a command with missing arguments prints its own usage line and exits 2', () => {
-  for (const [args, u] of [[['backup'], backup], [['restore'], restore], [['user', 'add', 'x'], userAdd], [['user', 'log'], userLog], [['user', 'reset-2fa'], userReset2fa], [['mirror'], mirror]] as const) {
+  for (const [args, u] of [[['backup'], backup], [['restore'], restore], [['user', 'add', 'x'], userAdd], [['user', 'log'], userLog], [['user', 'reset-2fa'], userReset2fa], [['mirror'], mirror], [['package', 'unpublish'], packageUnpublish], [['package', 'owner', 'add', 'x'], packageOwnerAdd], [['package', 'owner', 'rm'], packageOwnerRm], [['package', 'list', 'x'], packageList]] as const) {
     const r = tessera(...args);
     assert.equal(r.status, 2, args.join(' '));
     assert.equal(r.stderr, `usage: ${usageLine(u)}\n`, args.join(' '));
@@ -62,10 +65,12 @@ test('COMMAND --help prints that command\'s usage and runs nothing (serve does n
   assert.equal(r.stderr, `usage: ${usageLine(serve)}\n`);
   assert.equal(r.stdout, '');
   assert.equal(tessera('user', 'log', '--help').stderr, `usage: ${usageLine(userLog)}\n`);
+  assert.equal(tessera('package', 'owner', 'rm', '--help').stderr, `usage: ${usageLine(packageOwnerRm)}\n`);
+  assert.equal(tessera('package', 'unpublish', '--help').stderr, `usage: ${usageLine(packageUnpublish)}\n`);
 });
 
 test('src/main.ts repeats no usage text of a command', () => {
   const main = readFileSync(new URL('../../src/main.ts', import.meta.url), 'utf8');
   for (const u of Object.values(all)) assert.ok(!main.includes(u.synopsis), u.synopsis);
-  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore|mirror|keys) /);
+  assert.doesNotMatch(main, /tessera (serve|user|migrate|backup|restore|mirror|keys|package) /);
 });

@@ -415,6 +415,10 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       const { rows } = await pool.query<{ package: string }>('SELECT package FROM owners WHERE user_id = $1 ORDER BY package COLLATE "C"', [userId]);
       return rows.map((r) => r.package);
     },
+    async names({ after, limit }) {
+      const { rows } = await pool.query<{ name: string }>('SELECT name FROM packages WHERE name COLLATE "C" > $1 ORDER BY name COLLATE "C" LIMIT $2', [after ?? '', limit]);
+      return rows.map((r) => r.name);
+    },
     async isBlobReferenced(key) {
       // a cached upstream tarball with the same bytes shares the blob too (proxy_tarballs)
       const sql = 'SELECT 1 FROM versions WHERE blob_key = $1 UNION ALL SELECT 1 FROM proxy_tarballs WHERE blob_key = $1 UNION ALL SELECT 1 FROM staged_versions WHERE blob_key = $1 LIMIT 1';

@@ -363,6 +363,9 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     async namesOwnedBy(userId) {
       return q.namesOwned.all(userId) as string[];
     },
+    async names({ after, limit }) {
+      return db.prepare('SELECT name FROM packages WHERE name > ? ORDER BY name LIMIT ?').pluck().all(after ?? '', limit) as string[];
+    },
     async isBlobReferenced(key) {
       return q.blobUsed.get({ key }) !== undefined;
     },

@@ -40,6 +40,9 @@ export const INSTANCE_EVENT_TYPES = [
   'admin-enabled',
   'admin-deleted',
   'admin-password-set',
+  'admin-unpublished',
+  'admin-owner-added',
+  'admin-owner-removed',
 ] as const;
 
 async function target(deps: Deps, name: string): Promise<User> {

@@ -3,7 +3,7 @@
 // one-time-password field: each action needs the administrator's second factor.
 
 import type { ProxyBlock } from '../../core/proxy/ports.ts';
-import type { StoredSecurityEvent, User, UserSummary } from '../../core/ports.ts';
+import type { PackageOverview, StoredSecurityEvent, User, UserStatus, UserSummary } from '../../core/ports.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
 import type { ConfirmAction } from '../confirm-actions.ts';
 import { confirmWith } from './confirm.ts';
@@ -13,11 +13,11 @@ import { passwordField } from './fields.ts';
 type AdminAction = ConfirmAction extends infer A ? (A extends `admin-${infer N}` ? N : never) : never;
 import { packageHref } from './home.ts';
 
-function adminNav(page: PageContext, here: 'users' | 'events' | 'proxy'): SafeHtml {
+function adminNav(page: PageContext, here: 'users' | 'packages' | 'events' | 'proxy'): SafeHtml {
   const b = page.base;
   const link = (key: typeof here, href: string, text: string) =>
     key === here ? html`<a href="${b}${href}" aria-current="page">${text}</a>` : html`<a href="${b}${href}">${text}</a>`;
-  return html`<nav aria-label="Administration" class="subnav">${link('users', 'admin', 'Users')} · ${link('events', 'admin/events', 'Instance log')} · ${link('proxy', 'admin/proxy', 'Proxy')}</nav>`;
+  return html`<nav aria-label="Administration" class="subnav">${link('users', 'admin', 'Users')} · ${link('packages', 'admin/packages', 'Packages')} · ${link('events', 'admin/events', 'Instance log')} · ${link('proxy', 'admin/proxy', 'Proxy')}</nav>`;
 }
 
 function detailText(d: Record<string, unknown> | undefined): string {
@@ -115,5 +115,56 @@ ${v.blocks.map((b) => html`<tr><td data-label="Version"><code>${b.name}@${b.vers
 </tbody></table>
 ${v.blocks.length === 0 ? html`<p>No version is blocked.</p>` : html``}
 <p class="hint"><code>tessera proxy block NAME@VERSION --reason TEXT</code> hides a version; <code>tessera proxy unblock</code> lifts it (docs/proxy.md).</p>`,
+  );
+}
+
+/** A package form (routes/admin.ts /admin/packages/ACTION) confirmed with the administrator's second factor. */
+function packageForm(page: PageContext, name: string, action: 'unpublish' | 'owner-add', label: string, extra: SafeHtml, options: { danger?: boolean; hint?: string } = {}): SafeHtml {
+  const confirm = confirmWith(page, `admin-${action}`);
+  return html`<form method="post" action="${page.base}admin/packages/${action}" class="card" id="form-${action}"${confirm.attrs}>${csrfField(page)}
+<input type="hidden" name="name" value="${name}">
+${options.hint ? html`<p>${options.hint}</p>` : html``}
+${extra}
+${confirm.fields(`otp-${action}`, { show: true, note: 'Every administrator action needs your own second factor.' })}
+<button type="submit"${options.danger ? html` class="danger"` : html``}>${label}</button>
+</form>`;
+}
+
+/**
+ * Admin → Packages: find a package by name; for a found one its owners (with their account
+ * status) and versions, and the forms to unpublish a version or the package and to add an owner.
+ */
+export function adminPackagesPage(
+  page: PageContext,
+  v: { query: string; pkg: (PackageOverview & { ownerStatus: Record<string, UserStatus> }) | null; notice: Notice },
+): SafeHtml {
+  const p = v.pkg;
+  const owners = p
+    ? p.org
+      ? html`the organization <a href="${page.base}orgs/${encodeURIComponent(p.org.name)}">${p.org.name}</a> (its teams decide)`
+      : p.owners.map((o, i) => html`${i > 0 ? ', ' : ''}<a href="${page.base}admin/users/${encodeURIComponent(o.name)}">${o.name}</a>${v.pkg!.ownerStatus[o.name] === 'active' ? '' : ` (${v.pkg!.ownerStatus[o.name] ?? 'deleted'})`}`)
+    : html``;
+  const reason = html`<label for="reason-unpublish">Reason (kept in the instance log)</label><input id="reason-unpublish" name="reason" required maxlength="500">`;
+  const details = p
+    ? html`<dl class="facts" id="package">
+  <dt>Package</dt><dd><a href="${packageHref(page, p.name)}">${p.name}</a></dd>
+  <dt>Status</dt><dd>${p.unpublished ? 'unpublished' : p.access}</dd>
+  <dt>Owners</dt><dd id="owners">${owners}</dd>
+  <dt>Versions</dt><dd id="versions">${p.versions.length ? p.versions.map((x, i) => html`${i > 0 ? ', ' : ''}${x.version}`) : '—'}</dd>
+</dl>
+${p.unpublished
+  ? html``
+  : html`<section aria-labelledby="actions"><h2 id="actions">Actions</h2>
+${packageForm(page, p.name, 'unpublish', 'Unpublish', html`<label for="version-unpublish">Version (empty: the whole package)</label><select id="version-unpublish" name="version"><option value="">the whole package</option>${p.versions.map((x) => html`<option>${x.version}</option>`)}</select>${reason}`, { danger: true, hint: 'Unpublished versions can never be published again.' })}
+${p.org ? html`` : packageForm(page, p.name, 'owner-add', 'Add owner', html`<label for="user-owner-add">User (an active account)</label><input id="user-owner-add" name="user" required maxlength="214">`, { hint: 'Rescues a package whose owners left; tessera package owner rm removes one.' })}
+</section>`}`
+    : html``;
+  return layout(
+    page,
+    'Packages',
+    html`${adminNav(page, 'packages')}${notice(v.notice)}
+<form method="get" action="${page.base}admin/packages" class="card" role="search"><label for="package-name">Package name</label><input id="package-name" name="name" value="${v.query}" required maxlength="214"><button type="submit">Find</button></form>
+${details}
+<p class="hint">From the command line: <code>tessera package list [--orphaned] / unpublish NAME[@VERSION] --reason TEXT / owner add / owner rm</code> (docs/admin.md).</p>`,
   );
 }

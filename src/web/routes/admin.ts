@@ -19,14 +19,16 @@ import {
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { listBlocks } from '../../core/proxy/blocks.ts';
+import { adminAddOwner, adminUnpublish } from '../../core/packages/admin.ts';
+import type { UserStatus } from '../../core/ports.ts';
 import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
-import { adminEventsPage, adminProxyPage, adminUserPage, adminUsersPage } from '../pages/admin.ts';
+import { adminEventsPage, adminPackagesPage, adminProxyPage, adminUserPage, adminUsersPage } from '../pages/admin.ts';
 import { formError, pageContext, redirect, sendPage, sessionOrLogin, webBase, webCtx } from '../request.ts';
 import { passkeyFormCtx } from './passkeys.ts';
 
 const PAGE = 100;
-const FORM_ERRORS = ['BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'TFA_REQUIRED', 'NOT_FOUND'];
+const FORM_ERRORS = ['INVALID_NAME', 'INVALID_VERSION', 'BAD_REQUEST', 'BAD_LOGIN', 'OTP_REQUIRED', 'TOO_MANY_ATTEMPTS', 'FORBIDDEN', 'TFA_REQUIRED', 'NOT_FOUND'];
 
 const ACTIONS = {
   disable: { run: disableUser, done: 'disabled' },
@@ -45,6 +47,8 @@ const DONE: Record<string, string> = {
   'tfa-reset': 'Two-factor authentication is off for this account; its sessions were ended.',
   deleted: 'The account is deleted; its name stays reserved.',
   password: 'The password was set; the account\'s sessions were ended.',
+  unpublished: 'Unpublished: those versions can never be published again.',
+  'owner-added': 'The owner was added.',
 };
 
 export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
@@ -68,6 +72,45 @@ export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
     const users = await listUsers(deps, { after, limit: PAGE + 1 });
     const next = users.length > PAGE ? users[PAGE - 1].name : null;
     return sendPage(reply, 200, adminUsersPage(pageContext(deps, request, reply), { users: users.slice(0, PAGE), next, notice: null }));
+  });
+
+  const showPackage = async (request: FastifyRequest, reply: FastifyReply, query: string, status: number, notice: Notice) => {
+    const o = query ? await deps.store.packages.overview(query) : null;
+    if (query && !o && notice === null) notice = { kind: 'error', text: `There is no package named ${query}.` };
+    const ownerStatus: Record<string, UserStatus> = {};
+    for (const owner of o?.owners ?? []) ownerStatus[owner.name] = (await deps.store.users.findById(owner.id))?.status ?? 'deleted';
+    return sendPage(reply, query && !o ? 404 : status, adminPackagesPage(pageContext(deps, request, reply), { query, pkg: o ? { ...o, ownerStatus } : null, notice }));
+  };
+
+  web.get<{ Querystring: { name?: string; done?: string } }>('/admin/packages', async (request, reply) => {
+    if (!admin(request, reply)) return reply;
+    const query = typeof request.query.name === 'string' && request.query.name.length <= 214 ? request.query.name.trim() : '';
+    const done = request.query.done;
+    return showPackage(request, reply, query, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
+  });
+
+  web.post<{ Params: { action: string } }>('/admin/packages/:action', async (request, reply) => {
+    if (!admin(request, reply)) return reply;
+    const { action } = request.params;
+    if (action !== 'unpublish' && action !== 'owner-add') fail('NOT_FOUND', 'There is no such action.');
+    const form = formOf(request.body);
+    const name = field(form, 'name').trim();
+    let done: string;
+    try {
+      const actor = await adminActor(deps, await passkeyFormCtx(deps, request, form, `admin-${action}`));
+      if (action === 'unpublish') {
+        const version = field(form, 'version').trim();
+        await adminUnpublish(deps, { spec: version ? `${name}@${version}` : name, reason: field(form, 'reason') }, actor);
+        done = 'unpublished';
+      } else {
+        await adminAddOwner(deps, name, field(form, 'user').trim(), actor);
+        done = 'owner-added';
+      }
+    } catch (e) {
+      const { status, notice } = formError(e, FORM_ERRORS);
+      return showPackage(request, reply, name, status, notice);
+    }
+    return redirect(reply, `${webBase(deps)}admin/packages?name=${encodeURIComponent(name)}&done=${done}`);
   });
 
   web.get<{ Querystring: { before?: string } }>('/admin/events', async (request, reply) => {

@@ -411,6 +411,11 @@ export function packageContract(check: Check): void {
       assert.equal(await store.packages.overview('nothing'), null);
       assert.deepEqual(await store.packages.namesOwnedBy(alice.id), ['@alice/a', 'tool']);
       assert.deepEqual(await store.packages.namesOwnedBy(bob.id), ['zed']);
+      assert.deepEqual(await store.packages.names({ limit: 10 }), ['@alice/a', 'tool', 'zed']);
+      assert.deepEqual(await store.packages.names({ limit: 1 }), ['@alice/a']);
+      assert.deepEqual(await store.packages.names({ after: '@alice/a', limit: 10 }), ['tool', 'zed']);
+      await store.packages.commit('zed', { type: 'unpublish-all' });
+      assert.deepEqual(await store.packages.names({ after: 'tool', limit: 10 }), ['zed'], 'unpublished packages are listed too');
     });
 
     check('a blob is referenced while a version uses it', async ({ store }) => {
