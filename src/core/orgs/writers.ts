@@ -1,0 +1,20 @@
+// Who lists show as the writers of a package (issue #18 item 4): the packument's `maintainers`
+// (npm owner ls, npm view, the web package page) and npm search's `maintainers`/`publisher`.
+// For an org's package they are those the store found may write it (the org's owners and
+// admins, members of teams granted read-write) less the members the org's 2FA requirement
+// locks out: the decision permissions.ts requirePackageWriter makes (orgRequirementBlocks).
+
+import type { Owner } from '../ports.ts';
+import { orgRequirementBlocks } from './policy.ts';
+
+/**
+ * The writers of a package, in the store's order. `pkg.owners`: a user package's owners, or an
+ * org package's possible writers with `hasTfa` (PackageRecord.owners, SearchHit.owners);
+ * `pkg.org`: the owning org's `requireTfa`, or null/absent for a package outside any org.
+ * While the org requires 2FA, a writer without a confirmed second factor is left out (they may
+ * read the package, not write it: core/access/permissions.ts).
+ */
+export function packageWriters(pkg: { owners: readonly Owner[]; org?: { requireTfa: boolean } | null }): Owner[] {
+  const org = pkg.org;
+  return org ? pkg.owners.filter((o) => !orgRequirementBlocks(org, o)) : [...pkg.owners];
+}
