@@ -309,7 +309,13 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
     async updateSettings(orgId, patch, options = {}) {
       return write(options.otp, async (c, t) => {
         await lockOrg(c, orgId);
-        if (patch.requireTfa !== undefined) await c.query('UPDATE orgs SET require_tfa = $1 WHERE id = $2', [patch.requireTfa, orgId]);
+        if (patch.requireTfa !== undefined) {
+          const changed = ((await c.query('UPDATE orgs SET require_tfa = $1 WHERE id = $2 AND require_tfa <> $1', [patch.requireTfa, orgId])).rowCount ?? 0) > 0;
+          // Who the org's packages show as writers follows the requirement (core/orgs/writers.ts): every node drops their packuments.
+          if (changed) {
+            await c.query(`SELECT pg_notify($1, p.name) FROM packages p JOIN orgs o ON o.id = $2 WHERE left(p.name, length(o.name) + 2) = '@' || o.name || '/'`, [PACKAGE_CHANNEL, orgId]);
+          }
+        }
         if (patch.developersAccess !== undefined) await c.query('UPDATE orgs SET developers_access = $1 WHERE id = $2', [patch.developersAccess, orgId]);
         await log(c, orgId, options.event, t);
         return (await byId(c, orgId))!;

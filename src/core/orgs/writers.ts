@@ -4,6 +4,7 @@
 // admins, members of teams granted read-write) less the members the org's 2FA requirement
 // locks out: the decision permissions.ts requirePackageWriter makes (orgRequirementBlocks).
 
+import type { Deps } from '../deps.ts';
 import type { Owner } from '../ports.ts';
 import { orgRequirementBlocks } from './policy.ts';
 
@@ -17,4 +18,27 @@ import { orgRequirementBlocks } from './policy.ts';
 export function packageWriters(pkg: { owners: readonly Owner[]; org?: { requireTfa: boolean } | null }): Owner[] {
   const org = pkg.org;
   return org ? pkg.owners.filter((o) => !orgRequirementBlocks(org, o)) : [...pkg.owners];
+}
+
+/**
+ * The org's 2FA requirement was turned on or off: every package of the org may have gained or
+ * lost writers, so its cached packuments go (deps.packageChanged; the stores announce the same
+ * change to other nodes in their transaction).
+ */
+export async function orgPackagesChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, orgId: number): Promise<void> {
+  for (const name of await deps.store.orgs.packageNames(orgId)) deps.packageChanged(name);
+}
+
+/**
+ * A user's second factor was confirmed or removed (npm profile enable-2fa / disable-2fa, a
+ * first or last passkey, an administrator's reset): in every org that requires 2FA, they
+ * became or stopped being a writer of its packages, so those packuments go (as
+ * orgPackagesChanged; other nodes hear of it from the stores' users.setTfa and passkeys).
+ */
+export async function memberTfaChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, userId: number): Promise<void> {
+  for (const m of await deps.store.orgs.membershipsOf(userId)) {
+    if (!m.tfaRequired) continue;
+    const org = await deps.store.orgs.get(m.org);
+    if (org) await orgPackagesChanged(deps, org.id);
+  }
 }
