@@ -149,3 +149,21 @@ test('the org dropping the requirement lists every writer again at once', async 
   assert.deepEqual(l.bobsOrgList, { '@acme/lib': 'write' });
   assert.deepEqual(l.search, everyone);
 });
+
+test('a member leaving a team or the org leaves the cached maintainers at once; joining a team adds them', async () => {
+  await lists();
+  const otp = () => ({ ...json, 'npm-otp': aliceOtp() });
+  let res = await t.request({ method: 'DELETE', url: '/-/team/acme/writers/user', token: tok.alice, payload: { user: 'dave' }, headers: otp() });
+  assert.ok(res.statusCode < 300, res.body);
+  let l = await lists();
+  assert.deepEqual(l.maintainers, ['alice', 'bob', 'carol', 'erin']);
+  assert.deepEqual(l.search, ['alice', 'bob', 'carol', 'erin']);
+  res = await t.request({ method: 'PUT', url: '/-/team/acme/writers/user', token: tok.alice, payload: { user: 'dave' }, headers: otp() });
+  assert.ok(res.statusCode < 300, res.body);
+  assert.deepEqual((await lists()).maintainers, everyone);
+  res = await t.request({ method: 'DELETE', url: '/-/org/acme/user', token: tok.alice, payload: { user: 'erin' }, headers: otp() });
+  assert.ok(res.statusCode < 300, res.body);
+  l = await lists();
+  assert.deepEqual(l.maintainers, ['alice', 'bob', 'carol', 'dave']);
+  assert.equal(l.collaborators.erin, undefined);
+});

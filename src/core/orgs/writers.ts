@@ -21,9 +21,10 @@ export function packageWriters(pkg: { owners: readonly Owner[]; org?: { requireT
 }
 
 /**
- * The org's 2FA requirement was turned on or off: every package of the org may have gained or
- * lost writers, so its cached packuments go (deps.packageChanged; the stores announce the same
- * change to other nodes in their transaction).
+ * Who writes the org's packages may have changed (its 2FA requirement turned on or off, a
+ * member's role, a member joining or leaving the org or a team, a team deleted): every package
+ * of the org may have gained or lost writers, so its cached packuments go (deps.packageChanged;
+ * the PostgreSQL store announces the same change to other nodes in its transaction).
  */
 export async function orgPackagesChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, orgId: number): Promise<void> {
   for (const name of await deps.store.orgs.packageNames(orgId)) deps.packageChanged(name);
