@@ -54,7 +54,7 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       await stop();
     });
 
-    check('a change of who writes an org package under its 2FA requirement is announced as a change of its packages', async ({ store, open }) => {
+    check('a change of who writes an org package (its 2FA requirement, a member’s 2FA, roles, teams) is announced as a change of its packages', async ({ store, open }) => {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const org = await store.orgs.create('acme', alice.id);
@@ -74,6 +74,18 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       heard.length = 0;
       await store.users.setTfa(bob.id, null, null);
       await until('bob’s 2FA off was heard', () => packages().includes('@acme/kit'));
+      // Who writes also changes with roles and team membership.
+      const devs = (await store.orgs.team(org.id, 'developers'))!;
+      for (const [what, change] of [
+        ['a team member removed', () => store.orgs.removeTeamMember(devs.id, bob.id)],
+        ['a team member added', () => store.orgs.addTeamMember(devs.id, bob.id)],
+        ['a role changed', () => store.orgs.setRole(org.id, bob.id, 'admin')],
+        ['a member removed', () => store.orgs.removeMember(org.id, bob.id)],
+      ] as const) {
+        heard.length = 0;
+        await change();
+        await until(`${what} was heard`, () => packages().includes('@acme/kit'));
+      }
       await new Promise((r) => setTimeout(r, 100));
       assert.ok(!packages().includes('tool'), 'a package outside the org is not announced');
       await stop();
