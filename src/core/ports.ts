@@ -245,6 +245,12 @@ export interface Owner {
   id: number;
   name: string;
   email: string;
+  /**
+   * Only for the writers of an org's package (PackageRecord.owners, SearchHit.owners): whether
+   * the user has a confirmed second factor, which the org's 2FA requirement asks of writers
+   * (core/orgs/writers.ts packageWriters leaves out those it locks out).
+   */
+  hasTfa?: boolean;
 }
 
 export interface TarballRef {
@@ -277,14 +283,16 @@ export interface PackageRecord {
   /**
    * For a package in an organisation's scope (issue #18: the org owns it), users who may write
    * it (its owners and admins, and members of teams granted read-write), sorted by name, as
-   * npmjs shows an org package's maintainers; otherwise the package's owners in order.
+   * npmjs shows an org package's maintainers, each with `hasTfa`; otherwise the package's
+   * owners in order. What lists show as writers: core/orgs/writers.ts packageWriters.
    */
   owners: Owner[];
   /**
-   * The organisation owning the package's scope and the teams it granted access (team names
-   * without the org), sorted by team; null for a package outside any org's scope.
+   * The organisation owning the package's scope, whether it requires 2FA of its members
+   * (`requireTfa`), and the teams it granted access (team names without the org), sorted by
+   * team; null for a package outside any org's scope.
    */
-  org: { name: string; grants: Array<{ team: string; permission: TeamPermission }> } | null;
+  org: { name: string; requireTfa: boolean; grants: Array<{ team: string; permission: TeamPermission }> } | null;
   distTags: Record<string, string>;
   versions: VersionRecord[];
   /**
@@ -349,7 +357,10 @@ export interface SearchHit {
   description: string | null;
   keywords: string[];
   modifiedAt: string;
+  /** As PackageRecord.owners: for an org's package its possible writers, each with `hasTfa`. */
   owners: Owner[];
+  /** For a package in an org's scope: whether the org requires 2FA of its members; else null. */
+  org: { requireTfa: boolean } | null;
 }
 
 /** A package without its versions and tags: what deciding who may write needs. */

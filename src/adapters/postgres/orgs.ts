@@ -132,6 +132,14 @@ async function teamById(c: Queryable, id: number): Promise<Team | null> {
   return r ? toTeam(r) : null;
 }
 
+/**
+ * Who writes the org's packages may have changed (a role, a membership, a team's members): every
+ * node drops their cached packuments (core/orgs/writers.ts; the packument shows the writers).
+ */
+async function notifyOrgPackages(c: Queryable, orgId: number): Promise<void> {
+  await c.query(`SELECT pg_notify($1, p.name) FROM packages p JOIN orgs o ON o.id = $2 WHERE left(p.name, length(o.name) + 2) = '@' || o.name || '/'`, [PACKAGE_CHANNEL, orgId]);
+}
+
 export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
   /**
    * One write: the second factor first (a replay changes nothing), then `fn`, then the news to
@@ -243,6 +251,7 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
         if (current === role) return false;
         if (current === 'owner' && (await ownerCount(c, orgId)) <= 1) throw new DomainError('LAST_OWNER', 'An organization must keep at least one owner.');
         await c.query('UPDATE org_members SET role = $1 WHERE org_id = $2 AND user_id = $3', [role, orgId, userId]);
+        await notifyOrgPackages(c, orgId);
         await log(c, orgId, options.event, t);
         return true;
       });
@@ -256,6 +265,7 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
         await c.query('DELETE FROM team_members WHERE user_id = $1 AND team_id IN (SELECT id FROM teams WHERE org_id = $2)', [userId, orgId]);
         await c.query('DELETE FROM org_members WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
         await c.query('DELETE FROM org_invitations WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+        await notifyOrgPackages(c, orgId);
         await log(c, orgId, options.event, t);
         return true;
       });
@@ -295,6 +305,7 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
           [orgId, userId, t, DEVELOPERS_TEAM],
         );
         await c.query('DELETE FROM org_invitations WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+        await notifyOrgPackages(c, orgId);
         await log(c, orgId, options.event, t);
         return role;
       });
@@ -309,7 +320,13 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
     async updateSettings(orgId, patch, options = {}) {
       return write(options.otp, async (c, t) => {
         await lockOrg(c, orgId);
-        if (patch.requireTfa !== undefined) await c.query('UPDATE orgs SET require_tfa = $1 WHERE id = $2', [patch.requireTfa, orgId]);
+        if (patch.requireTfa !== undefined) {
+          const changed = ((await c.query('UPDATE orgs SET require_tfa = $1 WHERE id = $2 AND require_tfa <> $1', [patch.requireTfa, orgId])).rowCount ?? 0) > 0;
+          // Who the org's packages show as writers follows the requirement (core/orgs/writers.ts): every node drops their packuments.
+          if (changed) {
+            await notifyOrgPackages(c, orgId);
+          }
+        }
         if (patch.developersAccess !== undefined) await c.query('UPDATE orgs SET developers_access = $1 WHERE id = $2', [patch.developersAccess, orgId]);
         await log(c, orgId, options.event, t);
         return (await byId(c, orgId))!;
@@ -361,7 +378,10 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
         const team = await lockTeam(c, teamId);
         if (!(await roleOf(c, team.org_id, userId))) throw new DomainError('FORBIDDEN', `That user is not a member of the organization ${team.org_name}.`);
         const added = ((await c.query('INSERT INTO team_members (team_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [teamId, userId, t])).rowCount ?? 0) > 0;
-        if (added) await log(c, team.org_id, options.event, t);
+        if (added) {
+          await notifyOrgPackages(c, team.org_id);
+          await log(c, team.org_id, options.event, t);
+        }
         return added;
       });
     },
@@ -369,7 +389,10 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
       return write(options.otp, async (c, t) => {
         const team = await lockTeam(c, teamId);
         const removed = ((await c.query('DELETE FROM team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId])).rowCount ?? 0) > 0;
-        if (removed) await log(c, team.org_id, options.event, t);
+        if (removed) {
+          await notifyOrgPackages(c, team.org_id);
+          await log(c, team.org_id, options.event, t);
+        }
         return removed;
       });
     },

@@ -7,12 +7,24 @@
 
 import { DomainError } from '../../core/errors.ts';
 import type { OtpUse } from '../../core/ports.ts';
-import { ACCOUNT_CHANNEL } from './channels.ts';
+import { ACCOUNT_CHANNEL, PACKAGE_CHANNEL } from './channels.ts';
 import type { Queryable } from './pool.ts';
 
 /** Tells the other nodes to drop what they cache of this user (credentials, 2FA state). */
 export async function notifyAccount(c: Queryable, userId: number): Promise<void> {
   await c.query('SELECT pg_notify($1, $2)', [ACCOUNT_CHANNEL, String(userId)]);
+}
+
+/**
+ * A user's second factor was confirmed or removed: the packages of the orgs they belong to
+ * that require 2FA change writers (core/orgs/writers.ts), so every node drops their packuments.
+ */
+export async function notifyOrgPackagesOf(c: Queryable, userId: number): Promise<void> {
+  await c.query(
+    `SELECT pg_notify($1, p.name) FROM org_members m JOIN orgs o ON o.id = m.org_id AND o.require_tfa
+       JOIN packages p ON left(p.name, length(o.name) + 2) = '@' || o.name || '/' WHERE m.user_id = $2`,
+    [PACKAGE_CHANNEL, userId],
+  );
 }
 
 export async function consumeOtp(c: Queryable, otp: OtpUse | null | undefined, now: string): Promise<void> {

@@ -44,16 +44,19 @@ const SCOPE = `(CASE WHEN left(p.name, 1) = '@' THEN substring(p.name from 2 for
 // The owners and org of a package: for a package in an org's scope (issue #18), the users who
 // may write it (the org's owners and admins, members of teams granted read-write), sorted by
 // name, and the teams' grants; otherwise the stored owners in order, and no org.
-const OWNERS_AND_ORG = `COALESCE(
-    (SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY u.name COLLATE "C")
+// Each writer of an org package carries hasTfa (a confirmed second factor: Owner.hasTfa).
+const ORG_WRITERS = `(SELECT json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email, 'hasTfa', u.tfa_mode IS NOT NULL AND NOT u.tfa_pending) ORDER BY u.name COLLATE "C")
        FROM orgs og JOIN users u ON u.id IN (
          SELECT m.user_id FROM org_members m WHERE m.org_id = og.id AND m.role IN ('owner', 'admin')
          UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
            WHERE tp.package = p.name AND t.org_id = og.id AND tp.permission = 'read-write')
-       WHERE og.name = ${SCOPE}),
+       WHERE og.name = ${SCOPE})`;
+
+const OWNERS_AND_ORG = `COALESCE(
+    ${ORG_WRITERS},
     (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
        FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name)) AS owners,
-  (SELECT json_build_object('name', og.name, 'grants', COALESCE((SELECT json_agg(json_build_object('team', t.name, 'permission', tp.permission) ORDER BY t.name COLLATE "C")
+  (SELECT json_build_object('name', og.name, 'requireTfa', og.require_tfa, 'grants', COALESCE((SELECT json_agg(json_build_object('team', t.name, 'permission', tp.permission) ORDER BY t.name COLLATE "C")
        FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = p.name AND t.org_id = og.id), '[]'))
      FROM orgs og WHERE og.name = ${SCOPE}) AS org`;
 
@@ -363,10 +366,12 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
       }
       const sql = `FROM packages p WHERE ${where.join(' AND ')}`;
       const total = (await pool.query<{ n: number }>(`SELECT COUNT(*)::int AS n ${sql}`, params)).rows[0].n;
-      const { rows } = await pool.query<{ name: string; latest_version: string; description: string | null; keyword_list: string[]; modified_at: string; owners: PackageRecord['owners'] }>(
+      // An org's package: its possible writers, as HEAD reads them.
+      const { rows } = await pool.query<{ name: string; latest_version: string; description: string | null; keyword_list: string[]; modified_at: string; owners: PackageRecord['owners']; org: SearchHit['org'] }>(
         `SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at,
-           (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
-              FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name) AS owners
+           COALESCE(${ORG_WRITERS}, (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name, 'email', u.email) ORDER BY o.position), '[]')
+              FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = p.name)) AS owners,
+           (SELECT json_build_object('requireTfa', og.require_tfa) FROM orgs og WHERE og.name = ${SCOPE}) AS org
          ${sql} ORDER BY ${order === 'modified' ? 'p.modified_at DESC, p.name COLLATE "C"' : 'p.name COLLATE "C"'} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, size, from],
       );
@@ -377,6 +382,7 @@ export function postgresPackages(pool: pg.Pool, now: () => string): PackageStore
         keywords: r.keyword_list,
         modifiedAt: r.modified_at,
         owners: r.owners,
+        org: r.org,
       }));
       return { hits, total };
     },

@@ -7,7 +7,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { PasskeyStore, User } from '../../core/ports.ts';
 import { PASSKEY_COLUMNS, type PasskeyRow, toPasskey } from '../passkey-rows.ts';
 import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
-import { consumeOtp, notifyAccount } from './otp.ts';
+import { consumeOtp, notifyAccount, notifyOrgPackagesOf } from './otp.ts';
 import { isUniqueViolation, type Queryable, transaction } from './pool.ts';
 
 async function userById(c: Queryable, id: number): Promise<User> {
@@ -48,6 +48,7 @@ export function postgresPasskeys(pool: pg.Pool, now: () => string): PasskeyStore
             await c.query('INSERT INTO recovery_codes (user_id, hash) SELECT $1, h FROM unnest($2::text[]) AS h ON CONFLICT DO NOTHING', [p.userId, options.recoveryHashes]);
           }
           await notifyAccount(c, p.userId);
+          if (options.tfa) await notifyOrgPackagesOf(c, p.userId);
           return userById(c, p.userId);
         });
       } catch (e) {
@@ -79,7 +80,10 @@ export function postgresPasskeys(pool: pg.Pool, now: () => string): PasskeyStore
             'UPDATE users SET tfa_mode = NULL, tfa_pending = FALSE, tfa_secret = NULL, tfa_last_step = NULL, tfa_last_key = NULL, updated_at = $1 WHERE id = $2 AND tfa_secret IS NULL',
             [now(), userId],
           );
-          if (off.rowCount === 1) await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+          if (off.rowCount === 1) {
+            await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+            await notifyOrgPackagesOf(c, userId);
+          }
         }
         await notifyAccount(c, userId);
         return userById(c, userId);

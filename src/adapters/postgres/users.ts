@@ -3,7 +3,7 @@ import { DomainError } from '../../core/errors.ts';
 import type { User, UserPatch, UserStore } from '../../core/ports.ts';
 import { toUser, USER_COLUMNS, type UserRow } from '../rows.ts';
 import { PACKAGE_CHANNEL } from './channels.ts';
-import { consumeOtp, notifyAccount } from './otp.ts';
+import { consumeOtp, notifyAccount, notifyOrgPackagesOf } from './otp.ts';
 import { isUniqueViolation, lockName, type Queryable, transaction } from './pool.ts';
 import { USER_PATCH_COLUMNS } from '../user-columns.ts';
 
@@ -89,6 +89,7 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
           [tfa?.mode ?? null, tfa?.pending ?? false, tfa?.secret ?? null, tfa?.lastStep ?? null, tfa?.lastStepKey ?? null, now(), id],
         );
         await notifyAccount(c, id);
+        await notifyOrgPackagesOf(c, id);
         if (codes !== null || tfa === null) await c.query('DELETE FROM recovery_codes WHERE user_id = $1', [id]);
         // 2FA off (disable, an administrator's reset) leaves no factor behind: passkeys go too.
         if (tfa === null) await c.query('DELETE FROM webauthn_credentials WHERE user_id = $1', [id]);

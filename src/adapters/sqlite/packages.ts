@@ -108,10 +108,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   // A package in an org's scope (issue #18): its maintainers are those who may write it, and
   // its team grants go with it (core/access/permissions.ts decides with them).
   const orgQ = {
-    org: db.prepare('SELECT id, name FROM orgs WHERE name = ?'),
+    org: db.prepare('SELECT id, name, require_tfa FROM orgs WHERE name = ?'),
     grants: db.prepare('SELECT t.name AS team, tp.permission FROM team_packages tp JOIN teams t ON t.id = tp.team_id WHERE tp.package = ? AND t.org_id = ? ORDER BY t.name'),
     writers: db.prepare(
-      `SELECT u.id, u.name, u.email FROM users u WHERE u.id IN (
+      `SELECT u.id, u.name, u.email, (u.tfa_mode IS NOT NULL AND u.tfa_pending = 0) AS has_tfa FROM users u WHERE u.id IN (
          SELECT m.user_id FROM org_members m WHERE m.org_id = @org AND m.role IN ('owner', 'admin')
          UNION SELECT tm.user_id FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN team_members tm ON tm.team_id = t.id
            WHERE tp.package = @name AND t.org_id = @org AND tp.permission = 'read-write')
@@ -127,9 +127,14 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
           WHERE tp.package = p.name AND t.org_id = og.id AND tm.user_id = m.user_id)))
       ELSE EXISTS (SELECT 1 FROM owners o WHERE o.package = p.name AND o.user_id = ?) END)`;
 
-  function orgOf(name: string): { id: number; name: string } | null {
+  function orgOf(name: string): { id: number; name: string; require_tfa: number } | null {
     if (!name.startsWith('@')) return null;
-    return (orgQ.org.get(name.slice(1, name.indexOf('/'))) as { id: number; name: string } | undefined) ?? null;
+    return (orgQ.org.get(name.slice(1, name.indexOf('/'))) as { id: number; name: string; require_tfa: number } | undefined) ?? null;
+  }
+
+  /** An org package's possible writers, each with whether they have a confirmed second factor (Owner.hasTfa). */
+  function orgWriters(org: { id: number }, name: string): Owner[] {
+    return (orgQ.writers.all({ org: org.id, name }) as Array<Owner & { has_tfa: number }>).map(({ has_tfa, ...o }) => ({ ...o, hasTfa: has_tfa === 1 }));
   }
 
   function head(name: string): PackageHead | null {
@@ -144,8 +149,8 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       mfa: { publishRequiresTfa: p.publish_requires_tfa === 1, automationOverridesTfa: p.automation_overrides_tfa === 1 },
       createdAt: p.created_at,
       modifiedAt: p.modified_at,
-      owners: (org ? orgQ.writers.all({ org: org.id, name }) : q.owners.all(name)) as Owner[],
-      org: org ? { name: org.name, grants: orgQ.grants.all(name, org.id) as Array<{ team: string; permission: TeamPermission }> } : null,
+      owners: org ? orgWriters(org, name) : (q.owners.all(name) as Owner[]),
+      org: org ? { name: org.name, requireTfa: org.require_tfa === 1, grants: orgQ.grants.all(name, org.id) as Array<{ team: string; permission: TeamPermission }> } : null,
     };
   }
 
@@ -331,14 +336,19 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       const rows = db
         .prepare(`SELECT p.name, p.latest_version, p.description, p.keyword_list, p.modified_at ${sql} ORDER BY ${order === 'modified' ? 'p.modified_at DESC, p.name' : 'p.name'} LIMIT ? OFFSET ?`)
         .all(...params, size, from) as Array<{ name: string; latest_version: string; description: string | null; keyword_list: string; modified_at: string }>;
-      const hits: SearchHit[] = rows.map((r) => ({
-        name: r.name,
-        version: r.latest_version,
-        description: r.description,
-        keywords: JSON.parse(r.keyword_list) as string[],
-        modifiedAt: r.modified_at,
-        owners: q.owners.all(r.name) as Owner[],
-      }));
+      const hits: SearchHit[] = rows.map((r) => {
+        // An org's package: its possible writers, as head() reads them (two indexed reads per hit).
+        const org = orgOf(r.name);
+        return {
+          name: r.name,
+          version: r.latest_version,
+          description: r.description,
+          keywords: JSON.parse(r.keyword_list) as string[],
+          modifiedAt: r.modified_at,
+          owners: org ? orgWriters(org, r.name) : (q.owners.all(r.name) as Owner[]),
+          org: org ? { requireTfa: org.require_tfa === 1 } : null,
+        };
+      });
       return { hits, total };
     },
     async getVersion(name, versionOrTag) {

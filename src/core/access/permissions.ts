@@ -4,7 +4,7 @@
 import { fail } from '../errors.ts';
 import type { PackageRecord, TokenRecord } from '../ports.ts';
 
-import { requireOrgRequirementMet } from '../orgs/policy.ts';
+import { orgRequirementBlocks, requireOrgRequirementMet } from '../orgs/policy.ts';
 import { parsePackageName } from '../packages/names.ts';
 import type { OrgMembership, Principal, UserPrincipal } from './principal.ts';
 
@@ -73,6 +73,26 @@ export function canRead(principal: Principal, pkg: PackageAccess): boolean {
 export function requireOrgTfa(principal: UserPrincipal, org: string): void {
   const m = membershipOf(principal, org);
   if (m) requireOrgRequirementMet({ name: org, requireTfa: m.tfaRequired }, principal.user);
+}
+
+/**
+ * Whether the org's 2FA requirement locks the caller out of writing the org's packages
+ * (orgRequirementBlocks with the caller's membership): false for a non-member.
+ */
+export function orgTfaLocksOut(principal: Principal, org: string): boolean {
+  const m = membershipOf(principal, org);
+  return m !== null && principal.kind === 'user' && orgRequirementBlocks({ requireTfa: m.tfaRequired }, principal.user);
+}
+
+/**
+ * What lists show the caller may do to an org package (npm access list packages): its
+ * orgPackageLevel, except that a member the org's 2FA requirement locks out (orgTfaLocksOut)
+ * is shown 'read' where they would write: they may read it, and requirePackageWriter refuses
+ * their writes (TFA_REQUIRED).
+ */
+export function orgListedLevel(principal: Principal, pkg: PackageAccess): 'none' | 'read' | 'write' {
+  const level = orgPackageLevel(principal, pkg);
+  return level === 'write' && pkg.org && orgTfaLocksOut(principal, pkg.org.name) ? 'read' : level;
 }
 
 /** Whether the credential is a trusted-publishing token (kind 'oidc', core/trust/exchange.ts). */

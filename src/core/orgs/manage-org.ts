@@ -11,6 +11,7 @@ import { isPlainObject } from '../packages/rules.ts';
 import { orgCaller, orgEvent, orgNameProblem } from './load.ts';
 import type { Org, TeamPermission } from './model.ts';
 import { orgCredentialPermission, pendingLockouts } from './policy.ts';
+import { orgPackagesChanged } from './writers.ts';
 
 function requireOrgName(name: string): void {
   const problem = orgNameProblem(name);
@@ -114,6 +115,8 @@ export async function changeOrgSettings(deps: Deps, ctx: RequestContext, rawOrg:
   if (developersAccess !== undefined) detail.developers_access = developersAccess as string | null;
   if (turningOn) detail.locked_out = lockouts.join(',');
   const after = await deps.store.orgs.updateSettings(org.id, patch, { otp, event: orgEvent(ctx, caller.user.id, 'org-settings', detail) });
+  // Who is shown as a writer of the org's packages follows the requirement (writers.ts).
+  if (after.requireTfa !== org.requireTfa) await orgPackagesChanged(deps, org.id);
   return { applied: true, require_tfa: after.requireTfa, developers_access: after.developersAccess, lockouts };
 }
 

@@ -12,6 +12,7 @@ import { isPlainObject } from '../packages/rules.ts';
 import { loadOrg, orgCaller, orgEvent, userField } from './load.ts';
 import { ORG_ROLES, type OrgInvitation, type OrgRole } from './model.ts';
 import { orgCredentialPermission } from './policy.ts';
+import { orgPackagesChanged } from './writers.ts';
 
 /** What `npm org set` prints from: `{org: {name, size}, user, role}` (size: members now). */
 export interface MembershipDetail {
@@ -35,7 +36,9 @@ export async function setMember(deps: Deps, ctx: RequestContext, rawOrg: string,
   const target = await deps.store.users.findByName(name);
   const current = target ? await deps.store.orgs.role(org.id, target.id) : null;
   if (target && current) {
-    await deps.store.orgs.setRole(org.id, target.id, role as OrgRole, { otp, event: orgEvent(ctx, caller.user.id, 'org-role-change', { user: name, from: current, role }) });
+    if (await deps.store.orgs.setRole(org.id, target.id, role as OrgRole, { otp, event: orgEvent(ctx, caller.user.id, 'org-role-change', { user: name, from: current, role }) })) {
+      await orgPackagesChanged(deps, org.id);
+    }
   } else {
     const event = orgEvent(ctx, caller.user.id, 'org-invite', { user: name, role });
     if (target) await deps.store.orgs.invite(org.id, target.id, role as OrgRole, caller.user.id, { otp, event });
@@ -58,7 +61,7 @@ export async function removeMember(deps: Deps, ctx: RequestContext, rawOrg: stri
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   const target = await deps.store.users.findByName(name);
   const event = orgEvent(ctx, caller.user.id, self ? 'org-leave' : 'org-remove', { user: name });
-  if (target && (await deps.store.orgs.removeMember(org.id, target.id, { otp, event }))) return;
+  if (target && (await deps.store.orgs.removeMember(org.id, target.id, { otp, event }))) return orgPackagesChanged(deps, org.id);
   if (target) await deps.store.orgs.deleteInvitation(org.id, target.id, { otp, event: orgEvent(ctx, caller.user.id, 'org-invite-withdraw', { user: name }) });
   else if (otp) await deps.store.users.consumeOtp(otp);
   fail('NOT_FOUND', `${name} is not a member of ${org.name}.`);
@@ -92,7 +95,9 @@ export async function acceptInvitation(deps: Deps, ctx: RequestContext, rawOrg: 
     fail('TFA_REQUIRED', `The organization ${org.name} requires two-factor authentication: enable 2FA on your account (npm profile enable-2fa), then accept the invitation.`);
   }
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
-  return deps.store.orgs.acceptInvitation(org.id, caller.user.id, { otp, event: orgEvent(ctx, caller.user.id, 'org-join', { user: caller.user.name, role: pending.role }) });
+  const role = await deps.store.orgs.acceptInvitation(org.id, caller.user.id, { otp, event: orgEvent(ctx, caller.user.id, 'org-join', { user: caller.user.name, role: pending.role }) });
+  await orgPackagesChanged(deps, org.id);
+  return role;
 }
 
 /** Declines the caller's invitation (DELETE /-/org/:org/invitation). NOT_FOUND when there is none. */

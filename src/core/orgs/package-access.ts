@@ -9,7 +9,7 @@
 //   GET    /-/package/:pkg/collaborators → {user: read|write}   list collaborators
 // Values are npmjs's 'read' / 'write'; npm prints them as read-only / read-write.
 
-import { canRead, membershipOf, orgPackageLevel, requireUser } from '../access/permissions.ts';
+import { canRead, membershipOf, orgListedLevel, requireUser } from '../access/permissions.ts';
 import type { Principal } from '../access/principal.ts';
 import { requireSecondFactor } from '../accounts/require-second-factor.ts';
 import type { Deps, RequestContext } from '../deps.ts';
@@ -18,7 +18,7 @@ import { parsePackageName } from '../packages/names.ts';
 import { isPlainObject } from '../packages/rules.ts';
 import type { PackageHead } from '../ports.ts';
 import type { Org, Team, TeamPermission } from './model.ts';
-import { requireOrgAction } from './policy.ts';
+import { orgRequirementBlocks, requireOrgAction } from './policy.ts';
 
 export type Level = 'read' | 'write';
 
@@ -137,7 +137,8 @@ export async function teamPackages(deps: Deps, principal: Principal, scope: stri
 
 /**
  * npm access list packages @org: the org's packages the caller can see, with what the caller
- * may do ('write' through the org's owner or admin role or a read-write team, else 'read').
+ * may do ('write' through the org's owner or admin role or a read-write team, else 'read';
+ * 'read' too while the org's 2FA requirement locks the caller out: orgListedLevel).
  * NOT_FOUND for a name that is no org (npm then asks /-/user/NAME/package).
  */
 export async function orgPackages(deps: Deps, principal: Principal, scope: string): Promise<Record<string, Level>> {
@@ -147,14 +148,15 @@ export async function orgPackages(deps: Deps, principal: Principal, scope: strin
   for (const name of names) {
     const pkg = await deps.store.packages.head(name);
     if (!pkg || !canRead(principal, pkg)) continue;
-    out[name] = orgPackageLevel(principal, pkg) === 'write' ? 'write' : 'read';
+    out[name] = orgListedLevel(principal, pkg) === 'write' ? 'write' : 'read';
   }
   return out;
 }
 
 /**
  * npm access list packages [<user>]: the packages the user may write or read: their own
- * packages outside orgs ('write'), and the org packages their org role or teams reach. Only
+ * packages outside orgs ('write'), and the org packages their org role or teams reach ('read'
+ * where the org's 2FA requirement locks them out of writing: orgListedLevel). Only
  * what the caller may see. NOT_FOUND when there is no such user.
  */
 export async function userPackages(deps: Deps, principal: Principal, userName: string): Promise<Record<string, Level>> {
@@ -174,7 +176,7 @@ export async function userPackages(deps: Deps, principal: Principal, userName: s
     if (!org) continue;
     for (const name of await deps.store.orgs.packageNames(org.id)) {
       const pkg = await deps.store.packages.head(name);
-      const lvl = pkg ? orgPackageLevel(asTarget, pkg) : 'none';
+      const lvl = pkg ? orgListedLevel(asTarget, pkg) : 'none';
       if (lvl !== 'none') entries.push([name, lvl]);
     }
   }
@@ -184,19 +186,25 @@ export async function userPackages(deps: Deps, principal: Principal, userName: s
 /**
  * npm access list collaborators <pkg> of an org package: every user with access and what they
  * may do: the org's owners and admins 'write', members of teams with a grant as granted (the
- * best grant wins). For anyone who can read the package.
+ * best grant wins); a member the org's 2FA requirement locks out (orgRequirementBlocks) is
+ * 'read' where they would write, since they may still read it (npm prints read-only). For
+ * anyone who can read the package.
  */
 export async function orgPackageCollaborators(deps: Deps, pkg: PackageHead & { org: NonNullable<PackageHead['org']> }): Promise<Record<string, Level>> {
   const org = await deps.store.orgs.get(pkg.org.name);
   if (!org) return {};
   const out = new Map<string, Level>();
-  for (const m of await deps.store.orgs.members(org.id)) if (m.role === 'owner' || m.role === 'admin') out.set(m.name, 'write');
+  const members = await deps.store.orgs.members(org.id);
+  for (const m of members) if (m.role === 'owner' || m.role === 'admin') out.set(m.name, 'write');
   for (const g of pkg.org.grants) {
     const team = await deps.store.orgs.team(org.id, g.team);
     if (!team) continue;
     for (const member of await deps.store.orgs.teamMembers(team.id)) {
       if (out.get(member.name) !== 'write') out.set(member.name, level(g.permission));
     }
+  }
+  if (org.requireTfa) {
+    for (const m of members) if (out.get(m.name) === 'write' && orgRequirementBlocks(org, m)) out.set(m.name, 'read');
   }
   return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

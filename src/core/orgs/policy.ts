@@ -32,10 +32,13 @@ export function roleAllows(role: OrgRole | null, action: OrgAction): boolean {
 /**
  * Whether the org's 2FA requirement shuts this user out: the org requires 2FA and the user has
  * no confirmed second factor. Package writes to the org's packages and every org management
- * call check it (issue #18 item 4).
+ * call check it (issue #18 item 4), and so does every list naming an org package's writers
+ * (core/orgs/writers.ts). `user`: the account, or what a store read of it says (`hasTfa`:
+ * a confirmed second factor, as OrgMember.hasTfa and Owner.hasTfa).
  */
-export function orgRequirementBlocks(org: Pick<Org, 'requireTfa'>, user: Pick<User, 'tfa'>): boolean {
-  return org.requireTfa && confirmedTfaMode(user as User) === null;
+export function orgRequirementBlocks(org: Pick<Org, 'requireTfa'>, user: Pick<User, 'tfa'> | { hasTfa?: boolean }): boolean {
+  const hasTfa = 'tfa' in user ? confirmedTfaMode(user as User) !== null : user.hasTfa === true;
+  return org.requireTfa && !hasTfa;
 }
 
 /** Throws TFA_REQUIRED (403) naming the org and the way out when orgRequirementBlocks. */

@@ -9,6 +9,7 @@ import { isPlainObject } from '../packages/rules.ts';
 import { type OrgCaller, orgCaller, orgEvent, teamNameProblem, userField } from './load.ts';
 import { DEVELOPERS_TEAM, type Team } from './model.ts';
 import type { OrgAction } from './policy.ts';
+import { orgPackagesChanged } from './writers.ts';
 
 async function teamOf(deps: Deps, ctx: RequestContext, rawOrg: string, rawTeam: string, action: OrgAction): Promise<OrgCaller & { team: Team }> {
   const problem = teamNameProblem(rawTeam);
@@ -39,6 +40,7 @@ export async function destroyTeam(deps: Deps, ctx: RequestContext, rawOrg: strin
   if (team.name === DEVELOPERS_TEAM) fail('FORBIDDEN', 'The developers team cannot be deleted: every new member of the organization joins it.');
   const otp = await requireSecondFactor(deps, ctx, 'account-identity');
   await deps.store.orgs.deleteTeam(team.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-destroy', { team: team.name }) });
+  await orgPackagesChanged(deps, team.orgId);
 }
 
 /**
@@ -54,7 +56,9 @@ export async function addTeamMember(deps: Deps, ctx: RequestContext, rawOrg: str
     if (otp) await deps.store.users.consumeOtp(otp);
     fail('FORBIDDEN', `${name} is not a member of the organization ${org.name}: invite them with npm org set first.`);
   }
-  await deps.store.orgs.addTeamMember(team.id, target.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-add', { team: team.name, user: name }) });
+  if (await deps.store.orgs.addTeamMember(team.id, target.id, { otp, event: orgEvent(ctx, caller.user.id, 'team-add', { team: team.name, user: name }) })) {
+    await orgPackagesChanged(deps, org.id);
+  }
   return { user: name, team: `${org.name}:${team.name}` };
 }
 
@@ -73,6 +77,7 @@ export async function removeTeamMember(deps: Deps, ctx: RequestContext, rawOrg: 
     if (!target && otp) await deps.store.users.consumeOtp(otp);
     fail('NOT_FOUND', `${name} is not in the team ${org.name}:${team.name}.`);
   }
+  await orgPackagesChanged(deps, org.id);
 }
 
 /** GET /-/org/:org/team: `["org:team", ...]` (the `format=cli` answer npm prints). */

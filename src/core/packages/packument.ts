@@ -1,6 +1,7 @@
 // Packuments, full and abbreviated, built from a stored package record. Tarball URLs are
 // made here from the registry's public URL, so a change of URL needs no data migration.
 
+import { packageWriters } from '../orgs/writers.ts';
 import type { PackageRecord, VersionRecord } from '../ports.ts';
 import { attestationsUrl, PROVENANCE_KEY } from './provenance.ts';
 import { formatRev, ownMap, ownValue } from './rules.ts';
@@ -19,6 +20,11 @@ export function tarballUrl(publicUrl: string, name: string, file: string): strin
   return `${publicUrl}${name}/-/${file}`;
 }
 
+/** The packument's `maintainers` (npm owner ls reads them): the package's writers (core/orgs/writers.ts). */
+function maintainersOf(pkg: PackageRecord): Array<{ name: string; email: string }> {
+  return packageWriters(pkg).map((o) => ({ name: o.name, email: o.email }));
+}
+
 function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string): Record<string, unknown> {
   const { readme: _readme, readmeFilename: _readmeFilename, [PROVENANCE_KEY]: _bundle, ...rest } = v.manifest;
   const dist: Record<string, unknown> = { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) };
@@ -27,7 +33,7 @@ function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string):
   const out: Record<string, unknown> = {
     ...rest,
     _id: `${pkg.name}@${v.version}`,
-    maintainers: pkg.owners.map((o) => ({ name: o.name, email: o.email })),
+    maintainers: maintainersOf(pkg),
     dist,
   };
   if (v.deprecated) out.deprecated = v.deprecated;
@@ -62,7 +68,7 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
     'dist-tags': pkg.distTags,
     versions,
     time,
-    maintainers: pkg.owners.map((o) => ({ name: o.name, email: o.email })),
+    maintainers: maintainersOf(pkg),
     // npm star / npm unstar read and send this map: every user who starred it, as true.
     users: ownMap(pkg.stars.map((user) => [user, true] as const)),
   });

@@ -1,6 +1,7 @@
 // A package: its versions, dist-tags, owners, 2FA requirement and readme (markdown rendered
 // with raw HTML off and links vetted: ../markdown.ts).
 
+import { packageWriters } from '../../core/orgs/writers.ts';
 import type { PackageOverview, VersionRecord } from '../../core/ports.ts';
 import { html, layout, type PageContext, type SafeHtml, safeHref, when } from '../layout.ts';
 import { renderReadme } from '../markdown.ts';
@@ -36,7 +37,7 @@ export function packagePage(page: PageContext, pkg: PackageOverview, latest: Ver
     <dt>Install</dt><dd><code>${install}</code></dd>
     <dt>Access</dt><dd>${pkg.access}</dd>
     <dt>Two-factor</dt><dd>${mfaText(pkg)}</dd>
-    <dt>Owners</dt><dd>${pkg.owners.map((o, i) => html`${i > 0 ? ', ' : ''}${o.name}`)}</dd>
+    <dt>Owners</dt><dd>${packageWriters(pkg).map((o, i) => html`${i > 0 ? ', ' : ''}${o.name}`)}</dd>
     ${typeof m.license === 'string' ? html`<dt>License</dt><dd>${m.license}</dd>` : html``}
     ${homepage ? html`<dt>Homepage</dt><dd><a href="${homepage}" rel="noopener noreferrer nofollow">${homepage}</a></dd>` : html``}
     ${latest ? html`<dt>Signature</dt><dd>${keyids.length ? html`Signed by this registry, key <code>${keyids.join(', ')}</code> (<code>npm audit signatures</code> checks it)` : 'None'}</dd>

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Store, StoreChange } from '../../../src/core/ports.ts';
-import { type Check, create, makeUser, publish, rejectsWith, version } from './harness.ts';
+import { activeTfa, type Check, create, makeUser, publish, rejectsWith, version } from './harness.ts';
 
 async function until(what: string, ok: () => boolean, ms = 1000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -51,6 +51,43 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       await until('both packages were heard', () => packages().length >= 2);
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(packages(), ['@alice/kit', 'tool']);
+      await stop();
+    });
+
+    check('a change of who writes an org package (its 2FA requirement, a member’s 2FA, roles, teams) is announced as a change of its packages', async ({ store, open }) => {
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      const org = await store.orgs.create('acme', alice.id);
+      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
+      await store.orgs.acceptInvitation(org.id, bob.id);
+      await store.packages.commit('@acme/kit', create(alice.id, version('1.0.0'), { claimScope: 'acme' }));
+      await store.packages.commit('tool', create(bob.id, version('1.0.0')));
+      const nodeB: Store = await open();
+      const heard: StoreChange[] = [];
+      const stop = await nodeB.subscribe!((e) => heard.push(e));
+      const packages = () => heard.filter((e) => e.type === 'package').map((e) => (e as { name: string }).name);
+      await store.orgs.updateSettings(org.id, { requireTfa: true });
+      await until('the requirement was heard', () => packages().includes('@acme/kit'));
+      heard.length = 0;
+      await store.users.setTfa(bob.id, activeTfa(), ['rc-1']);
+      await until('bob’s 2FA was heard', () => packages().includes('@acme/kit'));
+      heard.length = 0;
+      await store.users.setTfa(bob.id, null, null);
+      await until('bob’s 2FA off was heard', () => packages().includes('@acme/kit'));
+      // Who writes also changes with roles and team membership.
+      const devs = (await store.orgs.team(org.id, 'developers'))!;
+      for (const [what, change] of [
+        ['a team member removed', () => store.orgs.removeTeamMember(devs.id, bob.id)],
+        ['a team member added', () => store.orgs.addTeamMember(devs.id, bob.id)],
+        ['a role changed', () => store.orgs.setRole(org.id, bob.id, 'admin')],
+        ['a member removed', () => store.orgs.removeMember(org.id, bob.id)],
+      ] as const) {
+        heard.length = 0;
+        await change();
+        await until(`${what} was heard`, () => packages().includes('@acme/kit'));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!packages().includes('tool'), 'a package outside the org is not announced');
       await stop();
     });
   });

@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import type { PackageMutation } from '../../../src/core/ports.ts';
-import { type Check, create, makeUser, version } from './harness.ts';
+import type { Owner, PackageMutation } from '../../../src/core/ports.ts';
+import { activeTfa, type Check, create, makeUser, version, withTfa } from './harness.ts';
 
 export function orgPackagesContract(check: Check): void {
   describe('org packages', () => {
@@ -28,7 +28,7 @@ export function orgPackagesContract(check: Check): void {
       await store.packages.commit('@acme/lib', publish);
       await store.orgs.grant(readers.id, '@acme/lib', 'read-only');
       const head = (await store.packages.head('@acme/lib'))!;
-      assert.deepEqual(head.org, { name: 'acme', grants: [{ team: 'developers', permission: 'read-write' }, { team: 'readers', permission: 'read-only' }] });
+      assert.deepEqual(head.org, { name: 'acme', requireTfa: false, grants: [{ team: 'developers', permission: 'read-write' }, { team: 'readers', permission: 'read-only' }] });
       assert.deepEqual(head.owners.map((o) => o.name), ['alice', 'bob']);
       for (const read of [await store.packages.get('@acme/lib'), await store.packages.overview('@acme/lib'), (await store.packages.getVersion('@acme/lib', 'latest'))?.pkg]) {
         assert.deepEqual(read?.org, head.org);
@@ -71,6 +71,50 @@ export function orgPackagesContract(check: Check): void {
       assert.deepEqual(await found(dave.id), [], 'member of no team with access');
       await store.orgs.removeMember(org.id, bob.id);
       assert.deepEqual(await found(bob.id), [], 'former member, stored as its first owner');
+    });
+
+    check('an org package’s writers carry whether they have 2FA, the org whether it requires it, in every read and in search hits', async ({ store }) => {
+      const alice = await withTfa(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      const org = await store.orgs.create('acme', alice.id);
+      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
+      await store.orgs.acceptInvitation(org.id, bob.id);
+      const devs = (await store.orgs.team(org.id, 'developers'))!;
+      const publish: PackageMutation = create(bob.id, version('1.0.0', { description: 'writers-kit' }), { claimScope: 'acme' });
+      if (publish.type === 'publish') publish.create!.teamGrant = { teamId: devs.id, permission: 'read-write' };
+      await store.packages.commit('@acme/kit', publish);
+      await store.packages.commit('plainkit', create(bob.id, version('1.0.0', { description: 'writers-kit' })));
+      const writers = (o: Owner[] | undefined) => o?.map((w) => ({ name: w.name, hasTfa: w.hasTfa }));
+      const reads = async () => [
+        await store.packages.head('@acme/kit'),
+        await store.packages.get('@acme/kit'),
+        await store.packages.overview('@acme/kit'),
+        (await store.packages.getVersion('@acme/kit', 'latest'))?.pkg,
+      ];
+      const hits = async () => (await store.packages.search({ text: 'writers-kit', from: 0, size: 10, viewerId: null })).hits;
+      for (const read of await reads()) {
+        assert.deepEqual(writers(read?.owners), [{ name: 'alice', hasTfa: true }, { name: 'bob', hasTfa: false }]);
+        assert.equal(read?.org?.requireTfa, false);
+      }
+      let [kit, plain] = await hits();
+      assert.deepEqual([kit.name, plain.name], ['@acme/kit', 'plainkit']);
+      assert.deepEqual(writers(kit.owners), [{ name: 'alice', hasTfa: true }, { name: 'bob', hasTfa: false }]);
+      assert.deepEqual(kit.org, { requireTfa: false });
+      assert.deepEqual(plain.owners.map((o) => o.name), ['bob']);
+      assert.equal(plain.org, null);
+
+      await store.orgs.updateSettings(org.id, { requireTfa: true });
+      await store.users.setTfa(bob.id, activeTfa(), ['rc-3']);
+      for (const read of await reads()) {
+        assert.deepEqual(writers(read?.owners), [{ name: 'alice', hasTfa: true }, { name: 'bob', hasTfa: true }]);
+        assert.equal(read?.org?.requireTfa, true);
+      }
+      [kit] = await hits();
+      assert.deepEqual(writers(kit.owners), [{ name: 'alice', hasTfa: true }, { name: 'bob', hasTfa: true }]);
+      assert.deepEqual(kit.org, { requireTfa: true });
+      // A set-up not yet confirmed is no second factor.
+      await store.users.setTfa(bob.id, activeTfa({ pending: true }), []);
+      assert.deepEqual(writers((await store.packages.head('@acme/kit'))?.owners), [{ name: 'alice', hasTfa: true }, { name: 'bob', hasTfa: false }]);
     });
 
     check('a user’s memberships in one read: role, teams and the org’s 2FA requirement', async ({ store }) => {
