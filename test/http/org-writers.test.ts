@@ -167,3 +167,12 @@ test('a member leaving a team or the org leaves the cached maintainers at once; 
   assert.deepEqual(l.maintainers, ['alice', 'bob', 'carol', 'dave']);
   assert.equal(l.collaborators.erin, undefined);
 });
+
+test('a writer of an org package who is no stored owner changing their e-mail shows in the cached packument at once', async () => {
+  const before = (await t.request({ url: '/@acme%2flib' })).json();
+  assert.equal(before.maintainers.find((m: { name: string }) => m.name === 'dave')?.email, 'dave@example.com', 'dave (a writer through a team) is listed');
+  const res = await t.request({ method: 'POST', url: '/-/npm/v1/user', token: tok.dave, payload: { email: 'dave@new.example' }, headers: json });
+  assert.equal(res.statusCode, 200, res.body);
+  const after = (await t.request({ url: '/@acme%2flib' })).json();
+  assert.equal(after.maintainers.find((m: { name: string }) => m.name === 'dave')?.email, 'dave@new.example');
+});

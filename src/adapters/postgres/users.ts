@@ -70,7 +70,14 @@ export function postgresUsers(pool: pg.Pool, now: () => string): UserStore {
         await c.query(`UPDATE users SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
         await notifyAccount(c, id);
         // Packuments show owners' e-mails: every node drops its cached ones of this user's packages.
-        if (patch.email !== undefined) await c.query('SELECT pg_notify($1, package) FROM owners WHERE user_id = $2', [PACKAGE_CHANNEL, id]);
+        if (patch.email !== undefined) {
+          await c.query('SELECT pg_notify($1, package) FROM owners WHERE user_id = $2', [PACKAGE_CHANNEL, id]);
+          // And the packages of the user's orgs, whose writers (with their e-mails) the packuments list.
+          await c.query(
+            `SELECT pg_notify($1, p.name) FROM packages p JOIN orgs o ON left(p.name, length(o.name) + 2) = '@' || o.name || '/' JOIN org_members m ON m.org_id = o.id WHERE m.user_id = $2`,
+            [PACKAGE_CHANNEL, id],
+          );
+        }
         return mustById(c, id);
       });
     },

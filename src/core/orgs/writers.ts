@@ -43,3 +43,15 @@ export async function memberTfaChanged(deps: Pick<Deps, 'store' | 'packageChange
     if (org) await orgPackagesChanged(deps, org.id);
   }
 }
+
+/**
+ * What lists show of a user changed (their e-mail): the packages of every org they belong to may
+ * list them as a writer, so those packuments go (as orgPackagesChanged; other nodes hear of it
+ * from the stores' users.update).
+ */
+export async function memberShownChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, userId: number): Promise<void> {
+  for (const m of await deps.store.orgs.membershipsOf(userId)) {
+    const org = await deps.store.orgs.get(m.org);
+    if (org) await orgPackagesChanged(deps, org.id);
+  }
+}

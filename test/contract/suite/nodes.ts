@@ -51,6 +51,14 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       await until('both packages were heard', () => packages().length >= 2);
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(packages(), ['@alice/kit', 'tool']);
+      // A member of an org is listed as a writer of its packages without being a stored owner.
+      const org = await store.orgs.create('acme', bob.id);
+      await store.orgs.invite(org.id, alice.id, 'developer', bob.id);
+      await store.orgs.acceptInvitation(org.id, alice.id);
+      await store.packages.commit('@acme/lib', create(bob.id, version('1.0.0'), { claimScope: 'acme' }));
+      heard.length = 0;
+      await store.users.update(alice.id, { email: 'alice-newer@example.com' });
+      await until('the org package was heard', () => packages().includes('@acme/lib'));
       await stop();
     });
 
