@@ -671,6 +671,13 @@ export interface TrustStore {
    * already, on any node. Forgets uses and 'oidc' tokens that expired before `nowMs`.
    */
   exchange(use: IdTokenUse, token: TokenRecord, events: SecurityEvent[], nowMs: number): Promise<boolean>;
+  /**
+   * Appends `events` (a refused exchange, on each owner's log) unless a mark with the same
+   * issuer, jti and package is still remembered at `nowMs`, on any node; then remembers `mark`
+   * until its `expiresAt`. One transaction: true when the events were written. Forgets expired
+   * uses and marks first, so marks bound refusal lines to one per key per mark lifetime.
+   */
+  refuse(mark: IdTokenUse, events: SecurityEvent[], nowMs: number): Promise<boolean>;
 }
 
 /**
