@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
+import type { securityLog } from '../../src/core/accounts/security-log.ts';
 import { createServer, type Server } from '../../src/server.ts';
+import { securityLogPage } from '../../src/web/pages/security-log.ts';
 import { RAISED_LIMITS, type TestApp } from '../support/app.ts';
 import { TestClock } from '../support/clock.ts';
 import { githubClaims, startIssuer, type SignOptions, type TestIssuer } from '../support/oidc-issuer.ts';
@@ -129,4 +132,16 @@ test('tokens that fail verification reach the request log only (one line, no tok
     assert.ok(!lines.join('').includes(jwt.split('.')[2]) && !lines.join('').includes('eyJ'), 'no token in the request log');
   }
   assert.equal((await refusals()).length, before);
+});
+
+test('the refused line in tessera user log and on the web security log, one readable line', async () => {
+  const out = execFileSync(process.execPath, ['bin/tessera.js', 'user', 'log', 'owner', '--data', dataDir], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.includes('trusted-publishing-refused') && l.includes('10.1.2.3'));
+  assert.ok(line, out);
+  assert.match(line, /"reason":"repository evil\/fork is not the trusted repository"/);
+  const log = (await t.request({ url: '/-/tessera/v1/security-log', token: owner })).json() as Awaited<ReturnType<typeof securityLog>>;
+  const page = securityLogPage({ base: '/-/web/', registryName: 'Tessera', user: 'owner', csrf: 'x', assets: { css: '', js: '' } }, log).value;
+  const row = page.split('<tr>').find((r) => r.includes('trusted-publishing-refused') && r.includes('10.1.2.3'));
+  assert.ok(row, page);
+  assert.match(row, /package tool · issuer http:\/\/127\.0\.0\.1:\d+ · repository evil\/fork · workflow evil\/fork\/\.github\/workflows\/release\.yml@refs\/heads\/main · ref refs\/heads\/main · environment npm · reason repository evil\/fork is not the trusted repository/);
 });
