@@ -108,6 +108,7 @@ export function settingsFrom(config: Config): CoreSettings {
     scopedPackageAccess: config.scopedPackageAccess,
     addressLimits: { passwordFailures: config.passwordFailuresPerAddress, signupsPerHour: config.signupsPerHour, loginsPerHour: config.loginsPerHour },
     stageTtlMs: config.stagedVersionDays * 86_400_000,
+    orgInvitationTtlMs: config.orgInvitationDays * 86_400_000,
     proxy: proxySettingsFrom(config),
     trust: trustSettingsFrom(config),
     twoFactorMethods: config.twoFactorMethods,

@@ -132,6 +132,7 @@ export const schema = {
   scopedPackageAccess: oneOf({ default: 'public', values: ['public', 'restricted'], doc: 'The access of a new scoped package published without `--access` (npm 6-11 then send none): `public` (every reader of a private registry is already inside) or `restricted`, as npmjs does. Unscoped packages are public unless published with `--access restricted`.' }),
   maxPackumentMb: int({ default: 20, min: 1, max: 1024, doc: 'Most manifest data one package may hold, in MiB: the JSON of all its versions, readmes aside (packuments serve only the latest readme). A publish past it gets 413. The largest npmjs packuments are about 10 MiB (typescript, @types/node); at 20, two packages at the limit stay in the 96 MiB packument cache in both forms.' }),
   stagedVersionDays: int({ default: 14, min: 1, max: 365, doc: 'How long a version staged with `npm stage publish` waits for approval (`npm stage approve`, with 2FA) before it expires, in days; an expired staged version is deleted and its version number is free again.' }),
+  orgInvitationDays: int({ default: 7, min: 1, max: 90, doc: 'How long an invitation to an organization (`npm org set ORG USER` by an owner) waits for the invitee to accept, in days; an expired invitation can no longer be accepted, leaves the lists and is deleted.' }),
   defaultPackageMfa: oneOf({ default: 'none', values: ['none', 'publish', 'automation'], doc: 'The 2FA requirement of new packages, as `npm access set mfa=`.' }),
   hashConcurrency: int({
     default: Math.max(1, availableParallelism() - 1),

@@ -35,6 +35,8 @@ export interface CoreSettings {
   addressLimits: { passwordFailures: number; signupsPerHour: number; loginsPerHour: number };
   /** How long a staged version (npm stage publish) waits for approval before it expires, in ms (config stagedVersionDays). */
   stageTtlMs: number;
+  /** How long an org invitation may be accepted, in ms (config orgInvitationDays). */
+  orgInvitationTtlMs: number;
   /** The upstream proxy's upstreams and rules (config/proxy.ts); PROXY_OFF when `upstream: none`. */
   proxy: ProxySettings;
   /** Trusted publishing: the trusted issuers, the audience, the exchanged token's lifetime. */

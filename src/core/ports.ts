@@ -592,15 +592,21 @@ export interface OrgStore {
    * user is its last owner. Returns whether the user was a member.
    */
   removeMember(orgId: number, userId: number, options?: OrgWriteOptions): Promise<boolean>;
-  /** Records (or replaces the role of) a pending invitation of a user who is not a member. */
-  invite(orgId: number, userId: number, role: OrgRole, invitedById: number | null, options?: OrgWriteOptions): Promise<void>;
-  /** Pending invitations of the org, sorted by user name. */
+  /**
+   * Records (or replaces the role and lifetime of) a pending invitation of a user who is not a
+   * member; `options.expiresAt` (ISO 8601): when it stops being acceptable (absent: never).
+   */
+  invite(orgId: number, userId: number, role: OrgRole, invitedById: number | null, options?: OrgWriteOptions & { expiresAt?: string }): Promise<void>;
+  /**
+   * Pending invitations of the org, sorted by user name: those not expired at the store's clock.
+   * Deletes up to 100 expired invitations (of any org) on the way.
+   */
   invitations(orgId: number): Promise<OrgInvitation[]>;
-  /** Pending invitations of the user, sorted by org name. */
+  /** Pending invitations of the user, sorted by org name; unexpired only, deleting expired ones as `invitations` does. */
   invitationsForUser(userId: number): Promise<OrgInvitation[]>;
   /**
    * Accepts the user's invitation: the user becomes a member with the invited role and joins
-   * the developers team, and the invitation goes. NOT_FOUND when there is none; TFA_REQUIRED
+   * the developers team, and the invitation goes. NOT_FOUND when there is none or it expired; TFA_REQUIRED
    * when the org requires 2FA and the user has no confirmed second factor (checked in the
    * transaction). Returns the role taken.
    */
@@ -687,6 +693,13 @@ export interface TrustStore {
    * already, on any node. Forgets uses and 'oidc' tokens that expired before `nowMs`.
    */
   exchange(use: IdTokenUse, token: TokenRecord, events: SecurityEvent[], nowMs: number): Promise<boolean>;
+  /**
+   * Appends `events` (a refused exchange, on each owner's log) unless a mark with the same
+   * issuer, jti and package is still remembered at `nowMs`, on any node; then remembers `mark`
+   * until its `expiresAt`. One transaction: true when the events were written. Forgets expired
+   * uses and marks first, so marks bound refusal lines to one per key per mark lifetime.
+   */
+  refuse(mark: IdTokenUse, events: SecurityEvent[], nowMs: number): Promise<boolean>;
 }
 
 /**

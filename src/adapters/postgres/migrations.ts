@@ -404,6 +404,13 @@ export const migrations: string[] = [
   CREATE INDEX staged_versions_expires ON staged_versions(expires_at);
   CREATE INDEX staged_versions_blob ON staged_versions(blob_key);
   `,
+  `
+  -- Org invitations expire (config orgInvitationDays, stored at creation); invitations made
+  -- before this migration get the default lifetime, 7 days from their creation.
+  ALTER TABLE org_invitations ADD COLUMN expires_at TEXT;
+  UPDATE org_invitations SET expires_at = to_char((created_at::timestamptz AT TIME ZONE 'UTC') + interval '7 days', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+  CREATE INDEX org_invitations_expires ON org_invitations(expires_at);
+  `,
 ];
 
 /** The schema version this code expects. */

@@ -48,6 +48,7 @@ interface InvitationRow {
   invited_by: number | null;
   invited_by_name: string | null;
   created_at: string;
+  expires_at: string | null;
 }
 
 const toOrg = (r: OrgRow): Org => ({ id: r.id, name: r.name, requireTfa: r.require_tfa, developersAccess: r.developers_access, createdAt: r.created_at });
@@ -61,11 +62,12 @@ const toInvitation = (r: InvitationRow): OrgInvitation => ({
   invitedById: r.invited_by,
   invitedByName: r.invited_by_name,
   createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });
 
 const ORG_COLUMNS = 'o.id, o.name, o.require_tfa, o.developers_access, o.created_at';
 const TEAM_COLUMNS = 't.id, t.org_id, o.name AS org_name, t.name, t.description, t.created_at';
-const INVITATION_SELECT = `SELECT i.org_id, o.name AS org_name, i.user_id, u.name AS user_name, i.role, i.invited_by, b.name AS invited_by_name, i.created_at
+const INVITATION_SELECT = `SELECT i.org_id, o.name AS org_name, i.user_id, u.name AS user_name, i.role, i.invited_by, b.name AS invited_by_name, i.created_at, i.expires_at
   FROM org_invitations i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.user_id LEFT JOIN users b ON b.id = i.invited_by`;
 const GRANTS_SELECT = `SELECT ${TEAM_COLUMNS}, tp.package, tp.permission FROM team_packages tp JOIN teams t ON t.id = tp.team_id JOIN orgs o ON o.id = t.org_id`;
 const toGrant = (r: TeamRow & { package: string; permission: TeamPermission }): TeamGrant => ({ team: toTeam(r), package: r.package, permission: r.permission });
@@ -141,6 +143,15 @@ async function notifyOrgPackages(c: Queryable, orgId: number): Promise<void> {
 }
 
 export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
+  /** Deletes up to 100 invitations expired at the store's clock; returns that time. */
+  const forgetExpiredInvitations = async (): Promise<string> => {
+    const at = now();
+    await pool.query(
+      'DELETE FROM org_invitations WHERE (org_id, user_id) IN (SELECT org_id, user_id FROM org_invitations WHERE expires_at IS NOT NULL AND expires_at COLLATE "C" <= $1 LIMIT 100)',
+      [at],
+    );
+    return at;
+  };
   /**
    * One write: the second factor first (a replay changes nothing), then `fn`, then the news to
    * other nodes (delivered at commit) that org memberships may have changed (cached-tokens.ts).
@@ -275,23 +286,25 @@ export function postgresOrgs(pool: pg.Pool, now: () => string): OrgStore {
         await lockOrg(c, orgId);
         if (await roleOf(c, orgId, userId)) throw new DomainError('ALREADY_EXISTS', 'That user is already a member of the organization.');
         await c.query(
-          `INSERT INTO org_invitations (org_id, user_id, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at`,
-          [orgId, userId, role, by, t],
+          `INSERT INTO org_invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+          [orgId, userId, role, by, t, options.expiresAt ?? null],
         );
         await log(c, orgId, options.event, t);
       });
     },
     async invitations(orgId) {
-      return (await pool.query<InvitationRow>(`${INVITATION_SELECT} WHERE i.org_id = $1 ORDER BY u.name COLLATE "C"`, [orgId])).rows.map(toInvitation);
+      const at = await forgetExpiredInvitations();
+      return (await pool.query<InvitationRow>(`${INVITATION_SELECT} WHERE i.org_id = $1 AND (i.expires_at IS NULL OR i.expires_at COLLATE "C" > $2) ORDER BY u.name COLLATE "C"`, [orgId, at])).rows.map(toInvitation);
     },
     async invitationsForUser(userId) {
-      return (await pool.query<InvitationRow>(`${INVITATION_SELECT} WHERE i.user_id = $1 ORDER BY o.name COLLATE "C"`, [userId])).rows.map(toInvitation);
+      const at = await forgetExpiredInvitations();
+      return (await pool.query<InvitationRow>(`${INVITATION_SELECT} WHERE i.user_id = $1 AND (i.expires_at IS NULL OR i.expires_at COLLATE "C" > $2) ORDER BY o.name COLLATE "C"`, [userId, at])).rows.map(toInvitation);
     },
     async acceptInvitation(orgId, userId, options = {}) {
       return write(options.otp, async (c, t) => {
         const org = await lockOrg(c, orgId);
-        const role = (await one<{ role: OrgRole }>(c, 'SELECT role FROM org_invitations WHERE org_id = $1 AND user_id = $2', [orgId, userId]))?.role;
+        const role = (await one<{ role: OrgRole }>(c, 'SELECT role FROM org_invitations WHERE org_id = $1 AND user_id = $2 AND (expires_at IS NULL OR expires_at COLLATE "C" > $3)', [orgId, userId, t]))?.role;
         if (!role) throw new DomainError('NOT_FOUND', 'There is no pending invitation to that organization.');
         if (org.require_tfa) {
           const tfa = await one<{ ok: boolean }>(c, 'SELECT (tfa_mode IS NOT NULL AND NOT tfa_pending) AS ok FROM users WHERE id = $1 FOR SHARE', [userId]);

@@ -78,5 +78,15 @@ export function postgresTrust(pool: pg.Pool, now: () => string): TrustStore {
         return true;
       });
     },
+    async refuse(u, events, nowMs) {
+      return transaction(pool, async (c) => {
+        await c.query('DELETE FROM oidc_exchanges WHERE expires_at < $1', [nowMs]);
+        const marked = await c.query('INSERT INTO oidc_exchanges (issuer, jti, package, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [u.issuer, u.jti, u.package, u.expiresAt]);
+        if (marked.rowCount === 0) return false;
+        const at = now();
+        for (const e of events) await appendEvent(c, e, at);
+        return true;
+      });
+    },
   };
 }

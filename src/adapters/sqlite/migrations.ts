@@ -392,6 +392,13 @@ export const migrations: string[] = [
   CREATE INDEX staged_versions_expires ON staged_versions(expires_at);
   CREATE INDEX staged_versions_blob ON staged_versions(blob_key);
   `,
+  `
+  -- Org invitations expire (config orgInvitationDays, stored at creation); invitations made
+  -- before this migration get the default lifetime, 7 days from their creation.
+  ALTER TABLE org_invitations ADD COLUMN expires_at TEXT;
+  UPDATE org_invitations SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+7 days');
+  CREATE INDEX org_invitations_expires ON org_invitations(expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): number {

@@ -39,7 +39,7 @@ const toOrg = (r: OrgRow): Org => ({ id: r.id, name: r.name, requireTfa: r.requi
 const toTeam = (r: TeamRow): Team => ({ id: r.id, orgId: r.org_id, orgName: r.org_name, name: r.name, description: r.description, createdAt: r.created_at });
 
 const TEAM_COLUMNS = 't.id, t.org_id, o.name AS org_name, t.name, t.description, t.created_at';
-const INVITATION_SELECT = `SELECT i.org_id, o.name AS org_name, i.user_id, u.name AS user_name, i.role, i.invited_by, b.name AS invited_by_name, i.created_at
+const INVITATION_SELECT = `SELECT i.org_id, o.name AS org_name, i.user_id, u.name AS user_name, i.role, i.invited_by, b.name AS invited_by_name, i.created_at, i.expires_at
   FROM org_invitations i JOIN orgs o ON o.id = i.org_id JOIN users u ON u.id = i.user_id LEFT JOIN users b ON b.id = i.invited_by`;
 
 interface InvitationRow {
@@ -51,6 +51,7 @@ interface InvitationRow {
   invited_by: number | null;
   invited_by_name: string | null;
   created_at: string;
+  expires_at: string | null;
 }
 
 const toInvitation = (r: InvitationRow): OrgInvitation => ({
@@ -62,6 +63,7 @@ const toInvitation = (r: InvitationRow): OrgInvitation => ({
   invitedById: r.invited_by,
   invitedByName: r.invited_by_name,
   createdAt: r.created_at,
+  expiresAt: r.expires_at,
 });
 
 export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
@@ -84,9 +86,12 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
     deleteMemberTeams: db.prepare('DELETE FROM team_members WHERE user_id = ? AND team_id IN (SELECT id FROM teams WHERE org_id = ?)'),
     deleteInvitation: db.prepare('DELETE FROM org_invitations WHERE org_id = ? AND user_id = ?'),
     upsertInvitation: db.prepare(
-      'INSERT INTO org_invitations (org_id, user_id, role, invited_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at',
+      'INSERT INTO org_invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role, invited_by = excluded.invited_by, created_at = excluded.created_at, expires_at = excluded.expires_at',
     ),
-    invitationRole: db.prepare('SELECT role FROM org_invitations WHERE org_id = ? AND user_id = ?').pluck(),
+    invitationRole: db.prepare('SELECT role FROM org_invitations WHERE org_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)').pluck(),
+    deleteExpiredInvitations: db.prepare(
+      'DELETE FROM org_invitations WHERE (org_id, user_id) IN (SELECT org_id, user_id FROM org_invitations WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 100)',
+    ),
     userHasTfa: db.prepare('SELECT tfa_mode IS NOT NULL AND tfa_pending = 0 FROM users WHERE id = ?').pluck(),
     teamByName: db.prepare(`SELECT ${TEAM_COLUMNS} FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.org_id = ? AND t.name = ?`),
     teamById: db.prepare(`SELECT ${TEAM_COLUMNS} FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.id = ?`),
@@ -187,18 +192,18 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
     return true;
   });
 
-  const invite = db.transaction((orgId: number, userId: number, role: OrgRole, by: number | null, o: OrgWriteOptions) => {
+  const invite = db.transaction((orgId: number, userId: number, role: OrgRole, by: number | null, o: OrgWriteOptions & { expiresAt?: string }) => {
     begin(o.otp);
     mustOrg(orgId);
     if (q.role.get(orgId, userId)) throw new DomainError('ALREADY_EXISTS', 'That user is already a member of the organization.');
-    q.upsertInvitation.run(orgId, userId, role, by, now());
+    q.upsertInvitation.run(orgId, userId, role, by, now(), o.expiresAt ?? null);
     log(orgId, o.event);
   });
 
   const accept = db.transaction((orgId: number, userId: number, o: OrgWriteOptions): OrgRole => {
     begin(o.otp);
     const org = mustOrg(orgId);
-    const role = q.invitationRole.get(orgId, userId) as OrgRole | undefined;
+    const role = q.invitationRole.get(orgId, userId, now()) as OrgRole | undefined;
     if (!role) throw new DomainError('NOT_FOUND', 'There is no pending invitation to that organization.');
     if (org.require_tfa === 1 && !q.userHasTfa.get(userId)) {
       throw new DomainError('TFA_REQUIRED', `The organization ${org.name} requires two-factor authentication: enable 2FA on your account, then accept the invitation.`);
@@ -288,8 +293,8 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
             WHERE tm.user_id = m.user_id AND t.org_id = o.id ORDER BY t.name)) AS teams
        FROM org_members m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name`,
     ),
-    invitations: db.prepare(`${INVITATION_SELECT} WHERE i.org_id = ? ORDER BY u.name`),
-    invitationsForUser: db.prepare(`${INVITATION_SELECT} WHERE i.user_id = ? ORDER BY o.name`),
+    invitations: db.prepare(`${INVITATION_SELECT} WHERE i.org_id = ? AND (i.expires_at IS NULL OR i.expires_at > ?) ORDER BY u.name`),
+    invitationsForUser: db.prepare(`${INVITATION_SELECT} WHERE i.user_id = ? AND (i.expires_at IS NULL OR i.expires_at > ?) ORDER BY o.name`),
     teams: db.prepare(`SELECT ${TEAM_COLUMNS} FROM teams t JOIN orgs o ON o.id = t.org_id WHERE t.org_id = ? ORDER BY t.name`),
     teamsOfUser: db.prepare(
       `SELECT ${TEAM_COLUMNS} FROM teams t JOIN orgs o ON o.id = t.org_id JOIN team_members tm ON tm.team_id = t.id WHERE t.org_id = ? AND tm.user_id = ? ORDER BY t.name`,
@@ -368,10 +373,14 @@ export function sqliteOrgs(db: Database.Database, now: () => string): OrgStore {
       invite.immediate(orgId, userId, role, by, options);
     },
     async invitations(orgId) {
-      return (s.invitations.all(orgId) as InvitationRow[]).map(toInvitation);
+      const at = now();
+      q.deleteExpiredInvitations.run(at);
+      return (s.invitations.all(orgId, at) as InvitationRow[]).map(toInvitation);
     },
     async invitationsForUser(userId) {
-      return (s.invitationsForUser.all(userId) as InvitationRow[]).map(toInvitation);
+      const at = now();
+      q.deleteExpiredInvitations.run(at);
+      return (s.invitationsForUser.all(userId, at) as InvitationRow[]).map(toInvitation);
     },
     async acceptInvitation(orgId, userId, options = {}) {
       return accept.immediate(orgId, userId, options);

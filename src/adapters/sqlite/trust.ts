@@ -57,6 +57,12 @@ export function sqliteTrust(db: Database.Database, now: () => string): TrustStor
     for (const e of events) append(e);
     return true;
   });
+  const refuseTx = db.transaction((...[u, events, nowMs]: Parameters<TrustStore['refuse']>): boolean => {
+    forgetUses.run(nowMs);
+    if (use.run(u.issuer, u.jti, u.package, u.expiresAt).changes === 0) return false;
+    for (const e of events) append(e);
+    return true;
+  });
   return {
     async list(pkg) {
       return (list.all(pkg) as TrustRow[]).map(toConfig);
@@ -69,6 +75,9 @@ export function sqliteTrust(db: Database.Database, now: () => string): TrustStor
     },
     async exchange(u, t, events, nowMs) {
       return exchangeTx.immediate(u, t, events, nowMs);
+    },
+    async refuse(u, events, nowMs) {
+      return refuseTx.immediate(u, events, nowMs);
     },
   };
 }

@@ -23,7 +23,8 @@ export interface MembershipDetail {
 
 /**
  * PUT /-/org/:org/user `{user, role}`: owners only (and, while the org requires 2FA, with 2FA).
- * A member's role changes at once (LAST_OWNER if that leaves no owner); anyone else is invited.
+ * A member's role changes at once (LAST_OWNER if that leaves no owner); anyone else is invited,
+ * until `settings.orgInvitationTtlMs` from now (config orgInvitationDays).
  * Second factor: account-identity class (OTP in both 2FA modes).
  */
 export async function setMember(deps: Deps, ctx: RequestContext, rawOrg: string, body: unknown): Promise<MembershipDetail> {
@@ -41,7 +42,8 @@ export async function setMember(deps: Deps, ctx: RequestContext, rawOrg: string,
     }
   } else {
     const event = orgEvent(ctx, caller.user.id, 'org-invite', { user: name, role });
-    if (target) await deps.store.orgs.invite(org.id, target.id, role as OrgRole, caller.user.id, { otp, event });
+    const expiresAt = new Date(deps.clock.now() + deps.settings.orgInvitationTtlMs).toISOString();
+    if (target) await deps.store.orgs.invite(org.id, target.id, role as OrgRole, caller.user.id, { otp, event, expiresAt });
     else await deps.store.orgs.appendEvent(org.id, event, { otp });
   }
   const size = (await deps.store.orgs.members(org.id)).length;
@@ -79,18 +81,22 @@ export async function myInvitations(deps: Deps, ctx: RequestContext): Promise<Or
   return (await deps.store.orgs.invitationsForUser(user.id)).filter((i) => orgCredentialPermission(token, i.orgName) !== 'no-access');
 }
 
+/** The invitations' lifetime in whole days (config orgInvitationDays). */
+const invitationDays = (deps: Deps) => Math.round(deps.settings.orgInvitationTtlMs / 86_400_000);
+
 /**
  * Accepts the caller's invitation to an org (POST /-/org/:org/invitation). The credential must
  * be allowed to change the org (a granular token needs --orgs for it, read-write). While the
  * org requires 2FA, a caller without 2FA is refused (TFA_REQUIRED, told why; the inviter is
- * not). Second factor: account-identity class. Returns the role taken.
+ * not). An expired invitation is no longer pending: NOT_FOUND (404), as for one never made,
+ * saying invitations expire. Second factor: account-identity class. Returns the role taken.
  */
 export async function acceptInvitation(deps: Deps, ctx: RequestContext, rawOrg: string): Promise<OrgRole> {
   const caller = requireUser(ctx.principal);
   const org = await loadOrg(deps, rawOrg);
   if (orgCredentialPermission(caller.token, org.name) !== 'read-write') fail('FORBIDDEN', `This token may not change your membership of ${org.name}.`);
   const pending = (await deps.store.orgs.invitationsForUser(caller.user.id)).find((i) => i.orgId === org.id);
-  if (!pending) fail('NOT_FOUND', `You have no pending invitation to ${org.name}.`);
+  if (!pending) fail('NOT_FOUND', `You have no pending invitation to ${org.name}: it was never made, was withdrawn, or expired (invitations last ${invitationDays(deps)} days; ask an owner of ${org.name} to invite you again).`);
   if (org.requireTfa && !(caller.user.tfa && !caller.user.tfa.pending)) {
     fail('TFA_REQUIRED', `The organization ${org.name} requires two-factor authentication: enable 2FA on your account (npm profile enable-2fa), then accept the invitation.`);
   }

@@ -47,6 +47,8 @@ export interface OrgInvitation {
   invitedById: number | null;
   invitedByName: string | null;
   createdAt: string;
+  /** When it can no longer be accepted (ISO 8601); null: never (made without a lifetime). */
+  expiresAt: string | null;
 }
 
 export interface Team {

@@ -4,11 +4,12 @@
 // identity token as the bearer, `{token}` back; on a refusal npm logs `body.message` at verbose
 // level and carries on without a token, so every refusal names its failed check.
 
+import { createHash } from 'node:crypto';
 import type { Deps, RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { SecurityEvent, TokenRecord, TrustedGrant } from '../ports.ts';
 import { generateTokenSecret, hashToken, SHOWN_PREFIX_LENGTH } from '../tokens/format.ts';
-import { matchTrust, workflowOf } from './match.ts';
+import { identityOf, matchTrust, workflowOf } from './match.ts';
 import type { IdTokenVerifier, VerifiedIdToken } from './verifier.ts';
 
 export type { IdTokenVerifier, VerifiedIdToken };
@@ -29,6 +30,9 @@ export interface ExchangeResult {
  * nodes agree). The token (kind 'oidc') is stored hashed, lives `settings.trust.tokenTtlMs`
  * (at most 15 minutes) and acts as the relationship's creator while an owner, else the first
  * owner; each owner's security log gets a `trusted-publishing-exchange` line with the workflow.
+ * A verified token that matches no relationship of an existing package writes a
+ * `trusted-publishing-refused` line to each owner's log (refusalLogged); tokens that fail
+ * verification are logged by the route only (the server's request log).
  */
 /** The organisation of an (unverified) CircleCI identity token's `iss`, or null for any other issuer. */
 function circleciOrg(deps: Deps, jwt: string): string | null {
@@ -41,6 +45,25 @@ function circleciOrg(deps: Deps, jwt: string): string | null {
     return null;
   }
   return typeof iss === 'string' && iss.startsWith(circle.issuer) ? iss.slice(circle.issuer.length).toLowerCase() : null;
+}
+
+/** How long one refused-exchange line per package, identity and reason keeps others away (ms). */
+export const REFUSAL_LOG_WINDOW_MS = 60_000;
+
+/**
+ * Writes a `trusted-publishing-refused` line to each owner's log: the identity (identityOf,
+ * never the token), the reason (the failed claim check) and the client address. At most one
+ * per package, identity and reason per REFUSAL_LOG_WINDOW_MS, on all nodes together: a mark
+ * (sha256 of identity and reason, under the issuer `refused:ISS`) is stored with the lines in
+ * one transaction (store.trust.refuse) and forgotten once expired, so a flood of one identity
+ * adds one row and one line per owner per minute.
+ */
+async function refusalLogged(deps: Deps, ctx: RequestContext, name: string, owners: { id: number }[], identity: Record<string, string>, reason: string, now: number): Promise<void> {
+  if (owners.length === 0) return;
+  const key = createHash('sha256').update(JSON.stringify([identity, reason])).digest('base64url');
+  const detail = { package: name, ...identity, reason };
+  const events: SecurityEvent[] = owners.map((o) => ({ userId: o.id, type: 'trusted-publishing-refused', ip: ctx.ip, userAgent: ctx.userAgent, detail }));
+  await deps.store.trust.refuse({ issuer: `refused:${identity.issuer}`, jti: key, package: name, expiresAt: now + REFUSAL_LOG_WINDOW_MS }, events, now);
 }
 
 export async function exchangeIdToken(deps: Deps, ctx: RequestContext, name: string, bearer: string | null): Promise<ExchangeResult> {
@@ -59,7 +82,10 @@ export async function exchangeIdToken(deps: Deps, ctx: RequestContext, name: str
   }
   const verified = await deps.oidc.verify(bearer, now);
   const matched = matchTrust(verified.issuer, verified.iss, verified.claims, configs);
-  if ('reason' in matched) fail('TRUST_NOT_MATCHED', `No trust relationship of ${name} matches this identity token: ${matched.reason}.`);
+  if ('reason' in matched) {
+    if (pkg && !pkg.unpublished) await refusalLogged(deps, ctx, name, pkg.owners, identityOf(verified.issuer, verified.iss, verified.claims), matched.reason, now);
+    fail('TRUST_NOT_MATCHED', `No trust relationship of ${name} matches this identity token: ${matched.reason}.`);
+  }
   const config = matched.config;
   const owners = pkg!.owners;
   const actor = owners.find((o) => o.id === config.createdBy) ?? owners[0];

@@ -102,3 +102,28 @@ export function workflowOf(issuer: TrustedIssuer, iss: string, claims: IdClaims)
   if (issuer.type === 'circleci') return cut(`circleci:${iss.slice(issuer.issuer.length)}/project/${str(claims['oidc.circleci.com/project-id'])}/pipeline/${str(claims['oidc.circleci.com/pipeline-definition-id'])}`);
   return cut(`${issuer.type}:${(issuer.claims ?? []).map((n) => `${n}=${str(claims[n])}`).join(' ')}`);
 }
+
+/**
+ * The identity a verified token claims, for the owners' log of a refused exchange: `issuer`
+ * (the token's `iss`), then as the CI names them (each cut to 200 characters; absent claims
+ * left out): GitHub `repository`, `workflow` (workflow_ref), `ref`, `environment`; GitLab
+ * `project` (project_path), `workflow` (ci_config_ref_uri), `ref`, `environment`; CircleCI
+ * `project` (oidc.circleci.com/project-id), `pipeline` (pipeline-definition-id), `vcs_origin`;
+ * custom issuers each configured claim. Never the token itself.
+ */
+export function identityOf(issuer: TrustedIssuer, iss: string, claims: IdClaims): Record<string, string> {
+  const picks: [string, string][] =
+    issuer.type === 'github'
+      ? [['repository', 'repository'], ['workflow', 'workflow_ref'], ['ref', 'ref'], ['environment', 'environment']]
+      : issuer.type === 'gitlab'
+        ? [['project', 'project_path'], ['workflow', 'ci_config_ref_uri'], ['ref', 'ref'], ['environment', 'environment']]
+        : issuer.type === 'circleci'
+          ? [['project', 'oidc.circleci.com/project-id'], ['pipeline', 'oidc.circleci.com/pipeline-definition-id'], ['vcs_origin', 'oidc.circleci.com/vcs-origin']]
+          : (issuer.claims ?? []).map((n) => [n, n]);
+  const cut = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+  const identity: Record<string, string> = { issuer: cut(iss) };
+  for (const [label, claim] of picks) {
+    if (claims[claim] !== undefined && claims[claim] !== null && claims[claim] !== '') identity[label] = cut(str(claims[claim]));
+  }
+  return identity;
+}

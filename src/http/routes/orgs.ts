@@ -57,7 +57,7 @@ export function orgRoutes(app: FastifyInstance, deps: Deps): void {
   });
   app.get('/-/org-invitations', async (request, reply) => {
     const list = await myInvitations(deps, request.ctx);
-    return reply.send(list.map((i) => ({ org: i.orgName, role: i.role, invited_by: i.invitedByName, created: i.createdAt })));
+    return reply.send(list.map((i) => ({ org: i.orgName, role: i.role, invited_by: i.invitedByName, created: i.createdAt, expires: i.expiresAt })));
   });
   app.post<{ Params: OrgParams }>('/-/org/:org/invitation', async (request, reply) => {
     const role = await acceptInvitation(deps, request.ctx, request.params.org);

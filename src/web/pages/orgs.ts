@@ -35,7 +35,7 @@ export function orgsPage(page: PageContext, v: { orgs: Array<{ name: string; rol
     : v.invitations.map(
         (i) => html`<article class="card" aria-labelledby="inv-${i.orgName}">
   <h3 id="inv-${i.orgName}">${i.orgName} <span class="muted">as ${i.role}</span></h3>
-  <p>Invited by ${i.invitedByName ?? 'a former member'} on ${when(i.createdAt)}.</p>
+  <p>Invited by ${i.invitedByName ?? 'a former member'} on ${when(i.createdAt)}${i.expiresAt ? html`; expires ${when(i.expiresAt)}` : html``}.</p>
   <form method="post" action="${page.base}orgs/accept"${accept.attrs}>${csrfField(page)}
     <input type="hidden" name="org" value="${i.orgName}">
     ${accept.fields(`acc-otp-${i.orgName}`, { show: v.tfaOn })}

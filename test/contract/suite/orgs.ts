@@ -121,7 +121,7 @@ export function orgContract(check: Check): void {
       await store.orgs.invite(org.id, carol.id, 'developer', alice.id);
       await rejectsWith(store.orgs.invite(org.id, alice.id, 'developer', alice.id), 'ALREADY_EXISTS');
       const invites = await store.orgs.invitations(org.id);
-      assert.deepEqual(invites[0], { orgId: org.id, orgName: 'acme', userId: bob.id, userName: 'bob', role: 'admin', invitedById: alice.id, invitedByName: 'alice', createdAt: clock.iso() });
+      assert.deepEqual(invites[0], { orgId: org.id, orgName: 'acme', userId: bob.id, userName: 'bob', role: 'admin', invitedById: alice.id, invitedByName: 'alice', createdAt: clock.iso(), expiresAt: null });
       assert.deepEqual(invites.map((i) => i.userName), ['bob', 'carol']);
       assert.deepEqual((await store.orgs.invitationsForUser(bob.id)).map((i) => [i.orgName, i.role]), [['acme', 'admin']]);
       assert.equal(await store.orgs.role(org.id, bob.id), null);
@@ -133,6 +133,45 @@ export function orgContract(check: Check): void {
       assert.equal(await store.orgs.deleteInvitation(org.id, carol.id), true);
       assert.equal(await store.orgs.deleteInvitation(org.id, carol.id), false);
       await rejectsWith(store.orgs.acceptInvitation(org.id, carol.id), 'NOT_FOUND');
+    });
+
+    check('invitations expire: left out of both lists, not accepted, deleted on the way (a renewed one lives again)', async ({ store, clock, open }) => {
+      const other = await open();
+      const alice = await makeUser(store, 'alice');
+      const bob = await makeUser(store, 'bob');
+      const carol = await makeUser(store, 'carol');
+      const org = await store.orgs.create('acme', alice.id);
+      const inDays = (d: number) => new Date(clock.ms + d * 86_400_000).toISOString();
+      await store.orgs.invite(org.id, bob.id, 'admin', alice.id, { expiresAt: inDays(7) });
+      await store.orgs.invite(org.id, carol.id, 'developer', alice.id, { expiresAt: inDays(14) });
+      assert.equal((await store.orgs.invitations(org.id))[0].expiresAt, inDays(7));
+      clock.advanceSeconds(7 * 86_400);
+      assert.deepEqual((await other.orgs.invitations(org.id)).map((i) => i.userName), ['carol'], 'expired at its expiresAt: gone from the org\'s list');
+      assert.deepEqual(await other.orgs.invitationsForUser(bob.id), [], 'and from the invitee\'s');
+      await rejectsWith(store.orgs.acceptInvitation(org.id, bob.id), 'NOT_FOUND');
+      assert.equal(await store.orgs.role(org.id, bob.id), null);
+      assert.equal(await store.orgs.deleteInvitation(org.id, bob.id), false, 'the expired row was deleted by the list');
+      await store.orgs.invite(org.id, bob.id, 'developer', alice.id, { expiresAt: inDays(7) });
+      assert.deepEqual((await store.orgs.invitationsForUser(bob.id)).map((i) => i.role), ['developer'], 'invited again: pending again');
+      assert.equal(await store.orgs.acceptInvitation(org.id, bob.id), 'developer');
+      clock.advanceSeconds(7 * 86_400);
+      await rejectsWith(other.orgs.acceptInvitation(org.id, carol.id), 'NOT_FOUND');
+    });
+
+    check('expired invitations are deleted at most 100 per list read', async ({ store, clock }) => {
+      const alice = await makeUser(store, 'alice');
+      const org = await store.orgs.create('acme', alice.id);
+      const users = [];
+      for (let i = 0; i < 130; i++) users.push(await makeUser(store, `u${String(i).padStart(3, '0')}`));
+      const soon = new Date(clock.ms + 60_000).toISOString();
+      for (const u of users) await store.orgs.invite(org.id, u.id, 'developer', alice.id, { expiresAt: soon });
+      clock.advanceSeconds(61);
+      assert.deepEqual(await store.orgs.invitations(org.id), []);
+      assert.equal(await store.orgs.deleteInvitation(org.id, users[0].id) || (await store.orgs.deleteInvitation(org.id, users[129].id)), true, 'some were left for later reads');
+      assert.deepEqual(await store.orgs.invitationsForUser(users[1].id), []);
+      let left = 0;
+      for (const u of users) if (await store.orgs.deleteInvitation(org.id, u.id)) left++;
+      assert.equal(left, 0, 'the second read deleted the rest');
     });
 
     check('while the org requires 2FA, an invitation is accepted only by a user with a confirmed second factor', async ({ store }) => {

@@ -83,6 +83,23 @@ export function trustContract(check: Check): void {
       assert.equal(await other.trust.exchange({ ...use, issuer: 'https://gitlab.com' }, oidcToken('k-4', alice.id, '2026-03-01T12:15:00.000Z'), [], now), true, 'another issuer\'s jti');
     });
 
+    check('a refused exchange logs once per mark on every node, until the mark expires', async ({ store, open }) => {
+      const other = await open();
+      const alice = await makeUser(store, 'alice');
+      const t0 = Date.parse('2026-03-01T12:00:00Z');
+      const mark = { issuer: 'refused:https://token.actions.githubusercontent.com', jti: 'identity-and-reason', package: 'tool', expiresAt: t0 + 60_000 };
+      const event = { userId: alice.id, type: 'trusted-publishing-refused', ip: '10.0.0.1', userAgent: 'npm/11', detail: { package: 'tool', reason: 'repository evil/x is not the trusted repository' } };
+      const count = async () => (await store.events.list(alice.id, { limit: 50 })).filter((e) => e.type === 'trusted-publishing-refused').length;
+      assert.equal(await store.trust.refuse(mark, [event], t0), true);
+      assert.equal(await other.trust.refuse(mark, [event], t0 + 30_000), false, 'the same mark on another node, within its lifetime');
+      assert.equal(await count(), 1);
+      assert.equal(await other.trust.refuse({ ...mark, jti: 'another-reason' }, [event], t0 + 30_000), true, 'another identity or reason');
+      assert.equal(await store.trust.refuse({ ...mark, expiresAt: t0 + 121_000 }, [event], t0 + 61_000), true, 'past its lifetime the mark is forgotten');
+      assert.equal(await count(), 3);
+      const use = { issuer: 'https://token.actions.githubusercontent.com', jti: 'identity-and-reason', package: 'tool', expiresAt: t0 + 600_000 };
+      assert.equal(await store.trust.exchange(use, oidcToken('k-1', alice.id, '2026-03-01T12:15:00.000Z'), [], t0 + 61_000), true, 'marks never block an exchange');
+    });
+
     check('expired uses and expired trusted-publishing tokens are forgotten by later exchanges; others stay', async ({ store }) => {
       const alice = await makeUser(store, 'alice');
       const t0 = Date.parse('2026-03-01T12:00:00Z');
