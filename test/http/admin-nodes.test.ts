@@ -5,14 +5,12 @@
 // path and the token cache are on the way.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { disableUser, enableUser } from '../../src/core/accounts/admin.ts';
@@ -20,18 +18,11 @@ import { generateSigningKey } from '../../src/core/packages/signatures.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { PASSWORD, RAISED_LIMITS } from '../support/app.ts';
 import { postgresSkipReason, startPostgres } from '../support/postgres.ts';
+import { runTessera } from '../support/cli.ts';
 import { publishBody } from '../support/tarball.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function tessera(args: string[], input = ''): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['bin/tessera.js', ...args], { cwd: root, timeout: 60_000, env: { ...process.env, TESSERA_LOG_LEVEL: 'silent' } }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(input);
-  });
-}
+const tessera = runTessera;
 
 async function start(flags: Record<string, string>): Promise<{ server: Server; port: number }> {
   const config = loadConfig({ flags: { url: 'http://127.0.0.1/', upstream: 'none', 'log-level': 'silent', ...RAISED_LIMITS, ...flags }, env: {} });

@@ -3,29 +3,20 @@
 // which sees every change through the store's change feed.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { PASSWORD, RAISED_LIMITS } from '../support/app.ts';
+import { runTessera } from '../support/cli.ts';
 import { publishBody } from '../support/tarball.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function tessera(args: string[], input = ''): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['bin/tessera.js', ...args], { cwd: root, timeout: 60_000, env: { ...process.env, TESSERA_LOG_LEVEL: 'silent' } }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(input);
-  });
-}
+const tessera = runTessera;
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
