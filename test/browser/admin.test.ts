@@ -1,22 +1,25 @@
 // In Chromium: an administrator (with 2FA) signs in, opens Admin, disables a user with a code
 // from their authenticator (the user's token is refused at once), reads the instance log and
-// the proxy page; screenshots of each page go to test-results/screenshots/.
+// the proxy page and a package's page; screenshots of each page go to test-results/screenshots/.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setAdmin } from '../../src/core/accounts/admin.ts';
+import { publishBody } from '../support/tarball.ts';
 import { type Browser, type Codes, enrolOverApi, launchBrowser, type Registry, screenshot, signInWithKeyboard, signUp, skip, startRegistry } from './harness.ts';
 
 let reg: Registry;
 let browser: Browser;
 let codes: Codes;
 let victim = '';
+let adaToken = '';
 
 before(async () => {
   if (skip) return;
   reg = await startRegistry();
   browser = await launchBrowser();
-  codes = await enrolOverApi(reg, await signUp(reg, 'ada'));
+  adaToken = await signUp(reg, 'ada');
+  codes = await enrolOverApi(reg, adaToken);
   await setAdmin(reg.server.deps, 'ada', true);
   victim = await signUp(reg, 'mallory');
 });
@@ -55,4 +58,15 @@ test('an administrator disables a user from the Admin pages with their code', { 
   await page.goto(`${reg.url}-/web/admin/proxy`);
   assert.match((await page.textContent('main'))!, /No version is blocked/);
   await screenshot(page, 'admin-proxy');
+
+  // A package, as the Packages page shows it to administrators (docs/admin.md).
+  const published = await fetch(`${reg.url}left-behind`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adaToken}`, 'content-type': 'application/json', 'npm-otp': await codes.next() },
+    body: JSON.stringify(publishBody('left-behind', '1.0.0')),
+  });
+  assert.equal(published.status, 201, await published.text());
+  await page.goto(`${reg.url}-/web/admin/packages?name=left-behind`);
+  assert.match((await page.textContent('main'))!, /ada/);
+  await screenshot(page, 'admin-packages');
 });

@@ -144,7 +144,7 @@ export function adminPackagesPage(
       ? html`the organization <a href="${page.base}orgs/${encodeURIComponent(p.org.name)}">${p.org.name}</a> (its teams decide)`
       : p.owners.map((o, i) => html`${i > 0 ? ', ' : ''}<a href="${page.base}admin/users/${encodeURIComponent(o.name)}">${o.name}</a>${v.pkg!.ownerStatus[o.name] === 'active' ? '' : ` (${v.pkg!.ownerStatus[o.name] ?? 'deleted'})`}`)
     : html``;
-  const reason = html`<label for="reason-unpublish">Reason (kept in the instance log)</label><input id="reason-unpublish" name="reason" required maxlength="500">`;
+  const reason = html`<label for="reason-unpublish">Reason (kept in the instance log)</label><input type="text" id="reason-unpublish" name="reason" required maxlength="500">`;
   const details = p
     ? html`<dl class="facts" id="package">
   <dt>Package</dt><dd><a href="${packageHref(page, p.name)}">${p.name}</a></dd>
@@ -156,14 +156,14 @@ ${p.unpublished
   ? html``
   : html`<section aria-labelledby="actions"><h2 id="actions">Actions</h2>
 ${packageForm(page, p.name, 'unpublish', 'Unpublish', html`<label for="version-unpublish">Version (empty: the whole package)</label><select id="version-unpublish" name="version"><option value="">the whole package</option>${p.versions.map((x) => html`<option>${x.version}</option>`)}</select>${reason}`, { danger: true, hint: 'Unpublished versions can never be published again.' })}
-${p.org ? html`` : packageForm(page, p.name, 'owner-add', 'Add owner', html`<label for="user-owner-add">User (an active account)</label><input id="user-owner-add" name="user" required maxlength="214">`, { hint: 'Rescues a package whose owners left; tessera package owner rm removes one.' })}
+${p.org ? html`` : packageForm(page, p.name, 'owner-add', 'Add owner', html`<label for="user-owner-add">User (an active account)</label><input type="text" id="user-owner-add" name="user" required maxlength="214">`, { hint: 'Rescues a package whose owners left; tessera package owner rm removes one.' })}
 </section>`}`
     : html``;
   return layout(
     page,
     'Packages',
     html`${adminNav(page, 'packages')}${notice(v.notice)}
-<form method="get" action="${page.base}admin/packages" class="card" role="search"><label for="package-name">Package name</label><input id="package-name" name="name" value="${v.query}" required maxlength="214"><button type="submit">Find</button></form>
+<form method="get" action="${page.base}admin/packages" class="card" role="search"><label for="package-name">Package name</label><input type="search" id="package-name" name="name" value="${v.query}" required maxlength="214"><button type="submit">Find</button></form>
 ${details}
 <p class="hint">From the command line: <code>tessera package list [--orphaned] / unpublish NAME[@VERSION] --reason TEXT / owner add / owner rm</code> (docs/admin.md).</p>`,
   );
