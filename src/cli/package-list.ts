@@ -18,11 +18,11 @@ export async function packageList(positionals: string[], flags: Record<string, s
     return 0;
   }
   const width = Math.max(4, ...packages.map((p) => p.name.length));
-  process.stdout.write(`${'NAME'.padEnd(width)}  VERSIONS  ACCESS      LAST PUBLISH              OWNERS\n`);
+  process.stdout.write(`${'NAME'.padEnd(width)}  VERSIONS  ACCESS       LAST PUBLISH              OWNERS\n`);
   for (const p of packages) {
     const owners = p.org ? `org ${p.org}` : p.owners.map((o) => (o.status === 'active' ? o.name : `${o.name} (${o.status})`)).join(', ');
     const access = p.unpublished ? 'unpublished' : p.access;
-    const line = `${p.name.padEnd(width)}  ${String(p.versions.length).padEnd(8)}  ${access.padEnd(10)}  ${(p.lastPublish ?? '-').padEnd(24)}  ${owners}`;
+    const line = `${p.name.padEnd(width)}  ${String(p.versions.length).padEnd(8)}  ${access.padEnd(11)}  ${(p.lastPublish ?? '-').padEnd(24)}  ${owners}`;
     process.stdout.write(`${escapeControls(line)}\n`);
   }
   process.stdout.write(`${packages.length} package${packages.length === 1 ? '' : 's'}\n`);

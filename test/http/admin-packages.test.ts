@@ -169,7 +169,7 @@ describe('tessera package commands beside a running server (SQLite, another proc
     await until(port, '/carols', 404);
     assert.match((await run('package', 'list')).stdout, /^carols\s+0\s+unpublished\s+-\s+carol$/m);
     const again = await run('package', 'unpublish', 'carols', '--reason', 'malware');
-    assert.deepEqual([again.status, again.stderr], [2, 'tessera: carols was unpublished already.\n']);
+    assert.deepEqual([again.status, again.stderr], [2, "tessera: carols is unpublished: nothing of it is served, and its name stays reserved for its last owners (npm's rule), who alone may publish it again.\n"]);
     const burned = await publish('carol', 'carols', '0.1.0');
     assert.ok(burned.statusCode >= 400 && burned.statusCode < 500, `burned: ${burned.statusCode} ${burned.body}`);
   });

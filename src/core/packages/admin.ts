@@ -50,7 +50,7 @@ async function localPackage(deps: Pick<Deps, 'store' | 'settings'>, name: string
   if (!pkg && (await proxyRouteOf(deps, deps.settings.proxy, name, { noRecord: true })).upstream !== null) {
     fail('BAD_REQUEST', `${name} is not a local package: it is proxied from an upstream. Use tessera proxy block ${name}@VERSION to hide an upstream version.`);
   }
-  fail('NOT_FOUND', pkg ? `${name} was unpublished already.` : `There is no package named ${name}.`);
+  fail('NOT_FOUND', pkg ? `${name} is unpublished: nothing of it is served, and its name stays reserved for its last owners (npm's rule), who alone may publish it again.` : `There is no package named ${name}.`);
 }
 
 /**
@@ -66,7 +66,7 @@ async function localPackage(deps: Pick<Deps, 'store' | 'settings'>, name: string
 export async function adminUnpublish(deps: Deps, input: { spec: string; reason: string }, actor: AdminActor = null): Promise<{ name: string; version: string | null; whole: boolean }> {
   const { name, version } = parsePackageSpec(input.spec);
   const reason = input.reason.trim();
-  if (reason === '') fail('BAD_REQUEST', 'Give a reason (--reason TEXT): it is kept in the instance log.');
+  if (reason === '') fail('BAD_REQUEST', 'A reason is required: it is kept in the instance log.');
   if (reason.length > MAX_UNPUBLISH_REASON) fail('BAD_REQUEST', `The reason may have at most ${MAX_UNPUBLISH_REASON} characters.`);
   if (/[\u0000-\u001f\u007f-\u009f]/.test(reason)) fail('BAD_REQUEST', 'The reason may not contain control characters (line breaks included).');
   const pkg = await localPackage(deps, name);

@@ -49,6 +49,7 @@ const DONE: Record<string, string> = {
   password: 'The password was set; the account\'s sessions were ended.',
   unpublished: 'Unpublished: those versions can never be published again.',
   'owner-added': 'The owner was added.',
+  'owner-already': 'That account owns the package already: nothing changed.',
 };
 
 export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
@@ -103,8 +104,7 @@ export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
         await adminUnpublish(deps, { spec: version ? `${name}@${version}` : name, reason: field(form, 'reason') }, actor);
         done = 'unpublished';
       } else {
-        await adminAddOwner(deps, name, field(form, 'user').trim(), actor);
-        done = 'owner-added';
+        done = (await adminAddOwner(deps, name, field(form, 'user').trim(), actor)) ? 'owner-added' : 'owner-already';
       }
     } catch (e) {
       const { status, notice } = formError(e, FORM_ERRORS);
