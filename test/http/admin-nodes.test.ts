@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,7 @@ import { generateSigningKey } from '../../src/core/packages/signatures.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { PASSWORD, RAISED_LIMITS } from '../support/app.ts';
 import { postgresSkipReason, startPostgres } from '../support/postgres.ts';
-import { runTessera } from '../support/cli.ts';
+import { getOverSocket as get, runTessera } from '../support/cli.ts';
 import { publishBody } from '../support/tarball.ts';
 
 
@@ -31,18 +30,6 @@ async function start(flags: Record<string, string>): Promise<{ server: Server; p
   return { server, port: (server.app.server.address() as AddressInfo).port };
 }
 
-function get(port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Asks until `status` comes (another process's change arrives by a poll or a notification); fails after 20 s. */
 async function until(port: number, path: string, token: string, status: number): Promise<void> {

@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,24 +11,12 @@ import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.ts';
 import { createServer, type Server } from '../../src/server.ts';
 import { PASSWORD, RAISED_LIMITS } from '../support/app.ts';
-import { runTessera } from '../support/cli.ts';
+import { getOverSocket as get, runTessera } from '../support/cli.ts';
 import { publishBody } from '../support/tarball.ts';
 
 
 const tessera = runTessera;
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Asks until `status` comes (another process's change arrives by the data_version poll); fails after 20 s. */
 async function until(port: number, path: string, status: number): Promise<void> {

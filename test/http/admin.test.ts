@@ -5,11 +5,11 @@
 // packages still readable; deletion keeps the name reserved.
 
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setAdmin } from '../../src/core/accounts/admin.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
+import { getOverSocket } from '../support/cli.ts';
 import { publishBody } from '../support/tarball.ts';
 import { codeAt, enrol, TestClock } from '../support/tfa.ts';
 import { webBrowser, type WebBrowser } from '../support/web-browser.ts';
@@ -20,18 +20,7 @@ let port: number;
 let adminSecret: string;
 let admin: WebBrowser;
 
-function viaSocket(url: string, token?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: url, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const viaSocket = (url: string, token?: string) => getOverSocket(port, url, token);
 
 async function signIn(b: WebBrowser, name: string, otp?: string, password = PASSWORD) {
   await b.get('/-/web/login');
