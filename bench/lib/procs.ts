@@ -23,7 +23,7 @@ const live = new Set<ChildProcess>();
  * there are at least two cores and `taskset` exists): each server's event-loop thread on core 0,
  * the load generators on the others. Unpinned, the scheduler moves the two onto one core now
  * and then, and the server's CPU per response then depends on how often it has to wake a
- * sleeping client (a fifth of it in the kernel's wake-up path in `perf`), not on its own work.
+ * sleeping client (up to a tenth of it in the kernel's wake-up path in `perf`), not on its own work.
  * Only the event-loop thread is pinned: the thread pool (password hashing, file reads) and
  * V8's helper threads still run anywhere.
  */
