@@ -18,7 +18,7 @@ import { confirmedTfaMode } from '../access/second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { User, UserSummary } from '../ports.ts';
-import { memberTfaChanged } from '../orgs/writers.ts';
+import { memberChanged } from '../orgs/writers.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
 import { verifyOtp } from './verify-otp.ts';
 
@@ -69,7 +69,7 @@ function notDeleted(user: User): void {
 export async function resetTwoFactor(deps: Deps, name: string, actor: AdminActor = null): Promise<void> {
   const user = await target(deps, name);
   await deps.store.users.setTfa(user.id, null, null);
-  await memberTfaChanged(deps, user.id);
+  await memberChanged(deps, user.id, 'tfa');
   await deps.store.users.clearOtpFailures(user.id);
   const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web']);
   await record(deps, actor, user, 'tfa-reset-by-admin', { sessions_ended: ended });
@@ -127,7 +127,7 @@ export async function deleteUser(deps: Deps, name: string, actor: AdminActor = n
   await deps.store.users.update(user.id, { status: 'deleted', admin: false, passwordHash, webOtpChallenge: false });
   await deps.store.tokens.deleteForUser(user.id, ['session', 'web', 'legacy', 'granular']);
   await deps.store.users.setTfa(user.id, null, null);
-  await memberTfaChanged(deps, user.id);
+  await memberChanged(deps, user.id, 'tfa');
   const packages = await deps.store.packages.namesOwnedBy(user.id);
   await record(deps, actor, user, 'admin-deleted', { packages: packages.length });
   return { packages };

@@ -15,7 +15,7 @@ import { passkeysEnabled, passkeysOnly, relyingParty } from './passkey-policy.ts
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.ts';
 import { requireSecondFactor } from './require-second-factor.ts';
 import { checkOwnPassword } from './sign-in.ts';
-import { memberTfaChanged } from '../orgs/writers.ts';
+import { memberChanged } from '../orgs/writers.ts';
 
 /** Most passkeys one account may register. */
 export const MAX_PASSKEYS = 20;
@@ -108,7 +108,7 @@ export async function registerPasskey(deps: Deps, ctx: RequestContext, sessionKe
   const codes = first || (await deps.store.users.unusedRecoveryCodes(user.id)).length === 0 ? generateRecoveryCodes() : null;
   const passkey: Passkey = { ...registered, userId: user.id, name, createdAt: isoNow(deps), lastUsedAt: null };
   const updated = await deps.store.passkeys.add(passkey, { tfa, recoveryHashes: codes?.map(hashRecoveryCode), otp });
-  if (first) await memberTfaChanged(deps, user.id);
+  if (first) await memberChanged(deps, user.id, 'tfa');
   await logEvent(deps, ctx, user.id, 'passkey-added', { name, synced: registered.multiDevice, ...(first ? { tfa_enabled: mode as string } : {}) });
   return { user: updated, passkey, recoveryCodes: codes };
 }
@@ -138,7 +138,7 @@ export async function removePasskey(deps: Deps, ctx: RequestContext, sessionKey:
   if (!key) fail('NOT_FOUND', 'No such passkey on your account.');
   const otp = await formSecondFactor(deps, ctx, sessionKey, `remove:${id}`, assertion);
   const updated = await deps.store.passkeys.remove(user.id, id, { otp });
-  if (updated.tfa === null) await memberTfaChanged(deps, user.id);
+  if (updated.tfa === null) await memberChanged(deps, user.id, 'tfa');
   await logEvent(deps, ctx, user.id, 'passkey-removed', { name: key.name, tfa_off: updated.tfa === null });
   return updated;
 }

@@ -10,7 +10,7 @@ import type { ProfileFields, User, UserPatch } from '../ports.ts';
 import { isPlainObject } from '../packages/rules.ts';
 import { requireNoControls } from '../text.ts';
 import { emailProblem } from './names.ts';
-import { memberShownChanged } from '../orgs/writers.ts';
+import { memberChanged } from '../orgs/writers.ts';
 import { checkNewPassword, normalizePassword } from './password-policy.ts';
 import { checkOwnPassword } from './sign-in.ts';
 
@@ -114,7 +114,7 @@ export async function updateProfile(deps: Deps, ctx: RequestContext, body: Recor
     // Packuments show owners' e-mails: drop the cached ones of every package this user owns
     // (other nodes hear of it through the store: see the adapters' users.update).
     for (const name of await deps.store.packages.namesOwnedBy(user.id)) deps.packageChanged(name);
-    await memberShownChanged(deps, user.id);
+    await memberChanged(deps, user.id, 'shown');
     await logEvent(deps, ctx, user.id, 'email-changed');
   }
   const others = changed.filter((k) => k !== 'email' && k !== 'emailVerified');

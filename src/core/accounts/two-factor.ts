@@ -11,7 +11,7 @@ import { requireSecondFactor } from './require-second-factor.ts';
 import { type Deps, logEvent, type RequestContext } from '../deps.ts';
 import { fail } from '../errors.ts';
 import type { TfaMode, User } from '../ports.ts';
-import { memberTfaChanged } from '../orgs/writers.ts';
+import { memberChanged } from '../orgs/writers.ts';
 import { isPlainObject } from '../packages/rules.ts';
 import { profileOf } from './profile.ts';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.ts';
@@ -48,7 +48,7 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
     if (step === null) fail('BAD_REQUEST', 'The one-time password did not match. Run `npm profile enable-2fa` again.');
     const { codes, hashes } = await newRecoveryCodes();
     const updated = await deps.store.users.setTfa(user.id, { ...pending, pending: false, lastStep: step, lastStepKey: principal.token?.key ?? null }, hashes);
-    await memberTfaChanged(deps, user.id);
+    await memberChanged(deps, user.id, 'tfa');
     await logEvent(deps, ctx, user.id, 'tfa-enabled', { mode: pending.mode });
     return profileOf(updated, codes);
   }
@@ -74,7 +74,7 @@ export async function changeTwoFactor(deps: Deps, ctx: RequestContext, tfa: unkn
     }
     const updated = await deps.store.users.setTfa(user.id, null, null, { otp });
     if (active) {
-      await memberTfaChanged(deps, user.id);
+      await memberChanged(deps, user.id, 'tfa');
       const ended = await deps.store.tokens.deleteForUser(user.id, ['session', 'web'], principal.token?.key);
       await logEvent(deps, ctx, user.id, 'tfa-disabled', { sessions_ended: ended });
     } else {

@@ -31,26 +31,16 @@ export async function orgPackagesChanged(deps: Pick<Deps, 'store' | 'packageChan
 }
 
 /**
- * A user's second factor was confirmed or removed (npm profile enable-2fa / disable-2fa, a
- * first or last passkey, an administrator's reset): in every org that requires 2FA, they
- * became or stopped being a writer of its packages, so those packuments go (as
- * orgPackagesChanged; other nodes hear of it from the stores' users.setTfa and passkeys).
+ * What the org package lists show of a user changed, so the packuments of their orgs' packages
+ * go (as orgPackagesChanged; other nodes hear of it from the stores' users.setTfa, users.update
+ * and passkeys). `which: 'tfa'`: their second factor was confirmed or removed (npm profile
+ * enable-2fa / disable-2fa, a first or last passkey, an administrator's reset): only the orgs
+ * that require 2FA, where they became or stopped being a writer. `'shown'`: their e-mail
+ * changed: every org they belong to, whose packages may list them as a writer.
  */
-export async function memberTfaChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, userId: number): Promise<void> {
+export async function memberChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, userId: number, which: 'tfa' | 'shown'): Promise<void> {
   for (const m of await deps.store.orgs.membershipsOf(userId)) {
-    if (!m.tfaRequired) continue;
-    const org = await deps.store.orgs.get(m.org);
-    if (org) await orgPackagesChanged(deps, org.id);
-  }
-}
-
-/**
- * What lists show of a user changed (their e-mail): the packages of every org they belong to may
- * list them as a writer, so those packuments go (as orgPackagesChanged; other nodes hear of it
- * from the stores' users.update).
- */
-export async function memberShownChanged(deps: Pick<Deps, 'store' | 'packageChanged'>, userId: number): Promise<void> {
-  for (const m of await deps.store.orgs.membershipsOf(userId)) {
+    if (which === 'tfa' && !m.tfaRequired) continue;
     const org = await deps.store.orgs.get(m.org);
     if (org) await orgPackagesChanged(deps, org.id);
   }

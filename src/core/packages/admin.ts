@@ -15,7 +15,7 @@ import type { Access, PackageRecord, SecurityEvent, User, UserStatus } from '../
 import { proxyRouteOf } from '../proxy/local-names.ts';
 import { removeUnusedBlobs } from './blob-cleanup.ts';
 import { isPlausiblePackageName } from './names.ts';
-import { highestVersion, isValidVersion, ownMap } from './rules.ts';
+import { isValidVersion, tagsAfterRemoving } from './rules.ts';
 
 const CLI = { ip: 'admin-cli', userAgent: 'tessera admin command' };
 
@@ -77,14 +77,8 @@ export async function adminUnpublish(deps: Deps, input: { spec: string; reason: 
   if (whole) {
     await deps.store.packages.commit(name, { type: 'unpublish-all' }, options);
   } else {
-    // The tags are recomputed as for npm unpublish NAME@VERSION (change-package.ts).
-    const remaining = pkg.versions.filter((v) => v.version !== version).map((v) => v.version);
-    const kept = Object.entries(pkg.distTags).filter(([, v]) => v !== version);
-    if (!kept.some(([tag]) => tag === 'latest')) {
-      const latest = highestVersion(remaining);
-      if (latest) kept.push(['latest', latest]);
-    }
-    await deps.store.packages.commit(name, { type: 'remove-versions', versions: [version!], distTags: ownMap(kept) }, options);
+    const distTags = tagsAfterRemoving(pkg.distTags, pkg.versions.map((v) => v.version), new Set([version!]));
+    await deps.store.packages.commit(name, { type: 'remove-versions', versions: [version!], distTags }, options);
   }
   deps.packageChanged(name);
   await removeUnusedBlobs(deps, pkg.versions.filter((v) => whole || v.version === version).map((v) => v.tarball.blobKey));

@@ -9,7 +9,7 @@ import { classifyPut } from './intent.ts';
 import { expectedRev } from './revision.ts';
 import { removeUnusedBlobs } from './blob-cleanup.ts';
 import { loadForWrite } from './read-package.ts';
-import { highestVersion, ownMap } from './rules.ts';
+import { tagsAfterRemoving } from './rules.ts';
 
 export async function changePackage(
   deps: Deps,
@@ -57,14 +57,7 @@ export async function changePackage(
 
   // Removing versions: recompute the tags rather than trusting the body's.
   const gone = new Set(intent.versions);
-  const remaining = pkg.versions.filter((v) => !gone.has(v.version)).map((v) => v.version);
-  // Own properties only: a tag may be called "__proto__" or "toString".
-  const kept = Object.entries(pkg.distTags).filter(([, v]) => !gone.has(v));
-  if (!kept.some(([tag]) => tag === 'latest')) {
-    const latest = highestVersion(remaining);
-    if (latest) kept.push(['latest', latest]);
-  }
-  const distTags = ownMap(kept);
+  const distTags = tagsAfterRemoving(pkg.distTags, pkg.versions.map((v) => v.version), gone);
   const after = await deps.store.packages.commit(name, { type: 'remove-versions', versions: intent.versions, distTags }, { expectRev, otp });
   deps.packageChanged(name);
   await removeUnusedBlobs(deps, pkg.versions.filter((v) => gone.has(v.version)).map((v) => v.tarball.blobKey));

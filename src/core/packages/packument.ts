@@ -25,7 +25,8 @@ function maintainersOf(pkg: PackageRecord): Array<{ name: string; email: string 
   return packageWriters(pkg).map((o) => ({ name: o.name, email: o.email }));
 }
 
-function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string): Record<string, unknown> {
+/** One version's object; `maintainers` is maintainersOf(pkg), made once per document. */
+function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string, maintainers: Array<{ name: string; email: string }>): Record<string, unknown> {
   const { readme: _readme, readmeFilename: _readmeFilename, [PROVENANCE_KEY]: _bundle, ...rest } = v.manifest;
   const dist: Record<string, unknown> = { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) };
   // The bundle itself is served at its own URL (provenance.ts), made here like the tarball's.
@@ -33,7 +34,7 @@ function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string):
   const out: Record<string, unknown> = {
     ...rest,
     _id: `${pkg.name}@${v.version}`,
-    maintainers: maintainersOf(pkg),
+    maintainers,
     dist,
   };
   if (v.deprecated) out.deprecated = v.deprecated;
@@ -51,7 +52,8 @@ function latestOf(pkg: PackageRecord): VersionRecord | undefined {
 
 export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<string, unknown> {
   const latest = latestOf(pkg);
-  const versions = ownMap(pkg.versions.map((v) => [v.version, versionObject(pkg, v, publicUrl)] as const));
+  const maintainers = maintainersOf(pkg);
+  const versions = ownMap(pkg.versions.map((v) => [v.version, versionObject(pkg, v, publicUrl, maintainers)] as const));
   // Unpublished versions keep their time entry (as on npmjs): clients read it to know a version
   // existed and cannot come back.
   const published = [...pkg.versions, ...pkg.removedVersions]
@@ -68,7 +70,7 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
     'dist-tags': pkg.distTags,
     versions,
     time,
-    maintainers: maintainersOf(pkg),
+    maintainers,
     // npm star / npm unstar read and send this map: every user who starred it, as true.
     users: ownMap(pkg.stars.map((user) => [user, true] as const)),
   });
@@ -81,9 +83,10 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
 }
 
 export function abbreviatedPackument(pkg: PackageRecord, publicUrl: string): Record<string, unknown> {
+  const maintainers = maintainersOf(pkg);
   const versions = ownMap(
     pkg.versions.map((v) => {
-      const full = versionObject(pkg, v, publicUrl);
+      const full = versionObject(pkg, v, publicUrl, maintainers);
       return [v.version, ownMap(ABBREVIATED.filter((k) => full[k] !== undefined).map((k) => [k, full[k]] as const))] as const;
     }),
   );
@@ -94,5 +97,5 @@ export function abbreviatedPackument(pkg: PackageRecord, publicUrl: string): Rec
 export function versionDocument(pkg: PackageRecord, versionOrTag: string, publicUrl: string): Record<string, unknown> | null {
   const version = ownValue(pkg.distTags, versionOrTag) ?? versionOrTag;
   const v = pkg.versions.find((x) => x.version === version);
-  return v ? versionObject(pkg, v, publicUrl) : null;
+  return v ? versionObject(pkg, v, publicUrl, maintainersOf(pkg)) : null;
 }

@@ -49,6 +49,20 @@ export function highestVersion(versions: string[]): string | null {
 }
 
 /**
+ * The dist-tags after removing `gone` versions (npm unpublish NAME@VERSION, and an
+ * administrator's unpublish): tags on a removed version go, and `latest` moves to the highest
+ * remaining version when it went. Own properties only: a tag may be called "__proto__".
+ */
+export function tagsAfterRemoving(distTags: Record<string, string>, versions: readonly string[], gone: ReadonlySet<string>): Record<string, string> {
+  const kept = Object.entries(distTags).filter(([, v]) => !gone.has(v));
+  if (!kept.some(([tag]) => tag === 'latest')) {
+    const latest = highestVersion(versions.filter((v) => !gone.has(v)));
+    if (latest) kept.push(['latest', latest]);
+  }
+  return ownMap(kept);
+}
+
+/**
  * The value a map (dist-tags, versions, time, users) holds under `key` as its OWN property, or
  * undefined. Map keys come from clients: "toString", "constructor" or "__proto__" must never
  * reach Object.prototype (a `key in map` or `map[key]` would).
