@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { type ErrorCode, isDomainError } from '../../../src/core/errors.ts';
 import { TestClock } from '../../support/clock.ts';
 import type { Clock, PackageMutation, PackageRecord, Store, TfaState, User, VersionRecord } from '../../../src/core/ports.ts';
+import type { OrgRole } from '../../../src/core/orgs/model.ts';
 
 export interface StoreHandle {
   store: Store;
@@ -69,6 +70,12 @@ export function makeUser(store: Store, name: string): Promise<User> {
 }
 
 /** Turns on an (already confirmed) second factor with two recovery code hashes. */
+/** `userId` joins the org with `role`, invited by `inviterId` and accepting at once (set-up, not the thing tested). */
+export async function join(store: Store, orgId: number, userId: number, role: OrgRole, inviterId: number): Promise<void> {
+  await store.orgs.invite(orgId, userId, role, inviterId);
+  await store.orgs.acceptInvitation(orgId, userId);
+}
+
 export function activeTfa(overrides: Partial<TfaState> = {}): TfaState {
   return { mode: 'auth-and-writes', pending: false, secret: 'sealed-secret', lastStep: null, lastStepKey: null, ...overrides };
 }

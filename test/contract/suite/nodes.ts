@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Store, StoreChange } from '../../../src/core/ports.ts';
-import { activeTfa, type Check, create, makeUser, publish, rejectsWith, version } from './harness.ts';
+import { activeTfa, type Check, create, join, makeUser, publish, rejectsWith, version } from './harness.ts';
 
 async function until(what: string, ok: () => boolean, ms = 1000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -53,8 +53,7 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       assert.deepEqual(packages(), ['@alice/kit', 'tool']);
       // A member of an org is listed as a writer of its packages without being a stored owner.
       const org = await store.orgs.create('acme', bob.id);
-      await store.orgs.invite(org.id, alice.id, 'developer', bob.id);
-      await store.orgs.acceptInvitation(org.id, alice.id);
+      await join(store, org.id, alice.id, 'developer', bob.id);
       await store.packages.commit('@acme/lib', create(bob.id, version('1.0.0'), { claimScope: 'acme' }));
       heard.length = 0;
       await store.users.update(alice.id, { email: 'alice-newer@example.com' });
@@ -66,8 +65,7 @@ export function nodeContract(check: Check, hasSubscribe: boolean): void {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const org = await store.orgs.create('acme', alice.id);
-      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
-      await store.orgs.acceptInvitation(org.id, bob.id);
+      await join(store, org.id, bob.id, 'developer', alice.id);
       await store.packages.commit('@acme/kit', create(alice.id, version('1.0.0'), { claimScope: 'acme' }));
       await store.packages.commit('tool', create(bob.id, version('1.0.0')));
       const nodeB: Store = await open();

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Owner, PackageMutation } from '../../../src/core/ports.ts';
-import { activeTfa, type Check, create, makeUser, version, withTfa } from './harness.ts';
+import { activeTfa, type Check, create, join, makeUser, version, withTfa } from './harness.ts';
 
 export function orgPackagesContract(check: Check): void {
   describe('org packages', () => {
@@ -15,10 +15,8 @@ export function orgPackagesContract(check: Check): void {
       const bob = await makeUser(store, 'bob');
       const carol = await makeUser(store, 'carol');
       const org = await store.orgs.create('acme', alice.id);
-      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
-      await store.orgs.acceptInvitation(org.id, bob.id);
-      await store.orgs.invite(org.id, carol.id, 'developer', alice.id);
-      await store.orgs.acceptInvitation(org.id, carol.id);
+      await join(store, org.id, bob.id, 'developer', alice.id);
+      await join(store, org.id, carol.id, 'developer', alice.id);
       const devs = (await store.orgs.team(org.id, 'developers'))!;
       const readers = await store.orgs.createTeam(org.id, 'readers', null);
       await store.orgs.addTeamMember(readers.id, carol.id);
@@ -57,8 +55,7 @@ export function orgPackagesContract(check: Check): void {
       const dave = await makeUser(store, 'dave');
       const org = await store.orgs.create('acme', alice.id);
       for (const u of [bob, carol, dave]) {
-        await store.orgs.invite(org.id, u.id, 'developer', alice.id);
-        await store.orgs.acceptInvitation(org.id, u.id);
+        await join(store, org.id, u.id, 'developer', alice.id);
       }
       const devs = (await store.orgs.team(org.id, 'developers'))!;
       await store.orgs.removeTeamMember(devs.id, dave.id);
@@ -77,8 +74,7 @@ export function orgPackagesContract(check: Check): void {
       const alice = await withTfa(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const org = await store.orgs.create('acme', alice.id);
-      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
-      await store.orgs.acceptInvitation(org.id, bob.id);
+      await join(store, org.id, bob.id, 'developer', alice.id);
       const devs = (await store.orgs.team(org.id, 'developers'))!;
       const publish: PackageMutation = create(bob.id, version('1.0.0', { description: 'writers-kit' }), { claimScope: 'acme' });
       if (publish.type === 'publish') publish.create!.teamGrant = { teamId: devs.id, permission: 'read-write' };
@@ -123,8 +119,7 @@ export function orgPackagesContract(check: Check): void {
       assert.deepEqual(await store.orgs.membershipsOf(bob.id), []);
       const acme = await store.orgs.create('acme', alice.id);
       const beta = await store.orgs.create('beta', alice.id);
-      await store.orgs.invite(acme.id, bob.id, 'admin', alice.id);
-      await store.orgs.acceptInvitation(acme.id, bob.id);
+      await join(store, acme.id, bob.id, 'admin', alice.id);
       const zeta = await store.orgs.createTeam(acme.id, 'zeta', null);
       await store.orgs.addTeamMember(zeta.id, bob.id);
       await store.orgs.updateSettings(beta.id, { requireTfa: true });

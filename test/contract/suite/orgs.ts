@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { OrgEvent } from '../../../src/core/orgs/model.ts';
-import { type Check, create, makeUser, rejectsWith, version, withTfa } from './harness.ts';
+import { type Check, create, join, makeUser, rejectsWith, version, withTfa } from './harness.ts';
 
 const ev = (type: string, actorId: number | null = null, detail?: OrgEvent['detail']): OrgEvent => ({ actorId, type, ip: '10.1.2.3', userAgent: 'npm/11', ...(detail ? { detail } : {}) });
 
@@ -104,8 +104,7 @@ export function orgContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const org = await store.orgs.create('acme', alice.id);
-      await store.orgs.invite(org.id, bob.id, 'owner', alice.id);
-      await store.orgs.acceptInvitation(org.id, bob.id);
+      await join(store, org.id, bob.id, 'owner', alice.id);
       const results = await Promise.allSettled([store.orgs.removeMember(org.id, alice.id), other.orgs.removeMember(org.id, bob.id)]);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       assert.equal((await store.orgs.members(org.id)).filter((m) => m.role === 'owner').length, 1);
@@ -225,8 +224,7 @@ export function orgContract(check: Check): void {
       const alice = await makeUser(store, 'alice');
       const bob = await makeUser(store, 'bob');
       const org = await store.orgs.create('acme', alice.id);
-      await store.orgs.invite(org.id, bob.id, 'developer', alice.id);
-      await store.orgs.acceptInvitation(org.id, bob.id);
+      await join(store, org.id, bob.id, 'developer', alice.id);
       await store.packages.commit('@acme/tool', create(alice.id, version('1.0.0'), { claimScope: 'acme' }));
       await store.packages.commit('@acme/lib', create(alice.id, version('1.0.0'), { claimScope: 'acme' }));
       const developers = (await store.orgs.team(org.id, 'developers'))!;
