@@ -28,6 +28,7 @@ import { TokenUsage } from './core/tokens/usage.ts';
 import { createSqliteStore } from './adapters/sqlite/index.ts';
 import { createWebAuthnCeremonies } from './adapters/webauthn.ts';
 import { relyingPartyOf } from './core/accounts/passkey-policy.ts';
+import { keepTickObjectShapes } from './runtime/tick-object-shapes.ts';
 
 const BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -277,6 +278,7 @@ export async function openDeps(config: Config, clock: Clock = systemClock): Prom
 }
 
 export async function createServer(config: Config, options: { logger?: FastifyServerOptions['logger']; clock?: Clock } = {}): Promise<Server> {
+  keepTickObjectShapes();
   const tls = readTls(config);
   const opened = await openDeps(config, options.clock);
   const { deps } = opened;

@@ -51,6 +51,8 @@ export let proxySupported: boolean | undefined;
 export async function startTessera(name: string, dataDir: string, logDir: string, cpuProfDir?: string, upstream = 'none'): Promise<Proc> {
   if (proxySupported === false && upstream !== 'none') throw new NoProxyError();
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+  // BENCH_TESSERA_NODE_ARGS: Node options for Tessera's processes only (e.g. `--trace-gc`).
+  prof.push(...(process.env.BENCH_TESSERA_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const start = (withUpstream: boolean) =>
     spawnNode({
       name,
