@@ -14,6 +14,17 @@ type Memberships = Awaited<ReturnType<OrgStore['membershipsOf']>>;
 /** The org store's methods that only read: every other method may change memberships. */
 const ORG_READS = new Set<string>(['get', 'getById', 'listForUser', 'role', 'members', 'invitations', 'invitationsForUser', 'team', 'teams', 'teamsOfUser', 'teamMembers', 'packageNames', 'teamPackages', 'packageTeams', 'userPackageGrants', 'events']);
 
+/** The names of an object's methods, its own and inherited (Object.prototype's excepted). */
+function methodNames(object: object): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = object; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return [...names];
+}
+
 export function withTokenCache(store: Store, maxEntries = 20_000): Store {
   const entries = new Map<string, Entry>();
   const keysOfUser = new Map<number, Set<string>>();
@@ -67,29 +78,27 @@ export function withTokenCache(store: Store, maxEntries = 20_000): Store {
     return found;
   };
   const membershipsInMemory = (userId: number): Memberships | undefined => memberships.get(userId);
-  const orgs = new Proxy(store.orgs, {
-    get(target, prop, receiver) {
-      if (prop === 'membershipsOf') return membershipsOf;
-      if (prop === 'membershipsInMemory') return membershipsInMemory;
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      const method = value as (...args: unknown[]) => Promise<unknown>;
-      if (typeof prop === 'string' && ORG_READS.has(prop)) return method.bind(target);
-      return async (...args: unknown[]) => {
-        dropMemberships();
-        try {
-          return await method.apply(target, args);
-        } finally {
+  // Built once, not a Proxy: the read fast path asks for membershipsInMemory on every request.
+  const orgs = { membershipsOf, membershipsInMemory } as Record<string, unknown>;
+  for (const name of methodNames(store.orgs)) {
+    if (name in orgs) continue;
+    const method = (store.orgs as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name];
+    orgs[name] = ORG_READS.has(name)
+      ? method.bind(store.orgs)
+      : async (...args: unknown[]) => {
           dropMemberships();
-        }
-      };
-    },
-  });
+          try {
+            return await method.apply(store.orgs, args);
+          } finally {
+            dropMemberships();
+          }
+        };
+  }
 
   const { users, tokens, packages, passkeys } = store;
   return {
     ...store,
-    orgs,
+    orgs: orgs as unknown as OrgStore,
     // A passkey added or removed may turn the account's second factor on or off.
     passkeys: {
       ...passkeys,

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { anonymous } from '../core/access/principal.ts';
 import type { Deps, RequestContext } from '../core/deps.ts';
 import { authenticateToken } from '../core/tokens/authenticate.ts';
+import { hasTokenShape } from '../core/tokens/format.ts';
 import type { ClientAddress } from './client-address.ts';
 import { escapeControls } from '../core/text.ts';
 import { redactUrl } from './redact.ts';
@@ -18,9 +19,17 @@ declare module 'fastify' {
 
 export { normaliseIp } from './client-address.ts';
 
-/** The token of an `Authorization: Bearer` header; null for no header or another scheme. */
+/**
+ * The token of an `Authorization: Bearer` header (RFC 6750 section 2.1; the scheme's case and
+ * the spaces around the token as npm and others send them); null for no header or another scheme.
+ */
 export function bearerFrom(header: string | undefined): string | null {
   if (!header) return null;
+  // What npm sends (`Bearer tsr_…`), without a regular expression: the read fast path asks on every request.
+  if (header.startsWith('Bearer ')) {
+    const token = header.slice(7);
+    if (hasTokenShape(token)) return token;
+  }
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : null;
 }

@@ -34,9 +34,15 @@ export function generateTokenSecret(): string {
   return TOKEN_PREFIX + random + checksum(random);
 }
 
-/** Prefix, length and alphabet only (cheap: for every request's credential). */
+/** Prefix, length and alphabet only (cheap: for every request's credential; a loop, not TOKEN_SHAPE, on the read fast path). */
 export function hasTokenShape(secret: string): boolean {
-  return secret.length === TOKEN_PREFIX.length + RANDOM_CHARS + CHECK_CHARS && TOKEN_SHAPE.test(secret);
+  if (secret.length !== TOKEN_PREFIX.length + RANDOM_CHARS + CHECK_CHARS || !secret.startsWith(TOKEN_PREFIX)) return false;
+  for (let i = TOKEN_PREFIX.length; i < secret.length; i++) {
+    const c = secret.charCodeAt(i);
+    // 0-9, A-Z, a-z
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
 }
 
 /** True when the string has the token shape and a correct checksum. */
