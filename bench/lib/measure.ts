@@ -139,6 +139,29 @@ export async function measure(load: Load): Promise<Sample> {
   };
 }
 
+/**
+ * One sample of several of one load's slices (equal durations, one server): responses, errors
+ * and server CPU summed (so cpuUs is the slices' total CPU over their total responses), rates
+ * and cores averaged, p50 responses-weighted, p99 and the busiest client process the largest.
+ */
+export function combineSamples(parts: Sample[]): Sample {
+  if (parts.length === 1) return parts[0];
+  const ok = parts.reduce((a, s) => a + s.ok, 0);
+  const mean = (f: (s: Sample) => number) => parts.reduce((a, s) => a + f(s), 0) / parts.length;
+  return {
+    rps: mean((s) => s.rps),
+    p50: parts.reduce((a, s) => a + s.p50 * s.ok, 0) / Math.max(ok, 1),
+    p99: Math.max(...parts.map((s) => s.p99)),
+    ok,
+    bad: parts.reduce((a, s) => a + s.bad, 0),
+    statuses: parts.map((s) => s.statuses).join(' + '),
+    cpuUs: parts.reduce((a, s) => a + s.cpuUs * Math.max(s.ok, 1), 0) / Math.max(ok, 1),
+    serverCores: mean((s) => s.serverCores),
+    clientCores: mean((s) => s.clientCores),
+    clientMaxCores: Math.max(...parts.map((s) => s.clientMaxCores ?? s.clientCores)),
+  };
+}
+
 async function measureOne(load: Load): Promise<Sample> {
   const url = new URL(load.path.replace(/^\//, ''), load.base).toString();
   assertLoopback(url);

@@ -12,7 +12,7 @@ import { ABBREVIATED, call } from './client.ts';
 import { measure, type Sample } from './measure.ts';
 import { delay } from './procs.ts';
 import { cell, clientCell, cpuCell, fmtRatio, markdownTable, type Results } from './report.ts';
-import { PKG_VERSIONS, readLoad, readRow, rotate, type ReadKind, type Target } from './scenarios.ts';
+import { inTurns, PKG_VERSIONS, readLoad, readRow, rotate, type ReadKind, type Target } from './scenarios.ts';
 
 /** The proxied package, read warm (served from the proxy's cache after a first read). */
 export const PROXIED = 'bench-up';
@@ -124,15 +124,23 @@ async function stampede(t: Target, upstream: string, round: number, kind: 'packu
 export async function proxyRound(res: Results, stampedes: Stampede[], round: number, proxies: Target[], references: Target[], upstream: string, durationS: number): Promise<void> {
   let i = 0;
   for (const kind of PROXY_KINDS) {
-    for (const t of rotate([...proxies, ...references], round + i++)) {
-      await delay(500);
+    // Upstream requests are counted per proxy slice and summed (0 when the cache answers alone).
+    const upstreamRequests = new Map<Target, number>();
+    const order = rotate([...proxies, ...references], round + i++);
+    const samples = await inTurns(order, durationS, (t, seconds) => (references.includes(t) ? readLoad(t, kind, true, seconds) : readLoad(t, kind, true, seconds, PROXIED)), {
+      before: async (t) => {
+        if (!references.includes(t)) await resetUpstream(upstream);
+      },
+      after: async (t) => {
+        if (!references.includes(t)) upstreamRequests.set(t, (upstreamRequests.get(t) ?? 0) + (await upstreamStats(upstream)).total);
+      },
+    });
+    for (const t of order) {
       if (references.includes(t)) {
-        res.record(besideProxyRow(kind), t.name, round, await measure(readLoad(t, kind, true, durationS)));
+        res.record(besideProxyRow(kind), t.name, round, samples.get(t)!);
         continue;
       }
-      await resetUpstream(upstream);
-      const s: Sample & { upstream?: number } = await measure(readLoad(t, kind, true, durationS, PROXIED));
-      s.upstream = (await upstreamStats(upstream)).total;
+      const s: Sample & { upstream?: number } = { ...samples.get(t)!, upstream: upstreamRequests.get(t) ?? 0 };
       res.record(proxyRow(kind), t.name, round, s);
     }
   }

@@ -3,12 +3,48 @@
 // servers it is given in the order it is given, so callers alternate them between rounds.
 
 import { ABBREVIATED, loginPath, publishOnce } from './client.ts';
-import { type Load, measure, measurePair, type Sample } from './measure.ts';
+import { combineSamples, type Load, measure, measurePair, type Sample } from './measure.ts';
 import { BodyPool, PASSWORD } from './packages.ts';
 import type { Results } from './report.ts';
 import { delay } from './procs.ts';
 
 const SETTLE_MS = 500;
+
+/**
+ * Turns each read measurement is cut into (BENCH_READ_SLICES, default 4): the servers of a row
+ * take turns slice by slice, so that each is measured within a second or two of the others.
+ * On the machine these figures come from, one server's CPU per response moves by up to a
+ * quarter between measurements a few seconds apart; pairing closer in time cancels most of it.
+ */
+export const READ_SLICES = Math.max(1, Math.floor(Number(process.env.BENCH_READ_SLICES ?? 4)) || 1);
+/** Pause before each slice after the first of a row (the previous server's last responses, its GC). */
+const SLICE_SETTLE_MS = 200;
+
+/**
+ * Measures `load(t, seconds)` for every target in `slices` turns of durationS / slices seconds
+ * (the order rotating each turn, so that no server always follows the same one) and returns
+ * each target's turns combined (combineSamples). `before` and `after` run around each slice.
+ */
+export async function inTurns(
+  targets: Target[],
+  durationS: number,
+  load: (t: Target, seconds: number) => Load,
+  hooks: { slices?: number; before?: (t: Target) => Promise<void>; after?: (t: Target, s: Sample) => Promise<void> } = {},
+): Promise<Map<Target, Sample>> {
+  // Slices of at least a second (a --quick run's 1-s measurements stay whole).
+  const slices = hooks.slices ?? Math.min(READ_SLICES, Math.max(1, Math.floor(durationS)));
+  const parts = new Map<Target, Sample[]>(targets.map((t) => [t, []]));
+  for (let i = 0; i < slices; i++) {
+    for (const [j, t] of rotate(targets, i).entries()) {
+      await delay(i === 0 && j === 0 ? SETTLE_MS : SLICE_SETTLE_MS);
+      await hooks.before?.(t);
+      const s = await measure(load(t, durationS / slices));
+      await hooks.after?.(t, s);
+      parts.get(t)!.push(s);
+    }
+  }
+  return new Map(targets.map((t) => [t, combineSamples(parts.get(t)!)]));
+}
 
 export interface Target {
   /** Column name: tessera, verdaccio, ceiling, tessera-10k… */
@@ -56,11 +92,8 @@ export function loginLoad(t: Target, durationS: number): Load {
 }
 
 export async function reads(res: Results, round: number, kind: ReadKind, auth: boolean, order: Target[], durationS: number): Promise<void> {
-  for (const t of order) {
-    // Let the previous server go idle (its last responses, its GC) before measuring the next.
-    await delay(SETTLE_MS);
-    res.record(readRow(kind, auth), t.name, round, await measure(readLoad(t, kind, auth, durationS)));
-  }
+  const samples = await inTurns(order, durationS, (t, seconds) => readLoad(t, kind, auth, seconds));
+  for (const t of order) res.record(readRow(kind, auth), t.name, round, samples.get(t)!);
 }
 
 /** Publishes of distinct versions of a fresh package (created first, outside the measurement). */

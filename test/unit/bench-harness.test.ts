@@ -9,13 +9,27 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lockEntries } from '../../bench/lib/ci-upstream.ts';
 import { call } from '../../bench/lib/client.ts';
-import { clientBound, measure } from '../../bench/lib/measure.ts';
+import { clientBound, combineSamples, measure } from '../../bench/lib/measure.ts';
 import { PROXIED, resetUpstream, upstreamStats, writeBenchUpstream } from '../../bench/lib/proxy.ts';
 import type { Proc } from '../../bench/lib/procs.ts';
 import { NoProxyError, repoRoot, startTessera, startUpstream, upstreamNoneArgs } from '../../bench/lib/servers.ts';
 import { readPackageBodies } from '../../bench/lib/setup.ts';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
+
+describe('bench harness: slices of one measurement', () => {
+  it('combine into the slices\' CPU over their responses, the largest p99 and the busiest client', () => {
+    const s = (ok: number, cpuUs: number, p99: number, clientCores: number) => ({ rps: ok, p50: 1, p99, ok, bad: 0, statuses: `200:${ok}`, cpuUs, serverCores: 0.9, clientCores });
+    const c = combineSamples([s(1000, 30, 4, 0.8), s(3000, 20, 9, 0.95)]);
+    assert.equal(c.ok, 4000);
+    assert.equal(c.cpuUs, (1000 * 30 + 3000 * 20) / 4000);
+    assert.equal(c.p99, 9);
+    assert.equal(c.clientMaxCores, 0.95);
+    assert.equal(c.rps, 2000);
+    assert.equal(c.statuses, '200:1000 + 200:3000');
+    assert.equal(combineSamples([s(5, 1, 1, 1)]).cpuUs, 1);
+  });
+});
 
 describe('bench harness', () => {
   let dir: string;
