@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEMPLATE, UPSTREAM_BASE } from '../upstream.ts';
 import { ABBREVIATED, call } from './client.ts';
-import { measure, type Sample } from './measure.ts';
+import type { Sample } from './measure.ts';
 import { delay } from './procs.ts';
 import { cell, clientCell, cpuCell, fmtRatio, markdownTable, type Results } from './report.ts';
 import { inTurns, PKG_VERSIONS, readLoad, readRow, rotate, type ReadKind, type Target } from './scenarios.ts';

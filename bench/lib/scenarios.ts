@@ -21,7 +21,7 @@ export const READ_SLICES = Math.max(1, Math.floor(Number(process.env.BENCH_READ_
 const SLICE_SETTLE_MS = 200;
 
 /**
- * Measures `load(t, seconds)` for every target in `slices` turns of durationS / slices seconds
+ * Measures `load(t, seconds)` for every target in READ_SLICES turns of durationS / READ_SLICES seconds
  * (the order rotating each turn, so that no server always follows the same one) and returns
  * each target's turns combined (combineSamples). `before` and `after` run around each slice.
  */
@@ -29,17 +29,17 @@ export async function inTurns(
   targets: Target[],
   durationS: number,
   load: (t: Target, seconds: number) => Load,
-  hooks: { slices?: number; before?: (t: Target) => Promise<void>; after?: (t: Target, s: Sample) => Promise<void> } = {},
+  hooks: { before?: (t: Target) => Promise<void>; after?: (t: Target) => Promise<void> } = {},
 ): Promise<Map<Target, Sample>> {
   // Slices of at least a second (a --quick run's 1-s measurements stay whole).
-  const slices = hooks.slices ?? Math.min(READ_SLICES, Math.max(1, Math.floor(durationS)));
+  const slices = Math.min(READ_SLICES, Math.max(1, Math.floor(durationS)));
   const parts = new Map<Target, Sample[]>(targets.map((t) => [t, []]));
   for (let i = 0; i < slices; i++) {
     for (const [j, t] of rotate(targets, i).entries()) {
       await delay(i === 0 && j === 0 ? SETTLE_MS : SLICE_SETTLE_MS);
       await hooks.before?.(t);
       const s = await measure(load(t, durationS / slices));
-      await hooks.after?.(t, s);
+      await hooks.after?.(t);
       parts.get(t)!.push(s);
     }
   }

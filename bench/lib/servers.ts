@@ -50,13 +50,12 @@ export let proxySupported: boolean | undefined;
  */
 export async function startTessera(name: string, dataDir: string, logDir: string, cpuProfDir?: string, upstream = 'none'): Promise<Proc> {
   if (proxySupported === false && upstream !== 'none') throw new NoProxyError();
-  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
   // BENCH_TESSERA_NODE_ARGS: Node options for Tessera's processes only (e.g. `--trace-gc`).
-  prof.push(...(process.env.BENCH_TESSERA_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : []), ...(process.env.BENCH_TESSERA_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const start = (withUpstream: boolean) =>
     spawnNode({
       name,
-      args: [...prof, join(codeRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000',
+      args: [...nodeArgs, join(codeRoot, 'bin/tessera.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir, '--log-level', 'silent', '--logins-per-hour', '1000000', '--signups-per-hour', '1000000',
         // One address plays many clients: the login storm holds 70 connections (over the per-client 64).
         '--max-connections-per-client', '0', ...(withUpstream ? ['--upstream', upstream] : [])],
       cwd: codeRoot,

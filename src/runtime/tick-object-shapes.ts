@@ -26,11 +26,11 @@ let kept: object | undefined;
 /**
  * Captures one tick object (through an async hook's `init`, enabled for one nextTick only) and
  * holds it for the life of the process. Call it first thing, before the process has been idle;
- * later calls do nothing. Returns whether a tick object is held (false where Node does not
- * report one, which only leaves the slower path in place).
+ * later calls do nothing. Where Node reports no tick object, nothing is held and the slower
+ * path stays possible (keptTickObject() tells).
  */
-export function keepTickObjectShapes(): boolean {
-  if (kept !== undefined) return true;
+export function keepTickObjectShapes(): void {
+  if (kept !== undefined) return;
   const hook = createHook({
     init(_asyncId, type, _triggerAsyncId, resource) {
       if (type === 'TickObject' && kept === undefined) kept = resource;
@@ -42,7 +42,6 @@ export function keepTickObjectShapes(): boolean {
   } finally {
     hook.disable();
   }
-  return kept !== undefined;
 }
 
 /** The tick object held (tests compare its hidden class with later ones), or undefined. */
