@@ -1,6 +1,8 @@
 // Alternating read measurements on one Tessera and the ceiling: anonymous, bearer and the
 // ceiling in turn, ROUNDS times, medians of server CPU per response (µs). For comparing one
-// change's effect on the read path without the full run's other rows.
+// change's effect on the read path without the full run's other rows. With AB_HISTORY=1 the
+// Tessera also takes, after each round, the publishes, logins and login storm that `npm run
+// bench` gives it between its read rounds (their figures unused).
 //
 //   node --import tsx bench/ab-reads.ts [KIND=abbreviated] [ROUNDS=5] [SECONDS=3]
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { couchLogin } from './lib/client.ts';
 import { measure } from './lib/measure.ts';
 import { PASSWORD } from './lib/packages.ts';
 import { killAll } from './lib/procs.ts';
-import { type ReadKind, readLoad, type Target } from './lib/scenarios.ts';
+import { Results } from './lib/report.ts';
+import { logins, publishes, type ReadKind, readLoad, storm, type Target } from './lib/scenarios.ts';
 import { startCeiling, startTessera } from './lib/servers.ts';
 import { capture, publishReadPackage, readPackageBodies } from './lib/setup.ts';
 
@@ -37,6 +40,12 @@ try {
         const s = await measure(readLoad(t, kind, auth, seconds));
         (runs[label] ??= []).push(s.cpuUs);
       }
+    }
+    if (process.env.AB_HISTORY === '1') {
+      const unused = new Results();
+      await publishes(unused, r, [T], seconds);
+      await logins(unused, r, [T], seconds);
+      await storm(unused, r, [T], seconds);
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,6 +1,7 @@
 // Where a read's CPU goes, by symbol, with Linux perf (cpu-clock samples; JS frames named
-// through --perf-basic-prof): one Tessera, the same read with a token and without, side by side.
-// For finding what a token costs beyond the JavaScript that checks it (docs/performance.md).
+// through --perf-basic-prof): one Tessera, the same read with a token and without, and the
+// ceiling (bench/ceiling.ts) answering the same bytes, side by side in µs per response.
+// For finding what a token costs, and what Tessera costs beyond node:http (docs/performance.md).
 //
 //   node --import tsx bench/perf-reads.ts [KIND=abbreviated] [SECONDS=4] [TOP=40]
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,8 +14,8 @@ import { measure } from './lib/measure.ts';
 import { PASSWORD } from './lib/packages.ts';
 import { killAll } from './lib/procs.ts';
 import { type ReadKind, readLoad, type Target } from './lib/scenarios.ts';
-import { startTessera } from './lib/servers.ts';
-import { publishReadPackage, readPackageBodies } from './lib/setup.ts';
+import { startCeiling, startTessera } from './lib/servers.ts';
+import { capture, publishReadPackage, readPackageBodies } from './lib/setup.ts';
 
 const kind = (process.argv[2] ?? 'abbreviated') as ReadKind;
 const seconds = Number(process.argv[3] ?? 4);
@@ -25,28 +26,38 @@ try {
   const server = await startTessera('tessera', join(dir, 'data'), dir);
   const t: Target = { name: 'tessera', base: server.url, pid: server.pid, token: await couchLogin(server.url, 'bench', PASSWORD, 'bench@example.com') };
   await publishReadPackage(t, readPackageBodies());
-  for (const auth of [true, false]) await measure(readLoad(t, kind, auth, 1));
-  const shares: Array<Map<string, number>> = [];
-  for (const auth of [true, false]) {
-    const data = join(dir, `perf-${auth ? 'bearer' : 'anonymous'}.data`);
-    const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '4999', '-p', String(t.pid), '-o', data], { stdio: 'ignore' });
+  await capture(t, join(dir, 'capture.json'));
+  const ceiling = await startCeiling(join(dir, 'capture.json'), dir, ['--perf-basic-prof']);
+  const c: Target = { name: 'ceiling', base: ceiling.url, pid: ceiling.pid, token: t.token };
+  const runs: Array<[string, Target, boolean]> = [['bearer', t, true], ['anonymous', t, false], ['ceiling', c, true]];
+  for (const [, target, auth] of runs) await measure(readLoad(target, kind, auth, 1));
+  const costs: Array<Map<string, number>> = [];
+  for (const [label, target, auth] of runs) {
+    const data = join(dir, `perf-${label}.data`);
+    const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '4999', '-p', String(target.pid), '-o', data], { stdio: 'ignore' });
     await delay(500);
-    const s = await measure(readLoad(t, kind, auth, seconds));
+    const s = await measure(readLoad(target, kind, auth, seconds));
     rec.kill('SIGINT');
     await new Promise((r) => rec.once('exit', r));
-    process.stdout.write(`${auth ? 'bearer' : 'anonymous'}: ${s.cpuUs.toFixed(1)} µs per response, ${s.ok} responses\n`);
+    process.stdout.write(`${label}: ${s.cpuUs.toFixed(1)} µs per response, ${s.ok} responses\n`);
     const report = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'sym', '--stdio'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
     const m = new Map<string, number>();
     for (const line of report.split('\n')) {
       const hit = /^\s+([\d.]+)%\s+\[.\]\s+(.*)$/.exec(line);
-      if (hit) m.set(hit[2].trim(), Number(hit[1]));
+      // A symbol's share of the samples times the CPU per response: its µs per response.
+      if (hit) m.set(hit[2].trim().replace(/ file:\/\/\S+/, ''), (m.get(hit[2].trim()) ?? 0) + (Number(hit[1]) / 100) * s.cpuUs);
     }
-    shares.push(m);
+    costs.push(m);
   }
-  const [b, a] = shares;
-  const names = [...new Set([...b.keys(), ...a.keys()])].sort((x, y) => (b.get(y) ?? 0) - (a.get(y) ?? 0) - ((b.get(x) ?? 0) - (a.get(x) ?? 0)));
-  process.stdout.write(`\nshare of samples: bearer, anonymous, difference (largest first)\n`);
-  for (const n of names.slice(0, top)) process.stdout.write(`${(b.get(n) ?? 0).toFixed(2).padStart(6)} ${(a.get(n) ?? 0).toFixed(2).padStart(6)} ${((b.get(n) ?? 0) - (a.get(n) ?? 0)).toFixed(2).padStart(6)}  ${n.slice(0, 110)}\n`);
+  const [b, a, ceil] = costs;
+  const at = (m: Map<string, number>, n: string) => m.get(n) ?? 0;
+  const byDifference = (base: Map<string, number>, other: Map<string, number>) => (x: string, y: string) => at(base, y) - at(other, y) - (at(base, x) - at(other, x));
+  const names = [...new Set([...b.keys(), ...a.keys(), ...ceil.keys()])];
+  const row = (n: string) => `${at(b, n).toFixed(2).padStart(6)} ${at(a, n).toFixed(2).padStart(6)} ${at(ceil, n).toFixed(2).padStart(6)}  ${n.slice(0, 100)}\n`;
+  process.stdout.write(`\nµs per response: bearer, anonymous, ceiling; by bearer minus anonymous (largest first)\n`);
+  for (const n of [...names].sort(byDifference(b, a)).slice(0, top)) process.stdout.write(row(n));
+  process.stdout.write(`\nµs per response: bearer, anonymous, ceiling; by anonymous minus ceiling (largest first)\n`);
+  for (const n of [...names].sort(byDifference(a, ceil)).slice(0, top)) process.stdout.write(row(n));
 } finally {
   killAll();
 }

@@ -101,10 +101,11 @@ export function startUpstream(name: string, dir: string, logDir: string, delayMs
   });
 }
 
-export function startCeiling(captureFile: string, logDir: string): Promise<Proc> {
+/** The ceiling (bench/ceiling.ts) replaying CAPTURE; nodeArgs as BENCH_TESSERA_NODE_ARGS gives Tessera's. */
+export function startCeiling(captureFile: string, logDir: string, nodeArgs: string[] = []): Promise<Proc> {
   return spawnNode({
     name: 'ceiling',
-    args: ['--import', 'tsx', join(codeRoot, 'bench/ceiling.ts'), captureFile],
+    args: [...nodeArgs, '--import', 'tsx', join(codeRoot, 'bench/ceiling.ts'), captureFile],
     cwd: codeRoot,
     env: cleanEnv(),
     logFile: join(logDir, 'ceiling.log'),

@@ -9,9 +9,21 @@ const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 
 const acceptSeen = new Map<string, boolean>();
 
+/** The last Accept header answered: an install sends the same one every time. */
+let lastAccept = '';
+let lastAnswer = false;
+
 /** Picks the abbreviated form when the client ranks it first (pacote's Accept header). */
 function wantsAbbreviated(accept: string | undefined): boolean {
   if (!accept) return false;
+  // A comparison with the last header costs less than hashing a fresh string for the map.
+  if (accept === lastAccept) return lastAnswer;
+  lastAccept = accept;
+  lastAnswer = answerFor(accept);
+  return lastAnswer;
+}
+
+function answerFor(accept: string): boolean {
   // Clients send a handful of distinct Accept headers: remember the answers.
   const known = acceptSeen.get(accept);
   if (known !== undefined) return known;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { usernameProblem } from '../../src/core/accounts/names.ts';
-import { newPackageNameProblem, packageNameProblem, similarNameKey } from '../../src/core/packages/names.ts';
+import { isUrlSafe, newPackageNameProblem, packageNameProblem, similarNameKey } from '../../src/core/packages/names.ts';
 import { cidrProblem, parseCidr } from '../../src/core/tokens/cidr.ts';
 
 test('new package names: the reviewer\'s list and siblings are refused', () => {
@@ -32,6 +32,22 @@ test('an existing scope stays usable for new packages whatever it looks like; a 
 test('names that may already exist (token limits) follow only the old rules', () => {
   for (const name of ['-dash', 'x.', '@-/x', '@namer/-', 'con']) assert.equal(packageNameProblem(name), null, name);
   for (const name of ['', 'Upper', '.x', '_x', 'a b', 'node_modules']) assert.notEqual(packageNameProblem(name), null, name);
+});
+
+test('isUrlSafe answers as encodeURIComponent(x) === x, for every UTF-16 code unit and some strings', () => {
+  for (let c = 0; c < 0x10000; c++) {
+    const x = String.fromCharCode(c);
+    let same: boolean;
+    try {
+      same = encodeURIComponent(x) === x;
+    } catch {
+      same = false; // a lone surrogate: encodeURIComponent throws, and it is not URL-safe
+    }
+    assert.equal(isUrlSafe(x), same, `U+${c.toString(16)}`);
+  }
+  for (const x of ['', 'lodash', 'a-b.c_d~e', "it's(ok)!*", 'a b', 'a/b', 'a%20b', 'é', '😀']) {
+    assert.equal(isUrlSafe(x), encodeURIComponent(x) === x, x);
+  }
 });
 
 test('similar-name keys: punctuation and case removed, the scope kept', () => {

@@ -116,7 +116,22 @@ export function similarNameKey(name: string): string {
 export function isPlausiblePackageName(name: string): boolean {
   const parsed = parsePackageName(name);
   if (!parsed) return false;
-  return encodeURIComponent(parsed.bare) === parsed.bare && (parsed.scope === null || encodeURIComponent(parsed.scope) === parsed.scope);
+  return isUrlSafe(parsed.bare) && (parsed.scope === null || isUrlSafe(parsed.scope));
+}
+
+/**
+ * Whether encodeURIComponent leaves `part` as it is (ECMA-262 §19.2.6.5: A-Z a-z 0-9 and
+ * - _ . ! ~ * ' ( ) only), without building the encoded copy: every read asks it.
+ */
+export function isUrlSafe(part: string): boolean {
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) continue;
+    // - . _ ~ ! * ' ( )
+    if (c === 45 || c === 46 || c === 95 || c === 126 || c === 33 || c === 42 || c === 39 || c === 40 || c === 41) continue;
+    return false;
+  }
+  return true;
 }
 
 /** The tarball file name npm expects: the bare name, a dash, the version, `.tgz`. */
