@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SeedResult } from '../seed.ts';
 import { ABBREVIATED } from './client.ts';
-import { measure } from './measure.ts';
+import type { Load } from './measure.ts';
 import { memoryOf } from './procs.ts';
 import type { Results } from './report.ts';
-import { READ_CONNECTIONS, READ_KINDS, reads, readRow, rotate, type Target } from './scenarios.ts';
+import { inTurns, READ_CONNECTIONS, READ_KINDS, readLoad, reads, rotate, type Target } from './scenarios.ts';
 import { codeRoot } from './servers.ts';
 
 function seedOnce(dataDir: string, packages: number, tokens: number, timeoutMs: number): Promise<void> {
@@ -68,21 +68,33 @@ export async function scaleRound(res: Results, round: number, small: Target, big
   }
 }
 
-/** Reads of every seeded package in turn, with many tokens: the cold path, and the memory it fills. */
+/** Hot reads of the one read package on the seeded server, measured in turns with the sweep. */
+export const HOT_BESIDE_SWEEP_ROW = 'abbreviated, bearer, one package, beside the sweep';
+
+/**
+ * Reads of every seeded package in turn, with many tokens (the cold path, and the memory it
+ * fills), in turns with hot reads of one package on the same server (inTurns): the sweep's
+ * ratio to hot reads is then of measurements a second apart, not minutes (the machine's speed
+ * drifts by more than the distance to the target between the two).
+ */
 export async function scanRound(res: Results, round: number, big: Target, seedInfo: SeedResult, durationS: number): Promise<void> {
+  const sweep: Target = { ...big };
+  const hot: Target = { ...big };
   // Reads spread over all the seeded packages (a stride through them: the worst case for an
   // LRU smaller than the set), each with one of 1,000 seeded tokens.
   const names = seedInfo.samplePackages;
-  const s = await measure({
+  const sweepLoad = (seconds: number): Load => ({
     base: big.base,
     path: `/${names[0]}`,
     headers: { accept: ABBREVIATED },
     gen: { kind: 'scan', names, tokens: seedInfo.sampleTokens },
     connections: READ_CONNECTIONS,
-    durationS,
+    durationS: seconds,
     pid: big.pid,
   });
-  res.record(RANDOM_ROW, big.name, round, s);
+  const samples = await inTurns(rotate([sweep, hot], round), durationS, (t, seconds) => (t === sweep ? sweepLoad(seconds) : readLoad(big, 'abbreviated', true, seconds)));
+  res.record(RANDOM_ROW, big.name, round, samples.get(sweep)!);
+  res.record(HOT_BESIDE_SWEEP_ROW, big.name, round, samples.get(hot)!);
 }
 
 export function memoryLine(name: string, pid: number): { name: string; rssMb: number; peakMb: number } {
