@@ -20,6 +20,9 @@ import { capture, publishReadPackage, readPackageBodies } from './lib/setup.ts';
 const kind = (process.argv[2] ?? 'abbreviated') as ReadKind;
 const seconds = Number(process.argv[3] ?? 4);
 const top = Number(process.argv[4] ?? 40);
+const rounds = Number(process.argv[5] ?? 4);
+/** perf's sampling rate (Hz). */
+const HZ = 4999;
 const dir = mkdtempSync(join(tmpdir(), 'tessera-perf-'));
 process.env.BENCH_TESSERA_NODE_ARGS = `--perf-basic-prof ${process.env.BENCH_TESSERA_NODE_ARGS ?? ''}`;
 try {
@@ -31,23 +34,35 @@ try {
   const c: Target = { name: 'ceiling', base: ceiling.url, pid: ceiling.pid, token: t.token };
   const runs: Array<[string, Target, boolean]> = [['bearer', t, true], ['anonymous', t, false], ['ceiling', c, true]];
   for (const [, target, auth] of runs) await measure(readLoad(target, kind, auth, 1));
-  const costs: Array<Map<string, number>> = [];
-  for (const [label, target, auth] of runs) {
-    const data = join(dir, `perf-${label}.data`);
-    const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '4999', '-p', String(target.pid), '-o', data], { stdio: 'ignore' });
-    await delay(500);
-    const s = await measure(readLoad(target, kind, auth, seconds));
-    rec.kill('SIGINT');
-    await new Promise((r) => rec.once('exit', r));
-    process.stdout.write(`${label}: ${s.cpuUs.toFixed(1)} µs per response, ${s.ok} responses\n`);
-    const report = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'sym', '--stdio'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
-    const m = new Map<string, number>();
-    for (const line of report.split('\n')) {
-      const hit = /^\s+([\d.]+)%\s+\[.\]\s+(.*)$/.exec(line);
-      // A symbol's share of the samples times the CPU per response: its µs per response.
-      if (hit) m.set(hit[2].trim().replace(/ file:\/\/\S+/, ''), (m.get(hit[2].trim()) ?? 0) + (Number(hit[1]) / 100) * s.cpuUs);
+  // ROUNDS turns of the three (order rotating), each recorded by perf; a symbol's cost is its
+  // samples over all turns ÷ the sampling rate ÷ the responses: µs per response, drift shared.
+  const costs = runs.map(() => new Map<string, number>());
+  const responses = runs.map(() => 0);
+  const cpu = runs.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (const i of [0, 1, 2].map((k) => (k + r) % 3)) {
+      const [label, target, auth] = runs[i];
+      const data = join(dir, `perf-${label}-${r}.data`);
+      const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', String(HZ), '-p', String(target.pid), '-o', data], { stdio: 'ignore' });
+      await delay(300);
+      const s = await measure(readLoad(target, kind, auth, seconds / rounds));
+      rec.kill('SIGINT');
+      await new Promise((res) => rec.once('exit', res));
+      responses[i] += s.ok;
+      cpu[i] += s.cpuUs * s.ok;
+      const report = spawnSync('perf', ['report', '-i', data, '--no-children', '--sort', 'sym', '--stdio', '-n'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+      for (const line of report.split('\n')) {
+        const hit = /^\s+[\d.]+%\s+(\d+)\s+\[.\]\s+(.*)$/.exec(line);
+        if (!hit) continue;
+        const name = hit[2].trim().replace(/ file:\/\/\S+/, '');
+        costs[i].set(name, (costs[i].get(name) ?? 0) + Number(hit[1]));
+      }
     }
-    costs.push(m);
+  }
+  for (const [i, [label]] of runs.entries()) {
+    for (const [name, n] of costs[i]) costs[i].set(name, (n * 1e6) / HZ / responses[i]);
+    const sampled = [...costs[i].values()].reduce((x, y) => x + y, 0);
+    process.stdout.write(`${label}: ${(cpu[i] / responses[i]).toFixed(1)} µs per response (${sampled.toFixed(1)} in perf's samples), ${responses[i]} responses\n`);
   }
   const [b, a, ceil] = costs;
   const at = (m: Map<string, number>, n: string) => m.get(n) ?? 0;
