@@ -26,10 +26,7 @@ export { normaliseIp } from './client-address.ts';
 export function bearerFrom(header: string | undefined): string | null {
   if (!header) return null;
   // What npm sends (`Bearer tsr_…`), without a regular expression: the read fast path asks on every request.
-  if (header.startsWith('Bearer ')) {
-    const token = header.slice(7);
-    if (hasTokenShape(token)) return token;
-  }
+  if (header.startsWith('Bearer ') && hasTokenShape(header, 7)) return header.slice(7);
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : null;
 }

@@ -223,6 +223,23 @@ test('everything else is handed to Fastify and answered as before: hidden packag
   assert.match(String(dead.headers['npm-notice'] ?? ''), /expired or revoked/);
 });
 
+test('a bearer secret of the right length but not the shape reads as a dead token, from memory too', async () => {
+  const real = tokens.alice;
+  // The in-memory check looks at the length only (the cache holds hashes of real tokens alone):
+  // these must still end as dead tokens, with the notice, and never as a reader.
+  const lookAlikes = [`tsr_${'-'.repeat(36)}`, `${real.slice(0, 39)}!`, `TSR_${real.slice(4)}`, `${real.slice(0, 20)}_${real.slice(21)}`];
+  for (const round of ['first', 'again']) {
+    for (const secret of lookAlikes) {
+      assert.equal(secret.length, real.length);
+      const r = await viaSocket('GET', '/fast-pkg', { authorization: `Bearer ${secret}` });
+      assert.equal(r.status, 200, `${JSON.stringify(secret)} (${round})`);
+      assert.match(String(r.headers['npm-notice'] ?? ''), /expired or revoked/, `${JSON.stringify(secret)} (${round})`);
+      const mine = await viaSocket('GET', '/@alice%2fsecret', { authorization: `Bearer ${secret}` });
+      assert.equal(mine.status, 404, `${JSON.stringify(secret)} reads nothing private (${round})`);
+    }
+  }
+});
+
 test('a revoke, a publish and an access change show in the very next fast read', async () => {
   const token = await granular(tokens.alice, { packages_all: true, packages_and_scopes_permission: 'read-only' });
   const reader = { authorization: `Bearer ${token}` };

@@ -39,7 +39,11 @@ describe('token shape', () => {
       '',
       'tsr_',
     ];
-    for (const c of cases) assert.equal(hasTokenShape(c), SHAPE.test(c), JSON.stringify(c));
+    for (const c of cases) {
+      assert.equal(hasTokenShape(c), SHAPE.test(c), JSON.stringify(c));
+      // In place, inside the header, as bearerFrom asks.
+      assert.equal(hasTokenShape(`Bearer ${c}`, 7), SHAPE.test(c), `Bearer ${JSON.stringify(c)}`);
+    }
   });
 });
 

@@ -33,10 +33,18 @@ export function generateTokenSecret(): string {
   return TOKEN_PREFIX + random + checksum(random);
 }
 
-/** Prefix, length and alphabet (base62) only: cheap, for every request's credential (a loop: the read fast path asks on every request). */
-export function hasTokenShape(secret: string): boolean {
-  if (secret.length !== TOKEN_PREFIX.length + RANDOM_CHARS + CHECK_CHARS || !secret.startsWith(TOKEN_PREFIX)) return false;
-  for (let i = TOKEN_PREFIX.length; i < secret.length; i++) {
+/** Characters of a token secret: the prefix, the random part and the checksum. */
+export const TOKEN_LENGTH = TOKEN_PREFIX.length + RANDOM_CHARS + CHECK_CHARS;
+
+/**
+ * Prefix, length and alphabet (base62) only: cheap, for every request's credential (a loop: the
+ * read fast path asks on every request). `start` checks the secret inside a longer string (the
+ * Authorization header after `Bearer `) in place: a loop over a slice of a string costs about
+ * twice as much in V8 as over the string itself.
+ */
+export function hasTokenShape(secret: string, start = 0): boolean {
+  if (secret.length - start !== TOKEN_LENGTH || !secret.startsWith(TOKEN_PREFIX, start)) return false;
+  for (let i = start + TOKEN_PREFIX.length; i < secret.length; i++) {
     const c = secret.charCodeAt(i);
     // 0-9, A-Z, a-z
     if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
