@@ -96,7 +96,13 @@ function nav(page: PageContext): SafeHtml {
 }
 
 /** The name mark: four tiles of a mosaic (a tessera is one tile), one in the accent colour. */
-const MARK = html`<svg width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><rect x="1" y="1" width="9" height="9" rx="2" fill="#5fc4cc"/><rect x="12" y="1" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="1" y="12" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="12" y="12" width="9" height="9" rx="2" fill="#f0a500"/></svg>`;
+const TILES = html`<rect x="1" y="1" width="9" height="9" rx="2" fill="#5fc4cc"/><rect x="12" y="1" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="1" y="12" width="9" height="9" rx="2" fill="#d6eef0"/><rect x="12" y="12" width="9" height="9" rx="2" fill="#f0a500"/>`;
+const MARK = html`<svg width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false">${TILES}</svg>`;
+/**
+ * The mark as the pages' icon, inline as a data: URL (the CSP's img-src allows data:), so that
+ * browsers do not ask for /favicon.ico, a name the registry does not serve.
+ */
+export const ICON_HREF = `data:image/svg+xml,${encodeURIComponent(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 22 22">${TILES.value}</svg>`)}`;
 
 /**
  * The page shell: header with the name mark and navigation, then `body` under an h1 of
@@ -110,6 +116,7 @@ export function layout(page: PageContext, title: string, body: SafeHtml, options
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title} · ${page.registryName}</title>
+<link rel="icon" href="${ICON_HREF}">
 <link rel="stylesheet" href="${page.assets.css}">
 <script src="${page.assets.js}" defer></script>
 </head>

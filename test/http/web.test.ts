@@ -107,6 +107,10 @@ test('every web answer carries the CSP, Referrer-Policy, nosniff and no-framing 
       assert.doesNotMatch(res.body, /<script(?![^>]*\ssrc=)[^>]*>/);
       assert.doesNotMatch(res.body, /\sstyle=|<style|\son[a-z]+=/i);
       assert.match(res.body, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
+      // The icon is inline (img-src allows data:), so that no browser asks for /favicon.ico.
+      const icon = /<link rel="icon" href="(data:image\/svg\+xml,[^"]+)">/.exec(res.body);
+      assert.ok(icon, 'an inline icon');
+      assert.match(decodeURIComponent(icon[1].slice('data:image/svg+xml,'.length)), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 22 22"><rect /);
     }
   }
 });
