@@ -79,6 +79,8 @@ test('publish body validation: each mistake is a 400 naming it, and nothing is s
     ['bad base64', (b) => (b._attachments['val-pkg-1.0.0.tgz'].data = '!!!notbase64'), /base64/],
     ['length mismatch', (b) => (b._attachments['val-pkg-1.0.0.tgz'].length = 3), /length/],
     ['tag is a range', (b) => (b['dist-tags'] = { '^1.0.0': '1.0.0' }), /semver range/],
+    // JSON can carry a lone surrogate, on which encodeURIComponent throws: refused, not a 500.
+    ['tag with a lone surrogate', (b) => (b['dist-tags'] = { '\ud800': '1.0.0' }), /URL-safe/],
     ['tag points elsewhere', (b) => (b['dist-tags'] = { latest: '9.9.9' }), /dist-tag/],
     ['restricted unscoped', (b) => (b.access = 'restricted'), /Unscoped/],
     ['wrong access value', (b) => (b.access = 'secret'), /access/],

@@ -50,6 +50,13 @@ test('isUrlSafe answers as encodeURIComponent(x) === x, for every UTF-16 code un
   }
 });
 
+test('a lone surrogate in a name is a problem named, not a URIError', () => {
+  for (const name of ['x\ud800', '@scope/x\udc00', '@s\ud800/x']) {
+    assert.match(newPackageNameProblem(name) ?? '', /URL-safe/, JSON.stringify(name));
+    assert.match(packageNameProblem(name) ?? '', /URL-safe/, JSON.stringify(name));
+  }
+});
+
 test('similar-name keys: punctuation and case removed, the scope kept', () => {
   for (const name of ['my-pkg', 'my_pkg', 'my.pkg', 'mypkg', 'MyPkg', 'm.y-p_k.g']) assert.equal(similarNameKey(name), 'mypkg', name);
   assert.equal(similarNameKey('@namer/my-pkg'), '@namer/mypkg');

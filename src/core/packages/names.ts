@@ -31,7 +31,7 @@ function partProblem(part: string, what: string): string | null {
   if (part.startsWith('.') || part.startsWith('_')) return `The ${what} may not start with "." or "_".`;
   if (part.trim() !== part) return `The ${what} may not have spaces around it.`;
   if (SPECIAL.test(part)) return `The ${what} may not contain the characters ~'!()*.`;
-  if (encodeURIComponent(part) !== part) return `The ${what} may contain only URL-safe characters.`;
+  if (!isUrlSafe(part)) return `The ${what} may contain only URL-safe characters.`;
   return null;
 }
 
@@ -121,7 +121,8 @@ export function isPlausiblePackageName(name: string): boolean {
 
 /**
  * Whether encodeURIComponent leaves `part` as it is (ECMA-262 §19.2.6.5: A-Z a-z 0-9 and
- * - _ . ! ~ * ' ( ) only), without building the encoded copy: every read asks it.
+ * - _ . ! ~ * ' ( ) only), without building the encoded copy (every read asks it) and without
+ * its URIError on a lone surrogate (which JSON can carry: such a part is simply not URL-safe).
  */
 export function isUrlSafe(part: string): boolean {
   for (let i = 0; i < part.length; i++) {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { fail } from '../errors.ts';
+import { isUrlSafe } from './names.ts';
 
 export function isValidVersion(v: unknown): v is string {
   return typeof v === 'string' && v.length <= 256 && semver.valid(v) === v;
@@ -19,7 +20,7 @@ function tagProblemOf(tag: unknown): string | null {
   if (typeof tag !== 'string' || tag.length === 0) return 'A dist-tag name is required.';
   if (tag.length > 128) return 'A dist-tag name may have at most 128 characters.';
   if (semver.validRange(tag) !== null) return `The dist-tag "${tag}" is a semver range; a tag must not be one.`;
-  if (encodeURIComponent(tag) !== tag) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
+  if (!isUrlSafe(tag)) return `The dist-tag "${tag}" may contain only URL-safe characters.`;
   return null;
 }
 
