@@ -25,23 +25,56 @@ function maintainersOf(pkg: PackageRecord): Array<{ name: string; email: string 
   return packageWriters(pkg).map((o) => ({ name: o.name, email: o.email }));
 }
 
-/** One version's object; `maintainers` is maintainersOf(pkg), made once per document. */
-function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string, maintainers: Array<{ name: string; email: string }>): Record<string, unknown> {
-  const { readme: _readme, readmeFilename: _readmeFilename, [PROVENANCE_KEY]: _bundle, ...rest } = v.manifest;
+/** A version's `dist` as served: the stored one with the tarball's (and provenance's) URL made from the public URL. */
+function distOf(pkg: PackageRecord, v: VersionRecord, publicUrl: string): Record<string, unknown> {
   const dist: Record<string, unknown> = { ...(v.manifest.dist as Record<string, unknown>), tarball: tarballUrl(publicUrl, pkg.name, v.tarball.file) };
   // The bundle itself is served at its own URL (provenance.ts), made here like the tarball's.
   if (dist.attestations && typeof dist.attestations === 'object') dist.attestations = { url: attestationsUrl(publicUrl, pkg.name, v.version), ...dist.attestations };
+  return dist;
+}
+
+/**
+ * Whether the manifest's scripts run at install: npm 11 runs install scripts only when the
+ * packument says so; versions stored before publishes derived it (and any whose body left it
+ * out) get it from their scripts here.
+ */
+function runsInstallScripts(manifest: Record<string, unknown>): boolean {
+  const scripts = manifest.scripts as Record<string, unknown> | undefined;
+  return !!scripts && typeof scripts === 'object' && INSTALL_SCRIPTS.some((k) => typeof scripts[k] === 'string');
+}
+
+/** One version's object; `maintainers` is maintainersOf(pkg), made once per document. */
+function versionObject(pkg: PackageRecord, v: VersionRecord, publicUrl: string, maintainers: Array<{ name: string; email: string }>): Record<string, unknown> {
+  const { readme: _readme, readmeFilename: _readmeFilename, [PROVENANCE_KEY]: _bundle, ...rest } = v.manifest;
   const out: Record<string, unknown> = {
     ...rest,
     _id: `${pkg.name}@${v.version}`,
     maintainers,
-    dist,
+    dist: distOf(pkg, v, publicUrl),
   };
   if (v.deprecated) out.deprecated = v.deprecated;
-  // npm 11 runs install scripts only when the packument says so; versions stored before
-  // publishes derived it (and any whose body left it out) get it from their scripts here.
-  const scripts = v.manifest.scripts as Record<string, unknown> | undefined;
-  if (scripts && typeof scripts === 'object' && INSTALL_SCRIPTS.some((k) => typeof scripts[k] === 'string')) out.hasInstallScript = true;
+  if (runsInstallScripts(v.manifest)) out.hasInstallScript = true;
+  return out;
+}
+
+/**
+ * One version of the abbreviated packument: the ABBREVIATED fields of versionObject(), in
+ * ABBREVIATED's order, those present only. Picked from the manifest directly rather than
+ * projected from the full object: a package loaded cold renders in a quarter of the time (the
+ * object rest copy of a whole manifest was most of it). test/unit/packument.test.ts holds the
+ * two equal.
+ */
+function abbreviatedVersion(pkg: PackageRecord, v: VersionRecord, publicUrl: string): Record<string, unknown> {
+  const m = v.manifest;
+  const out: Record<string, unknown> = {};
+  for (const k of ABBREVIATED) {
+    let value: unknown;
+    if (k === 'dist') value = distOf(pkg, v, publicUrl);
+    else if (k === 'deprecated' && v.deprecated) value = v.deprecated;
+    else if (k === 'hasInstallScript' && runsInstallScripts(m)) value = true;
+    else value = Object.hasOwn(m, k) ? m[k] : undefined;
+    if (value !== undefined) out[k] = value;
+  }
   return out;
 }
 
@@ -82,14 +115,13 @@ export function fullPackument(pkg: PackageRecord, publicUrl: string): Record<str
   return doc;
 }
 
+/**
+ * The abbreviated packument (`Accept: application/vnd.npm.install-v1+json`): name, modified,
+ * dist-tags and each version's install fields (ABBREVIATED), as npm's registry docs describe
+ * it (responses/package-metadata.md) and pacote asks for it. Tarball URLs from `publicUrl`.
+ */
 export function abbreviatedPackument(pkg: PackageRecord, publicUrl: string): Record<string, unknown> {
-  const maintainers = maintainersOf(pkg);
-  const versions = ownMap(
-    pkg.versions.map((v) => {
-      const full = versionObject(pkg, v, publicUrl, maintainers);
-      return [v.version, ownMap(ABBREVIATED.filter((k) => full[k] !== undefined).map((k) => [k, full[k]] as const))] as const;
-    }),
-  );
+  const versions = ownMap(pkg.versions.map((v) => [v.version, abbreviatedVersion(pkg, v, publicUrl)] as const));
   return { name: pkg.name, modified: pkg.modifiedAt, 'dist-tags': pkg.distTags, versions };
 }
 
