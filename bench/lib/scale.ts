@@ -11,7 +11,7 @@ import { ABBREVIATED } from './client.ts';
 import type { Load } from './measure.ts';
 import { memoryOf } from './procs.ts';
 import type { Results } from './report.ts';
-import { inTurns, READ_CONNECTIONS, READ_KINDS, readLoad, reads, rotate, type Target } from './scenarios.ts';
+import { inTurns, PKG, READ_CONNECTIONS, READ_KINDS, readLoad, reads, rotate, type Target } from './scenarios.ts';
 import { codeRoot } from './servers.ts';
 
 function seedOnce(dataDir: string, packages: number, tokens: number, timeoutMs: number): Promise<void> {
@@ -68,33 +68,52 @@ export async function scaleRound(res: Results, round: number, small: Target, big
   }
 }
 
+/**
+ * Abbreviated reads of NAMES in turn (a stride through them: the worst case for an LRU smaller
+ * than the set), each with the next of TOKENS, for SECONDS: the sweep with the seeded packages
+ * and 1,000 seeded tokens (bench/load-worker.ts builds each request).
+ */
+export function sweepLoad(big: Target, names: string[], tokens: string[], seconds: number): Load {
+  return {
+    base: big.base,
+    path: `/${names[0]}`,
+    headers: { accept: ABBREVIATED },
+    gen: { kind: 'scan', names, tokens },
+    connections: READ_CONNECTIONS,
+    durationS: seconds,
+    pid: big.pid,
+  };
+}
+
 /** Hot reads of the one read package on the seeded server, measured in turns with the sweep. */
 export const HOT_BESIDE_SWEEP_ROW = 'abbreviated, bearer, one package, beside the sweep';
 
 /**
+ * The same hot reads, but each request built by the sweep's own generator (one name, one token):
+ * the client then costs what it costs in the sweep, and the server runs at the sweep's rate. The
+ * sweep's ratio is taken to this row, so that it measures the server's work only (autocannon
+ * building each request anew is slower than replaying one, which made the sweep client-bound
+ * and its server less busy, so each response cost more CPU for reasons that were not the data).
+ */
+export const HOT_SAME_CLIENT_ROW = 'abbreviated, bearer, one package, the sweep\'s client';
+
+/**
  * Reads of every seeded package in turn, with many tokens (the cold path, and the memory it
- * fills), in turns with hot reads of one package on the same server (inTurns): the sweep's
- * ratio to hot reads is then of measurements a second apart, not minutes (the machine's speed
- * drifts by more than the distance to the target between the two).
+ * fills), in turns with hot reads of one package on the same server (inTurns), as a plain
+ * replayed request and through the sweep's generator: the sweep's ratio to hot reads is then
+ * of measurements a second apart, not minutes (the machine's speed drifts by more than the
+ * distance to the target between the two).
  */
 export async function scanRound(res: Results, round: number, big: Target, seedInfo: SeedResult, durationS: number): Promise<void> {
   const sweep: Target = { ...big };
   const hot: Target = { ...big };
-  // Reads spread over all the seeded packages (a stride through them: the worst case for an
-  // LRU smaller than the set), each with one of 1,000 seeded tokens.
-  const names = seedInfo.samplePackages;
-  const sweepLoad = (seconds: number): Load => ({
-    base: big.base,
-    path: `/${names[0]}`,
-    headers: { accept: ABBREVIATED },
-    gen: { kind: 'scan', names, tokens: seedInfo.sampleTokens },
-    connections: READ_CONNECTIONS,
-    durationS: seconds,
-    pid: big.pid,
-  });
-  const samples = await inTurns(rotate([sweep, hot], round), durationS, (t, seconds) => (t === sweep ? sweepLoad(seconds) : readLoad(big, 'abbreviated', true, seconds)));
+  const hotSameClient: Target = { ...big };
+  const samples = await inTurns(rotate([sweep, hot, hotSameClient], round), durationS, (t, seconds) =>
+    t === sweep ? sweepLoad(big, seedInfo.samplePackages, seedInfo.sampleTokens, seconds) : t === hot ? readLoad(big, 'abbreviated', true, seconds) : sweepLoad(big, [PKG], [big.token], seconds),
+  );
   res.record(RANDOM_ROW, big.name, round, samples.get(sweep)!);
   res.record(HOT_BESIDE_SWEEP_ROW, big.name, round, samples.get(hot)!);
+  res.record(HOT_SAME_CLIENT_ROW, big.name, round, samples.get(hotSameClient)!);
 }
 
 export function memoryLine(name: string, pid: number): { name: string; rssMb: number; peakMb: number } {
