@@ -5,7 +5,7 @@
 // response.
 //
 //   node --import tsx bench/perf-sweep.ts [SECONDS=8] [TOP=40] [ROUNDS=4] [WARM_SECONDS=10]
-//   COLD=1: no read-through first (the cold path's cost)
+//   COLD=1: no read-through first (the cold path's cost); BENCH_CPU_PROF=DIR: the server's V8 profile
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-perf-'));
 process.env.BENCH_TESSERA_NODE_ARGS = `--perf-basic-prof ${process.env.BENCH_TESSERA_NODE_ARGS ?? ''}`;
 try {
   const seedInfo = await runSeed(join(dir, 'data'), Number(process.env.BENCH_SCALE_PACKAGES ?? 10_000), Number(process.env.BENCH_SCALE_TOKENS ?? 100_000), 8 * 60_000);
-  const server = await startTessera('tessera-10k', join(dir, 'data'), dir);
+  const server = await startTessera('tessera-10k', join(dir, 'data'), dir, process.env.BENCH_CPU_PROF);
   const big: Target = { name: 'tessera-10k', base: server.url, pid: server.pid, token: seedInfo.benchToken };
   await publishReadPackage(big, readPackageBodies());
   await checkReads(big);
@@ -36,6 +36,7 @@ try {
     { label: 'hot', pid: server.pid, load: (s) => sweepLoad(big, [PKG], [big.token], s) },
   ];
   printPerf(runs, await perfTurns(runs, rounds, seconds, dir), [[0, 1]], top);
+  await server.stop(); // a graceful exit writes the V8 profile
 } finally {
   killAll();
 }
