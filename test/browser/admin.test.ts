@@ -69,4 +69,8 @@ test('an administrator disables a user from the Admin pages with their code', { 
   await page.goto(`${reg.url}-/web/admin/packages?name=left-behind`);
   assert.match((await page.textContent('main'))!, /ada/);
   await screenshot(page, 'admin-packages');
+  // Without a name: every package, a page at a time.
+  await page.goto(`${reg.url}-/web/admin/packages`);
+  assert.match((await page.textContent('#packages'))!, /left-behind\s*1\s*public/);
+  await screenshot(page, 'admin-package-list');
 });

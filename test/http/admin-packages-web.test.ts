@@ -1,10 +1,12 @@
-// Admin → Packages (docs/admin.md, "Packages"): find a package, see its owners; unpublish a
+// Admin → Packages (docs/admin.md, "Packages"): every package page by page (or the orphaned
+// ones), find a package, see its owners; unpublish a
 // version or the package (with a reason) and add an owner, each behind the administrator's
 // second factor and recorded in the instance log.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { disableUser, setAdmin } from '../../src/core/accounts/admin.ts';
+import { listPackagesPage } from '../../src/core/packages/admin.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
 import { codeAt, enrol, TestClock } from '../support/tfa.ts';
@@ -65,6 +67,50 @@ test('Admin → Packages finds a package and shows its owners with their status;
   await b.post('/-/web/login', { name: 'helper', password: PASSWORD, next: '/-/web/' });
   assert.equal((await b.get('/-/web/admin/packages?name=orphan')).statusCode, 403);
 });
+
+test('Admin → Packages without a name lists every package a page at a time, or only those without an active owner', async () => {
+  const r = await t.request({ method: 'PUT', url: '/kept', token: sessions.get('helper'), payload: publishBody('kept', '2.0.0') });
+  assert.equal(r.statusCode, 201, r.body);
+  const all = await admin.get('/-/web/admin/packages');
+  assert.equal(all.statusCode, 200);
+  assert.match(all.body, /<h2 id="all-packages">Every package<\/h2>/);
+  assert.match(all.body, /<tr><td data-label="Package"><a href="\/-\/web\/admin\/packages\?name=kept">kept<\/a><\/td><td data-label="Versions">1<\/td><td data-label="Status">public<\/td><td data-label="Last publish">[^<]+<\/td><td data-label="Owners"><a href="\/-\/web\/admin\/users\/helper">helper<\/a><\/td><\/tr>/);
+  assert.match(all.body, /<a href="\/-\/web\/admin\/packages\?name=orphan">orphan<\/a><\/td><td data-label="Versions">2<\/td>.*<a href="\/-\/web\/admin\/users\/owner1">owner1<\/a> \(disabled\)<\/td>/);
+  assert.ok(all.body.indexOf('>kept<') < all.body.indexOf('>orphan<'), 'sorted by name');
+  assert.doesNotMatch(all.body, /id="packages-more"/, 'one page holds both');
+
+  const orphaned = await admin.get('/-/web/admin/packages?orphaned=1');
+  assert.match(orphaned.body, /<h2 id="all-packages">Packages without an active owner<\/h2>/);
+  assert.match(orphaned.body, />orphan<\/a>/);
+  assert.doesNotMatch(orphaned.body, />kept<\/a>/, 'kept has an active owner');
+
+  const later = await admin.get('/-/web/admin/packages?after=kept');
+  assert.match(later.body, />orphan<\/a>/);
+  assert.doesNotMatch(later.body, />kept<\/a>/);
+  assert.match((await admin.get('/-/web/admin/packages?after=orphan')).body, /<p id="packages-none">No packages after these\.<\/p>/);
+
+  // Pages, as the web page asks for them (100 a page there): each ends with the name to go on after.
+  assert.deepEqual(await pages({ limit: 1 }), [['kept'], ['orphan']]);
+  assert.deepEqual(await pages({ limit: 1, orphaned: true }), [['orphan']]);
+  assert.deepEqual(await pages({ limit: 5 }), [['kept', 'orphan']]);
+
+  const b = webBrowser(t);
+  await b.get('/-/web/login');
+  await b.post('/-/web/login', { name: 'helper', password: PASSWORD, next: '/-/web/' });
+  assert.equal((await b.get('/-/web/admin/packages')).statusCode, 403);
+});
+
+/** listPackagesPage followed page by page: the names of each page. */
+async function pages(options: { limit: number; orphaned?: boolean }): Promise<string[][]> {
+  const out: string[][] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await listPackagesPage(t.deps, { ...options, after });
+    out.push(page.packages.map((p) => p.name));
+    if (page.next === null) return out;
+    after = page.next;
+  }
+}
 
 test('Add owner: needs the code; refuses an unknown user; rescues the package', async () => {
   let res = await act('owner-add', { name: 'orphan', user: 'helper' });

@@ -138,34 +138,61 @@ export interface PackageListing {
  * Every package (unpublished ones too) sorted by name, or those `owner` owns (NOT_FOUND when
  * there is no such user); `orphaned`: only those without an active owner (every owner deleted
  * or disabled), which nobody can publish to until an administrator adds one. Reads no manifest.
+ * Used by `tessera package list` (cli/package-list.ts).
  */
 export async function listPackages(deps: Pick<Deps, 'store'>, options: { owner?: string; orphaned?: boolean } = {}): Promise<PackageListing[]> {
-  let names: string[];
-  if (options.owner !== undefined) {
-    const user = await deps.store.users.findByName(options.owner);
-    if (!user) fail('NOT_FOUND', `There is no user named ${options.owner}.`);
-    names = await deps.store.packages.namesOwnedBy(user.id);
-  } else {
-    names = [];
-    for (;;) {
-      const page = await deps.store.packages.names({ after: names.at(-1), limit: 500 });
-      names.push(...page);
-      if (page.length < 500) break;
-    }
-  }
+  if (options.owner === undefined) return (await listPackagesPage(deps, { limit: Infinity, orphaned: options.orphaned })).packages;
+  const user = await deps.store.users.findByName(options.owner);
+  if (!user) fail('NOT_FOUND', `There is no user named ${options.owner}.`);
   const statuses = new Map<number, UserStatus>();
   const out: PackageListing[] = [];
-  for (const name of names) {
-    const o = await deps.store.packages.overview(name);
-    if (!o) continue;
-    const owners: PackageListing['owners'] = [];
-    for (const owner of o.owners) {
-      if (!statuses.has(owner.id)) statuses.set(owner.id, (await deps.store.users.findById(owner.id))?.status ?? 'deleted');
-      owners.push({ name: owner.name, status: statuses.get(owner.id)! });
-    }
-    if (options.orphaned && (o.unpublished || owners.some((x) => x.status === 'active'))) continue;
-    const lastPublish = o.versions.reduce<string | null>((m, v) => (m === null || v.publishedAt > m ? v.publishedAt : m), null);
-    out.push({ name, versions: o.versions.map((v) => v.version), owners, access: o.access, unpublished: o.unpublished, org: o.org?.name ?? null, lastPublish });
+  for (const name of await deps.store.packages.namesOwnedBy(user.id)) {
+    const listing = await listingOf(deps, name, statuses, options.orphaned === true);
+    if (listing) out.push(listing);
   }
   return out;
+}
+
+/**
+ * One page of listPackages() (no owner): up to `limit` packages whose names sort after
+ * `after`, by name, and `next`, the name to ask after for the following page (null: none
+ * follows). With `orphaned` the page reads on through the names until it has `limit` orphaned
+ * packages or the names run out. Admin → Packages (web/routes/admin.ts) shows it page by page.
+ */
+export async function listPackagesPage(
+  deps: Pick<Deps, 'store'>,
+  options: { after?: string; limit: number; orphaned?: boolean },
+): Promise<{ packages: PackageListing[]; next: string | null }> {
+  const statuses = new Map<number, UserStatus>();
+  const out: PackageListing[] = [];
+  let after = options.after;
+  for (;;) {
+    const names = await deps.store.packages.names({ after, limit: NAMES_PER_READ });
+    for (const name of names) {
+      const listing = await listingOf(deps, name, statuses, options.orphaned === true);
+      if (!listing) continue;
+      // One more than asked for says whether another page follows.
+      if (out.length === options.limit) return { packages: out, next: out[out.length - 1].name };
+      out.push(listing);
+    }
+    if (names.length < NAMES_PER_READ) return { packages: out, next: null };
+    after = names[names.length - 1];
+  }
+}
+
+/** Names read from the store at a time by listPackagesPage. */
+const NAMES_PER_READ = 500;
+
+/** A package's listing, or null when it is gone or (`orphaned`) has an active owner; `statuses` caches owners' account status. */
+async function listingOf(deps: Pick<Deps, 'store'>, name: string, statuses: Map<number, UserStatus>, orphaned: boolean): Promise<PackageListing | null> {
+  const o = await deps.store.packages.overview(name);
+  if (!o) return null;
+  const owners: PackageListing['owners'] = [];
+  for (const owner of o.owners) {
+    if (!statuses.has(owner.id)) statuses.set(owner.id, (await deps.store.users.findById(owner.id))?.status ?? 'deleted');
+    owners.push({ name: owner.name, status: statuses.get(owner.id)! });
+  }
+  if (orphaned && (o.unpublished || owners.some((x) => x.status === 'active'))) return null;
+  const lastPublish = o.versions.reduce<string | null>((m, v) => (m === null || v.publishedAt > m ? v.publishedAt : m), null);
+  return { name, versions: o.versions.map((v) => v.version), owners, access: o.access, unpublished: o.unpublished, org: o.org?.name ?? null, lastPublish };
 }

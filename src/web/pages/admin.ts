@@ -3,6 +3,7 @@
 // one-time-password field: each action needs the administrator's second factor.
 
 import type { ProxyBlock } from '../../core/proxy/ports.ts';
+import type { PackageListing } from '../../core/packages/admin.ts';
 import type { PackageOverview, StoredSecurityEvent, User, UserStatus, UserSummary } from '../../core/ports.ts';
 import { csrfField, html, layout, type Notice, notice, type PageContext, type SafeHtml, when } from '../layout.ts';
 import type { ConfirmAction } from '../confirm-actions.ts';
@@ -130,13 +131,42 @@ ${confirm.fields(`otp-${action}`, { show: true, note: 'Every administrator actio
 </form>`;
 }
 
+/** One page of every package (core/packages/admin.ts listPackagesPage), or of the orphaned ones, with the link to the next. */
+function packageList(page: PageContext, list: { packages: PackageListing[]; next: string | null; orphaned: boolean; after: string | null }): SafeHtml {
+  const filter = list.orphaned ? '&orphaned=1' : '';
+  const ownersOf = (p: PackageListing) =>
+    p.org
+      ? html`the organization <a href="${page.base}orgs/${encodeURIComponent(p.org)}">${p.org}</a>`
+      : p.owners.length
+        ? p.owners.map((o, i) => html`${i > 0 ? ', ' : ''}<a href="${page.base}admin/users/${encodeURIComponent(o.name)}">${o.name}</a>${o.status === 'active' ? '' : ` (${o.status})`}`)
+        : html`—`;
+  const what = list.orphaned ? 'packages without an active owner' : 'packages';
+  return html`<section aria-labelledby="all-packages"><h2 id="all-packages">${list.orphaned ? 'Packages without an active owner' : 'Every package'}</h2>
+<p>${list.orphaned ? html`Nobody can publish to these until an administrator adds an owner. <a href="${page.base}admin/packages">Every package</a>` : html`<a href="${page.base}admin/packages?orphaned=1">Only those without an active owner</a>`}</p>
+${list.packages.length
+  ? html`<table class="stack" id="packages"><thead><tr><th>Package</th><th>Versions</th><th>Status</th><th>Last publish</th><th>Owners</th></tr></thead><tbody>
+${list.packages.map(
+  (p) => html`<tr><td data-label="Package"><a href="${page.base}admin/packages?name=${encodeURIComponent(p.name)}">${p.name}</a></td><td data-label="Versions">${p.versions.length}</td><td data-label="Status">${p.unpublished ? 'unpublished' : p.access}</td><td data-label="Last publish">${p.lastPublish ? when(p.lastPublish) : '—'}</td><td data-label="Owners">${ownersOf(p)}</td></tr>`,
+)}
+</tbody></table>`
+  : html`<p id="packages-none">No ${what}${list.after !== null ? ' after these' : ''}.</p>`}
+${list.next !== null ? html`<p><a href="${page.base}admin/packages?after=${encodeURIComponent(list.next)}${filter}" id="packages-more">More ${what}</a></p>` : html``}
+</section>`;
+}
+
 /**
  * Admin → Packages: find a package by name; for a found one its owners (with their account
  * status) and versions, and the forms to unpublish a version or the package and to add an owner.
+ * Without a name: every package a page at a time (`list`), or only those without an active owner.
  */
 export function adminPackagesPage(
   page: PageContext,
-  v: { query: string; pkg: (PackageOverview & { ownerStatus: Record<string, UserStatus> }) | null; notice: Notice },
+  v: {
+    query: string;
+    pkg: (PackageOverview & { ownerStatus: Record<string, UserStatus> }) | null;
+    list?: { packages: PackageListing[]; next: string | null; orphaned: boolean; after: string | null };
+    notice: Notice;
+  },
 ): SafeHtml {
   const p = v.pkg;
   const owners = p
@@ -164,7 +194,7 @@ ${p.org ? html`` : packageForm(page, p.name, 'owner-add', 'Add owner', html`<lab
     'Packages',
     html`${adminNav(page, 'packages')}${notice(v.notice)}
 <form method="get" action="${page.base}admin/packages" class="card" role="search"><label for="package-name">Package name</label><input type="search" id="package-name" name="name" value="${v.query}" required maxlength="214"><button type="submit">Find</button></form>
-${details}
+${details}${v.list ? packageList(page, v.list) : html``}
 <p class="hint">From the command line: <code>tessera package list [--orphaned] / unpublish NAME[@VERSION] --reason TEXT / owner add / owner rm</code> (docs/admin.md).</p>`,
   );
 }

@@ -19,7 +19,7 @@ import {
 import type { Deps } from '../../core/deps.ts';
 import { fail } from '../../core/errors.ts';
 import { listBlocks } from '../../core/proxy/blocks.ts';
-import { adminAddOwner, adminUnpublish } from '../../core/packages/admin.ts';
+import { adminAddOwner, adminUnpublish, listPackagesPage } from '../../core/packages/admin.ts';
 import type { UserStatus } from '../../core/ports.ts';
 import { field, formOf } from '../form.ts';
 import type { Notice } from '../layout.ts';
@@ -83,11 +83,16 @@ export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
     return sendPage(reply, query && !o ? 404 : status, adminPackagesPage(pageContext(deps, request, reply), { query, pkg: o ? { ...o, ownerStatus } : null, notice }));
   };
 
-  web.get<{ Querystring: { name?: string; done?: string } }>('/admin/packages', async (request, reply) => {
+  web.get<{ Querystring: { name?: string; done?: string; after?: string; orphaned?: string } }>('/admin/packages', async (request, reply) => {
     if (!admin(request, reply)) return reply;
     const query = typeof request.query.name === 'string' && request.query.name.length <= 214 ? request.query.name.trim() : '';
     const done = request.query.done;
-    return showPackage(request, reply, query, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
+    if (query) return showPackage(request, reply, query, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
+    // No name: every package, a page at a time (as `tessera package list`), or the orphaned ones only.
+    const after = typeof request.query.after === 'string' && request.query.after.length <= 214 ? request.query.after : undefined;
+    const orphaned = request.query.orphaned === '1';
+    const list = await listPackagesPage(deps, { after, limit: PAGE, orphaned });
+    return sendPage(reply, 200, adminPackagesPage(pageContext(deps, request, reply), { query, pkg: null, list: { ...list, orphaned, after: after ?? null }, notice: done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null }));
   });
 
   web.post<{ Params: { action: string } }>('/admin/packages/:action', async (request, reply) => {
