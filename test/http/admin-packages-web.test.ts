@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { disableUser, setAdmin } from '../../src/core/accounts/admin.ts';
+import { createOrgAsAdmin } from '../../src/core/orgs/manage-org.ts';
 import { listPackagesPage } from '../../src/core/packages/admin.ts';
 import { PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { publishBody } from '../support/tarball.ts';
@@ -87,12 +88,29 @@ test('Admin → Packages without a name lists every package a page at a time, or
   const later = await admin.get('/-/web/admin/packages?after=kept');
   assert.match(later.body, />orphan<\/a>/);
   assert.doesNotMatch(later.body, />kept<\/a>/);
+  assert.match(later.body, /<h2 id="all-packages">Every package, after kept<\/h2>/);
+  assert.match(later.body, /<a href="\/-\/web\/admin\/packages" id="packages-first">First page<\/a>/);
+  assert.doesNotMatch(all.body, /id="packages-first"/, 'the first page has no link to itself');
   assert.match((await admin.get('/-/web/admin/packages?after=orphan')).body, /<p id="packages-none">No packages after these\.<\/p>/);
+  const tooLong = await admin.get(`/-/web/admin/packages?after=${'a'.repeat(215)}`);
+  assert.equal(tooLong.statusCode, 400, 'a cursor that cannot be a package name is refused, not ignored');
+  assert.match(tooLong.body, /after: a package name to list the packages after \(at most 214 characters\)\./);
 
   // Pages, as the web page asks for them (100 a page there): each ends with the name to go on after.
   assert.deepEqual(await pages({ limit: 1 }), [['kept'], ['orphan']]);
   assert.deepEqual(await pages({ limit: 1, orphaned: true }), [['orphan']]);
   assert.deepEqual(await pages({ limit: 5 }), [['kept', 'orphan']]);
+
+  // An organization's package: its teams decide who writes it, so it is never "orphaned" (no
+  // administrator can add an owner to it), even when its only writer is disabled.
+  sessions.set('orgowner', await t.signUp('orgowner'));
+  await createOrgAsAdmin(t.deps, 'acme', 'orgowner');
+  const o = await t.request({ method: 'PUT', url: '/@acme%2flib', token: sessions.get('orgowner'), payload: publishBody('@acme/lib', '1.0.0') });
+  assert.equal(o.statusCode, 201, o.body);
+  await disableUser(t.deps, 'orgowner');
+  assert.match((await admin.get('/-/web/admin/packages')).body, />@acme\/lib<\/a><\/td><td data-label="Versions">1<\/td><td data-label="Status">public<\/td><td data-label="Last publish">[^<]+<\/td><td data-label="Owners">the organization acme<\/td>/);
+  assert.doesNotMatch((await admin.get('/-/web/admin/packages?orphaned=1')).body, />@acme\/lib<\/a>/);
+  assert.deepEqual(await pages({ limit: 10, orphaned: true }), [['orphan']]);
 
   const b = webBrowser(t);
   await b.get('/-/web/login');

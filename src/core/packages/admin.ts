@@ -137,7 +137,8 @@ export interface PackageListing {
 /**
  * Every package (unpublished ones too) sorted by name, or those `owner` owns (NOT_FOUND when
  * there is no such user); `orphaned`: only those without an active owner (every owner deleted
- * or disabled), which nobody can publish to until an administrator adds one. Reads no manifest.
+ * or disabled), which nobody can publish to until an administrator adds one (neither an
+ * organization's packages nor unpublished ones). Reads no manifest.
  * Used by `tessera package list` (cli/package-list.ts).
  */
 export async function listPackages(deps: Pick<Deps, 'store'>, options: { owner?: string; orphaned?: boolean } = {}): Promise<PackageListing[]> {
@@ -192,7 +193,10 @@ async function listingOf(deps: Pick<Deps, 'store'>, name: string, statuses: Map<
     if (!statuses.has(owner.id)) statuses.set(owner.id, (await deps.store.users.findById(owner.id))?.status ?? 'deleted');
     owners.push({ name: owner.name, status: statuses.get(owner.id)! });
   }
-  if (orphaned && (o.unpublished || owners.some((x) => x.status === 'active'))) return null;
+  // An org package's writers are its org's (teams decide, core/orgs/writers.ts): no administrator
+  // adds an owner to it (adminAddOwner refuses), so it is never listed as orphaned; nor is an
+  // unpublished one (its name stays reserved for its last owners).
+  if (orphaned && (o.unpublished || o.org || owners.some((x) => x.status === 'active'))) return null;
   const lastPublish = o.versions.reduce<string | null>((m, v) => (m === null || v.publishedAt > m ? v.publishedAt : m), null);
   return { name, versions: o.versions.map((v) => v.version), owners, access: o.access, unpublished: o.unpublished, org: o.org?.name ?? null, lastPublish };
 }

@@ -136,13 +136,13 @@ function packageList(page: PageContext, list: { packages: PackageListing[]; next
   const filter = list.orphaned ? '&orphaned=1' : '';
   const ownersOf = (p: PackageListing) =>
     p.org
-      ? html`the organization <a href="${page.base}orgs/${encodeURIComponent(p.org)}">${p.org}</a>`
+      ? html`the organization ${p.org}`
       : p.owners.length
         ? p.owners.map((o, i) => html`${i > 0 ? ', ' : ''}<a href="${page.base}admin/users/${encodeURIComponent(o.name)}">${o.name}</a>${o.status === 'active' ? '' : ` (${o.status})`}`)
         : html`—`;
   const what = list.orphaned ? 'packages without an active owner' : 'packages';
-  return html`<section aria-labelledby="all-packages"><h2 id="all-packages">${list.orphaned ? 'Packages without an active owner' : 'Every package'}</h2>
-<p>${list.orphaned ? html`Nobody can publish to these until an administrator adds an owner. <a href="${page.base}admin/packages">Every package</a>` : html`<a href="${page.base}admin/packages?orphaned=1">Only those without an active owner</a>`}</p>
+  return html`<section aria-labelledby="all-packages"><h2 id="all-packages">${list.orphaned ? 'Packages without an active owner' : 'Every package'}${list.after !== null ? html`, after ${list.after}` : html``}</h2>
+<p>${list.orphaned ? html`Nobody can publish to these until an administrator adds an owner (Add owner, on each package's page). An organization's packages are not among them: its teams decide who writes them. <a href="${page.base}admin/packages">Every package</a>` : html`<a href="${page.base}admin/packages?orphaned=1">Only those without an active owner</a>`}</p>
 ${list.packages.length
   ? html`<table class="stack" id="packages"><thead><tr><th>Package</th><th>Versions</th><th>Status</th><th>Last publish</th><th>Owners</th></tr></thead><tbody>
 ${list.packages.map(
@@ -150,7 +150,9 @@ ${list.packages.map(
 )}
 </tbody></table>`
   : html`<p id="packages-none">No ${what}${list.after !== null ? ' after these' : ''}.</p>`}
-${list.next !== null ? html`<p><a href="${page.base}admin/packages?after=${encodeURIComponent(list.next)}${filter}" id="packages-more">More ${what}</a></p>` : html``}
+${list.next !== null || list.after !== null
+  ? html`<p>${list.after !== null ? html`<a href="${page.base}admin/packages${list.orphaned ? '?orphaned=1' : ''}" id="packages-first">First page</a>` : html``}${list.after !== null && list.next !== null ? ' · ' : ''}${list.next !== null ? html`<a href="${page.base}admin/packages?after=${encodeURIComponent(list.next)}${filter}" id="packages-more">More ${what}</a>` : html``}</p>`
+  : html``}
 </section>`;
 }
 
@@ -171,7 +173,7 @@ export function adminPackagesPage(
   const p = v.pkg;
   const owners = p
     ? p.org
-      ? html`the organization <a href="${page.base}orgs/${encodeURIComponent(p.org.name)}">${p.org.name}</a> (its teams decide)`
+      ? html`the organization ${p.org.name} (its teams decide)`
       : p.owners.map((o, i) => html`${i > 0 ? ', ' : ''}<a href="${page.base}admin/users/${encodeURIComponent(o.name)}">${o.name}</a>${v.pkg!.ownerStatus[o.name] === 'active' ? '' : ` (${v.pkg!.ownerStatus[o.name] ?? 'deleted'})`}`)
     : html``;
   const reason = html`<label for="reason-unpublish">Reason (kept in the instance log)</label><input type="text" id="reason-unpublish" name="reason" required maxlength="500">`;

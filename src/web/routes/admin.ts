@@ -89,7 +89,8 @@ export function webAdminRoutes(web: FastifyInstance, deps: Deps): void {
     const done = request.query.done;
     if (query) return showPackage(request, reply, query, 200, done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null);
     // No name: every package, a page at a time (as `tessera package list`), or the orphaned ones only.
-    const after = typeof request.query.after === 'string' && request.query.after.length <= 214 ? request.query.after : undefined;
+    const after = request.query.after === undefined || request.query.after === '' ? undefined : request.query.after;
+    if (after !== undefined && (typeof after !== 'string' || after.length > 214)) fail('BAD_REQUEST', 'after: a package name to list the packages after (at most 214 characters).');
     const orphaned = request.query.orphaned === '1';
     const list = await listPackagesPage(deps, { after, limit: PAGE, orphaned });
     return sendPage(reply, 200, adminPackagesPage(pageContext(deps, request, reply), { query, pkg: null, list: { ...list, orphaned, after: after ?? null }, notice: done && Object.hasOwn(DONE, done) ? { kind: 'ok', text: DONE[done] } : null }));
