@@ -154,12 +154,17 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     };
   }
 
+  /** The package's dist-tags, tag → version, sorted by tag. */
+  function distTagsOf(name: string): Record<string, string> {
+    return Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+  }
+
   function load(name: string): PackageRecord | null {
     const h = head(name);
     if (!h) return null;
     return {
       ...h,
-      distTags: Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version])),
+      distTags: distTagsOf(name),
       versions: (q.versions.all(name) as VersionRow[]).map(toVersion),
       removedVersions: q.removed.all(name) as PackageRecord['removedVersions'],
       stars: q.stars.all(name) as string[],
@@ -298,14 +303,14 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
   const versionSnapshot = db.transaction((name: string, versionOrTag: string): { pkg: PackageHead & { distTags: Record<string, string> }; version: VersionRecord } | null => {
     const h = head(name);
     if (!h) return null;
-    const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+    const distTags = distTagsOf(name);
     const row = oneVersion.get(name, Object.hasOwn(distTags, versionOrTag) ? distTags[versionOrTag] : versionOrTag) as VersionRow | undefined;
     return row ? { pkg: { ...h, distTags }, version: toVersion(row) } : null;
   });
   const overviewSnapshot = db.transaction((name: string) => {
     const h = head(name);
     if (!h) return null;
-    const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+    const distTags = distTagsOf(name);
     const versions = (versionSummaries.all(name) as Array<Omit<VersionRow, 'manifest'>>).map((r) => ({
       version: r.version,
       publishedAt: r.published_at,
@@ -324,7 +329,7 @@ export function sqlitePackages(db: Database.Database, now: () => string): Packag
     },
     async commit(name, mutation, options = {}) {
       apply.immediate(name, mutation, options.expectRev, options.otp, options.event, options.stageId);
-      const distTags = Object.fromEntries((q.tags.all(name) as Array<{ tag: string; version: string }>).map((t) => [t.tag, t.version]));
+      const distTags = distTagsOf(name);
       return { rev: tagsAndRev.get(name) as number, distTags };
     },
     async scopeOwner(scope) {
